@@ -1,0 +1,60 @@
+package dev.kiln.contract;
+
+/**
+ * Field names of the job record hash at {@link RedisKeys#job(String)}. Times are ISO-8601 instants; counters are
+ * decimal strings; {@link #REQUEST} holds the {@link JobMessage} as JSON and {@link #OUTPUTS} a JSON array of keys.
+ */
+public final class JobFields {
+
+	/** {@link JobState} name. */
+	public static final String STATE = "state";
+
+	/** Owning tenant. */
+	public static final String TENANT = "tenant";
+
+	/** Lane wire name. */
+	public static final String LANE = "lane";
+
+	/** The job message as JSON. */
+	public static final String REQUEST = "request";
+
+	/** When the gateway accepted the job. */
+	public static final String SUBMITTED_AT = "submittedAt";
+
+	/** When the first attempt started. */
+	public static final String STARTED_AT = "startedAt";
+
+	/** When the job reached a terminal state. */
+	public static final String FINISHED_AT = "finishedAt";
+
+	/** When the record last changed. */
+	public static final String UPDATED_AT = "updatedAt";
+
+	/** The last finished step. */
+	public static final String STEP = "step";
+
+	/** Steps of the render. */
+	public static final String TOTAL_STEPS = "totalSteps";
+
+	/** The latest attempt number. */
+	public static final String ATTEMPT = "attempt";
+
+	/** The worker of the latest attempt. */
+	public static final String WORKER_ID = "workerId";
+
+	/** JSON array of output object keys. */
+	public static final String OUTPUTS = "outputs";
+
+	/** Stable error type of a failed job. */
+	public static final String ERROR_TYPE = "errorType";
+
+	/** Human-readable error detail of a failed job. */
+	public static final String ERROR_DETAIL = "errorDetail";
+
+	/** Events applied to the record, for auditing duplicates. */
+	public static final String TRANSITIONS = "transitions";
+
+	private JobFields() {
+	}
+
+}

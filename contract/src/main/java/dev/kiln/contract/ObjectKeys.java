@@ -1,0 +1,27 @@
+package dev.kiln.contract;
+
+/**
+ * The one definition of where a job's files live in the object store:
+ * {@code jobs/{tenant}/{jobId}/{n}.png} for images and {@code jobs/{tenant}/{jobId}/metadata.json} beside them.
+ */
+public final class ObjectKeys {
+
+	private ObjectKeys() {
+	}
+
+	/** The folder holding everything of one job, ending in {@code /}. */
+	public static String jobPrefix(String tenant, String jobId) {
+		return "jobs/" + tenant + "/" + jobId + "/";
+	}
+
+	/** The {@code index}-th image of a job, from 0. */
+	public static String image(String tenant, String jobId, int index) {
+		return jobPrefix(tenant, jobId) + index + ".png";
+	}
+
+	/** The metadata document of a job. */
+	public static String metadata(String tenant, String jobId) {
+		return jobPrefix(tenant, jobId) + "metadata.json";
+	}
+
+}

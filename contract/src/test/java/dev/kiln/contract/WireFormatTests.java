@@ -1,0 +1,115 @@
+package dev.kiln.contract;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+/**
+ * Pins the JSON wire format of the shared records to golden samples. A failing test here means a change would break
+ * services running the previous version: bump the schema version and keep reading the old one instead.
+ */
+class WireFormatTests {
+
+	private static final String JOB_ID = "019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b";
+
+	// The same defaults Spring Boot's Jackson 3 auto-configuration uses: ISO-8601 instants, unknown fields ignored.
+	private final JsonMapper mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+	@Test
+	void jobMessageWritesTheGoldenSample() throws IOException {
+		JobMessage message = sampleMessage();
+		assertThat(this.mapper.readTree(this.mapper.writeValueAsString(message))).isEqualTo(golden("job-message-v1.json"));
+	}
+
+	@Test
+	void jobMessageReadsTheGoldenSample() throws IOException {
+		JobMessage read = this.mapper.readValue(goldenText("job-message-v1.json"), JobMessage.class);
+		assertThat(read).isEqualTo(sampleMessage());
+	}
+
+	@Test
+	void jobEventWritesTheGoldenSample() throws IOException {
+		assertThat(this.mapper.readTree(this.mapper.writeValueAsString(sampleEvent()))).isEqualTo(golden("job-event-v1.json"));
+	}
+
+	@Test
+	void jobEventReadsTheGoldenSample() throws IOException {
+		assertThat(this.mapper.readValue(goldenText("job-event-v1.json"), JobEvent.class)).isEqualTo(sampleEvent());
+	}
+
+	@Test
+	void readersIgnoreFieldsAddedByLaterMinorChanges() throws IOException {
+		String withExtra = goldenText("job-event-v1.json").replace("\"attempt\"", "\"futureField\" : 42, \"attempt\"");
+		assertThat(this.mapper.readValue(withExtra, JobEvent.class)).isEqualTo(sampleEvent());
+	}
+
+	@Test
+	void readersRefuseANewerSchemaVersion() throws IOException {
+		String newer = goldenText("job-message-v1.json").replace("\"schemaVersion\" : 1", "\"schemaVersion\" : 2");
+		assertThatIllegalArgumentExceptionCause(() -> this.mapper.readValue(newer, JobMessage.class));
+	}
+
+	@Test
+	void laneUsesLowerCaseWireNames() {
+		assertThat(Lane.fromWireName("Batch")).isEqualTo(Lane.BATCH);
+		assertThat(Lane.INTERACTIVE.wireName()).isEqualTo("interactive");
+		assertThatIllegalArgumentException().isThrownBy(() -> Lane.fromWireName("urgent"))
+			.withMessageContaining("interactive, standard, batch");
+	}
+
+	private static void assertThatIllegalArgumentExceptionCause(ThrowingCall call) {
+		try {
+			call.run();
+		}
+		catch (Exception ex) {
+			Throwable root = ex;
+			while (root.getCause() != null) {
+				root = root.getCause();
+			}
+			assertThat(root).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("schemaVersion 2");
+			return;
+		}
+		throw new AssertionError("expected the newer schema version to be refused");
+	}
+
+	@FunctionalInterface
+	private interface ThrowingCall {
+
+		void run() throws Exception;
+
+	}
+
+	static JobMessage sampleMessage() {
+		return new JobMessage(1, JOB_ID, "acme", "kiln-builtin", "a lighthouse at dusk, oil painting", "blurry", 512,
+				384, 20, 7.5, 1234567890123L, 2, Lane.INTERACTIVE, Instant.parse("2026-11-23T10:15:30.123Z"),
+				Instant.parse("2026-11-23T12:00:00Z"));
+	}
+
+	static JobEvent sampleEvent() {
+		return JobEvent.succeeded(JOB_ID, 20,
+				List.of(ObjectKeys.image("acme", JOB_ID, 0), ObjectKeys.metadata("acme", JOB_ID)), 1, "worker-a",
+				Instant.parse("2026-11-23T10:15:42.500Z"));
+	}
+
+	private JsonNode golden(String name) throws IOException {
+		return this.mapper.readTree(goldenText(name));
+	}
+
+	private static String goldenText(String name) throws IOException {
+		try (InputStream in = WireFormatTests.class.getResourceAsStream("/golden/" + name)) {
+			assertThat(in).as("golden sample %s", name).isNotNull();
+			return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+		}
+	}
+
+}

@@ -1,0 +1,20 @@
+package dev.kiln.worker.render;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What to render: the part of a job message a generator needs.
+ *
+ * @param prompt what to draw
+ * @param negativePrompt what to steer away from, or {@code null}
+ * @param width output width in pixels
+ * @param height output height in pixels
+ * @param steps refinement steps
+ * @param guidanceScale classifier-free guidance scale
+ * @param seed the seed; the same request renders the same pixels
+ * @param numImages images to render (image {@code i} uses seed {@code seed + i})
+ */
+public record RenderRequest(String prompt, @Nullable String negativePrompt, int width, int height, int steps,
+		double guidanceScale, long seed, int numImages) {
+
+}

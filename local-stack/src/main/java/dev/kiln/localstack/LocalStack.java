@@ -1,0 +1,8 @@
+package dev.kiln.localstack;
+
+public final class LocalStack {
+
+	public static void main(String[] args) {
+	}
+
+}
