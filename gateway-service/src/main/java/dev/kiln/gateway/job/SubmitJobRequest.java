@@ -1,0 +1,62 @@
+package dev.kiln.gateway.job;
+
+import java.time.OffsetDateTime;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.swagger.v3.oas.annotations.media.Schema;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Future;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import org.jspecify.annotations.Nullable;
+
+import dev.kiln.contract.Lane;
+
+/**
+ * A request to generate images. Fields left out take the documented defaults.
+ *
+ * @param prompt what to draw
+ * @param negativePrompt what to steer away from
+ * @param model model id; the gateway's default model when left out
+ * @param width width in pixels
+ * @param height height in pixels
+ * @param steps render steps
+ * @param guidanceScale classifier-free guidance scale
+ * @param seed seed for reproducible output; generated and returned when left out
+ * @param numImages images to render
+ * @param lane lane to wait in
+ * @param deadline when the job should be done at the latest
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+@Schema(description = "A request to generate images")
+public record SubmitJobRequest(
+		@Schema(description = "What to draw", example = "a lighthouse at dusk, oil painting",
+				requiredMode = Schema.RequiredMode.REQUIRED) @NotBlank @Size(max = 2000) @Pattern(
+						regexp = "[^\\p{Cntrl}]*", message = "must not contain control characters") String prompt,
+		@Schema(description = "What to steer away from", example = "blurry") @Size(max = 2000) @Pattern(
+				regexp = "[^\\p{Cntrl}]*",
+				message = "must not contain control characters") @Nullable String negativePrompt,
+		@Schema(description = "Model id", example = "kiln-builtin") @Size(max = 100) @Pattern(
+				regexp = "[a-z0-9][a-z0-9._-]*",
+				message = "must be lower-case letters, digits, '.', '_' or '-'") @Nullable String model,
+		@Schema(description = "Width in pixels, a multiple of 8", example = "512",
+				requiredMode = Schema.RequiredMode.REQUIRED) @NotNull @Min(64) @Max(2048) @MultipleOf(8) Integer width,
+		@Schema(description = "Height in pixels, a multiple of 8", example = "512",
+				requiredMode = Schema.RequiredMode.REQUIRED) @NotNull @Min(64) @Max(2048) @MultipleOf(8) Integer height,
+		@Schema(description = "Render steps", example = "20", defaultValue = "20") @Min(1) @Max(150) @Nullable Integer steps,
+		@Schema(description = "Guidance scale", example = "7.5", defaultValue = "7.5") @DecimalMin("0") @DecimalMax("30") @Nullable Double guidanceScale,
+		@Schema(description = "Seed; generated when left out", example = "42") @Min(0) @Max(9007199254740991L) @Nullable Long seed,
+		@Schema(description = "Images to render", example = "1", defaultValue = "1") @Min(1) @Max(8) @Nullable Integer numImages,
+		@Schema(description = "Lane", example = "standard", defaultValue = "standard") @Nullable Lane lane,
+		@Schema(description = "RFC 3339 time by which the job should be done") @Future @Nullable OffsetDateTime deadline) {
+
+	static final int DEFAULT_STEPS = 20;
+
+	static final double DEFAULT_GUIDANCE_SCALE = 7.5;
+
+}

@@ -1,0 +1,166 @@
+package dev.kiln.gateway.web;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.validation.FieldError;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
+
+import dev.kiln.gateway.job.JobNotFoundException;
+import dev.kiln.gateway.job.QueueUnavailableException;
+
+/**
+ * Turns every error into RFC 9457 {@code application/problem+json} with a stable {@code type}. Never exposes class
+ * names or stack traces.
+ */
+@RestControllerAdvice
+class ProblemHandler extends ResponseEntityExceptionHandler {
+
+	private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+
+	@Override
+	protected @Nullable ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
+			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+		List<Map<String, Object>> errors = new ArrayList<>();
+		ex.getBindingResult()
+			.getFieldErrors()
+			.stream()
+			.sorted(Comparator.comparing(FieldError::getField).thenComparing((e) -> String.valueOf(e.getDefaultMessage())))
+			.forEach((error) -> errors.add(fieldError(error.getField(), error.getDefaultMessage())));
+		ex.getBindingResult()
+			.getGlobalErrors()
+			.forEach((error) -> errors.add(fieldError("", error.getDefaultMessage())));
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+				"The request has " + errors.size() + " invalid field" + ((errors.size() == 1) ? "" : "s") + ".");
+		problem.setType(ProblemTypes.INVALID_REQUEST);
+		problem.setTitle("Invalid request");
+		problem.setProperty("errors", errors);
+		return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+	}
+
+	@Override
+	protected @Nullable ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+		ProblemDetail problem = ProblemDetail.forStatus(HttpStatus.BAD_REQUEST);
+		problem.setType(ProblemTypes.MALFORMED_REQUEST);
+		problem.setTitle("Malformed request body");
+		JacksonException jackson = findCause(ex, JacksonException.class);
+		if (jackson != null && !jackson.getPath().isEmpty()) {
+			String path = path(jackson.getPath());
+			problem.setDetail("The body could not be read at '" + path + "': " + reason(jackson) + ".");
+			problem.setProperty("errors", List.of(fieldError(path, reason(jackson))));
+		}
+		else {
+			problem.setDetail("The body is missing or is not valid JSON.");
+		}
+		return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+	}
+
+	@ExceptionHandler(JobNotFoundException.class)
+	ProblemDetail jobNotFound(JobNotFoundException ex) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, ex.getMessage());
+		problem.setType(ProblemTypes.JOB_NOT_FOUND);
+		problem.setTitle("Job not found");
+		return problem;
+	}
+
+	@ExceptionHandler(QueueUnavailableException.class)
+	ResponseEntity<ProblemDetail> queueUnavailable(QueueUnavailableException ex) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, ex.getMessage());
+		problem.setType(ProblemTypes.SERVICE_UNAVAILABLE);
+		problem.setTitle("Service unavailable");
+		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5").body(problem);
+	}
+
+	@ExceptionHandler(Exception.class)
+	ProblemDetail unexpected(Exception ex) {
+		log.error("Unhandled error", ex);
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+				"Something went wrong on our side; it has been logged.");
+		problem.setType(ProblemTypes.INTERNAL_ERROR);
+		problem.setTitle("Internal error");
+		return problem;
+	}
+
+	@Override
+	protected ResponseEntity<Object> createResponseEntity(@Nullable Object body, HttpHeaders headers,
+			HttpStatusCode statusCode, WebRequest request) {
+		if (body instanceof ProblemDetail problem
+				&& (problem.getType() == null || "about:blank".equals(problem.getType().toString()))) {
+			problem.setType(typeFor(statusCode));
+		}
+		return super.createResponseEntity(body, headers, statusCode, request);
+	}
+
+	private static java.net.URI typeFor(HttpStatusCode status) {
+		return switch (status.value()) {
+			case 400 -> ProblemTypes.INVALID_REQUEST;
+			case 404 -> ProblemTypes.NOT_FOUND;
+			case 405 -> ProblemTypes.METHOD_NOT_ALLOWED;
+			case 415 -> ProblemTypes.UNSUPPORTED_MEDIA_TYPE;
+			case 503 -> ProblemTypes.SERVICE_UNAVAILABLE;
+			default -> ProblemTypes.INTERNAL_ERROR;
+		};
+	}
+
+	private static Map<String, Object> fieldError(String field, @Nullable String message) {
+		Map<String, Object> error = new LinkedHashMap<>();
+		error.put("field", field);
+		error.put("message", (message != null) ? message : "is invalid");
+		return error;
+	}
+
+	private static String path(List<JacksonException.Reference> references) {
+		StringBuilder path = new StringBuilder();
+		for (JacksonException.Reference reference : references) {
+			if (reference.getPropertyName() != null) {
+				if (!path.isEmpty()) {
+					path.append('.');
+				}
+				path.append(reference.getPropertyName());
+			}
+			else if (reference.getIndex() >= 0) {
+				path.append('[').append(reference.getIndex()).append(']');
+			}
+		}
+		return path.toString();
+	}
+
+	private static String reason(JacksonException ex) {
+		String name = ex.getClass().getSimpleName();
+		if (name.contains("UnrecognizedProperty")) {
+			return "unknown field";
+		}
+		if (name.contains("InvalidFormat") || name.contains("MismatchedInput")) {
+			return "wrong type or format";
+		}
+		return "unreadable value";
+	}
+
+	private static <T extends Throwable> @Nullable T findCause(Throwable ex, Class<T> type) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (type.isInstance(cause)) {
+				return type.cast(cause);
+			}
+		}
+		return null;
+	}
+
+}

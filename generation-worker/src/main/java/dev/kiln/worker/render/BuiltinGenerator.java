@@ -1,0 +1,484 @@
+package dev.kiln.worker.render;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import javax.imageio.ImageIO;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The built-in image generator: a small latent diffusion model (see {@link BuiltinNetwork}) run with DJL on the
+ * PyTorch engine. It needs no download: {@link #materialize(Path)} writes its seeded parameters with
+ * {@link Model#save}, and {@link #load(Path, String, Device)} reads them back with {@link Model#load}.
+ * <p>
+ * A render embeds the prompt and the negative prompt, draws each image's latent noise from its seed ({@code seed + i}
+ * for image {@code i}), runs {@code steps} DDIM steps (each one forward pass of the denoiser over the whole batch,
+ * conditional and unconditional halves together, combined by classifier-free guidance), then decodes the latent to
+ * pixels and encodes PNGs. The same request always gives the same bytes on the same machine and engine build.
+ * <p>
+ * Thread safety: {@link #render} and {@link #close} are synchronized, so one instance renders one request at a time;
+ * use several instances to render in parallel.
+ */
+public final class BuiltinGenerator implements ImageGenerator {
+
+	private static final String ENGINE = "PyTorch";
+
+	private static final String MODEL_NAME = "kiln-builtin";
+
+	/** The file {@link Model#save} writes the parameters to (name, then epoch 0). */
+	static final String PARAMETER_FILE = MODEL_NAME + "-0000.params";
+
+	/** Largest side of an image, in pixels. */
+	static final int MAX_SIZE = 2048;
+
+	/** Smallest side of an image, in pixels. */
+	static final int MIN_SIZE = 64;
+
+	/** Most images per request. */
+	static final int MAX_IMAGES = 8;
+
+	/** Pixels (over the whole batch) decoded per forward pass, bounding the decoder's memory. */
+	private static final int DECODE_CHUNK_PIXELS = 1 << 18;
+
+	private static final int CHANNELS = BuiltinNetwork.LATENT_CHANNELS;
+
+	private static final int SCALE = BuiltinNetwork.LATENT_SCALE;
+
+	private final String modelId;
+
+	private final Model model;
+
+	private final BuiltinNetwork network;
+
+	private final Device device;
+
+	private boolean closed;
+
+	private BuiltinGenerator(String modelId, Model model, BuiltinNetwork network, Device device) {
+		this.modelId = modelId;
+		this.model = model;
+		this.network = network;
+		this.device = device;
+	}
+
+	/**
+	 * Picks the device to render on.
+	 * @param preference {@code auto} (a GPU when the engine sees one, else the CPU), {@code cpu} or {@code gpu}
+	 * @return the device
+	 * @throws IllegalArgumentException for {@code gpu} when the engine sees no GPU, or an unknown preference
+	 */
+	public static Device pickDevice(String preference) {
+		int gpus = Engine.getEngine(ENGINE).getGpuCount();
+		return switch (preference.trim().toLowerCase(Locale.ROOT)) {
+			case "auto" -> (gpus > 0) ? Device.gpu() : Device.cpu();
+			case "cpu" -> Device.cpu();
+			case "gpu" -> {
+				if (gpus == 0) {
+					throw new IllegalArgumentException("Device 'gpu' was requested but the " + ENGINE
+							+ " engine sees no GPU (no CUDA device or a CPU-only libtorch); use 'auto' or 'cpu'");
+				}
+				yield Device.gpu();
+			}
+			default -> throw new IllegalArgumentException(
+					"Unknown device '" + preference + "'; expected 'auto', 'cpu' or 'gpu'");
+		};
+	}
+
+	/**
+	 * Writes the model's parameters into {@code directory} unless they are already there. The parameters are
+	 * written to a staging directory inside it and moved into place atomically, so a crash never leaves a
+	 * half-written model (at most a {@code .staging-*} directory that can be deleted); concurrent callers write
+	 * identical files.
+	 * @param directory the model directory, created when missing
+	 * @return {@code directory}
+	 * @throws IOException when the parameters cannot be written
+	 */
+	public static Path materialize(Path directory) throws IOException {
+		Path parameters = directory.resolve(PARAMETER_FILE);
+		if (Files.isRegularFile(parameters)) {
+			return directory;
+		}
+		Files.createDirectories(directory);
+		Path staging = Files.createTempDirectory(directory, ".staging-");
+		try {
+			try (Model model = Model.newInstance(MODEL_NAME, Device.cpu(), ENGINE)) {
+				BuiltinNetwork network = new BuiltinNetwork();
+				network.initialize(model.getNDManager(), DataType.FLOAT32, BuiltinNetwork.exampleInputShapes());
+				model.setBlock(network);
+				model.save(staging, MODEL_NAME);
+			}
+			Path written = staging.resolve(PARAMETER_FILE);
+			if (!Files.isRegularFile(written)) {
+				throw new IOException("Saving the built-in model did not write " + PARAMETER_FILE + " in " + staging);
+			}
+			Files.move(written, parameters, StandardCopyOption.ATOMIC_MOVE);
+		}
+		finally {
+			deleteRecursively(staging);
+		}
+		return directory;
+	}
+
+	/**
+	 * Loads the model from {@code directory} with {@link Model#load} and checks it with a tiny render.
+	 * @param directory a directory written by {@link #materialize(Path)}
+	 * @param modelId the model id this generator serves
+	 * @param device the device to load onto, for example from {@link #pickDevice(String)}
+	 * @return the generator; close it to free its native memory
+	 * @throws FileNotFoundException when the directory or its parameter file is missing
+	 * @throws IOException when the parameters are unreadable, corrupt or from another model version
+	 */
+	public static BuiltinGenerator load(Path directory, String modelId, Device device) throws IOException {
+		if (!Files.isDirectory(directory)) {
+			throw new FileNotFoundException("Built-in model directory " + directory
+					+ " does not exist; write it first with BuiltinGenerator.materialize");
+		}
+		if (!Files.isRegularFile(directory.resolve(PARAMETER_FILE))) {
+			throw new FileNotFoundException("Built-in model directory " + directory + " holds no " + PARAMETER_FILE
+					+ "; write it first with BuiltinGenerator.materialize");
+		}
+		Model model = Model.newInstance(MODEL_NAME, device, ENGINE);
+		try {
+			BuiltinNetwork network = new BuiltinNetwork();
+			model.setBlock(network);
+			model.load(directory, MODEL_NAME);
+			BuiltinGenerator generator = new BuiltinGenerator(modelId, model, network, device);
+			generator.render(new RenderRequest("warm up", null, MIN_SIZE, MIN_SIZE, 1, 1.0, 0, 1), StepListener.NONE);
+			return generator;
+		}
+		catch (IOException | MalformedModelException | RuntimeException ex) {
+			model.close();
+			throw new IOException("Built-in model parameters in " + directory
+					+ " are unreadable, corrupt or from another model version (" + ex.getMessage()
+					+ "); delete the directory and materialize it again", ex);
+		}
+	}
+
+	@Override
+	public String modelId() {
+		return this.modelId;
+	}
+
+	@Override
+	public String device() {
+		return this.device.toString();
+	}
+
+	@Override
+	public synchronized RenderedImages render(RenderRequest request, StepListener listener) {
+		return render(request, listener, null);
+	}
+
+	/**
+	 * Renders the request, showing the latents after every step to {@code observer}.
+	 * @param request what to render
+	 * @param listener told after every step; may throw to stop the render
+	 * @param observer shown the latents after every step, or {@code null}
+	 * @return the PNGs
+	 */
+	synchronized RenderedImages render(RenderRequest request, StepListener listener,
+			@Nullable LatentObserver observer) {
+		if (this.closed) {
+			throw new IllegalStateException("Generator for model '" + this.modelId + "' is closed");
+		}
+		validate(request);
+		long start = System.nanoTime();
+		int images = request.numImages();
+		int latentHeight = request.height() / SCALE;
+		int latentWidth = request.width() / SCALE;
+		int latentPositions = latentHeight * latentWidth;
+		try (NDManager manager = this.model.getNDManager().newSubManager()) {
+			ParameterStore parameters = new ParameterStore(manager, false);
+			float[] bagValues = new float[2 * images * BuiltinNetwork.VOCABULARY];
+			for (int i = 0; i < images; i++) {
+				PromptEncoding.writeBag(request.prompt(), bagValues, i);
+				PromptEncoding.writeBag(request.negativePrompt(), bagValues, images + i);
+			}
+			NDArray bags = manager.create(bagValues, new Shape(2L * images, BuiltinNetwork.VOCABULARY));
+			NDArray positions = manager.create(latentPositions(request.width(), request.height()),
+					new Shape(1, latentPositions, 2));
+			float[] noise = new float[images * latentPositions * CHANNELS];
+			for (int i = 0; i < images; i++) {
+				float[] sample = Gaussians.sample(request.seed() + i, latentPositions * CHANNELS, 1.0);
+				System.arraycopy(sample, 0, noise, i * sample.length, sample.length);
+			}
+			NDArray latents = manager.create(noise, new Shape(images, latentPositions, CHANNELS));
+			int[] timesteps = DdimSchedule.timesteps(request.steps());
+			for (int step = 0; step < timesteps.length; step++) {
+				int next = (step + 1 < timesteps.length) ? timesteps[step + 1] : -1;
+				latents = denoiseStep(parameters, manager, bags, positions, latents, timesteps[step], next,
+						(float) request.guidanceScale());
+				if (observer != null) {
+					observer.onLatents(step + 1, latents.toFloatArray());
+				}
+				listener.onStep(step + 1, timesteps.length);
+			}
+			NDArray text = this.network.encodeText(parameters, bags.get("0:{}", images));
+			List<byte[]> pngs = decode(parameters, manager, latents, text, request.width(), request.height());
+			return new RenderedImages(pngs, Duration.ofNanos(System.nanoTime() - start), device());
+		}
+	}
+
+	/**
+	 * One DDIM step (η = 0): predict the clean latent with guidance, re-derive the noise from it and move to the
+	 * next, less noisy timestep. Temporaries live in a step manager; the returned latents live in {@code manager}.
+	 */
+	private NDArray denoiseStep(ParameterStore parameters, NDManager manager, NDArray bags, NDArray positions,
+			NDArray latents, int timestep, int nextTimestep, float guidance) {
+		try (NDManager stepManager = manager.newSubManager()) {
+			bags.tempAttach(stepManager);
+			positions.tempAttach(stepManager);
+			latents.attach(stepManager);
+			long batch = latents.getShape().get(0);
+			NDArray time = stepManager.create(timeEmbedding(timestep, 2 * (int) batch),
+					new Shape(2 * batch, BuiltinNetwork.TIME_FEATURES));
+			NDArray predicted = this.network
+				.forward(parameters, new NDList(bags, positions, latents.concat(latents, 0), time), false)
+				.singletonOrThrow();
+			NDList halves = predicted.split(2, 0);
+			NDArray conditional = halves.get(0);
+			NDArray unconditional = halves.get(1);
+			NDArray clean = unconditional.add(conditional.sub(unconditional).mul(guidance));
+			double alpha = DdimSchedule.alphaCumprod(timestep);
+			double nextAlpha = DdimSchedule.alphaCumprod(nextTimestep);
+			NDArray noise = latents.sub(clean.mul((float) Math.sqrt(alpha))).div((float) Math.sqrt(1 - alpha));
+			NDArray next = clean.mul((float) Math.sqrt(nextAlpha)).add(noise.mul((float) Math.sqrt(1 - nextAlpha)));
+			next.attach(manager);
+			return next;
+		}
+	}
+
+	/**
+	 * Upsamples the latents (cubic B-spline, separable, as two matrix products) and decodes them in bands of rows,
+	 * so memory stays bounded at 2048 × 2048 × 8 images, then encodes each image as PNG.
+	 */
+	private List<byte[]> decode(ParameterStore parameters, NDManager manager, NDArray latents, NDArray text,
+			int width, int height) {
+		int images = (int) latents.getShape().get(0);
+		int latentHeight = height / SCALE;
+		int latentWidth = width / SCALE;
+		NDArray columns = manager.create(transpose(resampling(width, latentWidth), width, latentWidth),
+				new Shape(latentWidth, width));
+		NDArray wide = latents.transpose(0, 2, 1).reshape(images, CHANNELS, latentHeight, latentWidth).matMul(columns);
+		float[] rowWeights = resampling(height, latentHeight);
+		BufferedImage[] canvases = new BufferedImage[images];
+		for (int i = 0; i < images; i++) {
+			canvases[i] = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+		}
+		int bandRows = Math.max(1, DECODE_CHUNK_PIXELS / (images * width));
+		int[] rgb = new int[Math.min(bandRows, height) * width];
+		for (int top = 0; top < height; top += bandRows) {
+			int rows = Math.min(bandRows, height - top);
+			try (NDManager bandManager = manager.newSubManager()) {
+				wide.tempAttach(bandManager);
+				text.tempAttach(bandManager);
+				float[] bandWeights = new float[rows * latentHeight];
+				System.arraycopy(rowWeights, top * latentHeight, bandWeights, 0, bandWeights.length);
+				NDArray band = bandManager.create(bandWeights, new Shape(rows, latentHeight))
+					.matMul(wide)
+					.transpose(0, 2, 3, 1)
+					.reshape(images, (long) rows * width, CHANNELS);
+				NDArray pixelPositions = bandManager.create(pixelPositions(width, height, top, rows),
+						new Shape(1, (long) rows * width, 2));
+				float[] values = this.network.decode(parameters, pixelPositions, band, text).toFloatArray();
+				int perImage = rows * width;
+				for (int i = 0; i < images; i++) {
+					for (int p = 0; p < perImage; p++) {
+						int base = (i * perImage + p) * 3;
+						rgb[p] = (toByte(values[base]) << 16) | (toByte(values[base + 1]) << 8)
+								| toByte(values[base + 2]);
+					}
+					canvases[i].setRGB(0, top, width, rows, rgb, 0, width);
+				}
+			}
+		}
+		List<byte[]> pngs = new ArrayList<>(images);
+		for (BufferedImage canvas : canvases) {
+			pngs.add(png(canvas));
+		}
+		return pngs;
+	}
+
+	private static int toByte(float value) {
+		return Math.clamp((int) (value * 255f + 0.5f), 0, 255);
+	}
+
+	private static byte[] png(BufferedImage image) {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		try {
+			if (!ImageIO.write(image, "png", out)) {
+				throw new IllegalStateException("No PNG writer available in this JVM");
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		return out.toByteArray();
+	}
+
+	/**
+	 * Positions in the model's plane: the longer side of the image spans [-1, 1], centred on the image.
+	 */
+	private static float position(double pixel, int size, int longest) {
+		return (float) ((pixel - size / 2.0) / (longest / 2.0));
+	}
+
+	/** Centres of the latent cells, {@code (latentHeight · latentWidth, 2)} as (x, y). */
+	private static float[] latentPositions(int width, int height) {
+		int longest = Math.max(width, height);
+		int latentHeight = height / SCALE;
+		int latentWidth = width / SCALE;
+		float[] result = new float[latentHeight * latentWidth * 2];
+		for (int y = 0; y < latentHeight; y++) {
+			for (int x = 0; x < latentWidth; x++) {
+				int index = (y * latentWidth + x) * 2;
+				result[index] = position((x + 0.5) * SCALE, width, longest);
+				result[index + 1] = position((y + 0.5) * SCALE, height, longest);
+			}
+		}
+		return result;
+	}
+
+	/** Centres of the pixels of rows {@code top} to {@code top + rows - 1}, as (x, y). */
+	private static float[] pixelPositions(int width, int height, int top, int rows) {
+		int longest = Math.max(width, height);
+		float[] result = new float[rows * width * 2];
+		for (int y = 0; y < rows; y++) {
+			float py = position(top + y + 0.5, height, longest);
+			for (int x = 0; x < width; x++) {
+				int index = (y * width + x) * 2;
+				result[index] = position(x + 0.5, width, longest);
+				result[index + 1] = py;
+			}
+		}
+		return result;
+	}
+
+	/**
+	 * Cubic B-spline resampling weights from {@code inputSize} cells to {@code outputSize} pixels, a row-major
+	 * {@code (outputSize, inputSize)} matrix; edges are clamped. The B-spline is smooth (C²), so the decoded image has
+	 * no seams along the latent grid.
+	 */
+	static float[] resampling(int outputSize, int inputSize) {
+		float[] weights = new float[outputSize * inputSize];
+		double scale = (double) outputSize / inputSize;
+		for (int o = 0; o < outputSize; o++) {
+			double u = (o + 0.5) / scale - 0.5;
+			int base = (int) Math.floor(u);
+			double f = u - base;
+			double[] w = { (1 - f) * (1 - f) * (1 - f) / 6, (3 * f * f * f - 6 * f * f + 4) / 6,
+					(-3 * f * f * f + 3 * f * f + 3 * f + 1) / 6, f * f * f / 6 };
+			for (int k = 0; k < 4; k++) {
+				int i = Math.clamp(base - 1 + k, 0, inputSize - 1);
+				weights[o * inputSize + i] += (float) w[k];
+			}
+		}
+		return weights;
+	}
+
+	private static float[] transpose(float[] matrix, int rows, int columns) {
+		float[] result = new float[matrix.length];
+		for (int r = 0; r < rows; r++) {
+			for (int c = 0; c < columns; c++) {
+				result[c * rows + r] = matrix[r * columns + c];
+			}
+		}
+		return result;
+	}
+
+	/** Sinusoidal timestep embedding (as in DDPM), the same row repeated {@code rows} times. */
+	private static float[] timeEmbedding(int timestep, int rows) {
+		int half = BuiltinNetwork.TIME_FEATURES / 2;
+		float[] row = new float[BuiltinNetwork.TIME_FEATURES];
+		for (int k = 0; k < half; k++) {
+			double frequency = Math.exp(-Math.log(10_000) * k / half);
+			row[k] = (float) Math.sin(timestep * frequency);
+			row[half + k] = (float) Math.cos(timestep * frequency);
+		}
+		float[] result = new float[rows * row.length];
+		for (int r = 0; r < rows; r++) {
+			System.arraycopy(row, 0, result, r * row.length, row.length);
+		}
+		return result;
+	}
+
+	private static void validate(RenderRequest request) {
+		checkSize("width", request.width());
+		checkSize("height", request.height());
+		if (request.steps() < 1 || request.steps() > DdimSchedule.TRAINING_STEPS) {
+			throw new IllegalArgumentException(
+					"steps must be between 1 and " + DdimSchedule.TRAINING_STEPS + " but was " + request.steps());
+		}
+		if (request.numImages() < 1 || request.numImages() > MAX_IMAGES) {
+			throw new IllegalArgumentException(
+					"numImages must be between 1 and " + MAX_IMAGES + " but was " + request.numImages());
+		}
+		if (!Double.isFinite(request.guidanceScale()) || request.guidanceScale() < 0) {
+			throw new IllegalArgumentException(
+					"guidanceScale must be a finite number >= 0 but was " + request.guidanceScale());
+		}
+	}
+
+	private static void checkSize(String name, int value) {
+		if (value < MIN_SIZE || value > MAX_SIZE || value % SCALE != 0) {
+			throw new IllegalArgumentException(name + " must be a multiple of " + SCALE + " between " + MIN_SIZE
+					+ " and " + MAX_SIZE + " but was " + value);
+		}
+	}
+
+	private static void deleteRecursively(Path root) throws IOException {
+		if (!Files.exists(root)) {
+			return;
+		}
+		try (Stream<Path> paths = Files.walk(root)) {
+			for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+				Files.deleteIfExists(path);
+			}
+		}
+	}
+
+	@Override
+	public synchronized void close() {
+		if (!this.closed) {
+			this.closed = true;
+			this.model.close();
+		}
+	}
+
+	/** Shown the latents after every step of a render; lets tests watch the refinement. */
+	@FunctionalInterface
+	interface LatentObserver {
+
+		/**
+		 * Called after step {@code step} (from 1).
+		 * @param step the step just finished
+		 * @param latents the latents, {@code (numImages, latentHeight · latentWidth, LATENT_CHANNELS)} row-major
+		 */
+		void onLatents(int step, float[] latents);
+
+	}
+
+}
