@@ -1,0 +1,86 @@
+package dev.kiln.queue.lifecycle;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.kiln.contract.JobEvent;
+import dev.kiln.contract.JobFields;
+import dev.kiln.contract.Lane;
+import dev.kiln.contract.RedisKeys;
+import dev.kiln.queue.QueueServiceProperties;
+
+/**
+ * Folds job events into job records: {@code QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED}. Each event is applied
+ * by one Lua script, so concurrent consumers never interleave; a duplicated or out-of-order event (a second
+ * {@code SUCCEEDED}, {@code PROGRESS} after the end, an older attempt's {@code STARTED}) leaves the record unchanged.
+ * A {@code SUCCEEDED} or {@code FAILED} that overtakes its {@code STARTED} is applied directly. Every outcome is
+ * counted as {@code kiln_job_transitions_total{from,to}} or {@code kiln_job_events_ignored_total{reason}}.
+ */
+@Component
+public class JobStateMachine {
+
+	private static final RedisScript<String> APPLY = RedisScript
+		.of(new ClassPathResource("dev/kiln/queue/lifecycle/apply-event.lua"), String.class);
+
+	private final StringRedisTemplate redis;
+
+	private final JsonMapper json;
+
+	private final MeterRegistry meters;
+
+	private final Duration retention;
+
+	JobStateMachine(StringRedisTemplate redis, JsonMapper json, MeterRegistry meters,
+			QueueServiceProperties properties) {
+		this.redis = redis;
+		this.json = json;
+		this.meters = meters;
+		this.retention = properties.retention();
+	}
+
+	/**
+	 * Applies an event.
+	 * @param event the event
+	 * @return what happened: {@code FROM>TO}, or {@code ignored:<reason>}
+	 */
+	public String apply(JobEvent event) {
+		String laneName = (String) this.redis.opsForHash().get(RedisKeys.job(event.jobId()), JobFields.LANE);
+		Lane lane = (laneName != null) ? Lane.fromWireName(laneName) : Lane.STANDARD;
+		String outcome = this.redis.execute(APPLY, List.of(RedisKeys.job(event.jobId()), RedisKeys.laneQueued(lane)),
+				event.type().name(), event.jobId(), Objects.toString(event.step(), "0"),
+				Objects.toString(event.totalSteps(), "0"), this.json.writeValueAsString(event.outputKeys()),
+				Objects.toString(event.errorType(), ""), Objects.toString(event.errorDetail(), ""),
+				Integer.toString(event.attempt()), Objects.toString(event.workerId(), ""), event.timestamp().toString(),
+				Long.toString(Math.max(1, this.retention.toSeconds())));
+		count(outcome);
+		return outcome;
+	}
+
+	private void count(String outcome) {
+		if (outcome.startsWith("ignored:")) {
+			Counter.builder("kiln.job.events.ignored")
+				.description("Job events that changed nothing (duplicates, late or stale events)")
+				.tag("reason", outcome.substring("ignored:".length()))
+				.register(this.meters)
+				.increment();
+			return;
+		}
+		String[] fromTo = outcome.split(">", 2);
+		Counter.builder("kiln.job.transitions")
+			.description("Job state transitions applied")
+			.tag("from", fromTo[0])
+			.tag("to", fromTo[1])
+			.register(this.meters)
+			.increment();
+	}
+
+}

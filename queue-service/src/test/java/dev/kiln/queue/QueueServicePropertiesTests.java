@@ -1,0 +1,60 @@
+package dev.kiln.queue;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Bad configuration stops start-up with a message that names the property. */
+class QueueServicePropertiesTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+		.withUserConfiguration(Config.class);
+
+	@Test
+	void defaultsAreValid() {
+		this.runner.run((context) -> {
+			assertThat(context).hasNotFailed();
+			QueueServiceProperties properties = context.getBean(QueueServiceProperties.class);
+			assertThat(properties.queues().maxReceiveCount()).isEqualTo(3);
+			assertThat(properties.queues().prefix()).isEqualTo("kiln");
+			assertThat(properties.provision()).isFalse();
+		});
+	}
+
+	@Test
+	void visibilityTimeoutAboveTheSqsLimitIsRefused() {
+		this.runner.withPropertyValues("kiln.queues.visibility-timeout=13h")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("kiln.queues")
+				.hasMessageContaining("visibility-timeout must be between 0 and 12h"));
+	}
+
+	@Test
+	void invalidQueuePrefixIsRefused() {
+		this.runner.withPropertyValues("kiln.queues.prefix=has spaces")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("kiln.queues.prefix")
+				.hasMessageContaining("must be 1-40 letters"));
+	}
+
+	@Test
+	void zeroMaxReceiveCountIsRefused() {
+		this.runner.withPropertyValues("kiln.queues.max-receive-count=0")
+			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("maxReceiveCount"));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableConfigurationProperties(QueueServiceProperties.class)
+	static class Config {
+
+	}
+
+}
