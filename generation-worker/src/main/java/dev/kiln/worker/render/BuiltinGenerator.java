@@ -34,10 +34,11 @@ import org.jspecify.annotations.Nullable;
  * PyTorch engine. It needs no download: {@link #materialize(Path)} writes its seeded parameters with
  * {@link Model#save}, and {@link #load(Path, String, Device)} reads them back with {@link Model#load}.
  * <p>
- * A render embeds the prompt and the negative prompt, draws each image's latent noise from its seed ({@code seed + i}
- * for image {@code i}), runs {@code steps} DDIM steps (each one forward pass of the denoiser over the whole batch,
- * conditional and unconditional halves together, combined by classifier-free guidance), then decodes the latent to
- * pixels and encodes PNGs. The same request always gives the same bytes on the same machine and engine build.
+ * A render embeds the prompt and the negative prompt, draws each image's latent noise and style vector from its seed
+ * ({@code seed + i} for image {@code i}), runs {@code steps} DDIM steps (each one forward pass of the denoiser over
+ * the whole batch, conditional and unconditional halves together, combined by classifier-free guidance), then decodes
+ * the latent to pixels and encodes PNGs. The same request always gives the same bytes on the same machine and engine
+ * build.
  * <p>
  * Thread safety: {@link #render} and {@link #close} are synchronized, so one instance renders one request at a time;
  * use several instances to render in parallel.
@@ -220,16 +221,22 @@ public final class BuiltinGenerator implements ImageGenerator {
 			NDArray bags = manager.create(bagValues, new Shape(2L * images, BuiltinNetwork.VOCABULARY));
 			NDArray positions = manager.create(latentPositions(request.width(), request.height()),
 					new Shape(1, latentPositions, 2));
-			float[] noise = new float[images * latentPositions * CHANNELS];
+			int styleWidth = BuiltinNetwork.STYLE_FEATURES;
+			int noiseWidth = latentPositions * CHANNELS;
+			float[] noise = new float[images * noiseWidth];
+			float[] styleValues = new float[2 * images * styleWidth];
 			for (int i = 0; i < images; i++) {
-				float[] sample = Gaussians.sample(request.seed() + i, latentPositions * CHANNELS, 1.0);
-				System.arraycopy(sample, 0, noise, i * sample.length, sample.length);
+				float[] sample = Gaussians.sample(request.seed() + i, styleWidth + noiseWidth, 1.0);
+				System.arraycopy(sample, 0, styleValues, i * styleWidth, styleWidth);
+				System.arraycopy(sample, 0, styleValues, (images + i) * styleWidth, styleWidth);
+				System.arraycopy(sample, styleWidth, noise, i * noiseWidth, noiseWidth);
 			}
+			NDArray styles = manager.create(styleValues, new Shape(2L * images, styleWidth));
 			NDArray latents = manager.create(noise, new Shape(images, latentPositions, CHANNELS));
 			int[] timesteps = DdimSchedule.timesteps(request.steps());
 			for (int step = 0; step < timesteps.length; step++) {
 				int next = (step + 1 < timesteps.length) ? timesteps[step + 1] : -1;
-				latents = denoiseStep(parameters, manager, bags, positions, latents, timesteps[step], next,
+				latents = denoiseStep(parameters, manager, bags, positions, styles, latents, timesteps[step], next,
 						(float) request.guidanceScale());
 				if (observer != null) {
 					observer.onLatents(step + 1, latents.toFloatArray());
@@ -237,7 +244,8 @@ public final class BuiltinGenerator implements ImageGenerator {
 				listener.onStep(step + 1, timesteps.length);
 			}
 			NDArray text = this.network.encodeText(parameters, bags.get("0:{}", images));
-			List<byte[]> pngs = decode(parameters, manager, latents, text, request.width(), request.height());
+			List<byte[]> pngs = decode(parameters, manager, latents, text, styles.get("0:{}", images), request.width(),
+					request.height());
 			return new RenderedImages(pngs, Duration.ofNanos(System.nanoTime() - start), device());
 		}
 	}
@@ -247,16 +255,17 @@ public final class BuiltinGenerator implements ImageGenerator {
 	 * next, less noisy timestep. Temporaries live in a step manager; the returned latents live in {@code manager}.
 	 */
 	private NDArray denoiseStep(ParameterStore parameters, NDManager manager, NDArray bags, NDArray positions,
-			NDArray latents, int timestep, int nextTimestep, float guidance) {
+			NDArray styles, NDArray latents, int timestep, int nextTimestep, float guidance) {
 		try (NDManager stepManager = manager.newSubManager()) {
 			bags.tempAttach(stepManager);
 			positions.tempAttach(stepManager);
+			styles.tempAttach(stepManager);
 			latents.attach(stepManager);
 			long batch = latents.getShape().get(0);
 			NDArray time = stepManager.create(timeEmbedding(timestep, 2 * (int) batch),
 					new Shape(2 * batch, BuiltinNetwork.TIME_FEATURES));
 			NDArray predicted = this.network
-				.forward(parameters, new NDList(bags, positions, latents.concat(latents, 0), time), false)
+				.forward(parameters, new NDList(bags, positions, latents.concat(latents, 0), time, styles), false)
 				.singletonOrThrow();
 			NDList halves = predicted.split(2, 0);
 			NDArray conditional = halves.get(0);
@@ -276,7 +285,7 @@ public final class BuiltinGenerator implements ImageGenerator {
 	 * so memory stays bounded at 2048 × 2048 × 8 images, then encodes each image as PNG.
 	 */
 	private List<byte[]> decode(ParameterStore parameters, NDManager manager, NDArray latents, NDArray text,
-			int width, int height) {
+			NDArray styles, int width, int height) {
 		int images = (int) latents.getShape().get(0);
 		int latentHeight = height / SCALE;
 		int latentWidth = width / SCALE;
@@ -295,6 +304,7 @@ public final class BuiltinGenerator implements ImageGenerator {
 			try (NDManager bandManager = manager.newSubManager()) {
 				wide.tempAttach(bandManager);
 				text.tempAttach(bandManager);
+				styles.tempAttach(bandManager);
 				float[] bandWeights = new float[rows * latentHeight];
 				System.arraycopy(rowWeights, top * latentHeight, bandWeights, 0, bandWeights.length);
 				NDArray band = bandManager.create(bandWeights, new Shape(rows, latentHeight))
@@ -303,7 +313,7 @@ public final class BuiltinGenerator implements ImageGenerator {
 					.reshape(images, (long) rows * width, CHANNELS);
 				NDArray pixelPositions = bandManager.create(pixelPositions(width, height, top, rows),
 						new Shape(1, (long) rows * width, 2));
-				float[] values = this.network.decode(parameters, pixelPositions, band, text).toFloatArray();
+				float[] values = this.network.decode(parameters, pixelPositions, band, text, styles).toFloatArray();
 				int perImage = rows * width;
 				for (int i = 0; i < images; i++) {
 					for (int p = 0; p < perImage; p++) {

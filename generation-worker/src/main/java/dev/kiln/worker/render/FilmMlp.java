@@ -96,7 +96,9 @@ final class FilmMlp extends AbstractBlock {
 		NDArray h = this.input.forward(parameterStore, new NDList(features), training).singletonOrThrow();
 		for (int layer = 0; layer < this.layers; layer++) {
 			if (layer > 0) {
-				h = this.hiddenLayers.get(layer - 1).forward(parameterStore, new NDList(h), training).singletonOrThrow();
+				h = this.hiddenLayers.get(layer - 1)
+					.forward(parameterStore, new NDList(h), training)
+					.singletonOrThrow();
 			}
 			NDArray gamma = modulation.get(2 * layer).expandDims(1);
 			NDArray beta = modulation.get(2 * layer + 1).expandDims(1);

@@ -1,0 +1,32 @@
+package dev.kiln.worker.job;
+
+import io.awspring.cloud.sqs.operations.SqsTemplate;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.kiln.contract.JobEvent;
+import dev.kiln.contract.QueueNames;
+import dev.kiln.worker.WorkerProperties;
+
+/** Sends job events to the events queue and returns once SQS has them. */
+@Component
+class EventPublisher {
+
+	private final SqsTemplate sqs;
+
+	private final JsonMapper json;
+
+	private final String queue;
+
+	EventPublisher(SqsTemplate sqs, JsonMapper json, WorkerProperties properties) {
+		this.sqs = sqs;
+		this.json = json;
+		this.queue = new QueueNames(properties.queues().prefix()).events();
+	}
+
+	void publish(JobEvent event) {
+		String body = this.json.writeValueAsString(event);
+		this.sqs.send((options) -> options.queue(this.queue).payload(body));
+	}
+
+}

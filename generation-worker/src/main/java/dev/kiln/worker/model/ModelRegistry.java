@@ -1,0 +1,76 @@
+package dev.kiln.worker.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import ai.djl.Device;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+
+import dev.kiln.worker.WorkerProperties;
+import dev.kiln.worker.render.BuiltinGenerator;
+
+/**
+ * Loads every configured model at start-up; a model that cannot be loaded stops the worker with a message naming it,
+ * so a misconfigured worker never takes jobs it cannot render.
+ */
+@Component
+public class ModelRegistry implements DisposableBean {
+
+	private static final Logger logger = LoggerFactory.getLogger(ModelRegistry.class);
+
+	private final Map<String, ServedModel> models;
+
+	ModelRegistry(WorkerProperties properties) {
+		Map<String, ServedModel> loaded = new TreeMap<>();
+		try {
+			properties.worker().models().forEach((id, model) -> loaded.put(id, load(id, model)));
+		}
+		catch (RuntimeException ex) {
+			loaded.values().forEach((served) -> served.generator().close());
+			throw ex;
+		}
+		this.models = Collections.unmodifiableMap(loaded);
+	}
+
+	private static ServedModel load(String id, WorkerProperties.Model model) {
+		Path directory = Path.of(model.location().startsWith("file:") ? model.location().substring(5) : model.location());
+		try {
+			Device device = BuiltinGenerator.pickDevice(model.device());
+			long start = System.nanoTime();
+			BuiltinGenerator.materialize(directory);
+			BuiltinGenerator generator = BuiltinGenerator.load(directory, id, device);
+			logger.info("Model {} ({}) loaded from {} on {} in {} ms", id, model.type(), directory, generator.device(),
+					(System.nanoTime() - start) / 1_000_000);
+			return new ServedModel(id, generator, model);
+		}
+		catch (IOException | RuntimeException ex) {
+			throw new IllegalStateException("Could not load model '" + id + "' from " + model.location() + ": "
+					+ ex.getMessage(), ex);
+		}
+	}
+
+	/** The model with that id, if this worker serves it. */
+	public Optional<ServedModel> find(String modelId) {
+		return Optional.ofNullable(this.models.get(modelId));
+	}
+
+	/** Ids of every model served. */
+	public List<String> ids() {
+		return new ArrayList<>(this.models.keySet());
+	}
+
+	@Override
+	public void destroy() {
+		this.models.values().forEach((served) -> served.generator().close());
+	}
+
+}

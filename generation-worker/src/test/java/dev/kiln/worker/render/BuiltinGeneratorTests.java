@@ -1,0 +1,360 @@
+package dev.kiln.worker.render;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.imageio.ImageIO;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+class BuiltinGeneratorTests {
+
+	@TempDir
+	static Path modelDirectory;
+
+	private static BuiltinGenerator generator;
+
+	@BeforeAll
+	static void loadModel() throws IOException {
+		BuiltinGenerator.materialize(modelDirectory);
+		generator = BuiltinGenerator.load(modelDirectory, "kiln-builtin", Device.cpu());
+	}
+
+	@AfterAll
+	static void closeModel() {
+		generator.close();
+	}
+
+	@Test
+	void materializeWritesOnlyTheParameterFile() throws IOException {
+		try (var files = Files.list(modelDirectory)) {
+			assertThat(files.map((file) -> file.getFileName().toString()))
+				.containsExactly(BuiltinGenerator.PARAMETER_FILE);
+		}
+	}
+
+	@Test
+	void materializeKeepsExistingParameters() throws IOException {
+		Path parameters = modelDirectory.resolve(BuiltinGenerator.PARAMETER_FILE);
+		byte[] before = Files.readAllBytes(parameters);
+		var modified = Files.getLastModifiedTime(parameters);
+		BuiltinGenerator.materialize(modelDirectory);
+		assertThat(Files.getLastModifiedTime(parameters)).isEqualTo(modified);
+		assertThat(Files.readAllBytes(parameters)).isEqualTo(before);
+	}
+
+	@Test
+	void materializedParametersAreTheSameEveryTime(@TempDir Path other) throws IOException {
+		BuiltinGenerator.materialize(other);
+		assertThat(other.resolve(BuiltinGenerator.PARAMETER_FILE))
+			.hasSameBinaryContentAs(modelDirectory.resolve(BuiltinGenerator.PARAMETER_FILE));
+	}
+
+	@Test
+	void separatelyLoadedInstancesRenderIdenticalBytes() throws IOException {
+		RenderRequest request = request("a lighthouse at dusk, oil painting", 7);
+		try (BuiltinGenerator second = BuiltinGenerator.load(modelDirectory, "kiln-builtin", Device.cpu())) {
+			assertThat(second.render(request, StepListener.NONE).pngs().get(0))
+				.isEqualTo(generator.render(request, StepListener.NONE).pngs().get(0));
+		}
+	}
+
+	@Test
+	void reportsModelIdAndDevice() {
+		assertThat(generator.modelId()).isEqualTo("kiln-builtin");
+		assertThat(generator.device()).isEqualTo("cpu()");
+		RenderedImages rendered = generator.render(request("a fox", 1), StepListener.NONE);
+		assertThat(rendered.device()).isEqualTo("cpu()");
+		assertThat(rendered.renderTime()).isPositive();
+	}
+
+	@Test
+	void sameRequestRendersIdenticalBytes() {
+		RenderRequest request = new RenderRequest("a red fox in the snow", "blurry", 128, 96, 6, 7.5, 42, 2);
+		RenderedImages first = generator.render(request, StepListener.NONE);
+		RenderedImages second = generator.render(request, StepListener.NONE);
+		assertThat(second.pngs()).hasSize(2);
+		for (int i = 0; i < 2; i++) {
+			assertThat(second.pngs().get(i)).isEqualTo(first.pngs().get(i));
+		}
+	}
+
+	@Test
+	void differentPromptsRenderVisiblyDifferentImages() {
+		BufferedImage lighthouse = render(request("a lighthouse at dusk, oil painting", 5));
+		BufferedImage city = render(request("neon city skyline at night", 5));
+		assertThat(meanAbsoluteDifference(lighthouse, city)).isGreaterThan(25);
+	}
+
+	@Test
+	void differentSeedsRenderDifferentImages() {
+		BufferedImage first = render(request("a red fox in the snow", 1));
+		BufferedImage second = render(request("a red fox in the snow", 2));
+		assertThat(meanAbsoluteDifference(first, second)).isGreaterThan(25);
+	}
+
+	@Test
+	void negativePromptSteersTheImage() {
+		RenderRequest plain = request("a red fox in the snow", 3);
+		RenderRequest steered = new RenderRequest(plain.prompt(), "green forest", plain.width(), plain.height(),
+				plain.steps(), plain.guidanceScale(), plain.seed(), 1);
+		assertThat(meanAbsoluteDifference(render(plain), render(steered))).isGreaterThan(20);
+	}
+
+	@Test
+	void rendersExactlyTheRequestedSize() {
+		BufferedImage image = render(new RenderRequest("a wide picture", null, 96, 64, 3, 7.5, 9, 1));
+		assertThat(image.getWidth()).isEqualTo(96);
+		assertThat(image.getHeight()).isEqualTo(64);
+		assertThat(image.getColorModel().getNumComponents()).isEqualTo(3);
+	}
+
+	@Test
+	void tellsTheListenerAboutEveryStepInOrder() {
+		List<String> calls = new ArrayList<>();
+		generator.render(new RenderRequest("steps", null, 64, 64, 5, 7.5, 1, 1),
+				(step, total) -> calls.add(step + "/" + total));
+		assertThat(calls).containsExactly("1/5", "2/5", "3/5", "4/5", "5/5");
+	}
+
+	@Test
+	void listenerThrowingStopsTheRender() {
+		List<Integer> steps = new ArrayList<>();
+		StepListener cancelAtThree = (step, total) -> {
+			steps.add(step);
+			if (step == 3) {
+				throw new RenderCancelledException("cancelled");
+			}
+		};
+		assertThatThrownBy(() -> generator.render(new RenderRequest("cancel me", null, 64, 64, 10, 7.5, 1, 1),
+				cancelAtThree))
+			.isInstanceOf(RenderCancelledException.class)
+			.hasMessage("cancelled");
+		assertThat(steps).containsExactly(1, 2, 3);
+		assertThat(generator.render(request("still works", 1), StepListener.NONE).pngs()).hasSize(1);
+	}
+
+	@Test
+	void batchedImagesMatchSingleRendersWithConsecutiveSeeds() {
+		RenderRequest batch = new RenderRequest("a lighthouse at dusk", "blurry", 96, 64, 6, 7.5, 100, 3);
+		List<byte[]> batched = generator.render(batch, StepListener.NONE).pngs();
+		assertThat(batched).hasSize(3);
+		for (int i = 0; i < 3; i++) {
+			RenderRequest single = new RenderRequest(batch.prompt(), batch.negativePrompt(), batch.width(),
+					batch.height(), batch.steps(), batch.guidanceScale(), batch.seed() + i, 1);
+			byte[] alone = generator.render(single, StepListener.NONE).pngs().get(0);
+			// libtorch's CPU matrix kernels are chosen by shape, so a batch of 3 may round the last bit of a float32
+			// differently from a batch of 1 (about 1e-6 in the latent); that can move a pixel by one level, no more
+			assertThat(maxAbsoluteDifference(decode(batched.get(i)), decode(alone))).isLessThanOrEqualTo(1);
+		}
+		assertThat(meanAbsoluteDifference(decode(batched.get(0)), decode(batched.get(1)))).isGreaterThan(20);
+		assertThat(meanAbsoluteDifference(decode(batched.get(1)), decode(batched.get(2)))).isGreaterThan(20);
+	}
+
+	@Test
+	void latentsGetCleanerStepByStep() {
+		int steps = 10;
+		int side = 16;
+		List<Double> roughness = new ArrayList<>();
+		generator.render(new RenderRequest("a lighthouse at dusk", null, side * 8, side * 8, steps, 7.5, 11, 1),
+				StepListener.NONE, (step, latents) -> roughness.add(latentRoughness(latents, side)));
+		assertThat(roughness).hasSize(steps);
+		// starts close to white noise (about 20), ends smooth, and never gets rougher on the way
+		assertThat(roughness.get(0)).isGreaterThan(10);
+		assertThat(roughness.get(steps - 1)).isLessThan(roughness.get(0) / 5);
+		for (int i = 1; i < steps; i++) {
+			assertThat(roughness.get(i)).as("roughness after step %d", i + 1).isLessThan(roughness.get(i - 1));
+		}
+	}
+
+	@Test
+	void moreStepsGiveACleanerImage() {
+		double oneStep = pixelRoughness(render(new RenderRequest("a lighthouse", null, 128, 128, 1, 7.5, 5, 1)));
+		double eightSteps = pixelRoughness(render(new RenderRequest("a lighthouse", null, 128, 128, 8, 7.5, 5, 1)));
+		assertThat(oneStep).isGreaterThan(1.3 * eightSteps);
+	}
+
+	@Test
+	void rejectsSizesThatAreNotMultiplesOfEight() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> generator.render(new RenderRequest("x", null, 100, 64, 1, 7.5, 1, 1), StepListener.NONE))
+			.withMessageContaining("width must be a multiple of 8");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> generator.render(new RenderRequest("x", null, 64, 64, 1, 7.5, 1, 9), StepListener.NONE))
+			.withMessageContaining("numImages");
+	}
+
+	@Test
+	void loadingAMissingDirectoryFailsClearly(@TempDir Path parent) {
+		Path missing = parent.resolve("nowhere");
+		assertThatThrownBy(() -> BuiltinGenerator.load(missing, "kiln-builtin", Device.cpu()))
+			.isInstanceOf(FileNotFoundException.class)
+			.hasMessageContaining(missing.toString())
+			.hasMessageContaining("does not exist");
+	}
+
+	@Test
+	void loadingADirectoryWithoutParametersFailsClearly(@TempDir Path empty) {
+		assertThatThrownBy(() -> BuiltinGenerator.load(empty, "kiln-builtin", Device.cpu()))
+			.isInstanceOf(FileNotFoundException.class)
+			.hasMessageContaining("holds no " + BuiltinGenerator.PARAMETER_FILE);
+	}
+
+	@Test
+	void loadingCorruptParametersFailsClearly(@TempDir Path corrupt) throws IOException {
+		byte[] parameters = Files.readAllBytes(modelDirectory.resolve(BuiltinGenerator.PARAMETER_FILE));
+		Files.write(corrupt.resolve(BuiltinGenerator.PARAMETER_FILE),
+				java.util.Arrays.copyOf(parameters, parameters.length / 2));
+		assertThatThrownBy(() -> BuiltinGenerator.load(corrupt, "kiln-builtin", Device.cpu()))
+			.isInstanceOf(IOException.class)
+			.hasMessageContaining("corrupt");
+	}
+
+	@Test
+	void closedGeneratorRefusesToRender() throws IOException {
+		BuiltinGenerator closed = BuiltinGenerator.load(modelDirectory, "kiln-builtin", Device.cpu());
+		closed.close();
+		assertThatIllegalStateException().isThrownBy(() -> closed.render(request("x", 1), StepListener.NONE))
+			.withMessageContaining("closed");
+	}
+
+	@Test
+	void picksTheCpuWhenAskedOrWhenThereIsNoGpu() {
+		assertThat(BuiltinGenerator.pickDevice("cpu")).isEqualTo(Device.cpu());
+		assumeThat(Engine.getEngine("PyTorch").getGpuCount()).isZero();
+		assertThat(BuiltinGenerator.pickDevice("auto")).isEqualTo(Device.cpu());
+		assertThatIllegalArgumentException().isThrownBy(() -> BuiltinGenerator.pickDevice("gpu"))
+			.withMessageContaining("no GPU");
+	}
+
+	@Test
+	void rejectsAnUnknownDevicePreference() {
+		assertThatIllegalArgumentException().isThrownBy(() -> BuiltinGenerator.pickDevice("tpu"))
+			.withMessageContaining("'auto', 'cpu' or 'gpu'");
+	}
+
+	private static RenderRequest request(String prompt, long seed) {
+		return new RenderRequest(prompt, null, 128, 128, 12, 7.5, seed, 1);
+	}
+
+	private static BufferedImage render(RenderRequest request) {
+		return decode(generator.render(request, StepListener.NONE).pngs().get(0));
+	}
+
+	private static BufferedImage decode(byte[] png) {
+		try {
+			BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+			assertThat(image).isNotNull();
+			return image;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static double meanAbsoluteDifference(BufferedImage a, BufferedImage b) {
+		long total = 0;
+		for (int y = 0; y < a.getHeight(); y++) {
+			for (int x = 0; x < a.getWidth(); x++) {
+				int p = a.getRGB(x, y);
+				int q = b.getRGB(x, y);
+				for (int shift = 0; shift <= 16; shift += 8) {
+					total += Math.abs(((p >> shift) & 0xff) - ((q >> shift) & 0xff));
+				}
+			}
+		}
+		return (double) total / (3L * a.getWidth() * a.getHeight());
+	}
+
+	private static int maxAbsoluteDifference(BufferedImage a, BufferedImage b) {
+		int max = 0;
+		for (int y = 0; y < a.getHeight(); y++) {
+			for (int x = 0; x < a.getWidth(); x++) {
+				int p = a.getRGB(x, y);
+				int q = b.getRGB(x, y);
+				for (int shift = 0; shift <= 16; shift += 8) {
+					max = Math.max(max, Math.abs(((p >> shift) & 0xff) - ((q >> shift) & 0xff)));
+				}
+			}
+		}
+		return max;
+	}
+
+	/**
+	 * High-frequency energy relative to total energy: the mean squared discrete Laplacian over the variance. White
+	 * noise scores about 20; a smooth field scores near 0.
+	 */
+	private static double roughness(double[][] field) {
+		int h = field.length;
+		int w = field[0].length;
+		double mean = 0;
+		for (double[] row : field) {
+			for (double v : row) {
+				mean += v;
+			}
+		}
+		mean /= (double) h * w;
+		double variance = 0;
+		for (double[] row : field) {
+			for (double v : row) {
+				variance += (v - mean) * (v - mean);
+			}
+		}
+		variance /= (double) h * w;
+		double laplacian = 0;
+		for (int y = 1; y < h - 1; y++) {
+			for (int x = 1; x < w - 1; x++) {
+				double l = 4 * field[y][x] - field[y - 1][x] - field[y + 1][x] - field[y][x - 1] - field[y][x + 1];
+				laplacian += l * l;
+			}
+		}
+		laplacian /= (double) (h - 2) * (w - 2);
+		return laplacian / variance;
+	}
+
+	private static double latentRoughness(float[] latents, int side) {
+		int channels = BuiltinNetwork.LATENT_CHANNELS;
+		double total = 0;
+		for (int c = 0; c < channels; c++) {
+			double[][] field = new double[side][side];
+			for (int p = 0; p < side * side; p++) {
+				field[p / side][p % side] = latents[p * channels + c];
+			}
+			total += roughness(field);
+		}
+		return total / channels;
+	}
+
+	private static double pixelRoughness(BufferedImage image) {
+		double total = 0;
+		for (int shift = 0; shift <= 16; shift += 8) {
+			double[][] field = new double[image.getHeight()][image.getWidth()];
+			for (int y = 0; y < image.getHeight(); y++) {
+				for (int x = 0; x < image.getWidth(); x++) {
+					field[y][x] = (image.getRGB(x, y) >> shift) & 0xff;
+				}
+			}
+			total += roughness(field);
+		}
+		return total / 3;
+	}
+
+}
