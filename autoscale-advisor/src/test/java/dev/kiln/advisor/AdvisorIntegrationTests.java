@@ -1,0 +1,77 @@
+package dev.kiln.advisor;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.micrometer.metrics.test.autoconfigure.AutoConfigureMetrics;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.client.RestClient;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import tools.jackson.databind.JsonNode;
+
+import dev.kiln.contract.Lane;
+import dev.kiln.contract.QueueNames;
+import dev.kiln.embedded.SharedEmbeddedStack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The advisor reading real SQS queue attributes and publishing its decision over HTTP and Prometheus. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "kiln.queues.prefix=adtest", "kiln.advisor.poll-interval=200ms",
+				"kiln.advisor.target-backlog-per-worker=2", "kiln.advisor.max-workers=3" })
+@AutoConfigureMetrics
+class AdvisorIntegrationTests {
+
+	private static final QueueNames QUEUES = new QueueNames("adtest");
+
+	@DynamicPropertySource
+	static void stack(DynamicPropertyRegistry registry) {
+		SharedEmbeddedStack.register(registry);
+	}
+
+	@LocalServerPort
+	private int port;
+
+	@Test
+	void desiredWorkersFollowsTheBacklogUpAndBackToZero(@Autowired SqsAsyncClient sqs) {
+		for (Lane lane : Lane.values()) {
+			sqs.createQueue((b) -> b.queueName(QUEUES.jobs(lane))).join();
+		}
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(desired()).isZero());
+
+		String url = sqs.getQueueUrl((b) -> b.queueName(QUEUES.jobs(Lane.BATCH))).join().queueUrl();
+		for (int i = 0; i < 5; i++) {
+			sqs.sendMessage((b) -> b.queueUrl(url).messageBody("job")).join();
+		}
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(desired()).isEqualTo(3));
+		JsonNode scaling = scaling();
+		assertThat(scaling.get("active").asBoolean()).isTrue();
+		assertThat(scaling.get("lanes").get(2).get("visible").asInt()).isEqualTo(5);
+
+		String metrics = client().get().uri("/actuator/prometheus").retrieve().body(String.class);
+		assertThat(metrics).contains("kiln_desired_workers{application=\"autoscale-advisor\"} 3.0")
+			.contains("kiln_queue_messages{application=\"autoscale-advisor\",lane=\"batch\",state=\"visible\"} 5.0");
+
+		sqs.purgeQueue((b) -> b.queueUrl(url)).join();
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(desired()).isZero());
+		assertThat(scaling().get("active").asBoolean()).isFalse();
+	}
+
+	private int desired() {
+		return scaling().get("desiredWorkers").asInt();
+	}
+
+	private JsonNode scaling() {
+		return client().get().uri("/v1/scaling").retrieve().body(JsonNode.class);
+	}
+
+	private RestClient client() {
+		return RestClient.create("http://localhost:" + this.port);
+	}
+
+}
