@@ -1,0 +1,44 @@
+package dev.kiln.localstack;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class LocalStackOptionsTests {
+
+	@Test
+	void defaultsAreTheDocumentedPorts() {
+		LocalStackOptions options = LocalStackOptions.parse();
+		assertThat(options.gatewayPort()).isEqualTo(8080);
+		assertThat(options.sqsPort()).isEqualTo(9324);
+		assertThat(options.redisPort()).isEqualTo(6379);
+		assertThat(options.prompt()).isNull();
+		assertThat(options.workDirectory()).isEqualTo(Path.of("kiln-local"));
+	}
+
+	@Test
+	void readsBothOptionForms() {
+		LocalStackOptions options = LocalStackOptions.parse("--prompt", "a red fox", "--gateway-port=9000", "--seed",
+				"12", "--width=256");
+		assertThat(options.prompt()).isEqualTo("a red fox");
+		assertThat(options.gatewayPort()).isEqualTo(9000);
+		assertThat(options.seed()).isEqualTo(12L);
+		assertThat(options.width()).isEqualTo(256);
+	}
+
+	@Test
+	void unknownOptionsAndBadNumbersAreNamed() {
+		assertThatIllegalArgumentException().isThrownBy(() -> LocalStackOptions.parse("--colour", "red"))
+			.withMessage("Unknown option --colour");
+		assertThatIllegalArgumentException().isThrownBy(() -> LocalStackOptions.parse("--s3-port", "abc"))
+			.withMessage("--s3-port must be a whole number, got 'abc'");
+		assertThatIllegalArgumentException().isThrownBy(() -> LocalStackOptions.parse("--redis-port", "70000"))
+			.withMessageContaining("between 0 and 65535");
+		assertThatIllegalArgumentException().isThrownBy(() -> LocalStackOptions.parse("--prompt"))
+			.withMessage("Option --prompt needs a value");
+	}
+
+}
