@@ -16,6 +16,12 @@ public enum JobEventType {
 	FAILED,
 
 	/** The job stopped because its owner cancelled it. */
-	CANCELLED
+	CANCELLED,
+
+	/**
+	 * The attempt ended without a result (a transient fault, a drain on shutdown) and the message was handed back to
+	 * its queue; the job will be delivered again.
+	 */
+	RELEASED
 
 }

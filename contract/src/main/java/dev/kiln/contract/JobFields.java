@@ -54,6 +54,27 @@ public final class JobFields {
 	/** Events applied to the record, for auditing duplicates. */
 	public static final String TRANSITIONS = "transitions";
 
+	/** Where to POST webhook events, if anywhere. */
+	public static final String CALLBACK_URL = "callbackUrl";
+
+	/** The caller's metadata object as JSON, echoed back. */
+	public static final String METADATA = "metadata";
+
+	/** Set to {@code true} when the owner asked to cancel a running job; the worker stops at the next step. */
+	public static final String CANCEL_REQUESTED = "cancelRequested";
+
+	/** Object key of the latest preview image. */
+	public static final String PREVIEW = "preview";
+
+	/** Cost attributed to the job once finished, in dollars. */
+	public static final String COST = "cost";
+
+	/** Seconds the render took in the model. */
+	public static final String RENDER_SECONDS = "renderSeconds";
+
+	/** Outcome of the job's last webhook delivery. */
+	public static final String WEBHOOK_STATUS = "webhookStatus";
+
 	private JobFields() {
 	}
 

@@ -2,7 +2,8 @@ package dev.kiln.contract;
 
 /**
  * The one definition of where a job's files live in the object store:
- * {@code jobs/{tenant}/{jobId}/{n}.png} for images and {@code jobs/{tenant}/{jobId}/metadata.json} beside them.
+ * {@code jobs/{tenant}/{jobId}/{n}.png} for images and {@code jobs/{tenant}/{jobId}/metadata.json} beside them, plus
+ * {@code checkpoint} and {@code preview-{step}.png} while a job renders.
  */
 public final class ObjectKeys {
 
@@ -17,6 +18,16 @@ public final class ObjectKeys {
 	/** The {@code index}-th image of a job, from 0. */
 	public static String image(String tenant, String jobId, int index) {
 		return jobPrefix(tenant, jobId) + index + ".png";
+	}
+
+	/** The render checkpoint of a job, from which a redelivered job resumes. */
+	public static String checkpoint(String tenant, String jobId) {
+		return jobPrefix(tenant, jobId) + "checkpoint";
+	}
+
+	/** A low-resolution preview written after {@code step}. */
+	public static String preview(String tenant, String jobId, int step) {
+		return jobPrefix(tenant, jobId) + "preview-" + step + ".png";
 	}
 
 	/** The metadata document of a job. */

@@ -9,6 +9,16 @@ package dev.kiln.contract;
  * <li>{@code kiln:tenant:{tenant}:jobs}: sorted set of a tenant's job ids, scored by submit time (millis).</li>
  * <li>{@code kiln:worker:{workerId}}: string, a worker's heartbeat document, expiring with the heartbeat TTL.</li>
  * <li>{@code kiln:workers}: sorted set of worker ids scored by their last heartbeat (millis).</li>
+ * <li>{@code kiln:job:{jobId}:lease}: string, the id of the worker rendering the job, expiring unless renewed.</li>
+ * <li>{@code kiln:job:{jobId}:events}: stream of the job's applied state changes and progress, for SSE.</li>
+ * <li>{@code kiln:apikey:{sha256}}: hash describing an API key (fields {@code tenant}, {@code admin}, {@code name}),
+ * keyed by the hex SHA-256 of the key; keys themselves are never stored.</li>
+ * <li>{@code kiln:idempotency:{tenant}:{key}}: string, the job id created for an idempotency key.</li>
+ * <li>{@code kiln:tenant:{tenant}:settings}: hash of per-tenant settings (webhook secret, limits).</li>
+ * <li>{@code kiln:tenant:{tenant}:cost}: hash of attributed cost per day ({@code yyyy-MM-dd} → dollars).</li>
+ * <li>{@code kiln:stats:model:{model}}: hash of measured render statistics of a model.</li>
+ * <li>{@code kiln:webhooks:due}: sorted set of pending webhook deliveries scored by their next attempt (millis).</li>
+ * <li>{@code kiln:webhook:{deliveryId}}: hash, one webhook delivery and its attempts.</li>
  * </ul>
  */
 public final class RedisKeys {
@@ -41,6 +51,51 @@ public final class RedisKeys {
 	/** Every worker seen recently, scored by last heartbeat. */
 	public static String workers() {
 		return PREFIX + "workers";
+	}
+
+	/** The lease a worker holds on a job while rendering it. */
+	public static String jobLease(String jobId) {
+		return job(jobId) + ":lease";
+	}
+
+	/** The stream of a job's applied state changes and progress. */
+	public static String jobEvents(String jobId) {
+		return job(jobId) + ":events";
+	}
+
+	/** An API key's description, by the hex SHA-256 of the key. */
+	public static String apiKey(String sha256Hex) {
+		return PREFIX + "apikey:" + sha256Hex;
+	}
+
+	/** The job created for an idempotency key. */
+	public static String idempotency(String tenant, String key) {
+		return PREFIX + "idempotency:" + tenant + ":" + key;
+	}
+
+	/** A tenant's settings. */
+	public static String tenantSettings(String tenant) {
+		return PREFIX + "tenant:" + tenant + ":settings";
+	}
+
+	/** A tenant's attributed cost per day. */
+	public static String tenantCost(String tenant) {
+		return PREFIX + "tenant:" + tenant + ":cost";
+	}
+
+	/** Measured render statistics of a model. */
+	public static String modelStats(String model) {
+		return PREFIX + "stats:model:" + model;
+	}
+
+	/** Pending webhook deliveries, scored by their next attempt. */
+	public static String webhooksDue() {
+		return PREFIX + "webhooks:due";
+	}
+
+	/** One webhook delivery. */
+	public static String webhook(String deliveryId) {
+		return PREFIX + "webhook:" + deliveryId;
 	}
 
 }

@@ -54,6 +54,13 @@ class WireFormatTests {
 	}
 
 	@Test
+	void eventsWrittenBeforeRenderSecondsExistedStillRead() throws IOException {
+		String older = goldenText("job-event-v1.json").replace(",\n  \"renderSeconds\" : 1.25", "");
+		assertThat(older).doesNotContain("renderSeconds");
+		assertThat(this.mapper.readValue(older, JobEvent.class).renderSeconds()).isNull();
+	}
+
+	@Test
 	void readersRefuseANewerSchemaVersion() throws IOException {
 		String newer = goldenText("job-message-v1.json").replace("\"schemaVersion\" : 1", "\"schemaVersion\" : 2");
 		assertThatIllegalArgumentExceptionCause(() -> this.mapper.readValue(newer, JobMessage.class));
@@ -98,7 +105,7 @@ class WireFormatTests {
 	static JobEvent sampleEvent() {
 		return JobEvent.succeeded(JOB_ID, 20,
 				List.of(ObjectKeys.image("acme", JOB_ID, 0), ObjectKeys.metadata("acme", JOB_ID)), 1, "worker-a",
-				Instant.parse("2026-11-23T10:15:42.500Z"));
+				Instant.parse("2026-11-23T10:15:42.500Z"), 1.25);
 	}
 
 	private JsonNode golden(String name) throws IOException {

@@ -15,6 +15,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.stream.MapRecord;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -28,6 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.kiln.contract.JobEvent;
 import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobIds;
+import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.QueueNames;
 import dev.kiln.contract.RedisKeys;
@@ -125,6 +128,22 @@ class QueueServiceIntegrationTests {
 			.isEqualTo("RUNNING>FAILED");
 		assertThat(field(id, JobFields.ERROR_TYPE)).isEqualTo("render-error");
 		assertThat(field(id, JobFields.FINISHED_AT)).isEqualTo(at(4).toString());
+		List<MapRecord<String, Object, Object>> stream = this.redis.opsForStream().range(RedisKeys.jobEvents(id), Range.unbounded());
+		assertThat(stream).extracting((entry) -> entry.getValue().get("kind") + ":" + entry.getValue().get("state"))
+			.containsExactly("state:RUNNING", "progress:RUNNING", "state:FAILED");
+		assertThat(stream.get(2).getValue()).containsEntry("errorType", "render-error");
+	}
+
+	@Test
+	void successRecordsRenderSecondsAndFeedsTheModelsMeanRenderTime() {
+		String id = queuedJob(Lane.STANDARD);
+		this.stateMachine.apply(JobEvent.started(id, 4, 1, "w1", at(1)));
+		this.stateMachine.apply(JobEvent.succeeded(id, 4, List.of("a.png"), 1, "w1", at(3), 2.0));
+		assertThat(field(id, JobFields.RENDER_SECONDS)).isEqualTo("2.0");
+		String id2 = queuedJob(Lane.STANDARD);
+		this.stateMachine.apply(JobEvent.succeeded(id2, 4, List.of("a.png"), 1, "w1", at(3), 4.0));
+		Object mean = this.redis.opsForHash().get(RedisKeys.modelStats("test-model"), "meanRenderSeconds");
+		assertThat(Double.parseDouble((String) mean)).isCloseTo(2.4, org.assertj.core.data.Offset.offset(1e-9));
 	}
 
 	@Test
@@ -202,7 +221,9 @@ class QueueServiceIntegrationTests {
 		String id = JobIds.next();
 		this.redis.opsForHash()
 			.putAll(RedisKeys.job(id), Map.of(JobFields.STATE, "QUEUED", JobFields.LANE, lane.wireName(),
-					JobFields.ATTEMPT, "0", JobFields.TENANT, "default"));
+					JobFields.ATTEMPT, "0", JobFields.TENANT, "default", JobFields.REQUEST,
+					this.json.writeValueAsString(new JobMessage(1, id, "default", "test-model", "p", null, 64, 64, 4,
+							7.5, 1, 1, lane, Instant.now(), null))));
 		this.redis.opsForZSet().add(RedisKeys.laneQueued(lane), id, System.currentTimeMillis());
 		return id;
 	}

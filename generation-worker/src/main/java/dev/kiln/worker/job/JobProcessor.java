@@ -83,7 +83,8 @@ class JobProcessor {
 			RenderMetadata metadata = new RenderMetadata(job, job.seed(), model.id(), images.device(), this.workerId,
 					attempt, job.submittedAt(), started, finished, images.renderTime().toNanos() / 1e9);
 			List<String> keys = this.outputs.write(job, images.pngs(), metadata);
-			this.events.publish(JobEvent.succeeded(job.jobId(), job.steps(), keys, attempt, this.workerId, finished));
+			this.events.publish(JobEvent.succeeded(job.jobId(), job.steps(), keys, attempt, this.workerId, finished,
+					metadata.renderSeconds()));
 			outcome(model.id(), "succeeded");
 			logger.info("Job {} rendered {} image(s) {}x{} in {} ms on {}", job.jobId(), images.pngs().size(),
 					job.width(), job.height(), images.renderTime().toMillis(), images.device());

@@ -13,7 +13,9 @@ import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobEvent;
+import dev.kiln.contract.JobEventType;
 import dev.kiln.contract.JobFields;
+import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.queue.QueueServiceProperties;
@@ -53,14 +55,22 @@ public class JobStateMachine {
 	 * @return what happened: {@code FROM>TO}, or {@code ignored:<reason>}
 	 */
 	public String apply(JobEvent event) {
-		String laneName = (String) this.redis.opsForHash().get(RedisKeys.job(event.jobId()), JobFields.LANE);
-		Lane lane = (laneName != null) ? Lane.fromWireName(laneName) : Lane.STANDARD;
-		String outcome = this.redis.execute(APPLY, List.of(RedisKeys.job(event.jobId()), RedisKeys.laneQueued(lane)),
+		List<Object> fields = this.redis.opsForHash()
+			.multiGet(RedisKeys.job(event.jobId()), List.of(JobFields.LANE, JobFields.REQUEST));
+		Lane lane = (fields.get(0) != null) ? Lane.fromWireName((String) fields.get(0)) : Lane.STANDARD;
+		String model = (fields.get(1) != null)
+				? this.json.readValue((String) fields.get(1), JobMessage.class).model() : "unknown";
+		String preview = (event.type() == JobEventType.PROGRESS && !event.outputKeys().isEmpty())
+				? event.outputKeys().get(0) : "";
+		String outcome = this.redis.execute(APPLY,
+				List.of(RedisKeys.job(event.jobId()), RedisKeys.laneQueued(lane), RedisKeys.jobEvents(event.jobId()),
+						RedisKeys.modelStats(model)),
 				event.type().name(), event.jobId(), Objects.toString(event.step(), "0"),
 				Objects.toString(event.totalSteps(), "0"), this.json.writeValueAsString(event.outputKeys()),
 				Objects.toString(event.errorType(), ""), Objects.toString(event.errorDetail(), ""),
 				Integer.toString(event.attempt()), Objects.toString(event.workerId(), ""), event.timestamp().toString(),
-				Long.toString(Math.max(1, this.retention.toSeconds())));
+				Long.toString(Math.max(1, this.retention.toSeconds())), Objects.toString(event.renderSeconds(), ""),
+				preview);
 		count(outcome);
 		return outcome;
 	}

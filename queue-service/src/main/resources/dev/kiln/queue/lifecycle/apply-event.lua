@@ -1,7 +1,9 @@
 -- Applies one job event to a job record, atomically.
 -- KEYS[1] job hash, KEYS[2] the lane's queued index
+-- KEYS[3] the job's event stream (for SSE), KEYS[4] the model stats hash
 -- ARGV: 1 type, 2 jobId, 3 step, 4 totalSteps, 5 outputs (JSON), 6 errorType, 7 errorDetail, 8 attempt,
---       9 workerId, 10 timestamp (ISO-8601), 11 TTL in seconds once terminal
+--       9 workerId, 10 timestamp (ISO-8601), 11 TTL in seconds once terminal, 12 render seconds (or empty),
+--       13 preview object key (or empty)
 -- Returns "FROM>TO" for a transition, "FROM>FROM" for an accepted progress update, or "ignored:<reason>".
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then
@@ -12,6 +14,11 @@ if state == 'SUCCEEDED' or state == 'FAILED' or state == 'CANCELLED' then
 end
 
 local kind = ARGV[1]
+
+local function record(entryKind, newState, step, total)
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', 1000, '*', 'kind', entryKind, 'state', newState, 'step', step,
+    'totalSteps', total, 'preview', ARGV[13], 'errorType', ARGV[6], 'at', ARGV[10])
+end
 local attempt = tonumber(ARGV[8])
 local current = tonumber(redis.call('HGET', KEYS[1], 'attempt') or '0')
 
@@ -25,7 +32,9 @@ local function finish(to)
   end
   redis.call('ZREM', KEYS[2], ARGV[2])
   redis.call('HINCRBY', KEYS[1], 'transitions', 1)
+  record('state', to, redis.call('HGET', KEYS[1], 'step') or '0', redis.call('HGET', KEYS[1], 'totalSteps') or '0')
   redis.call('EXPIRE', KEYS[1], tonumber(ARGV[11]))
+  redis.call('EXPIRE', KEYS[3], tonumber(ARGV[11]))
   return state .. '>' .. to
 end
 
@@ -40,6 +49,7 @@ if kind == 'STARTED' then
   end
   redis.call('ZREM', KEYS[2], ARGV[2])
   redis.call('HINCRBY', KEYS[1], 'transitions', 1)
+  record('state', 'RUNNING', '0', ARGV[4])
   return state .. '>RUNNING'
 elseif kind == 'PROGRESS' then
   if state ~= 'RUNNING' or attempt ~= current then
@@ -50,10 +60,22 @@ elseif kind == 'PROGRESS' then
     return 'ignored:old-step'
   end
   redis.call('HSET', KEYS[1], 'step', step, 'updatedAt', ARGV[10])
+  if ARGV[13] ~= '' then
+    redis.call('HSET', KEYS[1], 'preview', ARGV[13])
+  end
+  record('progress', state, ARGV[3], ARGV[4])
   return state .. '>' .. state
 elseif kind == 'SUCCEEDED' then
   -- accepted from any attempt: a late success of an earlier attempt still wrote a complete set of outputs
   redis.call('HSET', KEYS[1], 'outputs', ARGV[5], 'step', ARGV[4], 'totalSteps', ARGV[4])
+  if ARGV[12] ~= '' then
+    local seconds = tonumber(ARGV[12])
+    redis.call('HSET', KEYS[1], 'renderSeconds', ARGV[12])
+    -- exponentially weighted mean of render seconds per job, for queue ETAs and cost
+    local mean = tonumber(redis.call('HGET', KEYS[4], 'meanRenderSeconds') or ARGV[12])
+    redis.call('HSET', KEYS[4], 'meanRenderSeconds', tostring(mean * 0.8 + seconds * 0.2), 'updatedAt', ARGV[10])
+    redis.call('HINCRBY', KEYS[4], 'samples', 1)
+  end
   return finish('SUCCEEDED')
 elseif kind == 'FAILED' then
   if attempt < current then
