@@ -1,19 +1,28 @@
 package dev.kiln.queue;
 
 import java.time.Clock;
+import java.util.Arrays;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.PropertySource;
+import org.springframework.scheduling.annotation.EnableScheduling;
+
+import dev.kiln.queue.topology.TopologyCommand;
 
 /**
- * Owns the job lifecycle behind the gateway: queue topology, worker events folded into the job state machine.
- * Defaults live in {@code kiln-queue.properties} so the services can share one JVM in the local stack.
+ * Owns the job lifecycle behind the gateway: queue topology, worker events folded into the job state machine, dead
+ * letters and redrive, stuck-job recovery, webhooks and retention. Defaults live in {@code kiln-queue.properties} so
+ * the services can share one JVM in the local stack.
+ * <p>
+ * {@code java -jar kiln-queue-service.jar topology [--format=helm-values] [--kiln.*=...]} prints the queue topology as
+ * values for the Helm chart and exits without starting the service.
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan
+@EnableScheduling
 @PropertySource("classpath:kiln-queue.properties")
 public class QueueServiceApplication {
 
@@ -23,6 +32,9 @@ public class QueueServiceApplication {
 	}
 
 	public static void main(String[] args) {
+		if (args.length > 0 && args[0].equals(TopologyCommand.NAME)) {
+			System.exit(TopologyCommand.run(Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+		}
 		SpringApplication.run(QueueServiceApplication.class, args);
 	}
 

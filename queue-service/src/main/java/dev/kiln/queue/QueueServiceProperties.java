@@ -14,6 +14,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
+import dev.kiln.contract.CallbackUrlPolicy;
+
 /**
  * Queue service configuration.
  *
@@ -21,12 +23,23 @@ import org.springframework.validation.annotation.Validated;
  * where infrastructure-as-code owns them
  * @param queues the queue topology
  * @param storage the bucket
- * @param retention how long finished job records are kept
+ * @param retention how long finished job records and their outputs are kept
+ * @param retentionSweep the sweep that deletes what is older than {@code retention} where no lifecycle rule does
+ * @param lanes dead-letter handling and lane monitoring
+ * @param stuckJobs recovery of running jobs whose worker vanished
+ * @param webhooks webhook deliveries
  */
 @ConfigurationProperties("kiln")
 @Validated
 public record QueueServiceProperties(@DefaultValue("false") boolean provision, @Valid @DefaultValue Queues queues,
-		@Valid @DefaultValue Storage storage, @DefaultValue("7d") @NotNull Duration retention) {
+		@Valid @DefaultValue Storage storage, @DefaultValue("7d") @NotNull Duration retention,
+		@Valid @DefaultValue RetentionSweep retentionSweep, @Valid @DefaultValue Lanes lanes,
+		@Valid @DefaultValue StuckJobs stuckJobs, @Valid @DefaultValue Webhooks webhooks) {
+
+	@AssertTrue(message = "retention must be at least 1 minute")
+	boolean isRetentionValid() {
+		return this.retention.compareTo(Duration.ofMinutes(1)) >= 0;
+	}
 
 	/**
 	 * Queue topology.
@@ -61,6 +74,68 @@ public record QueueServiceProperties(@DefaultValue("false") boolean provision, @
 	 * @param bucket the bucket workers write images to
 	 */
 	public record Storage(@DefaultValue("kiln-images") @NotBlank String bucket) {
+	}
+
+	/**
+	 * The retention sweep, for stores without a lifecycle rule (the local stack) and for index entries.
+	 *
+	 * @param enabled whether the sweep runs
+	 * @param interval time between sweeps
+	 */
+	public record RetentionSweep(@DefaultValue("true") boolean enabled, @DefaultValue("1h") @NotNull Duration interval) {
+	}
+
+	/**
+	 * Dead letters and lane monitoring.
+	 *
+	 * @param deadLetterInterval time between looks at each lane's dead-letter queue (jobs found there are marked
+	 * {@code FAILED})
+	 * @param monitorInterval time between refreshes of the lane gauges
+	 */
+	public record Lanes(@DefaultValue("15s") @NotNull Duration deadLetterInterval,
+			@DefaultValue("10s") @NotNull Duration monitorInterval) {
+	}
+
+	/**
+	 * Recovery of jobs whose worker stopped heartbeating.
+	 *
+	 * @param threshold how long after its worker's last heartbeat a running job counts as stuck
+	 * @param interval time between sweeps
+	 */
+	public record StuckJobs(@DefaultValue("60s") @NotNull Duration threshold,
+			@DefaultValue("15s") @NotNull Duration interval) {
+	}
+
+	/**
+	 * Webhook deliveries.
+	 *
+	 * @param enabled whether deliveries are sent (they are recorded either way)
+	 * @param timeout connect and read timeout of one delivery attempt
+	 * @param initialBackoff wait before the first retry; doubled per attempt, with jitter
+	 * @param maxBackoff longest wait between two attempts
+	 * @param giveUpAfter how long after the event the last attempt may start
+	 * @param pollInterval how often due deliveries are looked for
+	 * @param batchSize deliveries in flight at once, at most
+	 * @param allowHttp accept {@code http} callback URLs (local runs only)
+	 * @param allowNonDefaultPorts accept callback URLs with a port other than 80/443 (local runs only)
+	 * @param allowPrivateNetworks accept callback hosts on private or loopback addresses (local runs only)
+	 */
+	public record Webhooks(@DefaultValue("true") boolean enabled, @DefaultValue("10s") @NotNull Duration timeout,
+			@DefaultValue("10s") @NotNull Duration initialBackoff, @DefaultValue("1h") @NotNull Duration maxBackoff,
+			@DefaultValue("24h") @NotNull Duration giveUpAfter, @DefaultValue("1s") @NotNull Duration pollInterval,
+			@DefaultValue("20") @Min(1) @Max(500) int batchSize, @DefaultValue("false") boolean allowHttp,
+			@DefaultValue("false") boolean allowNonDefaultPorts, @DefaultValue("false") boolean allowPrivateNetworks) {
+
+		@AssertTrue(message = "initial-backoff must be positive and at most max-backoff")
+		boolean isBackoffValid() {
+			return this.initialBackoff.isPositive() && this.initialBackoff.compareTo(this.maxBackoff) <= 0;
+		}
+
+		/** The SSRF rule for callback URLs under these settings. */
+		public CallbackUrlPolicy policy() {
+			return new CallbackUrlPolicy(this.allowHttp, this.allowNonDefaultPorts, this.allowPrivateNetworks);
+		}
+
 	}
 
 }

@@ -17,6 +17,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.data.domain.Range;
 import org.springframework.data.redis.connection.stream.MapRecord;
+import org.springframework.data.redis.core.Cursor;
+import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -44,7 +46,8 @@ import static org.awaitility.Awaitility.await;
  * The queue service against real SQS, S3 and Redis protocols: provisioning, the event consumer and the state machine.
  */
 @SpringBootTest(properties = { "kiln.provision=true", "kiln.queues.prefix=qstest", "kiln.storage.bucket=qstest-images",
-		"kiln.queues.visibility-timeout=1s", "kiln.retention=1h" })
+		"kiln.queues.visibility-timeout=1s", "kiln.retention=1h",
+		"spring.cloud.aws.sqs.listener.poll-timeout=1s" })
 class QueueServiceIntegrationTests {
 
 	private static final QueueNames QUEUES = new QueueNames("qstest");
@@ -217,14 +220,88 @@ class QueueServiceIntegrationTests {
 		assertThat(field(id, JobFields.STEP)).isEqualTo("10");
 	}
 
+	@Test
+	void aReleasedAttemptPutsTheJobBackInItsLaneAsRetryingAndTheNextAttemptRunsIt() {
+		String id = queuedJob(Lane.BATCH);
+		double submitted = this.redis.opsForZSet().score(RedisKeys.laneQueued(Lane.BATCH), id);
+		assertThat(this.stateMachine.apply(JobEvent.started(id, 4, 1, "w1", at(1)))).isEqualTo("QUEUED>RUNNING");
+		assertThat(this.redis.opsForZSet().score(JobStateMachine.RUNNING_INDEX, id)).isNotNull();
+		assertThat(this.stateMachine.apply(JobEvent.released(id, 2, 4, "transient", "GPU reset", 1, "w1", at(2))))
+			.isEqualTo("RUNNING>RETRYING");
+		assertThat(field(id, JobFields.STATE)).isEqualTo("RETRYING");
+		assertThat(this.redis.opsForZSet().score(RedisKeys.laneQueued(Lane.BATCH), id)).isEqualTo(submitted);
+		assertThat(this.redis.opsForZSet().score(JobStateMachine.RUNNING_INDEX, id)).isNull();
+		// the released attempt's duplicates change nothing
+		assertThat(this.stateMachine.apply(JobEvent.released(id, 2, 4, "transient", "GPU reset", 1, "w1", at(2))))
+			.isEqualTo("ignored:stale-attempt");
+		assertThat(this.stateMachine.apply(JobEvent.started(id, 4, 1, "w1", at(1)))).isEqualTo("ignored:stale-attempt");
+		assertThat(this.stateMachine.apply(JobEvent.progress(id, 3, 4, 1, "w1", at(3)))).isEqualTo("ignored:not-running");
+		assertThat(this.stateMachine.apply(JobEvent.started(id, 4, 2, "w2", at(4)))).isEqualTo("RETRYING>RUNNING");
+		assertThat(this.redis.opsForZSet().score(RedisKeys.laneQueued(Lane.BATCH), id)).isNull();
+		assertThat(field(id, JobFields.ATTEMPT)).isEqualTo("2");
+		assertThat(this.stateMachine.apply(JobEvent.succeeded(id, 4, List.of("a.png"), 2, "w2", at(5))))
+			.isEqualTo("RUNNING>SUCCEEDED");
+		assertThat(this.redis.opsForZSet().score(JobStateMachine.RUNNING_INDEX, id)).isNull();
+		List<MapRecord<String, Object, Object>> stream = this.redis.opsForStream()
+			.range(RedisKeys.jobEvents(id), Range.unbounded());
+		assertThat(stream).extracting((entry) -> entry.getValue().get("state"))
+			.containsExactly("RUNNING", "RETRYING", "RUNNING", "SUCCEEDED");
+		assertThat(transitions("RUNNING", "RETRYING")).isPositive();
+	}
+
+	@Test
+	void aTerminalStateSchedulesAWebhookOnlyForJobsWithACallbackUrl() {
+		String withCallback = queuedJob(Lane.STANDARD);
+		this.redis.opsForHash().put(RedisKeys.job(withCallback), JobFields.CALLBACK_URL, "https://hooks.kiln.invalid/k");
+		String without = queuedJob(Lane.STANDARD);
+		this.stateMachine.apply(JobEvent.started(withCallback, 4, 1, "w1", at(1)));
+		this.stateMachine.apply(JobEvent.started(without, 4, 1, "w1", at(1)));
+		assertThat(deliveries(withCallback)).isEmpty();
+		this.stateMachine.apply(JobEvent.succeeded(withCallback, 4, List.of("a.png"), 1, "w1", at(2)));
+		this.stateMachine.apply(JobEvent.succeeded(without, 4, List.of("a.png"), 1, "w1", at(2)));
+		assertThat(deliveries(without)).isEmpty();
+		assertThat(deliveries(withCallback)).singleElement()
+			.satisfies((delivery) -> assertThat(delivery).containsEntry("event", "job.succeeded")
+				.containsEntry("state", "SUCCEEDED")
+				.containsEntry("url", "https://hooks.kiln.invalid/k")
+				.containsEntry("tenant", "default"));
+	}
+
+	@Test
+	void startAndProgressWebhooksAreSentOnlyWhenTheJobAskedForThem() {
+		String id = queuedJob(Lane.STANDARD);
+		this.redis.opsForHash()
+			.putAll(RedisKeys.job(id), Map.of(JobFields.CALLBACK_URL, "https://hooks.kiln.invalid/k", "webhookEvents",
+					"job.started, job.progress"));
+		this.stateMachine.apply(JobEvent.started(id, 4, 1, "w1", at(1)));
+		this.stateMachine.apply(JobEvent.progress(id, 1, 4, 1, "w1", at(2)));
+		this.stateMachine.apply(JobEvent.progress(id, 1, 4, 1, "w1", at(2)));
+		assertThat(deliveries(id)).extracting((delivery) -> delivery.get("event"))
+			.containsExactlyInAnyOrder("job.started", "job.progress");
+	}
+
+	@Test
+	void aCallbackUrlThatBreaksThePolicyAtSendTimeIsRefusedAndRecordedOnTheJob() {
+		// this context runs the strict production policy: loopback addresses are refused when the delivery is sent
+		String id = queuedJob(Lane.STANDARD);
+		this.redis.opsForHash().put(RedisKeys.job(id), JobFields.CALLBACK_URL, "https://localhost/hook");
+		this.stateMachine.apply(JobEvent.succeeded(id, 4, List.of("a.png"), 1, "w1", at(2)));
+		assertThat(field(id, JobFields.WEBHOOK_STATUS)).isEqualTo("pending");
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(field(id, JobFields.WEBHOOK_STATUS)).isEqualTo("refused"));
+		assertThat(deliveries(id)).singleElement()
+			.satisfies((delivery) -> assertThat((String) delivery.get("lastError")).contains("non-public address"));
+	}
+
 	private String queuedJob(Lane lane) {
 		String id = JobIds.next();
+		Instant submitted = Instant.now();
 		this.redis.opsForHash()
 			.putAll(RedisKeys.job(id), Map.of(JobFields.STATE, "QUEUED", JobFields.LANE, lane.wireName(),
 					JobFields.ATTEMPT, "0", JobFields.TENANT, "default", JobFields.REQUEST,
 					this.json.writeValueAsString(new JobMessage(1, id, "default", "test-model", "p", null, 64, 64, 4,
-							7.5, 1, 1, lane, Instant.now(), null))));
-		this.redis.opsForZSet().add(RedisKeys.laneQueued(lane), id, System.currentTimeMillis());
+							7.5, 1, 1, lane, submitted, null))));
+		this.redis.opsForZSet().add(RedisKeys.laneQueued(lane), id, submitted.toEpochMilli());
 		return id;
 	}
 
@@ -234,6 +311,20 @@ class QueueServiceIntegrationTests {
 
 	private String field(String id, String field) {
 		return (String) this.redis.opsForHash().get(RedisKeys.job(id), field);
+	}
+
+	private List<Map<Object, Object>> deliveries(String jobId) {
+		List<Map<Object, Object>> deliveries = new ArrayList<>();
+		ScanOptions options = ScanOptions.scanOptions().match(RedisKeys.webhook(jobId + ".*")).build();
+		try (Cursor<String> keys = this.redis.scan(options)) {
+			keys.forEachRemaining((key) -> deliveries.add(this.redis.opsForHash().entries(key)));
+		}
+		return deliveries;
+	}
+
+	private double transitions(String from, String to) {
+		var counter = this.meters.find("kiln.job.transitions").tag("from", from).tag("to", to).counter();
+		return (counter != null) ? counter.count() : 0;
 	}
 
 	private double ignored(String reason) {

@@ -51,6 +51,21 @@ class QueueServicePropertiesTests {
 			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("maxReceiveCount"));
 	}
 
+	@Test
+	void webhookBackoffLongerThanItsCapIsRefused() {
+		this.runner.withPropertyValues("kiln.webhooks.initial-backoff=2h", "kiln.webhooks.max-backoff=1h")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("kiln.webhooks")
+				.hasMessageContaining("initial-backoff must be positive and at most max-backoff"));
+	}
+
+	@Test
+	void webhooksFollowTheStrictCallbackPolicyByDefault() {
+		this.runner.run((context) -> assertThat(context.getBean(QueueServiceProperties.class).webhooks().policy())
+			.isEqualTo(dev.kiln.contract.CallbackUrlPolicy.strict()));
+	}
+
 	@Configuration(proxyBeanMethods = false)
 	@EnableConfigurationProperties(QueueServiceProperties.class)
 	static class Config {

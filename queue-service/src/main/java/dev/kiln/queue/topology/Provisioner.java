@@ -1,5 +1,6 @@
 package dev.kiln.queue.topology;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,7 +9,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.stereotype.Component;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ExpirationStatus;
+import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
@@ -18,12 +22,20 @@ import dev.kiln.queue.QueueServiceProperties;
 
 /**
  * Creates the queues and the bucket at start-up when {@code kiln.provision=true}, before any listener starts.
- * Idempotent: existing queues get their attributes reconciled, an existing bucket is left alone.
+ * Idempotent: existing queues get their attributes reconciled, an existing bucket is left alone. The bucket gets a
+ * lifecycle rule expiring job outputs ({@value #OUTPUTS_PREFIX}) after {@code kiln.retention}; a store that has no
+ * lifecycle support (the local stack's) is left without one and the retention sweep deletes old outputs instead.
  */
 @Component
 class Provisioner implements InitializingBean {
 
 	private static final Logger logger = LoggerFactory.getLogger(Provisioner.class);
+
+	/** Where job outputs live in the bucket; the lifecycle rule expires everything under it. */
+	static final String OUTPUTS_PREFIX = "jobs/";
+
+	/** Id of the lifecycle rule, replaced on every provisioning. */
+	static final String LIFECYCLE_RULE_ID = "kiln-retention";
 
 	private final SqsAsyncClient sqs;
 
@@ -77,6 +89,32 @@ class Provisioner implements InitializingBean {
 				throw ex;
 			}
 			createBucket(bucket);
+		}
+		expireOutputs(bucket);
+	}
+
+	/** Whole days for an S3 expiration rule: {@code retention} rounded up, at least one. */
+	static int expirationDays(Duration retention) {
+		long days = retention.toDays() + ((retention.toDays() * 86_400 < retention.toSeconds()) ? 1 : 0);
+		return (int) Math.max(1, Math.min(Integer.MAX_VALUE, days));
+	}
+
+	void expireOutputs(String bucket) {
+		int days = expirationDays(this.properties.retention());
+		LifecycleRule rule = LifecycleRule.builder()
+			.id(LIFECYCLE_RULE_ID)
+			.filter((filter) -> filter.prefix(OUTPUTS_PREFIX))
+			.status(ExpirationStatus.ENABLED)
+			.expiration((expiration) -> expiration.days(days))
+			.build();
+		try {
+			this.s3.putBucketLifecycleConfiguration(
+					(request) -> request.bucket(bucket).lifecycleConfiguration((config) -> config.rules(rule)));
+			logger.info("Bucket {} expires {} after {} day(s)", bucket, OUTPUTS_PREFIX, days);
+		}
+		catch (SdkException ex) {
+			logger.warn("Bucket {} accepts no lifecycle rule ({}); the retention sweep deletes old outputs instead",
+					bucket, ex.getMessage());
 		}
 	}
 

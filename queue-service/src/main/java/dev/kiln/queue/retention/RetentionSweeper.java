@@ -1,0 +1,173 @@
+package dev.kiln.queue.retention;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.data.redis.core.Cursor;
+import org.springframework.data.redis.core.ScanOptions;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import dev.kiln.contract.JobFields;
+import dev.kiln.contract.JobState;
+import dev.kiln.contract.ObjectKeys;
+import dev.kiln.contract.RedisKeys;
+import dev.kiln.queue.QueueServiceProperties;
+
+/**
+ * Deletes what is older than {@code kiln.retention}, every {@code kiln.retention-sweep.interval}: for each tenant's
+ * job index ({@code kiln:tenant:{tenant}:jobs}), each job submitted before the cut-off whose record is gone (its TTL
+ * ran out) or finished before the cut-off loses its record, its event stream, its index entry and its outputs in the
+ * bucket. Jobs that are not finished are never touched. Where the bucket has a lifecycle rule the object deletes are
+ * redundant and harmless; the local stack's store has none, so this is what keeps it bounded.
+ */
+@Component
+class RetentionSweeper {
+
+	private static final Logger logger = LoggerFactory.getLogger(RetentionSweeper.class);
+
+	/** Jobs looked at per tenant and sweep; the next sweep continues. */
+	private static final int BATCH = 500;
+
+	private final StringRedisTemplate redis;
+
+	private final S3Client s3;
+
+	private final TaskScheduler scheduler;
+
+	private final Clock clock;
+
+	private final Counter deleted;
+
+	private final String bucket;
+
+	private final Duration retention;
+
+	private final QueueServiceProperties.RetentionSweep settings;
+
+	RetentionSweeper(StringRedisTemplate redis, S3Client s3, TaskScheduler scheduler, Clock clock, MeterRegistry meters,
+			QueueServiceProperties properties) {
+		this.redis = redis;
+		this.s3 = s3;
+		this.scheduler = scheduler;
+		this.clock = clock;
+		this.bucket = properties.storage().bucket();
+		this.retention = properties.retention();
+		this.settings = properties.retentionSweep();
+		this.deleted = Counter.builder("kiln.retention.deleted")
+			.description("Finished jobs deleted (record, index entry, outputs) because they outlived kiln.retention")
+			.register(meters);
+	}
+
+	@EventListener(ApplicationReadyEvent.class)
+	void schedule() {
+		if (this.settings.enabled()) {
+			this.scheduler.scheduleWithFixedDelay(this::sweepLogged, this.clock.instant().plus(this.settings.interval()),
+					this.settings.interval());
+		}
+	}
+
+	private void sweepLogged() {
+		try {
+			int count = sweep();
+			if (count > 0) {
+				logger.info("Retention sweep deleted {} job(s) older than {}", count, this.retention);
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Retention sweep failed; trying again in {}", this.settings.interval(), ex);
+		}
+	}
+
+	/**
+	 * Deletes every finished job older than the retention.
+	 * @return the jobs deleted
+	 */
+	int sweep() {
+		Instant cutoff = this.clock.instant().minus(this.retention);
+		int count = 0;
+		for (String tenant : tenants()) {
+			count += sweep(tenant, cutoff);
+		}
+		return count;
+	}
+
+	private List<String> tenants() {
+		String prefix = RedisKeys.tenantJobs("");
+		String head = prefix.substring(0, prefix.indexOf("::") + 1);
+		String tail = prefix.substring(prefix.indexOf("::") + 1);
+		List<String> tenants = new ArrayList<>();
+		ScanOptions options = ScanOptions.scanOptions().match(RedisKeys.tenantJobs("*")).count(500).build();
+		try (Cursor<String> keys = this.redis.scan(options)) {
+			while (keys.hasNext()) {
+				String key = keys.next();
+				if (key.startsWith(head) && key.endsWith(tail) && key.length() > head.length() + tail.length()) {
+					tenants.add(key.substring(head.length(), key.length() - tail.length()));
+				}
+			}
+		}
+		return tenants;
+	}
+
+	private int sweep(String tenant, Instant cutoff) {
+		String index = RedisKeys.tenantJobs(tenant);
+		Set<String> old = this.redis.opsForZSet().rangeByScore(index, 0, cutoff.toEpochMilli(), 0, BATCH);
+		int count = 0;
+		for (String jobId : (old != null) ? old : Set.<String>of()) {
+			List<Object> fields = this.redis.opsForHash()
+				.multiGet(RedisKeys.job(jobId), List.of(JobFields.STATE, JobFields.FINISHED_AT));
+			String state = (String) fields.get(0);
+			if (state != null && !(isTerminal(state) && finishedBefore((String) fields.get(1), cutoff))) {
+				continue;
+			}
+			deleteOutputs(tenant, jobId);
+			this.redis.delete(List.of(RedisKeys.job(jobId), RedisKeys.jobEvents(jobId)));
+			this.redis.opsForZSet().remove(index, jobId);
+			this.deleted.increment();
+			count++;
+		}
+		return count;
+	}
+
+	private static boolean isTerminal(String state) {
+		try {
+			return JobState.valueOf(state).isTerminal();
+		}
+		catch (IllegalArgumentException ex) {
+			return false;
+		}
+	}
+
+	private static boolean finishedBefore(@Nullable String finishedAt, Instant cutoff) {
+		try {
+			return finishedAt != null && Instant.parse(finishedAt).isBefore(cutoff);
+		}
+		catch (DateTimeParseException ex) {
+			return false;
+		}
+	}
+
+	private void deleteOutputs(String tenant, String jobId) {
+		String prefix = ObjectKeys.jobPrefix(tenant, jobId);
+		for (S3Object object : this.s3.listObjectsV2Paginator((request) -> request.bucket(this.bucket).prefix(prefix))
+			.contents()) {
+			this.s3.deleteObject((request) -> request.bucket(this.bucket).key(object.key()));
+		}
+	}
+
+}

@@ -1,0 +1,362 @@
+package dev.kiln.queue.webhook;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.annotation.PreDestroy;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+import org.springframework.web.client.RestClient;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.kiln.contract.CallbackUrlPolicy;
+import dev.kiln.contract.JobFields;
+import dev.kiln.contract.RedisKeys;
+import dev.kiln.queue.QueueServiceProperties;
+
+/**
+ * Delivers webhook events. The state machine schedules a delivery (a {@code kiln:webhook:{id}} hash and an entry in
+ * {@code kiln:webhooks:due} scored by its next attempt) in the same Lua step as the transition; this dispatcher polls
+ * the due set every {@code kiln.webhooks.poll-interval}, claims each due delivery with a lease (so a crash mid-send
+ * means a retry, never a loss, and replicas never send the same attempt twice), and POSTs it:
+ * <ul>
+ * <li>the callback URL is checked again against {@link CallbackUrlPolicy} first (DNS may have changed); a refused URL
+ * ends the delivery as {@code refused};</li>
+ * <li>the body is built once and kept in the delivery, so retries send the same event; each attempt is signed anew
+ * ({@value WebhookSignature#HEADER}, per-tenant secret), with a {@code kiln.webhooks.timeout} connect and read timeout
+ * and no redirects followed;</li>
+ * <li>a 2xx answer ends it as {@code delivered}; anything else is retried with exponential backoff and jitter until
+ * {@code kiln.webhooks.give-up-after} has passed since the event, then it ends as {@code failed}.</li>
+ * </ul>
+ * The outcome of a terminal event's delivery is recorded on the job ({@code webhookStatus}: {@code pending},
+ * {@code delivered}, {@code failed}, {@code refused}). Everything lives in Redis, so deliveries survive a restart.
+ * Counted as {@code kiln_webhook_deliveries_total{outcome}} and timed as {@code kiln_webhook_attempt_seconds{outcome}}.
+ */
+@Component
+class WebhookDispatcher {
+
+	private static final Logger logger = LoggerFactory.getLogger(WebhookDispatcher.class);
+
+	// Claims a due delivery: moves its score to the end of the lease, only if it is (still) due.
+	private static final RedisScript<Long> CLAIM = RedisScript.of("""
+			local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+			if not score or tonumber(score) > tonumber(ARGV[2]) then return 0 end
+			redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+			return 1
+			""", Long.class);
+
+	// Ends a delivery: out of the due set, kept for inspection until it expires, outcome on a job that still exists.
+	private static final RedisScript<Long> END = RedisScript.of("""
+			redis.call('ZREM', KEYS[1], ARGV[1])
+			redis.call('HSET', KEYS[2], 'status', ARGV[2])
+			redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+			if ARGV[4] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
+			  redis.call('HSET', KEYS[3], 'webhookStatus', ARGV[2])
+			end
+			return 1
+			""", Long.class);
+
+	private static final Set<String> TERMINAL_EVENTS = Set.of("job.succeeded", "job.failed", "job.cancelled");
+
+	private final StringRedisTemplate redis;
+
+	private final WebhookSecrets secrets;
+
+	private final JsonMapper json;
+
+	private final TaskScheduler scheduler;
+
+	private final Clock clock;
+
+	private final MeterRegistry meters;
+
+	private final QueueServiceProperties.Webhooks settings;
+
+	private final CallbackUrlPolicy policy;
+
+	private final Duration keep;
+
+	private final RestClient http;
+
+	private final ExecutorService sending = Executors.newVirtualThreadPerTaskExecutor();
+
+	private final Semaphore senders;
+
+	WebhookDispatcher(StringRedisTemplate redis, WebhookSecrets secrets, JsonMapper json, TaskScheduler scheduler,
+			Clock clock, MeterRegistry meters, QueueServiceProperties properties) {
+		this.redis = redis;
+		this.secrets = secrets;
+		this.json = json;
+		this.scheduler = scheduler;
+		this.clock = clock;
+		this.meters = meters;
+		this.settings = properties.webhooks();
+		this.policy = this.settings.policy();
+		this.keep = properties.retention();
+		JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(HttpClient.newBuilder()
+			.connectTimeout(this.settings.timeout())
+			.followRedirects(HttpClient.Redirect.NEVER)
+			.build());
+		requests.setReadTimeout(this.settings.timeout());
+		this.http = RestClient.builder().requestFactory(requests).build();
+		this.senders = new Semaphore(this.settings.batchSize());
+	}
+
+	@EventListener(ApplicationReadyEvent.class)
+	void schedule() {
+		if (this.settings.enabled()) {
+			this.scheduler.scheduleWithFixedDelay(this::pollLogged, this.clock.instant(), this.settings.pollInterval());
+		}
+	}
+
+	private void pollLogged() {
+		try {
+			poll();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Webhook poll failed; trying again in {}", this.settings.pollInterval(), ex);
+		}
+	}
+
+	/**
+	 * Claims the deliveries that are due, as many as there are free senders ({@code kiln.webhooks.batch-size} at
+	 * most in flight), and starts sending them; a slow receiver never holds up the others.
+	 * @return the deliveries started
+	 */
+	int poll() {
+		int free = this.senders.availablePermits();
+		if (free == 0) {
+			return 0;
+		}
+		long now = this.clock.millis();
+		Set<String> due = this.redis.opsForZSet().rangeByScore(RedisKeys.webhooksDue(), 0, now, 0, free);
+		if (due == null || due.isEmpty()) {
+			return 0;
+		}
+		long leaseEnd = now + this.settings.timeout().multipliedBy(2).plusSeconds(5).toMillis();
+		int started = 0;
+		for (String id : due) {
+			if (!this.senders.tryAcquire()) {
+				break;
+			}
+			Long won = this.redis.execute(CLAIM, List.of(RedisKeys.webhooksDue()), id, Long.toString(now),
+					Long.toString(leaseEnd));
+			if (won == null || won != 1L) {
+				this.senders.release();
+			}
+			else {
+				started++;
+				this.sending.submit(() -> {
+					try {
+						attemptLogged(id);
+					}
+					finally {
+						this.senders.release();
+					}
+				});
+			}
+		}
+		return started;
+	}
+
+	@PreDestroy
+	void stop() throws InterruptedException {
+		this.sending.shutdown();
+		if (!this.sending.awaitTermination(this.settings.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+			this.sending.shutdownNow();
+		}
+	}
+
+	private void attemptLogged(String id) {
+		try {
+			attempt(id);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Webhook delivery {} could not be handled; its lease will lapse and it is tried again", id, ex);
+		}
+	}
+
+	private void attempt(String id) {
+		String key = RedisKeys.webhook(id);
+		Map<String, String> delivery = this.redis.<String, String>opsForHash().entries(key);
+		if (delivery.isEmpty()) {
+			this.redis.opsForZSet().remove(RedisKeys.webhooksDue(), id);
+			return;
+		}
+		String jobId = delivery.getOrDefault("jobId", "");
+		boolean terminal = TERMINAL_EVENTS.contains(delivery.get("event"));
+		String url = delivery.getOrDefault("url", "");
+		int attempts = Integer.parseInt(delivery.getOrDefault("attempts", "0")) + 1;
+		String refusal = this.policy.refusal(url);
+		if (refusal != null) {
+			this.redis.opsForHash().putAll(key, Map.of("attempts", Integer.toString(attempts), "lastError",
+					"callback URL refused: it " + refusal, "lastAttemptAt", this.clock.instant().toString()));
+			end(id, jobId, "refused", terminal);
+			logger.warn("Webhook {} for job {} not sent: the callback URL {}", id, jobId, refusal);
+			return;
+		}
+		String body = delivery.get("body");
+		if (body == null) {
+			body = body(id, delivery);
+			this.redis.opsForHash().put(key, "body", body);
+		}
+		String tenant = delivery.getOrDefault("tenant", "");
+		long started = System.nanoTime();
+		String failure = send(url, id, tenant, body);
+		Timer.builder("kiln.webhook.attempt")
+			.description("Time one webhook delivery attempt took")
+			.tag("outcome", (failure == null) ? "success" : "error")
+			.register(this.meters)
+			.record(Duration.ofNanos(System.nanoTime() - started));
+		Instant now = this.clock.instant();
+		Map<String, String> update = new LinkedHashMap<>();
+		update.put("attempts", Integer.toString(attempts));
+		update.put("lastAttemptAt", now.toString());
+		update.put("lastError", (failure != null) ? failure : "");
+		this.redis.opsForHash().putAll(key, update);
+		if (failure == null) {
+			this.redis.opsForHash().put(key, "deliveredAt", now.toString());
+			end(id, jobId, "delivered", terminal);
+			return;
+		}
+		long createdAt = Long.parseLong(delivery.getOrDefault("createdAt", Long.toString(now.toEpochMilli())));
+		if (now.toEpochMilli() - createdAt >= this.settings.giveUpAfter().toMillis()) {
+			end(id, jobId, "failed", terminal);
+			logger.warn("Webhook {} for job {} failed after {} attempts: {}", id, jobId, attempts, failure);
+			return;
+		}
+		long next = now.toEpochMilli()
+				+ backoff(attempts, this.settings.initialBackoff(), this.settings.maxBackoff()).toMillis();
+		this.redis.opsForHash().put(key, "nextAttemptAt", Instant.ofEpochMilli(next).toString());
+		this.redis.opsForZSet().add(RedisKeys.webhooksDue(), id, next);
+		count("retrying");
+		logger.info("Webhook {} for job {} attempt {} failed ({}); next attempt at {}", id, jobId, attempts, failure,
+				Instant.ofEpochMilli(next));
+	}
+
+	/**
+	 * The wait after the {@code attempts}-th failure: {@code initial × 2^(attempts-1)} capped at {@code max}, of which
+	 * a random part up to half is taken off ("equal jitter") so that receivers coming back are not hit by every sender
+	 * at once.
+	 * @param attempts failed attempts so far, from 1
+	 * @param initial the first wait before jitter
+	 * @param max the longest wait
+	 * @return the wait
+	 */
+	static Duration backoff(int attempts, Duration initial, Duration max) {
+		long cap = max.toMillis();
+		long exponential = Math.min(cap, initial.toMillis());
+		for (int i = 1; i < attempts && exponential < cap; i++) {
+			exponential = Math.min(cap, exponential * 2);
+		}
+		long half = exponential / 2;
+		return Duration.ofMillis(exponential - half + ThreadLocalRandom.current().nextLong(half + 1));
+	}
+
+	private @Nullable String send(String url, String id, String tenant, String body) {
+		long t = this.clock.instant().getEpochSecond();
+		try {
+			int status = this.http.post()
+				.uri(URI.create(url))
+				.contentType(MediaType.APPLICATION_JSON)
+				.header(WebhookSignature.HEADER, WebhookSignature.header(this.secrets.secret(tenant), t, body))
+				.header("Kiln-Delivery", id)
+				.header("User-Agent", "Kiln-Webhooks/1")
+				.body(body)
+				.exchange((request, response) -> response.getStatusCode().value(), true);
+			return (status >= 200 && status < 300) ? null : "HTTP " + status;
+		}
+		catch (RuntimeException ex) {
+			return ex.getClass().getSimpleName().replace("Exception", "") + ": " + ex.getMessage();
+		}
+	}
+
+	private String body(String id, Map<String, String> delivery) {
+		String jobId = delivery.getOrDefault("jobId", "");
+		Map<String, String> job = this.redis.<String, String>opsForHash().entries(RedisKeys.job(jobId));
+		Map<String, Object> data = new LinkedHashMap<>();
+		data.put("jobId", jobId);
+		data.put("state", delivery.get("state"));
+		data.put("lane", job.get(JobFields.LANE));
+		data.put("step", integer(delivery.get("step")));
+		data.put("totalSteps", integer(delivery.get("totalSteps")));
+		data.put("attempt", integer(job.get(JobFields.ATTEMPT)));
+		if (TERMINAL_EVENTS.contains(delivery.get("event"))) {
+			data.put("outputs", parse(job.get(JobFields.OUTPUTS)));
+			data.put("errorType", job.get(JobFields.ERROR_TYPE));
+			data.put("errorDetail", job.get(JobFields.ERROR_DETAIL));
+			data.put("submittedAt", job.get(JobFields.SUBMITTED_AT));
+			data.put("finishedAt", job.get(JobFields.FINISHED_AT));
+		}
+		data.put("metadata", parse(job.get(JobFields.METADATA)));
+		Map<String, Object> event = new LinkedHashMap<>();
+		event.put("id", id);
+		event.put("type", delivery.get("event"));
+		event.put("createdAt", delivery.get("at"));
+		event.put("data", data);
+		return this.json.writeValueAsString(event);
+	}
+
+	private @Nullable Object parse(@Nullable String jsonText) {
+		if (jsonText == null || jsonText.isBlank()) {
+			return null;
+		}
+		try {
+			return this.json.readTree(jsonText);
+		}
+		catch (JacksonException ex) {
+			return null;
+		}
+	}
+
+	private static @Nullable Integer integer(@Nullable String value) {
+		try {
+			return (value != null) ? Integer.valueOf(value) : null;
+		}
+		catch (NumberFormatException ex) {
+			return null;
+		}
+	}
+
+	private void end(String id, String jobId, String outcome, boolean terminal) {
+		this.redis.execute(END, List.of(RedisKeys.webhooksDue(), RedisKeys.webhook(id), RedisKeys.job(jobId)), id,
+				outcome, Long.toString(Math.max(60, this.keep.toSeconds())), terminal ? "1" : "0");
+		count(outcome);
+	}
+
+	private void count(String outcome) {
+		Counter.builder("kiln.webhook.deliveries")
+			.description("Webhook delivery attempts by outcome (delivered, retrying, failed, refused)")
+			.tag("outcome", outcome)
+			.register(this.meters)
+			.increment();
+	}
+
+}

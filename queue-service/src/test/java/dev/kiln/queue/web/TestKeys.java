@@ -1,0 +1,14 @@
+package dev.kiln.queue.web;
+
+/** Exposes the API key hashing to tests in other packages. */
+public final class TestKeys {
+
+	private TestKeys() {
+	}
+
+	/** The hex SHA-256 under which an API key is stored. */
+	public static String sha256Hex(String key) {
+		return AdminKeyInterceptor.sha256Hex(key);
+	}
+
+}
