@@ -72,7 +72,13 @@ public final class JobFields {
 	/** Seconds the render took in the model. */
 	public static final String RENDER_SECONDS = "renderSeconds";
 
-	/** Outcome of the job's last webhook delivery. */
+	/**
+	 * Which non-terminal events the owner wants as webhooks: a comma-separated list of {@code job.started} and
+	 * {@code job.progress}; terminal events are always sent when there is a callback URL.
+	 */
+	public static final String WEBHOOK_EVENTS = "webhookEvents";
+
+	/** Outcome of the job's webhook deliveries: {@code pending}, {@code delivered}, {@code failed} or {@code refused}. */
 	public static final String WEBHOOK_STATUS = "webhookStatus";
 
 	private JobFields() {

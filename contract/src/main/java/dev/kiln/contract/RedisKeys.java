@@ -17,6 +17,7 @@ package dev.kiln.contract;
  * <li>{@code kiln:tenant:{tenant}:settings}: hash of per-tenant settings (webhook secret, limits).</li>
  * <li>{@code kiln:tenant:{tenant}:cost}: hash of attributed cost per day ({@code yyyy-MM-dd} → dollars).</li>
  * <li>{@code kiln:stats:model:{model}}: hash of measured render statistics of a model.</li>
+ * <li>{@code kiln:jobs:running}: sorted set of running job ids scored by their attempt's start (millis).</li>
  * <li>{@code kiln:webhooks:due}: sorted set of pending webhook deliveries scored by their next attempt (millis).</li>
  * <li>{@code kiln:webhook:{deliveryId}}: hash, one webhook delivery and its attempts.</li>
  * </ul>
@@ -86,6 +87,11 @@ public final class RedisKeys {
 	/** Measured render statistics of a model. */
 	public static String modelStats(String model) {
 		return PREFIX + "stats:model:" + model;
+	}
+
+	/** Running jobs, scored by the start of their current attempt. */
+	public static String runningJobs() {
+		return PREFIX + "jobs:running";
 	}
 
 	/** Pending webhook deliveries, scored by their next attempt. */

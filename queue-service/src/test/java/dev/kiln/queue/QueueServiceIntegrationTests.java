@@ -225,12 +225,12 @@ class QueueServiceIntegrationTests {
 		String id = queuedJob(Lane.BATCH);
 		double submitted = this.redis.opsForZSet().score(RedisKeys.laneQueued(Lane.BATCH), id);
 		assertThat(this.stateMachine.apply(JobEvent.started(id, 4, 1, "w1", at(1)))).isEqualTo("QUEUED>RUNNING");
-		assertThat(this.redis.opsForZSet().score(JobStateMachine.RUNNING_INDEX, id)).isNotNull();
+		assertThat(this.redis.opsForZSet().score(RedisKeys.runningJobs(), id)).isNotNull();
 		assertThat(this.stateMachine.apply(JobEvent.released(id, 2, 4, "transient", "GPU reset", 1, "w1", at(2))))
 			.isEqualTo("RUNNING>RETRYING");
 		assertThat(field(id, JobFields.STATE)).isEqualTo("RETRYING");
 		assertThat(this.redis.opsForZSet().score(RedisKeys.laneQueued(Lane.BATCH), id)).isEqualTo(submitted);
-		assertThat(this.redis.opsForZSet().score(JobStateMachine.RUNNING_INDEX, id)).isNull();
+		assertThat(this.redis.opsForZSet().score(RedisKeys.runningJobs(), id)).isNull();
 		// the released attempt's duplicates change nothing
 		assertThat(this.stateMachine.apply(JobEvent.released(id, 2, 4, "transient", "GPU reset", 1, "w1", at(2))))
 			.isEqualTo("ignored:stale-attempt");
@@ -241,7 +241,7 @@ class QueueServiceIntegrationTests {
 		assertThat(field(id, JobFields.ATTEMPT)).isEqualTo("2");
 		assertThat(this.stateMachine.apply(JobEvent.succeeded(id, 4, List.of("a.png"), 2, "w2", at(5))))
 			.isEqualTo("RUNNING>SUCCEEDED");
-		assertThat(this.redis.opsForZSet().score(JobStateMachine.RUNNING_INDEX, id)).isNull();
+		assertThat(this.redis.opsForZSet().score(RedisKeys.runningJobs(), id)).isNull();
 		List<MapRecord<String, Object, Object>> stream = this.redis.opsForStream()
 			.range(RedisKeys.jobEvents(id), Range.unbounded());
 		assertThat(stream).extracting((entry) -> entry.getValue().get("state"))

@@ -138,7 +138,7 @@ class LaneMonitor {
 			}
 			statuses.add(status);
 		}
-		Long count = this.redis.opsForZSet().zCard(JobStateMachine.RUNNING_INDEX);
+		Long count = this.redis.opsForZSet().zCard(RedisKeys.runningJobs());
 		this.running = (count != null) ? count : 0;
 		return statuses;
 	}

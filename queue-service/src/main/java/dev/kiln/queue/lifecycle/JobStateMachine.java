@@ -37,12 +37,6 @@ import dev.kiln.queue.QueueServiceProperties;
 @Component
 public class JobStateMachine {
 
-	/**
-	 * Sorted set of the ids of {@code RUNNING} jobs, scored by when their attempt started (millis). Read by the
-	 * stuck-job sweep and the running-jobs gauge. Not yet in the contract's {@code RedisKeys}: only this service uses it.
-	 */
-	public static final String RUNNING_INDEX = "kiln:jobs:running";
-
 	private static final RedisScript<String> APPLY = RedisScript
 		.of(new ClassPathResource("dev/kiln/queue/lifecycle/apply-event.lua"), String.class);
 
@@ -81,7 +75,7 @@ public class JobStateMachine {
 				+ UUID.randomUUID().toString().substring(0, 8);
 		String outcome = this.redis.execute(APPLY,
 				List.of(RedisKeys.job(event.jobId()), RedisKeys.laneQueued(job.lane()), RedisKeys.jobEvents(event.jobId()),
-						RedisKeys.modelStats(job.model()), RUNNING_INDEX, RedisKeys.webhooksDue(),
+						RedisKeys.modelStats(job.model()), RedisKeys.runningJobs(), RedisKeys.webhooksDue(),
 						RedisKeys.webhook(deliveryId)),
 				event.type().name(), event.jobId(), Objects.toString(event.step(), "0"),
 				Objects.toString(event.totalSteps(), "0"), this.json.writeValueAsString(event.outputKeys()),

@@ -88,7 +88,7 @@ class StuckJobSweeper {
 	 * @return the jobs put back to {@code RETRYING}
 	 */
 	int sweep() {
-		Set<TypedTuple<String>> running = this.redis.opsForZSet().rangeWithScores(JobStateMachine.RUNNING_INDEX, 0, -1);
+		Set<TypedTuple<String>> running = this.redis.opsForZSet().rangeWithScores(RedisKeys.runningJobs(), 0, -1);
 		if (running == null) {
 			return 0;
 		}
@@ -108,7 +108,7 @@ class StuckJobSweeper {
 			.multiGet(RedisKeys.job(jobId), List.of(JobFields.STATE, JobFields.WORKER_ID, JobFields.ATTEMPT,
 					JobFields.STEP, JobFields.TOTAL_STEPS));
 		if (!"RUNNING".equals(fields.get(0))) {
-			this.redis.execute(FORGET, List.of(RedisKeys.job(jobId), JobStateMachine.RUNNING_INDEX), jobId);
+			this.redis.execute(FORGET, List.of(RedisKeys.job(jobId), RedisKeys.runningJobs()), jobId);
 			return false;
 		}
 		String workerId = (fields.get(1) != null) ? (String) fields.get(1) : "";

@@ -42,7 +42,7 @@ class StuckJobIntegrationTests extends OperationsContext {
 		});
 		assertThat(this.redis.opsForZSet().score(RedisKeys.laneQueued(Lane.STANDARD), job.jobId()))
 			.isEqualTo((double) job.submittedAt().toEpochMilli());
-		assertThat(this.redis.opsForZSet().score(JobStateMachine.RUNNING_INDEX, job.jobId())).isNull();
+		assertThat(this.redis.opsForZSet().score(RedisKeys.runningJobs(), job.jobId())).isNull();
 		assertThat(this.meters.get("kiln.jobs.stuck.recovered").counter().count()).isPositive();
 		// the worker's late progress changes nothing; the next delivery runs it again
 		assertThat(this.stateMachine.apply(JobEvent.progress(job.jobId(), 2, 4, 1, "gone-worker", Instant.now())))
@@ -56,7 +56,7 @@ class StuckJobIntegrationTests extends OperationsContext {
 		JobMessage job = queuedJob(Lane.STANDARD, "stuck");
 		this.redis.opsForValue().set(RedisKeys.worker("alive-worker"), "{}", Duration.ofMinutes(1));
 		this.stateMachine.apply(JobEvent.started(job.jobId(), 4, 1, "alive-worker", Instant.now()));
-		this.redis.opsForZSet().add(JobStateMachine.RUNNING_INDEX, job.jobId(), System.currentTimeMillis() - 600_000);
+		this.redis.opsForZSet().add(RedisKeys.runningJobs(), job.jobId(), System.currentTimeMillis() - 600_000);
 		this.sweeper.sweep();
 		assertThat(field(job.jobId(), JobFields.STATE)).isEqualTo("RUNNING");
 		this.redis.delete(RedisKeys.worker("alive-worker"));
@@ -83,7 +83,7 @@ class StuckJobIntegrationTests extends OperationsContext {
 					.parseInt(message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT));
 				deliveries[0]++;
 				this.stateMachine.apply(JobEvent.started(job.jobId(), 4, attempt, "doomed-" + attempt, Instant.now()));
-				this.redis.opsForZSet().add(JobStateMachine.RUNNING_INDEX, job.jobId(), 0);
+				this.redis.opsForZSet().add(RedisKeys.runningJobs(), job.jobId(), 0);
 				assertThat(this.sweeper.sweep()).isPositive();
 				assertThat(field(job.jobId(), JobFields.STATE)).isEqualTo("RETRYING");
 			}
