@@ -1,17 +1,33 @@
 package dev.kiln.gateway;
 
+import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.data.redis.connection.stream.MapRecord;
+import org.springframework.data.redis.connection.stream.StreamRecords;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -35,11 +51,35 @@ import dev.kiln.contract.RedisKeys;
 import dev.kiln.embedded.SharedEmbeddedStack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The gateway over real HTTP against real SQS, S3 and Redis protocols (the embedded stand-ins). */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "kiln.queues.prefix=gwtest", "kiln.storage.bucket=gwtest-images" })
+		properties = { "kiln.queues.prefix=gwtest", "kiln.storage.bucket=gwtest-images",
+				"kiln.gateway.auth.bootstrap-keys[0].key=" + GatewayIntegrationTests.ACME,
+				"kiln.gateway.auth.bootstrap-keys[0].tenant=gw-acme",
+				"kiln.gateway.auth.bootstrap-keys[1].key=" + GatewayIntegrationTests.OTHER,
+				"kiln.gateway.auth.bootstrap-keys[1].tenant=gw-other",
+				"kiln.gateway.auth.bootstrap-keys[2].key=" + GatewayIntegrationTests.ADMIN,
+				"kiln.gateway.auth.bootstrap-keys[2].tenant=gw-ops", "kiln.gateway.auth.bootstrap-keys[2].admin=true",
+				"kiln.gateway.auth.bootstrap-keys[3].key=" + GatewayIntegrationTests.IDEM,
+				"kiln.gateway.auth.bootstrap-keys[3].tenant=gw-idem",
+				"kiln.gateway.auth.bootstrap-keys[4].key=" + GatewayIntegrationTests.PAGER,
+				"kiln.gateway.auth.bootstrap-keys[4].tenant=gw-pager",
+				"kiln.gateway.models.gwtest-eta.max-pixels=262144", "kiln.gateway.models.gwtest-eta.max-steps=50",
+				"kiln.gateway.models.gwtest-eta.max-batch=2", "kiln.gateway.estimates.cold-start=60s",
+				"kiln.gateway.limits.requests-per-second=1000", "kiln.gateway.limits.burst=1000" })
 class GatewayIntegrationTests {
+
+	static final String ACME = "gwtest-acme-key-0123456789";
+
+	static final String OTHER = "gwtest-other-key-0123456789";
+
+	static final String ADMIN = "gwtest-admin-key-0123456789";
+
+	static final String IDEM = "gwtest-idem-key-0123456789";
+
+	static final String PAGER = "gwtest-pager-key-0123456789";
 
 	private static final QueueNames QUEUES = new QueueNames("gwtest");
 
@@ -73,21 +113,29 @@ class GatewayIntegrationTests {
 
 	@Test
 	void acceptedJobIsRecordedAsQueuedAndEnqueuedOnItsLane() {
-		ResponseEntity<JsonNode> response = submit("""
-				{"prompt": "a red fox", "width": 128, "height": 64, "seed": 42, "lane": "interactive"}""");
+		ResponseEntity<JsonNode> response = submit(ACME, """
+				{"prompt": "a red fox", "width": 128, "height": 64, "seed": 42, "lane": "interactive",
+				 "callbackUrl": "https://93.184.215.14/hook", "metadata": {"order": "A-17", "n": [1, 2]}}""");
 		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
 		String id = response.getBody().get("id").asString();
 		assertThat(response.getHeaders().getLocation()).hasPath("/v1/jobs/" + id);
 		assertThat(response.getBody().get("seed").asLong()).isEqualTo(42);
+		assertThat(response.getBody().get("metadata").get("order").asString()).isEqualTo("A-17");
+		assertThat(response.getBody().get("queue").get("position").asInt()).isPositive();
 
 		Map<Object, Object> record = this.redis.opsForHash().entries(RedisKeys.job(id));
-		assertThat(record).containsEntry(JobFields.STATE, "QUEUED").containsEntry(JobFields.LANE, "interactive");
+		assertThat(record).containsEntry(JobFields.STATE, "QUEUED")
+			.containsEntry(JobFields.LANE, "interactive")
+			.containsEntry(JobFields.TENANT, "gw-acme")
+			.containsEntry(JobFields.CALLBACK_URL, "https://93.184.215.14/hook")
+			.containsEntry(JobFields.METADATA, "{\"order\":\"A-17\",\"n\":[1,2]}");
 		assertThat(this.redis.opsForZSet().score(RedisKeys.laneQueued(Lane.INTERACTIVE), id)).isNotNull();
 
 		List<Message> messages = receive(Lane.INTERACTIVE);
 		assertThat(messages).hasSize(1);
 		JobMessage message = this.json.readValue(messages.get(0).body(), JobMessage.class);
 		assertThat(message.jobId()).isEqualTo(id);
+		assertThat(message.tenant()).isEqualTo("gw-acme");
 		assertThat(message.prompt()).isEqualTo("a red fox");
 		assertThat(message.width()).isEqualTo(128);
 		assertThat(message.steps()).isEqualTo(20);
@@ -97,7 +145,7 @@ class GatewayIntegrationTests {
 	@Test
 	void rejectedRequestLeavesTheQueueEmpty() {
 		int before = visible(Lane.STANDARD);
-		ResponseEntity<JsonNode> response = submit("""
+		ResponseEntity<JsonNode> response = submit(ACME, """
 				{"prompt": "a red fox", "width": 100, "height": 64}""");
 		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
 		assertThat(response.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
@@ -106,48 +154,341 @@ class GatewayIntegrationTests {
 	}
 
 	@Test
-	void succeededJobLinksToItsImagesWithPresignedUrls() {
-		String id = submit("""
+	void rulesThatNeedTheCatalogOrTheNetworkAreCheckedToo() {
+		ResponseEntity<JsonNode> response = submit(ACME, """
+				{"prompt": "fox", "width": 2048, "height": 2048, "model": "no-such-model",
+				 "callbackUrl": "https://127.0.0.1/hook", "deadline": "2099-01-01T00:00:00Z",
+				 "metadata": {"blob": "%s"}}""".formatted("x".repeat(5000)));
+		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+		assertThat(response.getBody().get("type").asString()).isEqualTo("https://kiln.dev/problems/invalid-request");
+		assertThat(response.getBody().get("errors").findValuesAsString("field")).containsExactlyInAnyOrder("model",
+				"callbackUrl", "deadline", "metadata");
+		assertThat(response.getBody().toString()).contains("kiln-builtin", "non-public address");
+
+		ResponseEntity<JsonNode> tooLarge = submit(ACME, """
+				{"prompt": "fox", "width": 2048, "height": 2048}""");
+		assertThat(tooLarge.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+		assertThat(tooLarge.getBody().get("errors").get(0).get("message").asString()).contains("1048576");
+
+		ResponseEntity<JsonNode> http = submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 64, "callbackUrl": "http://example.com/hook"}""");
+		assertThat(http.getBody().get("errors").get(0).get("message").asString()).isEqualTo("must use https");
+	}
+
+	@Test
+	void modelsMergeTheCatalogWithLiveWorkers() {
+		beat("gwtest-w1", "gwtest-eta", "gwtest-live-only");
+		JsonNode models = get(ACME, "/v1/models").getBody().get("models");
+		Map<String, JsonNode> byId = new java.util.HashMap<>();
+		models.forEach((model) -> byId.put(model.get("id").asString(), model));
+		assertThat(byId.get("kiln-builtin").get("maxPixels").asInt()).isEqualTo(1048576);
+		assertThat(byId.get("kiln-builtin").get("configured").asBoolean()).isTrue();
+		assertThat(byId.get("gwtest-eta").get("liveWorkers").asInt()).isEqualTo(1);
+		assertThat(byId.get("gwtest-live-only").get("configured").asBoolean()).isFalse();
+		assertThat(submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 64, "model": "gwtest-live-only"}""").getStatusCode())
+			.isEqualTo(HttpStatus.ACCEPTED);
+	}
+
+	@Test
+	void queuedJobsShowTheirPositionAndAnEtaFromMeasuredRenderTimes() {
+		beat("gwtest-w1", "gwtest-eta", "gwtest-live-only");
+		this.redis.opsForHash().put(RedisKeys.modelStats("gwtest-eta"), "meanRenderSeconds", "4.0");
+		String body = """
+				{"prompt": "fox", "width": 64, "height": 64, "model": "gwtest-eta", "lane": "batch"}""";
+		String first = submit(ACME, body).getBody().get("id").asString();
+		String second = submit(ACME, body).getBody().get("id").asString();
+		JsonNode one = get(ACME, "/v1/jobs/" + first).getBody().get("queue");
+		JsonNode two = get(ACME, "/v1/jobs/" + second).getBody().get("queue");
+		assertThat(two.get("position").asInt()).isEqualTo(one.get("position").asInt() + 1);
+		assertThat(two.get("liveWorkers").asInt()).isEqualTo(1);
+		assertThat(two.get("etaReason").asString()).isEqualTo("measured");
+		assertThat(two.get("etaSeconds").asDouble()).isEqualTo(two.get("position").asInt() * 4.0);
+
+		String unmeasured = submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 64, "lane": "batch"}""").getBody().get("id").asString();
+		JsonNode queue = get(ACME, "/v1/jobs/" + unmeasured).getBody().get("queue");
+		assertThat(queue.get("etaSeconds").isNull()).isTrue();
+		assertThat(queue.get("etaReason").asString()).isEqualTo("no-measurements");
+	}
+
+	@Test
+	void tenantsSeeOnlyTheirOwnJobs() throws Exception {
+		String id = submit(ACME, """
+				{"prompt": "a secret fox", "width": 64, "height": 64}""").getBody().get("id").asString();
+		ResponseEntity<JsonNode> unknown = get(OTHER, "/v1/jobs/019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b");
+		ResponseEntity<JsonNode> foreign = get(OTHER, "/v1/jobs/" + id);
+		assertThat(foreign.getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
+		assertThat(foreign.getBody().get("type")).isEqualTo(unknown.getBody().get("type"));
+		assertThat(foreign.getBody().get("title")).isEqualTo(unknown.getBody().get("title"));
+		assertThat(exchange(OTHER, HttpMethod.DELETE, "/v1/jobs/" + id).getStatusCode())
+			.isEqualTo(HttpStatus.NOT_FOUND);
+		assertThat(get(OTHER, "/v1/jobs/" + id + "/events").getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
+		HttpResponse<String> stream = HttpClient.newHttpClient()
+			.send(HttpRequest.newBuilder(URI.create(base() + "/v1/jobs/" + id + "/events"))
+				.header("Authorization", "Bearer " + OTHER)
+				.header("Accept", "text/event-stream")
+				.build(), HttpResponse.BodyHandlers.ofString());
+		assertThat(stream.statusCode()).isEqualTo(404);
+		assertThat(stream.body()).contains("https://kiln.dev/problems/job-not-found");
+		assertThat(get(OTHER, "/v1/jobs/" + id + "/images/0").getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
+		assertThat(get(OTHER, "/v1/jobs?limit=100").getBody().get("jobs").findValuesAsString("id")).doesNotContain(id);
+		assertThat(this.redis.opsForHash().get(RedisKeys.job(id), JobFields.STATE)).isEqualTo("QUEUED");
+	}
+
+	@Test
+	void requestsWithoutAValidKeyAreUnauthorized() {
+		ResponseEntity<JsonNode> missing = exchange(null, HttpMethod.GET, "/v1/models");
+		assertThat(missing.getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
+		assertThat(missing.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+		assertThat(missing.getBody().get("type").asString()).isEqualTo("https://kiln.dev/problems/unauthorized");
+		assertThat(get("not-a-key", "/v1/models").getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
+		assertThat(this.redis.keys("kiln:apikey:*")).noneMatch((key) -> key.contains(ACME));
+	}
+
+	@Test
+	void onlyAdminKeysReachAdminEndpointsAndNewKeysWork() {
+		String body = """
+				{"tenant": "gw-new", "name": "made in a test"}""";
+		ResponseEntity<JsonNode> forbidden = post(ACME, "/admin/api-keys", body, Map.of());
+		assertThat(forbidden.getStatusCode()).isEqualTo(HttpStatus.FORBIDDEN);
+		assertThat(forbidden.getBody().get("type").asString()).isEqualTo("https://kiln.dev/problems/forbidden");
+		ResponseEntity<JsonNode> created = post(ADMIN, "/admin/api-keys", body, Map.of());
+		assertThat(created.getStatusCode()).isEqualTo(HttpStatus.CREATED);
+		String key = created.getBody().get("key").asString();
+		assertThat(get(key, "/v1/jobs").getStatusCode()).isEqualTo(HttpStatus.OK);
+		ResponseEntity<JsonNode> job = submit(key, """
+				{"prompt": "fox", "width": 64, "height": 64}""");
+		assertThat(this.redis.opsForHash().get(RedisKeys.job(job.getBody().get("id").asString()), JobFields.TENANT))
+			.isEqualTo("gw-new");
+	}
+
+	@Test
+	void listsPageByPageNewestFirstWithFilters() {
+		List<String> submitted = new ArrayList<>();
+		for (int i = 0; i < 5; i++) {
+			submitted.add(submit(PAGER, """
+					{"prompt": "fox %d", "width": 64, "height": 64, "lane": "%s"}""".formatted(i,
+					(i % 2 == 0) ? "batch" : "standard")).getBody().get("id").asString());
+		}
+		List<String> listed = new ArrayList<>();
+		String cursor = null;
+		int pages = 0;
+		do {
+			JsonNode page = get(PAGER, "/v1/jobs?limit=2" + ((cursor != null) ? "&cursor=" + cursor : "")).getBody();
+			page.get("jobs").forEach((job) -> listed.add(job.get("id").asString()));
+			cursor = page.get("nextCursor").isNull() ? null : page.get("nextCursor").asString();
+			pages++;
+		}
+		while (cursor != null && pages < 10);
+		assertThat(listed).containsExactlyElementsOf(submitted.reversed());
+		assertThat(pages).isEqualTo(3);
+		JsonNode batch = get(PAGER, "/v1/jobs?lane=batch&state=QUEUED").getBody();
+		assertThat(batch.get("jobs").findValuesAsString("id")).containsExactly(submitted.get(4), submitted.get(2),
+				submitted.get(0));
+	}
+
+	@Test
+	void cancellingAQueuedJobEndsItAtOnce() {
+		String id = submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 64, "lane": "batch"}""").getBody().get("id").asString();
+		ResponseEntity<JsonNode> cancelled = exchange(ACME, HttpMethod.DELETE, "/v1/jobs/" + id);
+		assertThat(cancelled.getStatusCode()).isEqualTo(HttpStatus.OK);
+		assertThat(cancelled.getBody().get("state").asString()).isEqualTo("CANCELLED");
+		assertThat(cancelled.getBody().get("finishedAt").isNull()).isFalse();
+		assertThat(this.redis.opsForZSet().score(RedisKeys.laneQueued(Lane.BATCH), id)).isNull();
+		assertThat(this.redis.getExpire(RedisKeys.job(id))).isPositive();
+		List<MapRecord<String, Object, Object>> events = this.redis.opsForStream().range(RedisKeys.jobEvents(id),
+				org.springframework.data.domain.Range.unbounded());
+		assertThat(events).singleElement()
+			.satisfies((event) -> assertThat(event.getValue()).containsEntry("kind", "state")
+				.containsEntry("state", "CANCELLED"));
+
+		ResponseEntity<JsonNode> again = exchange(ACME, HttpMethod.DELETE, "/v1/jobs/" + id);
+		assertThat(again.getStatusCode()).isEqualTo(HttpStatus.CONFLICT);
+		assertThat(again.getBody().get("type").asString()).isEqualTo("https://kiln.dev/problems/job-finished");
+	}
+
+	@Test
+	void cancellingARunningJobAsksItsWorkerToStop() {
+		String id = submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 64}""").getBody().get("id").asString();
+		this.redis.opsForHash().put(RedisKeys.job(id), JobFields.STATE, "RUNNING");
+		ResponseEntity<JsonNode> response = exchange(ACME, HttpMethod.DELETE, "/v1/jobs/" + id);
+		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+		assertThat(response.getBody().get("cancelRequested").asBoolean()).isTrue();
+		assertThat(this.redis.opsForHash().get(RedisKeys.job(id), JobFields.CANCEL_REQUESTED)).isEqualTo("true");
+		assertThat(this.redis.opsForHash().get(RedisKeys.job(id), JobFields.STATE)).isEqualTo("RUNNING");
+	}
+
+	@Test
+	void idempotencyKeyAnswersRetriesWithTheOriginalJob() {
+		String body = """
+				{"prompt": "an idempotent fox", "width": 64, "height": 64}""";
+		ResponseEntity<JsonNode> first = post(IDEM, "/v1/jobs", body, Map.of("Idempotency-Key", "retry-1"));
+		ResponseEntity<JsonNode> retry = post(IDEM, "/v1/jobs", body, Map.of("Idempotency-Key", "retry-1"));
+		assertThat(first.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+		assertThat(retry.getStatusCode()).isEqualTo(HttpStatus.OK);
+		assertThat(retry.getHeaders().getFirst("Idempotent-Replayed")).isEqualTo("true");
+		assertThat(retry.getBody().get("id")).isEqualTo(first.getBody().get("id"));
+
+		ResponseEntity<JsonNode> different = post(IDEM, "/v1/jobs", body.replace("idempotent", "other"),
+				Map.of("Idempotency-Key", "retry-1"));
+		assertThat(different.getStatusCode()).isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT);
+		assertThat(different.getBody().get("type").asString())
+			.isEqualTo("https://kiln.dev/problems/idempotency-key-reused");
+		assertThat(different.getBody().get("errors").get(0).get("field").asString()).isEqualTo("Idempotency-Key");
+	}
+
+	@Test
+	void concurrentDuplicatesCreateOneJob() throws Exception {
+		String body = """
+				{"prompt": "a racing fox", "width": 64, "height": 64}""";
+		Long before = this.redis.opsForZSet().zCard(RedisKeys.tenantJobs("gw-idem"));
+		int threads = 8;
+		CountDownLatch start = new CountDownLatch(1);
+		List<Future<ResponseEntity<JsonNode>>> futures = new ArrayList<>();
+		try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+			for (int i = 0; i < threads; i++) {
+				futures.add(pool.submit(() -> {
+					start.await();
+					return post(IDEM, "/v1/jobs", body, Map.of("Idempotency-Key", "race-1"));
+				}));
+			}
+			start.countDown();
+		}
+		Set<String> ids = new HashSet<>();
+		int accepted = 0;
+		for (Future<ResponseEntity<JsonNode>> future : futures) {
+			ResponseEntity<JsonNode> response = future.get();
+			ids.add(response.getBody().get("id").asString());
+			accepted += (response.getStatusCode() == HttpStatus.ACCEPTED) ? 1 : 0;
+		}
+		assertThat(ids).hasSize(1);
+		assertThat(accepted).isEqualTo(1);
+		assertThat(this.redis.opsForZSet().zCard(RedisKeys.tenantJobs("gw-idem"))).isEqualTo(before + 1);
+	}
+
+	@Test
+	void eventsStreamProgressWithPreviewsUntilTheEndAndResume() throws Exception {
+		String id = submit(ACME, """
+				{"prompt": "a streaming fox", "width": 64, "height": 64, "steps": 2}""").getBody().get("id").asString();
+		String preview = ObjectKeys.preview("gw-acme", id, 1);
+		String firstId = event(id, "state", "RUNNING", 0, "");
+		CompletableFuture<List<String>> stream = events(id, null);
+		event(id, "progress", "RUNNING", 1, preview);
+		event(id, "progress", "RUNNING", 2, "");
+		this.redis.opsForHash().put(RedisKeys.job(id), JobFields.STATE, "SUCCEEDED");
+		String lastId = event(id, "state", "SUCCEEDED", 2, "");
+		await().atMost(Duration.ofSeconds(30)).until(stream::isDone);
+		List<String> lines = stream.get();
+		assertThat(lines.stream().filter((line) -> line.startsWith("event:")).toList()).containsExactly(
+				"event:state", "event:progress", "event:progress", "event:state");
+		assertThat(lines).contains("id:" + firstId, "id:" + lastId);
+		String previewData = lines.stream().filter((line) -> line.contains("\"step\":1")).findFirst().orElseThrow();
+		assertThat(previewData).contains("X-Amz-Signature", preview);
+		assertThat(lines.get(lines.size() - 1 - (lines.get(lines.size() - 1).isEmpty() ? 1 : 0)))
+			.contains("\"state\":\"SUCCEEDED\"");
+
+		CompletableFuture<List<String>> resumed = events(id, firstId);
+		await().atMost(Duration.ofSeconds(30)).until(resumed::isDone);
+		assertThat(resumed.get().stream().filter((line) -> line.startsWith("event:")).toList())
+			.containsExactly("event:progress", "event:progress", "event:state");
+	}
+
+	@Test
+	void succeededJobLinksToItsImagesWithPresignedUrlsAndRedirects() {
+		String id = submit(ACME, """
 				{"prompt": "a blue whale", "width": 64, "height": 64}""").getBody().get("id").asString();
-		String key = ObjectKeys.image("default", id, 0);
+		String key = ObjectKeys.image("gw-acme", id, 0);
 		this.s3.putObject((b) -> b.bucket("gwtest-images").key(key), RequestBody.fromBytes(new byte[] { 1, 2, 3 }));
 		this.redis.opsForHash()
 			.putAll(RedisKeys.job(id),
 					Map.of(JobFields.STATE, "SUCCEEDED", JobFields.OUTPUTS,
-							"[\"" + key + "\",\"" + ObjectKeys.metadata("default", id) + "\"]", JobFields.FINISHED_AT,
-							Instant.now().toString()));
+							"[\"" + key + "\",\"" + ObjectKeys.metadata("gw-acme", id) + "\"]", JobFields.FINISHED_AT,
+							Instant.now().toString(), JobFields.COST, "0.0021"));
 
-		JsonNode job = client().get().uri("/v1/jobs/{id}", id).retrieve().body(JsonNode.class);
+		JsonNode job = get(ACME, "/v1/jobs/" + id).getBody();
 		assertThat(job.get("state").asString()).isEqualTo("SUCCEEDED");
+		assertThat(job.get("cost").asDouble()).isEqualTo(0.0021);
+		assertThat(job.get("queue").isNull()).isTrue();
 		assertThat(job.get("images")).hasSize(1);
 		URI url = URI.create(job.get("images").get(0).get("url").asString());
 		assertThat(url.getQuery()).contains("X-Amz-Signature", "X-Amz-Expires=900");
 		byte[] downloaded = RestClient.create().get().uri(url).retrieve().body(byte[].class);
 		assertThat(downloaded).containsExactly(1, 2, 3);
+
+		ResponseEntity<JsonNode> redirect = get(ACME, "/v1/jobs/" + id + "/images/0");
+		assertThat(redirect.getStatusCode()).isEqualTo(HttpStatus.FOUND);
+		assertThat(redirect.getHeaders().getLocation().getQuery()).contains("X-Amz-Signature");
+		ResponseEntity<JsonNode> missing = get(ACME, "/v1/jobs/" + id + "/images/1");
+		assertThat(missing.getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
+		assertThat(missing.getBody().get("type").asString()).isEqualTo("https://kiln.dev/problems/image-not-found");
 	}
 
 	@Test
 	void unknownJobIsAProblem() {
-		ResponseEntity<JsonNode> response = client().get()
-			.uri("/v1/jobs/{id}", "019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b")
-			.exchange((request, r) -> ResponseEntity.status(r.getStatusCode())
-				.headers(r.getHeaders())
-				.body(r.bodyTo(JsonNode.class)));
+		ResponseEntity<JsonNode> response = get(ACME, "/v1/jobs/019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b");
 		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
 		assertThat(response.getBody().get("type").asString()).isEqualTo("https://kiln.dev/problems/job-not-found");
 	}
 
 	@Test
-	void swaggerUiAndOpenApiAreServed() {
-		String spec = client().get().uri("/v3/api-docs").retrieve().body(String.class);
+	void swaggerUiOpenApiAndTheWebPageAreServedWithoutAKey() {
+		String spec = TestClients.rest(base()).get().uri("/v3/api-docs").retrieve().body(String.class);
 		assertThat(spec).contains("/v1/jobs", "SubmitJobRequest");
-		ResponseEntity<String> ui = client().get().uri("/swagger-ui/index.html").retrieve().toEntity(String.class);
+		ResponseEntity<String> ui = TestClients.rest(base()).get().uri("/swagger-ui/index.html").retrieve().toEntity(String.class);
 		assertThat(ui.getStatusCode()).isEqualTo(HttpStatus.OK);
+		String page = TestClients.rest(base()).get().uri("/").retrieve().body(String.class);
+		assertThat(page).contains("<title>Kiln</title>", "app.js");
 	}
 
-	private ResponseEntity<JsonNode> submit(String body) {
-		return client().post()
-			.uri("/v1/jobs")
+	private void beat(String worker, String... models) {
+		StringBuilder list = new StringBuilder();
+		for (String model : models) {
+			list.append((list.isEmpty()) ? "" : ",")
+				.append("""
+						{"id":"%s","type":"builtin","maxPixels":262144,"maxSteps":50,"maxBatch":2}""".formatted(model));
+		}
+		String now = Instant.now().toString();
+		this.redis.opsForValue().set(RedisKeys.worker(worker), """
+				{"schemaVersion":1,"workerId":"%s","models":[%s],"device":"cpu","busy":false,"jobId":null,
+				 "startedAt":"%s","beatAt":"%s"}""".formatted(worker, list, now, now), Duration.ofMinutes(2));
+		this.redis.opsForZSet().add(RedisKeys.workers(), worker, System.currentTimeMillis());
+	}
+
+	private String event(String jobId, String kind, String state, int step, String preview) {
+		return this.redis.opsForStream()
+			.add(StreamRecords.string(Map.of("kind", kind, "state", state, "step", Integer.toString(step),
+					"totalSteps", "2", "preview", preview, "errorType", "", "at", Instant.now().toString()))
+				.withStreamKey(RedisKeys.jobEvents(jobId)))
+			.getValue();
+	}
+
+	private CompletableFuture<List<String>> events(String jobId, @Nullable String lastEventId) {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base() + "/v1/jobs/" + jobId + "/events"))
+			.header("Authorization", "Bearer " + ACME)
+			.header("Accept", "text/event-stream");
+		if (lastEventId != null) {
+			request.header("Last-Event-ID", lastEventId);
+		}
+		HttpClient client = HttpClient.newHttpClient();
+		return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines()).thenApply((response) -> {
+			assertThat(response.statusCode()).isEqualTo(200);
+			return response.body().toList();
+		});
+	}
+
+	private ResponseEntity<JsonNode> submit(String key, String body) {
+		return post(key, "/v1/jobs", body, Map.of());
+	}
+
+	private ResponseEntity<JsonNode> post(String key, String path, String body, Map<String, String> headers) {
+		return TestClients.rest(base())
+			.post()
+			.uri(path)
+			.header("Authorization", "Bearer " + key)
+			.headers((h) -> headers.forEach(h::add))
 			.contentType(MediaType.APPLICATION_JSON)
 			.body(body)
 			.exchange((request, response) -> ResponseEntity.status(response.getStatusCode())
@@ -155,8 +496,36 @@ class GatewayIntegrationTests {
 				.body(response.bodyTo(JsonNode.class)));
 	}
 
-	private RestClient client() {
-		return RestClient.create("http://localhost:" + this.port);
+	private ResponseEntity<JsonNode> get(String key, String path) {
+		return exchange(key, HttpMethod.GET, path);
+	}
+
+	private ResponseEntity<JsonNode> exchange(@Nullable String key, HttpMethod method, String path) {
+		return TestClients.rest(base())
+			.method(method)
+			.uri(path)
+			.headers((h) -> {
+				if (key != null) {
+					h.setBearerAuth(key);
+				}
+			})
+			.accept(MediaType.APPLICATION_JSON, MediaType.APPLICATION_PROBLEM_JSON, MediaType.ALL)
+			.exchange((request, response) -> ResponseEntity.status(response.getStatusCode())
+				.headers(response.getHeaders())
+				.body(readJson(response)));
+	}
+
+	private @Nullable JsonNode readJson(org.springframework.http.client.ClientHttpResponse response) throws IOException {
+		MediaType type = response.getHeaders().getContentType();
+		if (type == null || !(type.isCompatibleWith(MediaType.APPLICATION_JSON)
+				|| type.isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))) {
+			return null;
+		}
+		return this.json.readTree(response.getBody());
+	}
+
+	private String base() {
+		return "http://localhost:" + this.port;
 	}
 
 	private String url(Lane lane) {

@@ -9,7 +9,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.web.client.RestClient;
 
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
@@ -17,9 +16,12 @@ import dev.kiln.embedded.SharedEmbeddedStack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** When the queue cannot take a job, the caller gets 503 and no half-recorded job is left behind. */
+/**
+ * When the queue cannot take a job, the caller gets 503 and no half-recorded job is left behind. Runs without an API
+ * key through {@code kiln.gateway.auth.anonymous-tenant}.
+ */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = "kiln.queues.prefix=no-such-queues")
+		properties = { "kiln.queues.prefix=no-such-queues", "kiln.gateway.auth.anonymous-tenant=default" })
 class QueueOutageIntegrationTests {
 
 	@DynamicPropertySource
@@ -36,7 +38,7 @@ class QueueOutageIntegrationTests {
 	@Test
 	void jobThatCannotBeEnqueuedIsWithdrawn() {
 		Long queuedBefore = this.redis.opsForZSet().zCard(RedisKeys.laneQueued(Lane.BATCH));
-		HttpStatus status = RestClient.create("http://localhost:" + this.port)
+		HttpStatus status = TestClients.rest("http://localhost:" + this.port)
 			.post()
 			.uri("/v1/jobs")
 			.contentType(MediaType.APPLICATION_JSON)

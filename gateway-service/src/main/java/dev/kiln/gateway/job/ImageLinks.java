@@ -30,11 +30,16 @@ class ImageLinks {
 	}
 
 	JobView.ImageLink link(int index, String key) {
+		JobView.Link link = link(key);
+		return new JobView.ImageLink(index, link.url(), link.expiresAt());
+	}
+
+	JobView.Link link(String key) {
 		Instant now = this.clock.instant();
 		PresignedGetObjectRequest presigned = this.presigner.presignGetObject((request) -> request
 			.signatureDuration(this.ttl)
 			.getObjectRequest((get) -> get.bucket(this.bucket).key(key)));
-		return new JobView.ImageLink(index, presigned.url().toString(), now.plus(this.ttl));
+		return new JobView.Link(presigned.url().toString(), now.plus(this.ttl));
 	}
 
 }

@@ -1,8 +1,13 @@
 package dev.kiln.gateway.job;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -11,18 +16,27 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.kiln.contract.CallbackUrlPolicy;
 import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobIds;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
+import dev.kiln.gateway.GatewayApiProperties;
 import dev.kiln.gateway.GatewayProperties;
+import dev.kiln.gateway.auth.Caller;
+import dev.kiln.gateway.model.ModelCatalog;
+import dev.kiln.gateway.model.ModelView;
+import dev.kiln.gateway.web.ApiProblemException;
+import dev.kiln.gateway.web.ApiProblemException.FieldProblem;
+import dev.kiln.gateway.web.ProblemTypes;
 
-/** Accepts jobs and reads them back. */
+/** Accepts jobs, reads them back, lists and cancels them; always within the caller's tenant. */
 @Service
 class JobService {
 
@@ -31,11 +45,16 @@ class JobService {
 	private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
 	};
 
+	private static final TypeReference<Map<String, @Nullable Object>> OBJECT_MAP = new TypeReference<>() {
+	};
+
 	private final JobRepository repository;
 
 	private final JobPublisher publisher;
 
 	private final ImageLinks links;
+
+	private final ModelCatalog models;
 
 	private final JsonMapper json;
 
@@ -43,27 +62,49 @@ class JobService {
 
 	private final GatewayProperties.Jobs defaults;
 
-	JobService(JobRepository repository, JobPublisher publisher, ImageLinks links, JsonMapper json, Clock clock,
-			GatewayProperties properties) {
+	private final GatewayApiProperties api;
+
+	private final CallbackUrlPolicy callbackPolicy;
+
+	JobService(JobRepository repository, JobPublisher publisher, ImageLinks links, ModelCatalog models, JsonMapper json,
+			Clock clock, GatewayProperties properties, GatewayApiProperties api) {
 		this.repository = repository;
 		this.publisher = publisher;
 		this.links = links;
+		this.models = models;
 		this.json = json;
 		this.clock = clock;
 		this.defaults = properties.jobs();
+		this.api = api;
+		this.callbackPolicy = api.callbacks().policy();
 	}
 
 	/**
-	 * Records the job as {@code QUEUED}, then enqueues it. If the queue refuses it, the record is withdrawn so that
-	 * no job exists that no worker will ever see.
-	 * @param request a validated request
-	 * @return the accepted job
+	 * The result of a submission.
+	 *
+	 * @param job the job
+	 * @param replayed whether an earlier request with the same idempotency key created it
+	 */
+	record Submission(JobView job, boolean replayed) {
+	}
+
+	/**
+	 * Checks the request against the models and rules, records the job as {@code QUEUED}, then enqueues it. If the
+	 * queue refuses it, the record is withdrawn so that no job exists that no worker will ever see.
+	 * @param caller who submits
+	 * @param request a request that passed Bean Validation
+	 * @param idempotencyKey the caller's {@code Idempotency-Key}, or {@code null}
+	 * @return the accepted job, or the job an earlier request with the same key created
+	 * @throws ApiProblemException when the request breaks a rule, the key was used for another body, or the
+	 * tenant is at its quota
 	 * @throws QueueUnavailableException when the job could not be enqueued
 	 */
-	JobView submit(SubmitJobRequest request) {
+	Submission submit(Caller caller, SubmitJobRequest request, @Nullable String idempotencyKey) {
 		Instant now = this.clock.instant();
-		JobMessage message = new JobMessage(JobMessage.SCHEMA_VERSION, JobIds.next(this.clock),
-				this.defaults.defaultTenant(), Objects.requireNonNullElse(request.model(), this.defaults.defaultModel()),
+		String model = Objects.requireNonNullElse(request.model(), this.defaults.defaultModel());
+		String metadata = check(request, model, idempotencyKey, now);
+		String requestHash = sha256Hex(this.json.writeValueAsString(request));
+		JobMessage message = new JobMessage(JobMessage.SCHEMA_VERSION, JobIds.next(this.clock), caller.tenant(), model,
 				request.prompt(), request.negativePrompt(), request.width(), request.height(),
 				Objects.requireNonNullElse(request.steps(), SubmitJobRequest.DEFAULT_STEPS),
 				Objects.requireNonNullElse(request.guidanceScale(), SubmitJobRequest.DEFAULT_GUIDANCE_SCALE),
@@ -71,69 +112,289 @@ class JobService {
 				Objects.requireNonNullElse(request.numImages(), 1), Objects.requireNonNullElse(request.lane(), Lane.STANDARD),
 				now, (request.deadline() != null) ? request.deadline().toInstant() : null);
 		String body = this.json.writeValueAsString(message);
-		if (!this.repository.create(message, body)) {
-			throw new IllegalStateException("Job id " + message.jobId() + " exists already");
+		Map<String, String> extra = new HashMap<>();
+		extra.put(JobRepository.REQUEST_HASH, requestHash);
+		if (request.callbackUrl() != null) {
+			extra.put(JobFields.CALLBACK_URL, request.callbackUrl());
+		}
+		if (metadata != null) {
+			extra.put(JobFields.METADATA, metadata);
+		}
+		JobRepository.Created created = this.repository.create(message, body, extra, idempotencyKey,
+				this.api.requests().idempotencyTtl(), this.api.limits().maxQueuedJobs());
+		switch (created.outcome()) {
+			case DUPLICATE -> {
+				return replay(caller, created.jobId(), requestHash);
+			}
+			case QUOTA -> throw new ApiProblemException(HttpStatus.TOO_MANY_REQUESTS, ProblemTypes.QUOTA_EXCEEDED,
+					"Too many queued jobs",
+					"Tenant '" + caller.tenant() + "' has " + this.api.limits().maxQueuedJobs()
+							+ " jobs waiting, its quota; submit more when some have started.",
+					List.of(), Map.of("Retry-After", "10"));
+			case EXISTS -> throw new IllegalStateException("Job id " + message.jobId() + " exists already");
+			case CREATED -> {
+			}
 		}
 		try {
 			this.publisher.publish(message, body);
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not enqueue job {}; withdrawing it", message.jobId(), ex);
-			this.repository.withdraw(message);
+			this.repository.withdraw(message, idempotencyKey);
 			throw new QueueUnavailableException("The job queue is not available right now; nothing was recorded", ex);
 		}
-		return view(message.jobId(), this.repository.find(message.jobId()));
+		return new Submission(view(message.jobId(), this.repository.find(message.jobId())), false);
+	}
+
+	private Submission replay(Caller caller, String jobId, String requestHash) {
+		Map<String, String> record = this.repository.find(jobId);
+		if (record.isEmpty() || !caller.tenant().equals(record.get(JobFields.TENANT))) {
+			throw new ApiProblemException(HttpStatus.UNPROCESSABLE_CONTENT, ProblemTypes.IDEMPOTENCY_KEY_REUSED,
+					"Idempotency key reused",
+					"The Idempotency-Key was used before for a job that no longer exists; use a new key.",
+					List.of(new FieldProblem("Idempotency-Key", "was used before")), Map.of());
+		}
+		if (!requestHash.equals(record.get(JobRepository.REQUEST_HASH))) {
+			throw new ApiProblemException(HttpStatus.UNPROCESSABLE_CONTENT, ProblemTypes.IDEMPOTENCY_KEY_REUSED,
+					"Idempotency key reused",
+					"The Idempotency-Key was used before with a different request body (job " + jobId + ").",
+					List.of(new FieldProblem("Idempotency-Key", "was used with a different body")), Map.of());
+		}
+		return new Submission(view(jobId, record), true);
+	}
+
+	/** Checks what Bean Validation cannot; returns the metadata as JSON. */
+	private @Nullable String check(SubmitJobRequest request, String model, @Nullable String idempotencyKey,
+			Instant now) {
+		List<FieldProblem> problems = new ArrayList<>();
+		if (idempotencyKey != null && !idempotencyKey.matches("[\\x21-\\x7E]{1,255}")) {
+			problems.add(new FieldProblem("Idempotency-Key", "must be 1-255 visible ASCII characters"));
+		}
+		ModelView limits = this.models.find(model).orElse(null);
+		if (limits == null) {
+			problems.add(new FieldProblem("model",
+					"is not a known model; known models: " + String.join(", ", this.models.ids())));
+		}
+		else {
+			long pixels = (long) request.width() * request.height();
+			if (pixels > limits.maxPixels()) {
+				problems.add(new FieldProblem("width", "width × height must be at most " + limits.maxPixels()
+						+ " pixels for model " + model));
+			}
+			int steps = Objects.requireNonNullElse(request.steps(), SubmitJobRequest.DEFAULT_STEPS);
+			if (steps > limits.maxSteps()) {
+				problems.add(new FieldProblem("steps", "must be at most " + limits.maxSteps() + " for model " + model));
+			}
+			if (Objects.requireNonNullElse(request.numImages(), 1) > limits.maxBatch()) {
+				problems.add(
+						new FieldProblem("numImages", "must be at most " + limits.maxBatch() + " for model " + model));
+			}
+		}
+		if (request.deadline() != null
+				&& request.deadline().toInstant().isAfter(now.plus(this.api.requests().maxDeadline()))) {
+			problems.add(new FieldProblem("deadline",
+					"must be at most " + this.api.requests().maxDeadline().toDays() + " days ahead"));
+		}
+		if (request.callbackUrl() != null) {
+			String refusal = this.callbackPolicy.refusal(request.callbackUrl());
+			if (refusal != null) {
+				problems.add(new FieldProblem("callbackUrl", refusal));
+			}
+		}
+		String metadata = null;
+		if (request.metadata() != null) {
+			metadata = this.json.writeValueAsString(request.metadata());
+			long max = this.api.requests().maxMetadataSize().toBytes();
+			if (metadata.getBytes(StandardCharsets.UTF_8).length > max) {
+				problems.add(new FieldProblem("metadata", "must be at most " + max + " bytes as JSON"));
+			}
+		}
+		if (!problems.isEmpty()) {
+			throw ApiProblemException.invalid(problems);
+		}
+		return metadata;
 	}
 
 	/**
-	 * The job with that id.
+	 * The caller's job with that id.
+	 * @param caller who asks
 	 * @param jobId the id
 	 * @return the job
-	 * @throws JobNotFoundException when there is no such job
+	 * @throws JobNotFoundException when there is no such job or it belongs to another tenant
 	 */
-	JobView find(String jobId) {
+	JobView find(Caller caller, String jobId) {
+		return view(jobId, record(caller, jobId));
+	}
+
+	/**
+	 * A page of the caller's jobs, newest first.
+	 * @param caller who asks
+	 * @param state only jobs in this state, or {@code null}
+	 * @param lane only jobs in this lane, or {@code null}
+	 * @param cursor the {@code nextCursor} of the previous page, or {@code null}
+	 * @param limit jobs per page
+	 * @return the page
+	 */
+	JobPage list(Caller caller, @Nullable JobState state, @Nullable Lane lane, @Nullable String cursor, int limit) {
+		if (cursor != null && !JobIds.isValid(cursor)) {
+			throw ApiProblemException.invalid(List.of(new FieldProblem("cursor", "is not a cursor this API returned")));
+		}
+		JobRepository.Page page = this.repository.page(caller.tenant(), cursor, limit,
+				(record) -> (state == null || state.name().equals(record.get(JobFields.STATE)))
+						&& (lane == null || lane.wireName().equals(record.get(JobFields.LANE))));
+		List<JobView> jobs = page.records().stream().map((entry) -> view(entry.getKey(), entry.getValue())).toList();
+		return new JobPage(jobs, page.nextCursor());
+	}
+
+	/**
+	 * Cancels the caller's job: a waiting job becomes {@code CANCELLED} at once and is never rendered; a running job
+	 * is asked to stop and its worker reports {@code CANCELLED} within a step.
+	 * @param caller who asks
+	 * @param jobId the job
+	 * @return the job afterwards, and whether it is cancelled already ({@code false}: stop requested)
+	 * @throws JobNotFoundException when there is no such job or it belongs to another tenant
+	 * @throws ApiProblemException (409) when the job has finished
+	 */
+	Cancellation cancel(Caller caller, String jobId) {
+		Map<String, String> record = record(caller, jobId);
+		Lane lane = Lane.fromWireName(record.get(JobFields.LANE));
+		String result = this.repository.cancel(caller.tenant(), jobId, lane, this.clock.instant(), this.api.retention());
+		return switch (result) {
+			case "cancelled" -> new Cancellation(view(jobId, this.repository.find(jobId)), true);
+			case "requested" -> new Cancellation(view(jobId, this.repository.find(jobId)), false);
+			case "finished" -> {
+				String state = this.repository.find(jobId).getOrDefault(JobFields.STATE, "finished");
+				throw new ApiProblemException(HttpStatus.CONFLICT, ProblemTypes.JOB_FINISHED, "Job finished",
+						"Job " + jobId + " is " + state + " and can no longer be cancelled.", List.of(), Map.of());
+			}
+			default -> throw new JobNotFoundException(jobId);
+		};
+	}
+
+	/**
+	 * The outcome of a cancel request.
+	 *
+	 * @param job the job afterwards
+	 * @param cancelled whether it is cancelled already; otherwise its worker was asked to stop
+	 */
+	record Cancellation(JobView job, boolean cancelled) {
+	}
+
+	/**
+	 * A fresh presigned link to an image of the caller's job.
+	 * @param caller who asks
+	 * @param jobId the job
+	 * @param index the image number, from 0
+	 * @return the link
+	 * @throws ApiProblemException (404) when the job has no such image (yet)
+	 */
+	JobView.ImageLink image(Caller caller, String jobId, int index) {
+		Map<String, String> record = record(caller, jobId);
+		List<String> images = imageKeys(record);
+		if (index < 0 || index >= images.size()) {
+			throw new ApiProblemException(HttpStatus.NOT_FOUND, ProblemTypes.IMAGE_NOT_FOUND, "Image not found",
+					"Job " + jobId + " has " + images.size() + " image" + ((images.size() == 1) ? "" : "s")
+							+ " and is " + record.get(JobFields.STATE) + ".",
+					List.of(), Map.of());
+		}
+		return this.links.link(index, images.get(index));
+	}
+
+	/**
+	 * The record of the caller's job, for the event stream.
+	 * @throws JobNotFoundException when there is no such job or it belongs to another tenant
+	 */
+	Map<String, String> record(Caller caller, String jobId) {
 		if (!JobIds.isValid(jobId)) {
 			throw new JobNotFoundException(jobId);
 		}
 		Map<String, String> record = this.repository.find(jobId);
-		if (record.isEmpty()) {
+		if (record.isEmpty() || !caller.tenant().equals(record.get(JobFields.TENANT))) {
 			throw new JobNotFoundException(jobId);
 		}
-		return view(jobId, record);
+		return record;
+	}
+
+	private List<String> imageKeys(Map<String, String> record) {
+		if (!JobState.SUCCEEDED.name().equals(record.get(JobFields.STATE)) || record.get(JobFields.OUTPUTS) == null) {
+			return List.of();
+		}
+		return this.json.readValue(record.get(JobFields.OUTPUTS), STRING_LIST)
+			.stream()
+			.filter((key) -> key.endsWith(".png"))
+			.toList();
 	}
 
 	private JobView view(String jobId, Map<String, String> record) {
 		JobMessage request = this.json.readValue(record.get(JobFields.REQUEST), JobMessage.class);
 		JobState state = JobState.valueOf(record.get(JobFields.STATE));
 		List<JobView.ImageLink> images = new ArrayList<>();
-		if (state == JobState.SUCCEEDED && record.get(JobFields.OUTPUTS) != null) {
-			int index = 0;
-			for (String key : this.json.readValue(record.get(JobFields.OUTPUTS), STRING_LIST)) {
-				if (key.endsWith(".png")) {
-					images.add(this.links.link(index++, key));
-				}
-			}
+		List<String> keys = imageKeys(record);
+		for (int i = 0; i < keys.size(); i++) {
+			images.add(this.links.link(i, keys.get(i)));
 		}
 		int step = intField(record, JobFields.STEP);
 		int total = intField(record, JobFields.TOTAL_STEPS);
 		JobView.Progress progress = (state == JobState.QUEUED) ? null : new JobView.Progress(step, total);
 		String errorType = record.get(JobFields.ERROR_TYPE);
-		JobView.Error error = (errorType != null) ? new JobView.Error(errorType, record.get(JobFields.ERROR_DETAIL))
-				: null;
-		return new JobView(jobId, state, request.lane(), request.model(), request.prompt(), request.width(),
-				request.height(), request.steps(), request.seed(), request.numImages(), progress,
-				intField(record, JobFields.ATTEMPT), request.submittedAt(), instant(record, JobFields.STARTED_AT),
-				instant(record, JobFields.FINISHED_AT), images, error);
+		JobView.Error error = (errorType != null && !errorType.isEmpty())
+				? new JobView.Error(errorType, record.get(JobFields.ERROR_DETAIL)) : null;
+		String preview = record.get(JobFields.PREVIEW);
+		JobView.Link previewLink = (state == JobState.RUNNING && preview != null && !preview.isEmpty())
+				? this.links.link(preview) : null;
+		String cost = record.get(JobFields.COST);
+		String metadata = record.get(JobFields.METADATA);
+		return new JobView(jobId, state, request.lane(), request.model(), request.prompt(), request.negativePrompt(),
+				request.width(), request.height(), request.steps(), request.guidanceScale(), request.seed(),
+				request.numImages(), progress, intField(record, JobFields.ATTEMPT), request.submittedAt(),
+				instant(record, JobFields.STARTED_AT), instant(record, JobFields.FINISHED_AT), request.deadline(),
+				(state == JobState.QUEUED) ? queuePosition(jobId, request) : null, images, previewLink, error,
+				(cost != null && !cost.isEmpty()) ? Double.valueOf(cost) : null,
+				"true".equals(record.get(JobFields.CANCEL_REQUESTED)), record.get(JobFields.CALLBACK_URL),
+				(metadata != null) ? this.json.readValue(metadata, OBJECT_MAP) : null);
+	}
+
+	private JobView.@Nullable QueuePosition queuePosition(String jobId, JobMessage request) {
+		Long rank = this.repository.rank(request.lane(), jobId);
+		if (rank == null) {
+			return null;
+		}
+		int position = (int) (rank + 1);
+		int live = (int) this.models.liveWorkers()
+			.stream()
+			.filter((worker) -> worker.models().stream().anyMatch((model) -> model.id().equals(request.model())))
+			.count();
+		Double mean = this.repository.meanRenderSeconds(request.model());
+		if (mean == null) {
+			return new JobView.QueuePosition(position, null, "no-measurements", live, null);
+		}
+		double eta = position * mean / Math.max(1, live);
+		String reason = "measured";
+		if (live == 0) {
+			eta += this.api.estimates().coldStart().toMillis() / 1000.0;
+			reason = "measured-cold-start";
+		}
+		return new JobView.QueuePosition(position, Math.round(eta * 10) / 10.0, reason, live, mean);
 	}
 
 	private static int intField(Map<String, String> record, String field) {
 		String value = record.get(field);
-		return (value != null) ? Integer.parseInt(value) : 0;
+		return (value != null && !value.isEmpty()) ? Integer.parseInt(value) : 0;
 	}
 
 	private static @Nullable Instant instant(Map<String, String> record, String field) {
 		String value = record.get(field);
-		return (value != null) ? Instant.parse(value) : null;
+		return (value != null && !value.isEmpty()) ? Instant.parse(value) : null;
+	}
+
+	private static String sha256Hex(String value) {
+		try {
+			return HexFormat.of()
+				.formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException("SHA-256 is not available", ex);
+		}
 	}
 
 }

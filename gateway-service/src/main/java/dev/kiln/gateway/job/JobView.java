@@ -2,6 +2,7 @@ package dev.kiln.gateway.job;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
@@ -17,23 +18,35 @@ import dev.kiln.contract.Lane;
  * @param lane lane it waits or waited in
  * @param model model id
  * @param prompt the prompt
+ * @param negativePrompt the negative prompt
  * @param width width in pixels
  * @param height height in pixels
  * @param steps render steps
+ * @param guidanceScale guidance scale
  * @param seed the seed used
  * @param numImages images requested
  * @param progress steps done, while running or when finished
- * @param attempt the current or last attempt, from 1; 0 before the first
+ * @param attempt attempts so far (the current or last attempt, from 1); 0 before the first
  * @param submittedAt when it was accepted
  * @param startedAt when its first attempt started
  * @param finishedAt when it reached a final state
+ * @param deadline when it should be done at the latest
+ * @param queue position and ETA while queued
  * @param images links to the images, once succeeded
+ * @param preview link to the latest preview image while running
  * @param error why it failed
+ * @param cost cost attributed to the job once finished, in dollars, when known
+ * @param cancelRequested whether its owner asked to cancel it while it was running
+ * @param callbackUrl where webhook events go
+ * @param metadata the caller's metadata, echoed back
  */
 @Schema(description = "A job and its state")
-public record JobView(String id, JobState state, Lane lane, String model, String prompt, int width, int height,
-		int steps, long seed, int numImages, @Nullable Progress progress, int attempt, Instant submittedAt,
-		@Nullable Instant startedAt, @Nullable Instant finishedAt, List<ImageLink> images, @Nullable Error error) {
+public record JobView(String id, JobState state, Lane lane, String model, String prompt,
+		@Nullable String negativePrompt, int width, int height, int steps, double guidanceScale, long seed,
+		int numImages, @Nullable Progress progress, int attempt, Instant submittedAt, @Nullable Instant startedAt,
+		@Nullable Instant finishedAt, @Nullable Instant deadline, @Nullable QueuePosition queue,
+		List<ImageLink> images, @Nullable Link preview, @Nullable Error error, @Nullable Double cost,
+		boolean cancelRequested, @Nullable String callbackUrl, @Nullable Map<String, @Nullable Object> metadata) {
 
 	/**
 	 * Render progress.
@@ -41,7 +54,23 @@ public record JobView(String id, JobState state, Lane lane, String model, String
 	 * @param step steps done
 	 * @param totalSteps steps in all
 	 */
+	@Schema(description = "Steps done of steps in all")
 	public record Progress(int step, int totalSteps) {
+	}
+
+	/**
+	 * Where a queued job stands.
+	 *
+	 * @param position place in its lane, 1 = next
+	 * @param etaSeconds estimated seconds until the job has finished, or {@code null} when unknown
+	 * @param etaReason why there is no estimate ({@code no-measurements}), or how it was made
+	 * ({@code measured}, {@code measured-cold-start})
+	 * @param liveWorkers workers serving the job's model now
+	 * @param meanRenderSeconds measured mean render time of the model, when known
+	 */
+	@Schema(description = "Position in the lane and estimated time to completion")
+	public record QueuePosition(@Schema(example = "3") int position, @Nullable Double etaSeconds, String etaReason,
+			int liveWorkers, @Nullable Double meanRenderSeconds) {
 	}
 
 	/**
@@ -51,7 +80,18 @@ public record JobView(String id, JobState state, Lane lane, String model, String
 	 * @param url where to download it until it expires
 	 * @param expiresAt when the link stops working
 	 */
+	@Schema(description = "A presigned, expiring image link")
 	public record ImageLink(int index, String url, Instant expiresAt) {
+	}
+
+	/**
+	 * A presigned link.
+	 *
+	 * @param url where to download it until it expires
+	 * @param expiresAt when the link stops working
+	 */
+	@Schema(description = "A presigned, expiring link")
+	public record Link(String url, Instant expiresAt) {
 	}
 
 	/**
@@ -60,6 +100,7 @@ public record JobView(String id, JobState state, Lane lane, String model, String
 	 * @param type stable error type
 	 * @param detail explanation
 	 */
+	@Schema(name = "JobError", description = "Why a job failed")
 	public record Error(String type, @Nullable String detail) {
 	}
 

@@ -1,6 +1,7 @@
 package dev.kiln.gateway.job;
 
 import java.time.OffsetDateTime;
+import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -31,6 +32,8 @@ import dev.kiln.contract.Lane;
  * @param numImages images to render
  * @param lane lane to wait in
  * @param deadline when the job should be done at the latest
+ * @param callbackUrl where to POST webhook events about the job
+ * @param metadata the caller's own JSON object, echoed back (at most 4 KiB)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 @Schema(description = "A request to generate images")
@@ -53,7 +56,12 @@ public record SubmitJobRequest(
 		@Schema(description = "Seed; generated when left out", example = "42") @Min(0) @Max(9007199254740991L) @Nullable Long seed,
 		@Schema(description = "Images to render", example = "1", defaultValue = "1") @Min(1) @Max(8) @Nullable Integer numImages,
 		@Schema(description = "Lane", example = "standard", defaultValue = "standard") @Nullable Lane lane,
-		@Schema(description = "RFC 3339 time by which the job should be done") @Future @Nullable OffsetDateTime deadline) {
+		@Schema(description = "RFC 3339 time by which the job should be done; in the future, at most 7 days ahead",
+				example = "2030-01-01T12:00:00Z") @Future @Nullable OffsetDateTime deadline,
+		@Schema(description = "https URL to POST webhook events to; must resolve to public addresses",
+				example = "https://example.com/kiln-webhook") @Size(max = 2048) @Nullable String callbackUrl,
+		@Schema(description = "Your own JSON object (at most 4 KiB), echoed back on the job",
+				example = "{\"order\": \"A-17\"}") @Nullable Map<String, @Nullable Object> metadata) {
 
 	static final int DEFAULT_STEPS = 20;
 

@@ -11,14 +11,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.validation.FieldError;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.core.JacksonException;
@@ -61,6 +65,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		ProblemDetail problem = ProblemDetail.forStatus(HttpStatus.BAD_REQUEST);
 		problem.setType(ProblemTypes.MALFORMED_REQUEST);
 		problem.setTitle("Malformed request body");
+		BodySizeLimitFilter.BodyTooLargeException tooLarge = findCause(ex, BodySizeLimitFilter.BodyTooLargeException.class);
+		if (tooLarge != null) {
+			ProblemDetail large = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE, tooLarge.getMessage());
+			large.setType(ProblemTypes.PAYLOAD_TOO_LARGE);
+			large.setTitle("Payload too large");
+			return handleExceptionInternal(ex, large, headers, HttpStatus.CONTENT_TOO_LARGE, request);
+		}
 		JacksonException jackson = findCause(ex, JacksonException.class);
 		if (jackson != null && !jackson.getPath().isEmpty()) {
 			String path = path(jackson.getPath());
@@ -71,6 +82,53 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 			problem.setDetail("The body is missing or is not valid JSON.");
 		}
 		return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+	}
+
+	@Override
+	protected @Nullable ResponseEntity<Object> handleTypeMismatch(TypeMismatchException ex, HttpHeaders headers,
+			HttpStatusCode status, WebRequest request) {
+		String field = (ex.getPropertyName() != null) ? ex.getPropertyName() : "";
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+				"The parameter '" + field + "' has an invalid value.");
+		problem.setType(ProblemTypes.INVALID_REQUEST);
+		problem.setTitle("Invalid request");
+		problem.setProperty("errors", List.of(fieldError(field, "has an invalid value")));
+		return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+	}
+
+	@Override
+	protected @Nullable ResponseEntity<Object> handleHandlerMethodValidationException(
+			HandlerMethodValidationException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+		List<Map<String, Object>> errors = new ArrayList<>();
+		ex.getParameterValidationResults().forEach((result) -> result.getResolvableErrors().forEach((error) -> {
+			String name = result.getMethodParameter().getParameterName();
+			RequestParam param = result.getMethodParameter().getParameterAnnotation(RequestParam.class);
+			if (param != null && !param.name().isEmpty()) {
+				name = param.name();
+			}
+			errors.add(fieldError((name != null) ? name : "", error.getDefaultMessage()));
+		}));
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+				"The request has " + errors.size() + " invalid parameter" + ((errors.size() == 1) ? "" : "s") + ".");
+		problem.setType(ProblemTypes.INVALID_REQUEST);
+		problem.setTitle("Invalid request");
+		problem.setProperty("errors", errors);
+		return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+	}
+
+	@ExceptionHandler(ApiProblemException.class)
+	ResponseEntity<ProblemDetail> apiProblem(ApiProblemException ex) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(ex.status(), ex.getMessage());
+		problem.setType(ex.type());
+		problem.setTitle(ex.title());
+		if (!ex.errors().isEmpty()) {
+			problem.setProperty("errors",
+					ex.errors().stream().map((error) -> fieldError(error.field(), error.message())).toList());
+		}
+		ResponseEntity.BodyBuilder response = ResponseEntity.status(ex.status())
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON);
+		ex.headers().forEach(response::header);
+		return response.body(problem);
 	}
 
 	@ExceptionHandler(JobNotFoundException.class)
@@ -112,8 +170,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	private static java.net.URI typeFor(HttpStatusCode status) {
 		return switch (status.value()) {
 			case 400 -> ProblemTypes.INVALID_REQUEST;
+			case 401 -> ProblemTypes.UNAUTHORIZED;
+			case 403 -> ProblemTypes.FORBIDDEN;
 			case 404 -> ProblemTypes.NOT_FOUND;
 			case 405 -> ProblemTypes.METHOD_NOT_ALLOWED;
+			case 406 -> ProblemTypes.NOT_ACCEPTABLE;
+			case 413 -> ProblemTypes.PAYLOAD_TOO_LARGE;
+			case 429 -> ProblemTypes.RATE_LIMITED;
 			case 415 -> ProblemTypes.UNSUPPORTED_MEDIA_TYPE;
 			case 503 -> ProblemTypes.SERVICE_UNAVAILABLE;
 			default -> ProblemTypes.INTERNAL_ERROR;

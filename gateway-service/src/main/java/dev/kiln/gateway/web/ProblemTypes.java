@@ -16,6 +16,33 @@ public final class ProblemTypes {
 	/** No job with that id is visible to the caller. */
 	public static final URI JOB_NOT_FOUND = URI.create(BASE + "job-not-found");
 
+	/** The request carries no API key or an invalid one. */
+	public static final URI UNAUTHORIZED = URI.create(BASE + "unauthorized");
+
+	/** The API key may not use this endpoint. */
+	public static final URI FORBIDDEN = URI.create(BASE + "forbidden");
+
+	/** The request body is larger than the gateway accepts. */
+	public static final URI PAYLOAD_TOO_LARGE = URI.create(BASE + "payload-too-large");
+
+	/** Too many requests; {@code Retry-After} says when to try again. */
+	public static final URI RATE_LIMITED = URI.create(BASE + "rate-limited");
+
+	/** The tenant has as many waiting jobs as it may; retry when some have started. */
+	public static final URI QUOTA_EXCEEDED = URI.create(BASE + "quota-exceeded");
+
+	/** The {@code Idempotency-Key} was used before with a different request body. */
+	public static final URI IDEMPOTENCY_KEY_REUSED = URI.create(BASE + "idempotency-key-reused");
+
+	/** The job has finished and can no longer be changed (e.g. cancelled). */
+	public static final URI JOB_FINISHED = URI.create(BASE + "job-finished");
+
+	/** The job has no image with that number (yet). */
+	public static final URI IMAGE_NOT_FOUND = URI.create(BASE + "image-not-found");
+
+	/** The response media type asked for in {@code Accept} cannot be produced. */
+	public static final URI NOT_ACCEPTABLE = URI.create(BASE + "not-acceptable");
+
 	/** No such endpoint. */
 	public static final URI NOT_FOUND = URI.create(BASE + "not-found");
 

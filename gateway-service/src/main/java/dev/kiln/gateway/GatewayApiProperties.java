@@ -1,0 +1,135 @@
+package dev.kiln.gateway;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+import dev.kiln.contract.CallbackUrlPolicy;
+
+/**
+ * Settings of the public API: callbacks, models, API keys, limits, request sizes, estimates and event streams.
+ *
+ * @param callbacks which callback URLs are accepted
+ * @param models the configured model catalog by model id; models seen in live worker heartbeats are added to it
+ * @param auth API keys
+ * @param limits per-tenant rate limit and quota
+ * @param requests request size and time limits
+ * @param estimates queue ETA settings
+ * @param events Server-Sent Events settings
+ * @param retention how long a finished (here: cancelled) job record is kept; match the queue service's
+ */
+@ConfigurationProperties("kiln.gateway")
+@Validated
+public record GatewayApiProperties(@Valid @DefaultValue Callbacks callbacks,
+		@NotEmpty(message = "must name at least one model") Map<String, @Valid ModelLimits> models,
+		@Valid @DefaultValue Auth auth, @Valid @DefaultValue Limits limits, @Valid @DefaultValue Requests requests,
+		@Valid @DefaultValue Estimates estimates, @Valid @DefaultValue Events events,
+		@DefaultValue("7d") @NotNull Duration retention) {
+
+	/**
+	 * Callback URL rule, see {@link CallbackUrlPolicy}.
+	 *
+	 * @param allowHttp accept {@code http} callback URLs (local runs only)
+	 * @param allowNonDefaultPorts accept ports other than 80/443
+	 * @param allowPrivateNetworks accept hosts that resolve to loopback, private, link-local or metadata addresses
+	 */
+	public record Callbacks(@DefaultValue("false") boolean allowHttp, @DefaultValue("false") boolean allowNonDefaultPorts,
+			@DefaultValue("false") boolean allowPrivateNetworks) {
+
+		/** The policy these settings describe. */
+		public CallbackUrlPolicy policy() {
+			return new CallbackUrlPolicy(this.allowHttp, this.allowNonDefaultPorts, this.allowPrivateNetworks);
+		}
+
+	}
+
+	/**
+	 * What a model renders within.
+	 *
+	 * @param maxPixels largest width × height
+	 * @param maxSteps most render steps
+	 * @param maxBatch most images per job
+	 */
+	public record ModelLimits(@Min(4096) int maxPixels, @Min(1) @Max(150) int maxSteps, @Min(1) @Max(8) int maxBatch) {
+	}
+
+	/**
+	 * API keys.
+	 *
+	 * @param bootstrapKeys keys that must exist at start-up (created or updated from this list)
+	 * @param anonymousTenant when set, requests without a key act as this tenant (local experiments only); when
+	 * unset, a missing key is answered with 401
+	 */
+	public record Auth(@DefaultValue List<@Valid BootstrapKey> bootstrapKeys, @Nullable @Pattern(
+			regexp = "[a-z0-9][a-z0-9_-]{0,62}", message = "must be a tenant id") String anonymousTenant) {
+	}
+
+	/**
+	 * A key to create at start-up.
+	 *
+	 * @param key the raw key (at least 20 characters); only its SHA-256 is stored
+	 * @param tenant the tenant it acts for
+	 * @param admin whether it may reach {@code /admin/**}
+	 * @param name a label for people
+	 */
+	public record BootstrapKey(@NotBlank @Size(min = 20, max = 200) String key,
+			@NotBlank @Pattern(regexp = "[a-z0-9][a-z0-9_-]{0,62}", message = "must be a tenant id") String tenant,
+			@DefaultValue("false") boolean admin, @DefaultValue("bootstrap") String name) {
+	}
+
+	/**
+	 * Per-tenant limits, shared by all gateway replicas through Redis.
+	 *
+	 * @param requestsPerSecond sustained API requests per second
+	 * @param burst requests allowed at once above the sustained rate
+	 * @param maxQueuedJobs most jobs a tenant may have waiting (QUEUED or RETRYING)
+	 */
+	public record Limits(@DefaultValue("20") @Min(1) int requestsPerSecond, @DefaultValue("40") @Min(1) int burst,
+			@DefaultValue("100") @Min(1) @Max(10000) int maxQueuedJobs) {
+	}
+
+	/**
+	 * Request limits.
+	 *
+	 * @param maxBodySize largest request body; larger ones are answered with 413
+	 * @param maxMetadataSize largest {@code metadata} object, as JSON
+	 * @param maxDeadline how far in the future a deadline may be
+	 * @param idempotencyTtl how long an {@code Idempotency-Key} is remembered
+	 */
+	public record Requests(@DefaultValue("64KB") @NotNull DataSize maxBodySize,
+			@DefaultValue("4KB") @NotNull DataSize maxMetadataSize, @DefaultValue("7d") @NotNull Duration maxDeadline,
+			@DefaultValue("24h") @NotNull Duration idempotencyTtl) {
+	}
+
+	/**
+	 * Queue estimates.
+	 *
+	 * @param coldStart time to add to an ETA when no worker is running (the cluster scales from zero)
+	 */
+	public record Estimates(@DefaultValue("90s") @NotNull Duration coldStart) {
+	}
+
+	/**
+	 * Server-Sent Events.
+	 *
+	 * @param timeout longest a single event stream stays open; clients reconnect with {@code Last-Event-ID}
+	 * @param keepAlive how long to wait for an event before sending a keep-alive comment
+	 */
+	public record Events(@DefaultValue("30m") @NotNull Duration timeout, @DefaultValue("15s") @NotNull Duration keepAlive) {
+	}
+
+}

@@ -1,0 +1,86 @@
+package dev.kiln.gateway.limit;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
+import io.github.bucket4j.redis.lettuce.cas.LettuceBasedProxyManager;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.stereotype.Component;
+
+import dev.kiln.gateway.GatewayApiProperties;
+
+/**
+ * One token bucket per tenant in Redis at {@code kiln:ratelimit:{tenant}}: {@code burst} tokens, refilled at
+ * {@code requests-per-second}. Buckets expire once full again.
+ */
+@Component
+public class TenantRateLimiter implements DisposableBean {
+
+	private final StatefulRedisConnection<String, byte[]> connection;
+
+	private final LettuceBasedProxyManager<String> buckets;
+
+	private final BucketConfiguration configuration;
+
+	private final int burst;
+
+	TenantRateLimiter(RedisConnectionFactory connectionFactory, GatewayApiProperties properties) {
+		if (!(connectionFactory instanceof LettuceConnectionFactory lettuce)
+				|| !(lettuce.getNativeClient() instanceof RedisClient client)) {
+			throw new IllegalStateException("Rate limits need a standalone Lettuce Redis connection");
+		}
+		this.connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+		this.buckets = Bucket4jLettuce.casBasedBuilder(this.connection)
+			.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
+			.build();
+		GatewayApiProperties.Limits limits = properties.limits();
+		this.burst = limits.burst();
+		this.configuration = BucketConfiguration.builder()
+			.addLimit((limit) -> limit.capacity(limits.burst())
+				.refillGreedy(limits.requestsPerSecond(), Duration.ofSeconds(1)))
+			.build();
+	}
+
+	/**
+	 * Takes one token from the tenant's bucket.
+	 * @param tenant the tenant
+	 * @return whether the request may proceed, and the figures for the {@code RateLimit-*} headers
+	 */
+	public Decision tryAcquire(String tenant) {
+		ConsumptionProbe probe = this.buckets.getProxy("kiln:ratelimit:" + tenant, () -> this.configuration)
+			.tryConsumeAndReturnRemaining(1);
+		long resetSeconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForReset() + 999_999_999L));
+		long retryAfter = Math.max(1,
+				TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill() + 999_999_999L));
+		return new Decision(probe.isConsumed(), this.burst, probe.getRemainingTokens(), resetSeconds, retryAfter);
+	}
+
+	@Override
+	public void destroy() {
+		this.connection.close();
+	}
+
+	/**
+	 * The outcome of taking a token.
+	 *
+	 * @param allowed whether the request may proceed
+	 * @param limit the bucket's capacity
+	 * @param remaining tokens left
+	 * @param resetSeconds seconds until the bucket is full again
+	 * @param retryAfterSeconds seconds until the next token, when refused
+	 */
+	public record Decision(boolean allowed, long limit, long remaining, long resetSeconds, long retryAfterSeconds) {
+	}
+
+}

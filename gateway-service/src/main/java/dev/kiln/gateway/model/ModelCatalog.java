@@ -1,0 +1,108 @@
+package dev.kiln.gateway.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.kiln.contract.ModelInfo;
+import dev.kiln.contract.RedisKeys;
+import dev.kiln.contract.WorkerHeartbeat;
+import dev.kiln.gateway.GatewayApiProperties;
+
+/**
+ * The models jobs may ask for. Kiln scales to zero workers, so the configured catalog
+ * ({@code kiln.gateway.models.<id>.*}) is always known; models that live workers announce in their heartbeats are
+ * added with the limits those workers report.
+ */
+@Component
+public class ModelCatalog {
+
+	private static final Logger logger = LoggerFactory.getLogger(ModelCatalog.class);
+
+	private final Map<String, GatewayApiProperties.ModelLimits> configured;
+
+	private final StringRedisTemplate redis;
+
+	private final JsonMapper json;
+
+	ModelCatalog(GatewayApiProperties properties, StringRedisTemplate redis, JsonMapper json) {
+		this.configured = new TreeMap<>(properties.models());
+		this.redis = redis;
+		this.json = json;
+	}
+
+	/** Every model with its limits and live workers, by id. */
+	public List<ModelView> models() {
+		List<WorkerHeartbeat> workers = liveWorkers();
+		Map<String, ModelView> models = new TreeMap<>();
+		this.configured.forEach((id, limits) -> models.put(id,
+				new ModelView(id, limits.maxPixels(), limits.maxSteps(), limits.maxBatch(), true, 0, 0)));
+		for (WorkerHeartbeat worker : workers) {
+			for (ModelInfo model : worker.models()) {
+				ModelView known = models.get(model.id());
+				if (known == null) {
+					known = new ModelView(model.id(), model.maxPixels(), model.maxSteps(), model.maxBatch(), false, 0, 0);
+				}
+				else if (!known.configured()) {
+					known = new ModelView(model.id(), Math.max(known.maxPixels(), model.maxPixels()),
+							Math.max(known.maxSteps(), model.maxSteps()), Math.max(known.maxBatch(), model.maxBatch()),
+							false, known.liveWorkers(), known.busyWorkers());
+				}
+				models.put(model.id(), new ModelView(known.id(), known.maxPixels(), known.maxSteps(), known.maxBatch(),
+						known.configured(), known.liveWorkers() + 1, known.busyWorkers() + (worker.busy() ? 1 : 0)));
+			}
+		}
+		return new ArrayList<>(models.values());
+	}
+
+	/**
+	 * A model by id.
+	 * @param id the model id
+	 * @return the model, empty when neither configured nor served by a live worker
+	 */
+	public Optional<ModelView> find(String id) {
+		return models().stream().filter((model) -> model.id().equals(id)).findFirst();
+	}
+
+	/** The ids of every known model, sorted. */
+	public Set<String> ids() {
+		Set<String> ids = new TreeSet<>();
+		models().forEach((model) -> ids.add(model.id()));
+		return ids;
+	}
+
+	/** The heartbeats of the workers alive now (their heartbeat key has not expired). */
+	public List<WorkerHeartbeat> liveWorkers() {
+		Set<String> ids = this.redis.opsForZSet().range(RedisKeys.workers(), 0, -1);
+		if (ids == null || ids.isEmpty()) {
+			return List.of();
+		}
+		List<String> documents = this.redis.opsForValue().multiGet(ids.stream().map(RedisKeys::worker).toList());
+		List<WorkerHeartbeat> workers = new ArrayList<>();
+		if (documents != null) {
+			for (String document : documents) {
+				if (document != null) {
+					try {
+						workers.add(this.json.readValue(document, WorkerHeartbeat.class));
+					}
+					catch (JacksonException ex) {
+						logger.debug("Ignoring an unreadable worker heartbeat", ex);
+					}
+				}
+			}
+		}
+		return workers;
+	}
+
+}

@@ -1,0 +1,179 @@
+// Kiln web page: submit a prompt, follow the job over Server-Sent Events, show previews, the result and a gallery.
+// EventSource cannot send an Authorization header, so the event stream is read with fetch and parsed here.
+(function () {
+  'use strict';
+  const $ = (id) => document.getElementById(id);
+  const keyInput = $('api-key');
+  keyInput.value = localStorage.getItem('kiln.apiKey') || '';
+  keyInput.addEventListener('change', () => { localStorage.setItem('kiln.apiKey', keyInput.value.trim()); gallery(); });
+
+  function headers(extra) {
+    return Object.assign({ 'Authorization': 'Bearer ' + keyInput.value.trim() }, extra || {});
+  }
+
+  function showError(text) {
+    $('error').textContent = text;
+    $('error').hidden = false;
+  }
+
+  async function problem(response) {
+    try {
+      const body = await response.json();
+      const fields = (body.errors || []).map((e) => e.field + ' ' + e.message).join('; ');
+      return (body.title || response.status) + ': ' + (fields || body.detail || '');
+    } catch (e) {
+      return 'HTTP ' + response.status;
+    }
+  }
+
+  async function submit(event) {
+    event.preventDefault();
+    $('error').hidden = true;
+    const request = {
+      prompt: $('prompt').value,
+      width: Number($('width').value),
+      height: Number($('height').value),
+      steps: Number($('steps').value),
+      lane: $('lane').value
+    };
+    if ($('seed').value !== '') {
+      request.seed = Number($('seed').value);
+    }
+    const response = await fetch('v1/jobs', {
+      method: 'POST', headers: headers({ 'Content-Type': 'application/json' }), body: JSON.stringify(request)
+    });
+    if (!response.ok) {
+      showError(await problem(response));
+      return;
+    }
+    const job = await response.json();
+    $('job').hidden = false;
+    $('result').hidden = true;
+    $('preview').hidden = true;
+    $('progress').value = 0;
+    $('status').textContent = 'Job ' + job.id + ' is ' + job.state + describeQueue(job);
+    follow(job.id);
+  }
+
+  function describeQueue(job) {
+    if (!job.queue) {
+      return '';
+    }
+    const eta = (job.queue.etaSeconds != null) ? ', about ' + Math.round(job.queue.etaSeconds) + ' s' : '';
+    return ' (position ' + job.queue.position + eta + ')';
+  }
+
+  async function follow(id) {
+    let lastEventId = null;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const extra = lastEventId ? { 'Last-Event-ID': lastEventId } : {};
+      const response = await fetch('v1/jobs/' + id + '/events', { headers: headers(Object.assign({ 'Accept': 'text/event-stream' }, extra)) });
+      if (!response.ok) {
+        showError(await problem(response));
+        return;
+      }
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      let finished = false;
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) {
+          break;
+        }
+        buffer += decoder.decode(value, { stream: true });
+        let boundary;
+        while ((boundary = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, boundary);
+          buffer = buffer.slice(boundary + 2);
+          const event = parse(block);
+          if (event.id) {
+            lastEventId = event.id;
+          }
+          if (event.data && onEvent(id, event.name, JSON.parse(event.data))) {
+            finished = true;
+          }
+        }
+      }
+      if (finished) {
+        return;
+      }
+    }
+  }
+
+  function parse(block) {
+    const event = { name: 'message', data: '', id: null };
+    for (const line of block.split('\n')) {
+      const colon = line.indexOf(':');
+      if (colon === 0) {
+        continue;
+      }
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') { event.name = value; }
+      else if (field === 'data') { event.data += value; }
+      else if (field === 'id') { event.id = value; }
+    }
+    return event;
+  }
+
+  function onEvent(id, name, data) {
+    if (data.totalSteps) {
+      $('progress').max = data.totalSteps;
+      $('progress').value = data.step;
+    }
+    if (data.preview) {
+      $('preview').src = data.preview.url;
+      $('preview').hidden = false;
+    }
+    $('status').textContent = 'Job ' + id + ' is ' + data.state
+      + (data.totalSteps ? ' (step ' + data.step + ' of ' + data.totalSteps + ')' : '');
+    if (name === 'state' && ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(data.state)) {
+      finish(id);
+      return true;
+    }
+    return false;
+  }
+
+  async function finish(id) {
+    const response = await fetch('v1/jobs/' + id, { headers: headers() });
+    if (!response.ok) {
+      showError(await problem(response));
+      return;
+    }
+    const job = await response.json();
+    if (job.state === 'SUCCEEDED' && job.images.length > 0) {
+      $('result').src = job.images[0].url;
+      $('result').hidden = false;
+      $('result-caption').textContent = 'seed ' + job.seed;
+    } else if (job.error) {
+      showError(job.state + ': ' + job.error.type + ' ' + (job.error.detail || ''));
+    }
+    gallery();
+  }
+
+  async function gallery() {
+    if (!keyInput.value.trim()) {
+      return;
+    }
+    const response = await fetch('v1/jobs?state=SUCCEEDED&limit=12', { headers: headers() });
+    if (!response.ok) {
+      return;
+    }
+    const page = await response.json();
+    const container = $('gallery');
+    container.replaceChildren();
+    for (const job of page.jobs) {
+      for (const image of job.images) {
+        const img = document.createElement('img');
+        img.src = image.url;
+        img.alt = job.prompt;
+        img.title = job.prompt + ' (seed ' + job.seed + ')';
+        container.appendChild(img);
+      }
+    }
+  }
+
+  $('submit-form').addEventListener('submit', submit);
+  gallery();
+})();

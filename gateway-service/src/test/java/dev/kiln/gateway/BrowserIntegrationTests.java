@@ -1,0 +1,199 @@
+package dev.kiln.gateway;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+
+import javax.imageio.ImageIO;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.data.redis.connection.stream.StreamRecords;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+
+import dev.kiln.contract.JobFields;
+import dev.kiln.contract.Lane;
+import dev.kiln.contract.ObjectKeys;
+import dev.kiln.contract.QueueNames;
+import dev.kiln.contract.RedisKeys;
+import dev.kiln.embedded.SharedEmbeddedStack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The web page at {@code /} in headless Chromium (Debian's {@code chromium} and {@code chromedriver}, never
+ * downloaded): type a prompt, submit, watch progress and a preview arrive over SSE, see the image. The test plays
+ * the worker and queue service by writing the job's events, preview and image itself. Skipped, saying so, where no
+ * Chromium is installed ({@code apt-get install chromium chromium-driver}).
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "kiln.queues.prefix=gwbrowser", "kiln.storage.bucket=gwbrowser-images",
+				"kiln.gateway.auth.bootstrap-keys[0].key=" + BrowserIntegrationTests.KEY,
+				"kiln.gateway.auth.bootstrap-keys[0].tenant=" + BrowserIntegrationTests.TENANT })
+class BrowserIntegrationTests {
+
+	static final String KEY = "gwbrowser-key-0123456789abc";
+
+	static final String TENANT = "browser-acme";
+
+	private static final Path CHROMIUM = Path.of(System.getProperty("kiln.chromium", "/usr/bin/chromium"));
+
+	private static final Path CHROMEDRIVER = Path.of(System.getProperty("kiln.chromedriver", "/usr/bin/chromedriver"));
+
+	private static final Path SCREENSHOT = Path.of("target/browser/kiln-web.png");
+
+	@DynamicPropertySource
+	static void stack(DynamicPropertyRegistry registry) {
+		SharedEmbeddedStack.register(registry);
+	}
+
+	@LocalServerPort
+	private int port;
+
+	@Autowired
+	private StringRedisTemplate redis;
+
+	@Autowired
+	private S3Client s3;
+
+	private ChromeDriver browser;
+
+	@BeforeAll
+	static void createQueuesAndBucket(@Autowired SqsAsyncClient sqs, @Autowired S3Client s3) {
+		QueueNames queues = new QueueNames("gwbrowser");
+		for (Lane lane : Lane.values()) {
+			sqs.createQueue((b) -> b.queueName(queues.jobs(lane))).join();
+		}
+		s3.createBucket((b) -> b.bucket("gwbrowser-images"));
+	}
+
+	@BeforeEach
+	void startBrowser() {
+		assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+				"Skipped: no Chromium at " + CHROMIUM + " and " + CHROMEDRIVER
+						+ " (apt-get install chromium chromium-driver)");
+		System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+		ChromeOptions options = new ChromeOptions();
+		options.setBinary(CHROMIUM.toFile());
+		options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+				"--disable-background-networking", "--disable-extensions", "--disable-sync", "--no-first-run",
+				"--mute-audio", "--window-size=1200,900");
+		ChromeDriverService service = new ChromeDriverService.Builder()
+			.usingDriverExecutable(CHROMEDRIVER.toFile())
+			.usingAnyFreePort()
+			.build();
+		this.browser = new ChromeDriver(service, options);
+	}
+
+	@AfterEach
+	void stopBrowser() {
+		if (this.browser != null) {
+			this.browser.quit();
+		}
+	}
+
+	@Test
+	void typeAPromptSubmitAndSeeTheImage() throws IOException {
+		this.browser.get("http://localhost:" + this.port + "/");
+		WebElement key = this.browser.findElement(By.id("api-key"));
+		key.sendKeys(KEY);
+		((JavascriptExecutor) this.browser).executeScript("arguments[0].dispatchEvent(new Event('change'))", key);
+		this.browser.findElement(By.id("prompt")).sendKeys("a kiln glowing at night");
+		this.browser.findElement(By.id("steps")).clear();
+		this.browser.findElement(By.id("steps")).sendKeys("2");
+		this.browser.findElement(By.id("submit")).click();
+
+		String jobId = await().atMost(Duration.ofSeconds(30)).until(this::submittedJob, (id) -> id != null);
+		assertThat(this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.REQUEST).toString())
+			.contains("a kiln glowing at night");
+		playWorker(jobId);
+
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> (Boolean) ((JavascriptExecutor) this.browser).executeScript(
+					"const i = document.getElementById('result'); return !i.hidden && i.complete && i.naturalWidth > 0;"));
+		assertThat(this.browser.findElement(By.id("status")).getText()).contains(jobId, "SUCCEEDED");
+		assertThat(this.browser.findElement(By.id("preview")).getAttribute("src")).contains("preview-1.png");
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> !this.browser.findElements(By.cssSelector("#gallery img")).isEmpty());
+		Files.createDirectories(SCREENSHOT.getParent());
+		File shot = this.browser.getScreenshotAs(OutputType.FILE);
+		Files.copy(shot.toPath(), SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
+		assertThat(SCREENSHOT).isNotEmptyFile();
+	}
+
+	private String submittedJob() {
+		Set<String> ids = this.redis.opsForZSet().range(RedisKeys.tenantJobs(TENANT), -1, -1);
+		return (ids == null || ids.isEmpty()) ? null : ids.iterator().next();
+	}
+
+	/** What the worker and the queue service's state machine would write. */
+	private void playWorker(String jobId) throws IOException {
+		String preview = ObjectKeys.preview(TENANT, jobId, 1);
+		String image = ObjectKeys.image(TENANT, jobId, 0);
+		put(preview, png(Color.DARK_GRAY, 32));
+		put(image, png(new Color(0xC4, 0x62, 0x2D), 256));
+		this.redis.opsForHash().putAll(RedisKeys.job(jobId), Map.of(JobFields.STATE, "RUNNING", JobFields.ATTEMPT, "1"));
+		event(jobId, "state", "RUNNING", 0, "");
+		event(jobId, "progress", "RUNNING", 1, preview);
+		event(jobId, "progress", "RUNNING", 2, "");
+		this.redis.opsForHash()
+			.putAll(RedisKeys.job(jobId), Map.of(JobFields.STATE, "SUCCEEDED", JobFields.OUTPUTS, "[\"" + image + "\"]",
+					JobFields.FINISHED_AT, Instant.now().toString(), JobFields.STEP, "2"));
+		event(jobId, "state", "SUCCEEDED", 2, "");
+	}
+
+	private void event(String jobId, String kind, String state, int step, String preview) {
+		this.redis.opsForStream()
+			.add(StreamRecords.string(Map.of("kind", kind, "state", state, "step", Integer.toString(step), "totalSteps",
+					"2", "preview", preview, "errorType", "", "at", Instant.now().toString()))
+				.withStreamKey(RedisKeys.jobEvents(jobId)));
+	}
+
+	private void put(String key, byte[] png) {
+		this.s3.putObject((b) -> b.bucket("gwbrowser-images").key(key).contentType("image/png"),
+				RequestBody.fromBytes(png));
+	}
+
+	private static byte[] png(Color color, int size) throws IOException {
+		BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+		Graphics2D g = image.createGraphics();
+		g.setColor(color);
+		g.fillRect(0, 0, size, size);
+		g.setColor(Color.WHITE);
+		g.fillOval(size / 4, size / 4, size / 2, size / 2);
+		g.dispose();
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		ImageIO.write(image, "png", out);
+		return out.toByteArray();
+	}
+
+}

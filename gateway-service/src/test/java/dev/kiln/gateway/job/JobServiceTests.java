@@ -1,0 +1,145 @@
+package dev.kiln.gateway.job;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.kiln.contract.JobFields;
+import dev.kiln.contract.JobMessage;
+import dev.kiln.contract.Lane;
+import dev.kiln.contract.ModelInfo;
+import dev.kiln.contract.WorkerHeartbeat;
+import dev.kiln.gateway.GatewayApiProperties;
+import dev.kiln.gateway.GatewayProperties;
+import dev.kiln.gateway.auth.Caller;
+import dev.kiln.gateway.model.ModelCatalog;
+import dev.kiln.gateway.model.ModelView;
+import dev.kiln.gateway.web.ApiProblemException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+
+/** The rules of a submission that need the model catalog, and queue estimates. */
+class JobServiceTests {
+
+	private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
+
+	private static final Caller CALLER = new Caller("acme", false, "test");
+
+	private final JobRepository repository = mock();
+
+	private final JobPublisher publisher = mock();
+
+	private final ImageLinks links = mock();
+
+	private final ModelCatalog models = mock();
+
+	private final JsonMapper json = JsonMapper.builder().build();
+
+	private JobService service;
+
+	@BeforeEach
+	void service() {
+		GatewayApiProperties api = new GatewayApiProperties(new GatewayApiProperties.Callbacks(false, false, false),
+				Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
+				new GatewayApiProperties.Auth(List.of(), null), new GatewayApiProperties.Limits(10, 20, 100),
+				new GatewayApiProperties.Requests(DataSize.ofKilobytes(64), DataSize.ofKilobytes(4),
+						Duration.ofDays(7), Duration.ofHours(24)),
+				new GatewayApiProperties.Estimates(Duration.ofSeconds(90)),
+				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7));
+		GatewayProperties gateway = new GatewayProperties(new GatewayProperties.Queues("kiln"),
+				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
+				new GatewayProperties.Jobs("default", "small"));
+		this.service = new JobService(this.repository, this.publisher, this.links, this.models, this.json,
+				Clock.fixed(NOW, ZoneOffset.UTC), gateway, api);
+		given(this.models.find("small")).willReturn(Optional.of(new ModelView("small", 65536, 30, 2, true, 0, 0)));
+		given(this.models.ids()).willReturn(Set.of("small"));
+	}
+
+	@Test
+	void appliesTheModelsLimitsAndNamesEachField() {
+		ApiProblemException ex = catchThrowableOfType(ApiProblemException.class,
+				() -> this.service.submit(CALLER, request(512, 512, 40, 3, null), "bad key with spaces"));
+		assertThat(ex.errors()).extracting(ApiProblemException.FieldProblem::field)
+			.containsExactlyInAnyOrder("Idempotency-Key", "width", "steps", "numImages");
+		verify(this.repository, never()).create(any(), any(), any(), any(), any(), org.mockito.ArgumentMatchers.anyInt());
+	}
+
+	@Test
+	void refusesADeadlineMoreThanSevenDaysAhead() {
+		SubmitJobRequest request = new SubmitJobRequest("fox", null, null, 64, 64, null, null, null, null, null,
+				OffsetDateTime.ofInstant(NOW.plus(Duration.ofDays(8)), ZoneOffset.UTC), null, null);
+		ApiProblemException ex = catchThrowableOfType(ApiProblemException.class,
+				() -> this.service.submit(CALLER, request, null));
+		assertThat(ex.errors()).extracting(ApiProblemException.FieldProblem::field).containsExactly("deadline");
+	}
+
+	@Test
+	void addsTheColdStartToTheEtaWhenNoWorkerRuns() {
+		String id = "019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b";
+		given(this.repository.find(id)).willReturn(record(id));
+		given(this.repository.rank(Lane.STANDARD, id)).willReturn(2L);
+		given(this.repository.meanRenderSeconds("small")).willReturn(10.0);
+		given(this.models.liveWorkers()).willReturn(List.of());
+		JobView.QueuePosition queue = this.service.find(CALLER, id).queue();
+		assertThat(queue.position()).isEqualTo(3);
+		assertThat(queue.etaSeconds()).isEqualTo(3 * 10.0 + 90);
+		assertThat(queue.etaReason()).isEqualTo("measured-cold-start");
+	}
+
+	@Test
+	void dividesTheQueueAmongTheWorkersServingTheModel() {
+		String id = "019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b";
+		given(this.repository.find(id)).willReturn(record(id));
+		given(this.repository.rank(Lane.STANDARD, id)).willReturn(3L);
+		given(this.repository.meanRenderSeconds("small")).willReturn(10.0);
+		given(this.models.liveWorkers()).willReturn(List.of(worker("w1", "small"), worker("w2", "small"),
+				worker("w3", "other")));
+		JobView.QueuePosition queue = this.service.find(CALLER, id).queue();
+		assertThat(queue.liveWorkers()).isEqualTo(2);
+		assertThat(queue.etaSeconds()).isEqualTo(4 * 10.0 / 2);
+	}
+
+	@Test
+	void anotherTenantsJobIsNotFound() {
+		String id = "019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b";
+		given(this.repository.find(id)).willReturn(record(id));
+		assertThat(catchThrowableOfType(JobNotFoundException.class,
+				() -> this.service.find(new Caller("intruder", false, "x"), id)))
+			.hasMessage("No job with id '" + id + "'");
+	}
+
+	private Map<String, String> record(String id) {
+		JobMessage message = new JobMessage(1, id, "acme", "small", "fox", null, 64, 64, 20, 7.5, 1, 1, Lane.STANDARD,
+				NOW, null);
+		return Map.of(JobFields.STATE, "QUEUED", JobFields.TENANT, "acme", JobFields.REQUEST,
+				this.json.writeValueAsString(message));
+	}
+
+	private static WorkerHeartbeat worker(String id, String model) {
+		return new WorkerHeartbeat(1, id, List.of(new ModelInfo(model, "builtin", 65536, 30, 2)), "cpu", false, null,
+				NOW, NOW);
+	}
+
+	private static SubmitJobRequest request(int width, int height, Integer steps, Integer numImages, String callback) {
+		return new SubmitJobRequest("fox", null, null, width, height, steps, null, null, numImages, null, null, callback,
+				null);
+	}
+
+}
