@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 
@@ -22,8 +24,12 @@ final class DemoJob {
 
 	private final Path imageDirectory;
 
-	DemoJob(String gatewayUrl, Path imageDirectory) {
-		this.gateway = RestClient.create(gatewayUrl);
+	DemoJob(String gatewayUrl, String apiKey, Path imageDirectory) {
+		this.gateway = RestClient.builder()
+			.requestFactory(new JdkClientHttpRequestFactory())
+			.baseUrl(gatewayUrl)
+			.defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + apiKey)
+			.build();
 		this.imageDirectory = imageDirectory;
 	}
 
@@ -79,7 +85,13 @@ final class DemoJob {
 
 	private int save(String id, JsonNode job) {
 		URI url = URI.create(job.get("images").get(0).get("url").asString());
-		byte[] png = RestClient.create().get().uri(url).retrieve().body(byte[].class);
+		byte[] png = RestClient.builder()
+			.requestFactory(new JdkClientHttpRequestFactory())
+			.build()
+			.get()
+			.uri(url)
+			.retrieve()
+			.body(byte[].class);
 		try {
 			Files.createDirectories(this.imageDirectory);
 			Path file = this.imageDirectory.resolve(id + "-0.png").toAbsolutePath();

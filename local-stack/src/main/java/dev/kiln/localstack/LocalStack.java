@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,12 +42,15 @@ public final class LocalStack implements AutoCloseable {
 
 	private final long startedMillis;
 
+	private final String apiKey;
+
 	private LocalStack(EmbeddedStack stack, List<ConfigurableApplicationContext> services, Map<String, Integer> ports,
-			long startedMillis) {
+			long startedMillis, String apiKey) {
 		this.stack = stack;
 		this.services = services;
 		this.ports = ports;
 		this.startedMillis = startedMillis;
+		this.apiKey = apiKey;
 	}
 
 	/**
@@ -68,6 +73,7 @@ public final class LocalStack implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not create " + models, ex);
 		}
+		String apiKey = newApiKey();
 		EmbeddedStack stack = EmbeddedStack.start(options.sqsPort(), options.s3Port(), options.redisPort());
 		List<ConfigurableApplicationContext> services = new ArrayList<>();
 		try {
@@ -78,11 +84,21 @@ public final class LocalStack implements AutoCloseable {
 					"springdoc.swagger-ui.enabled", "false");
 
 			// The queue service provisions the queues and the bucket, so it starts first.
+			// Local runs may send webhooks to plain-http receivers on this machine.
 			services.add(run(QueueServiceApplication.class, ports.get("queue-service"), common, noApiDocs,
-					Map.of("kiln.provision", "true")));
+					Map.of("kiln.provision", "true", "kiln.webhooks.allow-http", "true",
+							"kiln.webhooks.allow-non-default-ports", "true", "kiln.webhooks.allow-private-networks",
+							"true")));
 			services.add(run(GenerationWorkerApplication.class, ports.get("generation-worker"), common, noApiDocs,
 					Map.of("kiln.worker.model-cache", models.toString(), "kiln.worker.id", "local-worker-1")));
-			services.add(run(GatewayApplication.class, ports.get("gateway"), common, Map.of(), Map.of()));
+			// One admin key for the "demo" tenant, created at start-up and printed; only its hash is stored.
+			services.add(run(GatewayApplication.class, ports.get("gateway"), common,
+					Map.of("kiln.gateway.auth.bootstrap-keys[0].key", apiKey,
+							"kiln.gateway.auth.bootstrap-keys[0].tenant", "demo",
+							"kiln.gateway.auth.bootstrap-keys[0].admin", "true",
+							"kiln.gateway.auth.bootstrap-keys[0].name", "local-stack"),
+					Map.of("kiln.gateway.callbacks.allow-http", "true", "kiln.gateway.callbacks.allow-non-default-ports",
+							"true", "kiln.gateway.callbacks.allow-private-networks", "true")));
 			services.add(run(AutoscaleAdvisorApplication.class, ports.get("autoscale-advisor"), common, noApiDocs,
 					Map.of()));
 		}
@@ -90,7 +106,23 @@ public final class LocalStack implements AutoCloseable {
 			closeAll(services, stack, ex);
 			throw ex;
 		}
-		return new LocalStack(stack, services, ports, (System.nanoTime() - begin) / 1_000_000);
+		return new LocalStack(stack, services, ports, (System.nanoTime() - begin) / 1_000_000, apiKey);
+	}
+
+	private static String newApiKey() {
+		byte[] random = new byte[24];
+		new SecureRandom().nextBytes(random);
+		return "kiln_demo_" + HexFormat.of().formatHex(random);
+	}
+
+	/** The demo tenant's API key (an admin key), valid until the stack stops. */
+	public String apiKey() {
+		return this.apiKey;
+	}
+
+	/** The queue service's base URL (admin API). */
+	public String queueServiceUrl() {
+		return "http://localhost:" + this.ports.get("queue-service");
 	}
 
 	@SafeVarargs
@@ -131,17 +163,20 @@ public final class LocalStack implements AutoCloseable {
 	String summary() {
 		return """
 				Kiln local stack is up (%.1f s).
-				  Gateway        %s   (Swagger UI: %s/swagger-ui.html)
+				  API key        %s   (tenant "demo", admin; send it as Authorization: Bearer <key>)
+				  Gateway        %s   (web page: %s/, Swagger UI: %s/swagger-ui.html)
 				  Queue service  http://localhost:%d/actuator/health
 				  Worker         http://localhost:%d/actuator/health
 				  Advisor        %s/v1/scaling
 				  Embedded SQS   %s   S3 %s (path-style)   Redis localhost:%d
 				Try:
-				  curl -si -X POST %s/v1/jobs -H 'Content-Type: application/json' \\
+				  curl -si -X POST %s/v1/jobs -H "Authorization: Bearer %s" -H 'Content-Type: application/json' \\
 				       -d '{"prompt": "a lighthouse at dusk", "width": 512, "height": 512}'
-				Press Ctrl+C to stop.""".formatted(this.startedMillis / 1000.0, gatewayUrl(), gatewayUrl(),
+				Press Ctrl+C to stop.""".formatted(this.startedMillis / 1000.0, this.apiKey, gatewayUrl(), gatewayUrl(),
+				gatewayUrl(),
 				this.ports.get("queue-service"), this.ports.get("generation-worker"), advisorUrl(),
-				this.stack.sqs().endpoint(), this.stack.s3().endpoint(), this.stack.redis().port(), gatewayUrl());
+				this.stack.sqs().endpoint(), this.stack.s3().endpoint(), this.stack.redis().port(), gatewayUrl(),
+				this.apiKey);
 	}
 
 	@Override
@@ -200,7 +235,8 @@ public final class LocalStack implements AutoCloseable {
 		Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "kiln-local-stack-shutdown"));
 		System.out.println(stack.summary());
 		if (options.prompt() != null) {
-			int status = new DemoJob(stack.gatewayUrl(), options.workDirectory().resolve("images")).run(options);
+			int status = new DemoJob(stack.gatewayUrl(), stack.apiKey(), options.workDirectory().resolve("images"))
+				.run(options);
 			System.exit(status);
 		}
 	}

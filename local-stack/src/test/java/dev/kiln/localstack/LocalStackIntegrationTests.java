@@ -17,7 +17,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.client.RestClient;
@@ -49,7 +51,7 @@ class LocalStackIntegrationTests {
 	@BeforeAll
 	static void start(@TempDir Path work) {
 		stack = LocalStack.start(LocalStackOptions.anyPorts(work));
-		gateway = RestClient.create(stack.gatewayUrl());
+		gateway = client(stack.gatewayUrl());
 	}
 
 	@AfterAll
@@ -72,6 +74,19 @@ class LocalStackIntegrationTests {
 		assertThat(image).isNotNull();
 		assertThat(image.getWidth()).isEqualTo(192);
 		assertThat(image.getHeight()).isEqualTo(128);
+	}
+
+	@Test
+	void theApiNeedsTheKeyTheStackPrinted() {
+		HttpStatus status = RestClient.builder()
+			.requestFactory(new JdkClientHttpRequestFactory())
+			.baseUrl(stack.gatewayUrl())
+			.build()
+			.get()
+			.uri("/v1/jobs")
+			.exchange((request, response) -> HttpStatus.valueOf(response.getStatusCode().value()));
+		assertThat(status).isEqualTo(HttpStatus.UNAUTHORIZED);
+		assertThat(stack.summary()).contains(stack.apiKey());
 	}
 
 	@Test
@@ -110,7 +125,7 @@ class LocalStackIntegrationTests {
 
 	@Test
 	void advisorAsksForWorkersWhileJobsWaitAndForNoneAfterwards() {
-		RestClient advisor = RestClient.create(stack.advisorUrl());
+		RestClient advisor = client(stack.advisorUrl());
 		AtomicInteger highest = new AtomicInteger();
 		List<String> ids = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
@@ -133,7 +148,7 @@ class LocalStackIntegrationTests {
 	void theDemoCommandSavesThePng(@TempDir Path images) throws IOException {
 		LocalStackOptions options = LocalStackOptions.parse("--prompt", "a paper crane", "--width", "64", "--height",
 				"64", "--steps", "3", "--seed", "9");
-		int status = new DemoJob(stack.gatewayUrl(), images).run(options);
+		int status = new DemoJob(stack.gatewayUrl(), stack.apiKey(), images).run(options);
 		assertThat(status).isZero();
 		try (var files = Files.list(images)) {
 			List<Path> saved = files.toList();
@@ -182,11 +197,23 @@ class LocalStackIntegrationTests {
 
 	private static byte[] download(JsonNode job, int index) {
 		assertThat(job.get("state").asString()).isEqualTo("SUCCEEDED");
-		return RestClient.create()
+		// A presigned URL carries its own signature: no API key, no Authorization header.
+		return RestClient.builder()
+			.requestFactory(new JdkClientHttpRequestFactory())
+			.build()
 			.get()
 			.uri(URI.create(job.get("images").get(index).get("url").asString()))
 			.retrieve()
 			.body(byte[].class);
+	}
+
+	// The JDK client, with the demo key: Apache HttpClient (on the test class path) silently retries 429 and 503.
+	private static RestClient client(String baseUrl) {
+		return RestClient.builder()
+			.requestFactory(new JdkClientHttpRequestFactory())
+			.baseUrl(baseUrl)
+			.defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + stack.apiKey())
+			.build();
 	}
 
 	private static SqsClient sqs() {
