@@ -54,6 +54,9 @@ public final class JobFields {
 	/** Events applied to the record, for auditing duplicates. */
 	public static final String TRANSITIONS = "transitions";
 
+	/** SHA-256 of the canonical request, to tell an idempotent retry from a different request under the same key. */
+	public static final String REQUEST_HASH = "requestHash";
+
 	/** Where to POST webhook events, if anywhere. */
 	public static final String CALLBACK_URL = "callbackUrl";
 

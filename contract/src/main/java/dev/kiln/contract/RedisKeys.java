@@ -14,6 +14,9 @@ package dev.kiln.contract;
  * <li>{@code kiln:apikey:{sha256}}: hash describing an API key (fields {@code tenant}, {@code admin}, {@code name}),
  * keyed by the hex SHA-256 of the key; keys themselves are never stored.</li>
  * <li>{@code kiln:idempotency:{tenant}:{key}}: string, the job id created for an idempotency key.</li>
+ * <li>{@code kiln:tenant:{tenant}:waiting}: set of a tenant's jobs that may still be waiting, for the queued-jobs
+ * quota (pruned by the gateway as they leave the queue).</li>
+ * <li>{@code kiln:ratelimit:{tenant}}: a tenant's request-rate token bucket (Bucket4j state).</li>
  * <li>{@code kiln:tenant:{tenant}:settings}: hash of per-tenant settings (webhook secret, limits).</li>
  * <li>{@code kiln:tenant:{tenant}:cost}: hash of attributed cost per day ({@code yyyy-MM-dd} → dollars).</li>
  * <li>{@code kiln:stats:model:{model}}: hash of measured render statistics of a model.</li>
@@ -72,6 +75,16 @@ public final class RedisKeys {
 	/** The job created for an idempotency key. */
 	public static String idempotency(String tenant, String key) {
 		return PREFIX + "idempotency:" + tenant + ":" + key;
+	}
+
+	/** A tenant's jobs that may still be waiting, for the queued-jobs quota. */
+	public static String tenantWaiting(String tenant) {
+		return PREFIX + "tenant:" + tenant + ":waiting";
+	}
+
+	/** A tenant's request-rate token bucket. */
+	public static String rateLimit(String tenant) {
+		return PREFIX + "ratelimit:" + tenant;
 	}
 
 	/** A tenant's settings. */

@@ -26,9 +26,6 @@ import dev.kiln.contract.RedisKeys;
 @Repository
 class JobRepository {
 
-	/** The gateway's own field on the job hash: SHA-256 of the request, to compare idempotent retries. */
-	static final String REQUEST_HASH = "requestHash";
-
 	// Creates the record and indexes it in one step. In order: an idempotency key seen before answers with its job;
 	// an existing id is refused; the tenant's waiting jobs (pruned of those that moved on) are counted against the
 	// quota; then the record, the lane and tenant indexes, the tenant's waiting set and the idempotency key are written.
@@ -272,7 +269,7 @@ class JobRepository {
 
 	/** The gateway's set of a tenant's jobs that may still be waiting, for the quota. */
 	static String waitingSet(String tenant) {
-		return RedisKeys.tenantJobs(tenant).replace(":jobs", ":waiting");
+		return RedisKeys.tenantWaiting(tenant);
 	}
 
 	private static void addField(List<String> args, String field, String value) {

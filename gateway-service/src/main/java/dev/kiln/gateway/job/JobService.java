@@ -113,7 +113,7 @@ class JobService {
 				now, (request.deadline() != null) ? request.deadline().toInstant() : null);
 		String body = this.json.writeValueAsString(message);
 		Map<String, String> extra = new HashMap<>();
-		extra.put(JobRepository.REQUEST_HASH, requestHash);
+		extra.put(JobFields.REQUEST_HASH, requestHash);
 		if (request.callbackUrl() != null) {
 			extra.put(JobFields.CALLBACK_URL, request.callbackUrl());
 		}
@@ -154,7 +154,7 @@ class JobService {
 					"The Idempotency-Key was used before for a job that no longer exists; use a new key.",
 					List.of(new FieldProblem("Idempotency-Key", "was used before")), Map.of());
 		}
-		if (!requestHash.equals(record.get(JobRepository.REQUEST_HASH))) {
+		if (!requestHash.equals(record.get(JobFields.REQUEST_HASH))) {
 			throw new ApiProblemException(HttpStatus.UNPROCESSABLE_CONTENT, ProblemTypes.IDEMPOTENCY_KEY_REUSED,
 					"Idempotency key reused",
 					"The Idempotency-Key was used before with a different request body (job " + jobId + ").",

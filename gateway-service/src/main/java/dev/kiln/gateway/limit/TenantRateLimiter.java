@@ -18,6 +18,7 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.stereotype.Component;
 
+import dev.kiln.contract.RedisKeys;
 import dev.kiln.gateway.GatewayApiProperties;
 
 /**
@@ -58,7 +59,7 @@ public class TenantRateLimiter implements DisposableBean {
 	 * @return whether the request may proceed, and the figures for the {@code RateLimit-*} headers
 	 */
 	public Decision tryAcquire(String tenant) {
-		ConsumptionProbe probe = this.buckets.getProxy("kiln:ratelimit:" + tenant, () -> this.configuration)
+		ConsumptionProbe probe = this.buckets.getProxy(RedisKeys.rateLimit(tenant), () -> this.configuration)
 			.tryConsumeAndReturnRemaining(1);
 		long resetSeconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForReset() + 999_999_999L));
 		long retryAfter = Math.max(1,
