@@ -1,5 +1,6 @@
 package dev.kiln.worker;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -52,9 +53,38 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	 * @param id this worker's id in events and metadata; defaults to the host name (the pod name on Kubernetes)
 	 * @param progressInterval least time between two progress events of one job
 	 * @param models the models this worker serves, by model id
+	 * @param modelCache where {@code s3://} model locations are downloaded to and kept across restarts
+	 * @param pollWait how long one receive waits on a lane's queue for a message (SQS long poll, 1 to 20 s)
+	 * @param laneTurnAfter after this many jobs in a row from higher lanes, a lower lane gets one turn
+	 * @param receiveBatch messages taken per receive; above 1, compatible jobs render in one forward pass
+	 * @param heartbeatInterval how often the worker's heartbeat, its messages' visibility and its job leases are
+	 * renewed
+	 * @param visibilityTimeout how long a message in hand stays invisible after each renewal (capped at 12 h after it
+	 * was received, SQS's limit)
+	 * @param leaseTtl how long a job's lease lives unless renewed
+	 * @param retryBackoff visibility given to a message after a transient fault on its first attempt; doubled each
+	 * attempt, with up to 25 % jitter
+	 * @param maxRetryBackoff the longest such backoff
+	 * @param drainTimeout on shutdown or a spot notice, how long running jobs may take to finish before they are
+	 * checkpointed and released; keep it below the pod's termination grace period
+	 * @param checkpointEvery write a job's render state to S3 every this many steps; 0 for never
+	 * @param previewEvery write a low-resolution preview every this many steps; 0 for never
+	 * @param spot the EC2 spot interruption notice poller
 	 */
 	public record Worker(@DefaultValue("") String id, @DefaultValue("250ms") @NotNull Duration progressInterval,
-			@NotEmpty(message = "must name at least one model") Map<String, @Valid Model> models) {
+			@NotEmpty(message = "must name at least one model") Map<String, @Valid Model> models,
+			@NotBlank String modelCache, @DefaultValue("1s") @NotNull Duration pollWait,
+			@DefaultValue("4") @Min(1) @Max(1000) int laneTurnAfter,
+			@DefaultValue("1") @Min(1) @Max(10) int receiveBatch,
+			@DefaultValue("5s") @NotNull Duration heartbeatInterval,
+			@DefaultValue("120s") @NotNull Duration visibilityTimeout,
+			@DefaultValue("30s") @NotNull Duration leaseTtl,
+			@DefaultValue("15s") @NotNull Duration retryBackoff,
+			@DefaultValue("15m") @NotNull Duration maxRetryBackoff,
+			@DefaultValue("20s") @NotNull Duration drainTimeout,
+			@DefaultValue("10") @Min(0) int checkpointEvery,
+			@DefaultValue("0") @Min(0) int previewEvery,
+			@Valid @DefaultValue Spot spot) {
 
 		public Worker {
 			if (id.isBlank()) {
@@ -63,26 +93,77 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 			}
 		}
 
+		@AssertTrue(message = "poll-wait must be whole seconds between 1s and 20s (SQS long poll limit)")
+		boolean isPollWaitValid() {
+			return this.pollWait.toMillis() % 1000 == 0 && this.pollWait.compareTo(Duration.ofSeconds(1)) >= 0
+					&& this.pollWait.compareTo(Duration.ofSeconds(20)) <= 0;
+		}
+
+		@AssertTrue(message = "visibility-timeout must be more than heartbeat-interval and at most 12h")
+		boolean isVisibilityTimeoutValid() {
+			return this.visibilityTimeout.compareTo(this.heartbeatInterval) > 0
+					&& this.visibilityTimeout.compareTo(Duration.ofHours(12)) <= 0;
+		}
+
+		@AssertTrue(message = "lease-ttl must be more than heartbeat-interval")
+		boolean isLeaseTtlValid() {
+			return this.leaseTtl.compareTo(this.heartbeatInterval) > 0;
+		}
+
+		@AssertTrue(message = "heartbeat-interval must be at least 100ms")
+		boolean isHeartbeatIntervalValid() {
+			return this.heartbeatInterval.compareTo(Duration.ofMillis(100)) >= 0;
+		}
+
+		@AssertTrue(message = "retry-backoff must be positive and at most max-retry-backoff, which is at most 12h")
+		boolean isRetryBackoffValid() {
+			return this.retryBackoff.isPositive() && this.retryBackoff.compareTo(this.maxRetryBackoff) <= 0
+					&& this.maxRetryBackoff.compareTo(Duration.ofHours(12)) <= 0;
+		}
+
+		@AssertTrue(message = "drain-timeout must not be negative")
+		boolean isDrainTimeoutValid() {
+			return !this.drainTimeout.isNegative();
+		}
+
+	}
+
+	/**
+	 * The EC2 spot interruption notice poller (IMDSv2). A notice drains the worker like SIGTERM does.
+	 *
+	 * @param enabled whether to poll; leave off when not on EC2
+	 * @param metadataUrl base URL of the instance metadata service
+	 * @param pollInterval how often to ask
+	 */
+	public record Spot(@DefaultValue("false") boolean enabled,
+			@DefaultValue("http://169.254.169.254") @NotNull URI metadataUrl,
+			@DefaultValue("5s") @NotNull Duration pollInterval) {
 	}
 
 	/**
 	 * A model this worker serves.
 	 *
 	 * @param type how to load it
-	 * @param location where its files are: {@code file:/path} or a plain path
+	 * @param location where its files are: {@code file:/path}, a plain path, {@code classpath:path} or
+	 * {@code s3://bucket/prefix} (downloaded once into the model cache)
 	 * @param device {@code auto} (GPU when DJL sees one), {@code cpu} or {@code gpu}
 	 * @param maxPixels largest width × height it renders
 	 * @param maxSteps most steps it renders
 	 * @param maxBatch most images it renders in one forward pass
+	 * @param scheduler the sampler of a {@code sd-torchscript} model: {@code pndm}, {@code ddim} or
+	 * {@code euler-ancestral}
 	 */
 	public record Model(@NotNull ModelType type, @NotBlank String location,
 			@DefaultValue("auto") @Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device,
 			@DefaultValue("1048576") @Min(4096) @Max(4194304) int maxPixels,
-			@DefaultValue("150") @Min(1) @Max(1000) int maxSteps, @DefaultValue("8") @Min(1) @Max(64) int maxBatch) {
+			@DefaultValue("150") @Min(1) @Max(1000) int maxSteps, @DefaultValue("8") @Min(1) @Max(64) int maxBatch,
+			@DefaultValue("pndm") @Pattern(regexp = "pndm|ddim|euler-ancestral",
+					message = "must be pndm, ddim or euler-ancestral") String scheduler) {
 
-		@AssertTrue(message = "location must be file:/path or a plain path")
+		@AssertTrue(message = "location must be file:/path, a plain path, classpath:path or s3://bucket/prefix")
 		boolean isLocationSupported() {
-			return this.location.startsWith("file:") || !this.location.contains(":");
+			return this.location.startsWith("file:") || this.location.startsWith("classpath:")
+					|| this.location.matches("s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?") || !this.location.contains(":");
 		}
 
 	}
@@ -91,7 +172,15 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	public enum ModelType {
 
 		/** Kiln's built-in generator, defined with DJL blocks. */
-		BUILTIN
+		BUILTIN,
+
+		/** Stable Diffusion from traced TorchScript modules ({@code text_encoder.pt}, {@code unet.pt}, ...). */
+		SD_TORCHSCRIPT;
+
+		/** The name used in configuration and heartbeats ({@code builtin}, {@code sd-torchscript}). */
+		public String wireName() {
+			return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+		}
 
 	}
 

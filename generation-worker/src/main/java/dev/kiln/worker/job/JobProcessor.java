@@ -3,32 +3,51 @@ package dev.kiln.worker.job;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.JobEvent;
+import dev.kiln.contract.JobEventType;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.worker.WorkerProperties;
 import dev.kiln.worker.model.ModelRegistry;
 import dev.kiln.worker.model.ServedModel;
+import dev.kiln.worker.render.RenderCheckpoint;
+import dev.kiln.worker.render.RenderMonitor;
 import dev.kiln.worker.render.RenderRequest;
 import dev.kiln.worker.render.RenderedImages;
 
 /**
- * Runs one job: {@code STARTED}, render, outputs to S3, {@code SUCCEEDED}. Says whether the message may be deleted:
- * only once the outputs are written and the final event is on the events queue, or when the job can never succeed
- * and its {@code FAILED} event is sent.
+ * Runs the jobs of one receive, and makes sure every message ends in exactly one of three ways:
+ * <ul>
+ * <li><b>deleted</b>, once the job is done with: its outputs are in S3 and {@code SUCCEEDED} is on the events queue,
+ * or it can never succeed ({@code FAILED} sent), or it was cancelled ({@code CANCELLED} sent), or its record says it
+ * already finished (a duplicate delivery);</li>
+ * <li><b>handed back</b> with a visibility timeout: 0 when the worker drains (after a checkpoint), an exponential
+ * backoff after a transient fault (S3, Redis, SQS, out of memory), or a full visibility timeout when another live
+ * worker holds the job's lease (a duplicate delivery that must outlive that worker should it die);</li>
+ * <li><b>left</b> to come back when its visibility lapses, when it cannot even be read; after maxReceiveCount
+ * deliveries the lane's dead-letter queue takes it.</li>
+ * </ul>
+ * Compatible jobs (same model, size and steps, up to the model's max batch in images) render in one forward pass.
  */
 @Component
 class JobProcessor {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobProcessor.class);
+
+	private static final long CANCEL_CHECK_NANOS = Duration.ofMillis(100).toNanos();
 
 	private final ModelRegistry models;
 
@@ -36,41 +55,102 @@ class JobProcessor {
 
 	private final OutputStore outputs;
 
+	private final JobRecords records;
+
+	private final JobQueues queues;
+
+	private final WorkerActivity activity;
+
+	private final DrainState drain;
+
 	private final Clock clock;
 
 	private final MeterRegistry meters;
 
-	private final String workerId;
+	private final WorkerProperties.Worker settings;
 
-	private final Duration progressInterval;
+	private final Backoff backoff;
 
-	JobProcessor(ModelRegistry models, EventPublisher events, OutputStore outputs, Clock clock, MeterRegistry meters,
+	JobProcessor(ModelRegistry models, EventPublisher events, OutputStore outputs, JobRecords records,
+			JobQueues queues, WorkerActivity activity, DrainState drain, Clock clock, MeterRegistry meters,
 			WorkerProperties properties) {
 		this.models = models;
 		this.events = events;
 		this.outputs = outputs;
+		this.records = records;
+		this.queues = queues;
+		this.activity = activity;
+		this.drain = drain;
 		this.clock = clock;
 		this.meters = meters;
-		this.workerId = properties.worker().id();
-		this.progressInterval = properties.worker().progressInterval();
-	}
-
-	/** This worker's id. */
-	String workerId() {
-		return this.workerId;
+		this.settings = properties.worker();
+		this.backoff = new Backoff(this.settings.retryBackoff(), this.settings.maxRetryBackoff(),
+				() -> ThreadLocalRandom.current().nextDouble());
 	}
 
 	/**
-	 * Processes a job.
-	 * @param job the job
-	 * @param attempt the delivery attempt, from 1
-	 * @return {@code true} when the message is done with and may be deleted
-	 * @throws RuntimeException on a transient fault; the message must be left for redelivery
+	 * Handles messages received together. Returns when every one of them is deleted, handed back or left.
+	 * @param received the messages, all from one lane
 	 */
-	boolean process(JobMessage job, int attempt) {
-		Instant started = this.clock.instant();
-		this.events.publish(JobEvent.started(job.jobId(), job.steps(), attempt, this.workerId, started));
+	void process(List<HeldMessage> received) {
+		received.forEach(this.activity::hold);
+		List<Admitted> admitted = new ArrayList<>();
+		for (HeldMessage message : received) {
+			if (this.drain.draining()) {
+				handBack(message, null);
+			}
+			else {
+				Admitted job = admit(message);
+				if (job != null) {
+					admitted.add(job);
+				}
+			}
+		}
+		for (List<Admitted> group : groups(admitted)) {
+			if (this.drain.draining()) {
+				group.forEach((job) -> handBack(job.message(), null));
+			}
+			else {
+				render(group);
+			}
+		}
+	}
+
+	/** Checks a message before rendering: readable, not a duplicate, not cancelled, leased, a model that fits. */
+	private @Nullable Admitted admit(HeldMessage message) {
+		JobMessage job = message.job();
+		if (job == null) {
+			// Not a job this worker can read: leave it for the dead-letter queue, where a person can look at it.
+			this.activity.letGo(message);
+			outcome("unknown", "unreadable");
+			return null;
+		}
 		try {
+			switch (this.records.standing(job.jobId())) {
+				case FINISHED -> {
+					logger.info("Job {} already finished; dropping duplicate delivery {}", job.jobId(),
+							message.messageId());
+					delete(message);
+					outcome(job.model(), "duplicate");
+					return null;
+				}
+				case CANCEL_REQUESTED -> {
+					cancel(message, job);
+					return null;
+				}
+				case OPEN -> {
+				}
+			}
+			String holder = this.records.lease(job.jobId(), this.settings.id(), this.settings.leaseTtl());
+			if (holder != null) {
+				logger.info("Job {} is leased by live worker {}; leaving delivery {} invisible without rendering",
+						job.jobId(), holder, message.messageId());
+				this.queues.changeVisibility(message, (int) this.settings.visibilityTimeout().toSeconds());
+				this.activity.letGo(message);
+				outcome(job.model(), "duplicate");
+				return null;
+			}
+			this.activity.leased(job.jobId());
 			ServedModel model = this.models.find(job.model())
 				.orElseThrow(() -> new PermanentJobFailure("unknown-model",
 						"This worker does not serve model '" + job.model() + "'; it serves " + this.models.ids()));
@@ -78,51 +158,228 @@ class JobProcessor {
 			if (refusal != null) {
 				throw new PermanentJobFailure("invalid-request", refusal);
 			}
-			RenderedImages images = render(model, job, attempt);
-			Instant finished = this.clock.instant();
-			RenderMetadata metadata = new RenderMetadata(job, job.seed(), model.id(), images.device(), this.workerId,
-					attempt, job.submittedAt(), started, finished, images.renderTime().toNanos() / 1e9);
-			List<String> keys = this.outputs.write(job, images.pngs(), metadata);
-			this.events.publish(JobEvent.succeeded(job.jobId(), job.steps(), keys, attempt, this.workerId, finished,
-					metadata.renderSeconds()));
-			outcome(model.id(), "succeeded");
-			logger.info("Job {} rendered {} image(s) {}x{} in {} ms on {}", job.jobId(), images.pngs().size(),
-					job.width(), job.height(), images.renderTime().toMillis(), images.device());
-			return true;
+			return new Admitted(message, job, model, model.generator().resumable() ? checkpoint(job) : null);
 		}
 		catch (PermanentJobFailure ex) {
-			logger.warn("Job {} failed for good: {}", job.jobId(), ex.getMessage());
-			this.events.publish(JobEvent.failed(job.jobId(), ex.errorType(), ex.getMessage(), attempt, this.workerId,
-					this.clock.instant()));
-			outcome(job.model(), "failed");
-			return true;
+			fail(message, job, ex.errorType(), ex.getMessage());
+			return null;
 		}
 		catch (RuntimeException ex) {
-			outcome(job.model(), "retried");
-			throw ex;
+			retryLater(message, job, ex, -1);
+			return null;
 		}
 	}
 
-	private RenderedImages render(ServedModel model, JobMessage job, int attempt) {
-		RenderRequest request = new RenderRequest(job.prompt(), job.negativePrompt(), job.width(), job.height(),
-				job.steps(), job.guidanceScale(), job.seed(), job.numImages());
-		long[] lastProgress = { System.nanoTime() };
-		RenderedImages images = model.generator().render(request, (step, total) -> {
-			long now = System.nanoTime();
-			if (step < total && now - lastProgress[0] >= this.progressInterval.toNanos()) {
-				lastProgress[0] = now;
-				this.events.publish(JobEvent.progress(job.jobId(), step, total, attempt, this.workerId,
-						this.clock.instant()));
+	private @Nullable RenderCheckpoint checkpoint(JobMessage job) {
+		byte[] bytes = this.outputs.readCheckpoint(job);
+		if (bytes == null) {
+			return null;
+		}
+		try {
+			RenderCheckpoint checkpoint = RenderCheckpoint.fromBytes(bytes);
+			if (checkpoint.totalSteps() == job.steps() && checkpoint.step() < job.steps()) {
+				logger.info("Job {} resumes from its checkpoint at step {} of {}", job.jobId(), checkpoint.step(),
+						checkpoint.totalSteps());
+				return checkpoint;
 			}
-		});
-		Timer.builder("kiln.worker.render")
-			.description("Time spent rendering one job in the model")
-			.tag("model", model.id())
-			.tag("device", images.device())
-			.publishPercentileHistogram()
-			.register(this.meters)
-			.record(images.renderTime());
-		return images;
+			logger.warn("Job {} has a checkpoint for another render (step {} of {}); starting afresh", job.jobId(),
+					checkpoint.step(), checkpoint.totalSteps());
+		}
+		catch (IllegalArgumentException ex) {
+			logger.warn("Job {} has an unreadable checkpoint ({}); starting afresh", job.jobId(), ex.getMessage());
+		}
+		return null;
+	}
+
+	/** Jobs that may share a forward pass: same model, size and steps, none resumed, within the model's max batch. */
+	private static List<List<Admitted>> groups(List<Admitted> admitted) {
+		List<List<Admitted>> groups = new ArrayList<>();
+		for (Admitted job : admitted) {
+			List<Admitted> target = null;
+			if (job.checkpoint() == null && job.model().generator().batches()) {
+				for (List<Admitted> group : groups) {
+					if (job.fitsWith(group)) {
+						target = group;
+						break;
+					}
+				}
+			}
+			if (target == null) {
+				target = new ArrayList<>();
+				groups.add(target);
+			}
+			target.add(job);
+		}
+		return groups;
+	}
+
+	private void render(List<Admitted> group) {
+		ServedModel model = group.get(0).model();
+		this.activity.rendering(group.stream().map((job) -> job.job().jobId()).toList());
+		Instant started = this.clock.instant();
+		JobMonitor monitor = new JobMonitor(group);
+		try {
+			for (Admitted admitted : group) {
+				JobMessage job = admitted.job();
+				this.events.publish(
+						JobEvent.started(job.jobId(), job.steps(), admitted.attempt(), this.settings.id(), started));
+				Timer.builder("kiln.worker.queue.wait")
+					.description("Time from submission to the start of an attempt")
+					.tag("lane", job.lane().wireName())
+					.register(this.meters)
+					.record(Duration.between(job.submittedAt(), started));
+			}
+			List<RenderRequest> requests = group.stream().map(Admitted::request).toList();
+			List<@Nullable RenderCheckpoint> resumeFrom = new ArrayList<>();
+			group.forEach((job) -> resumeFrom.add(job.checkpoint()));
+			List<RenderedImages> results = model.generator().render(requests, resumeFrom, monitor);
+			Instant finished = this.clock.instant();
+			for (int i = 0; i < group.size(); i++) {
+				finish(group.get(i), results.get(i), started, finished, group.size());
+			}
+		}
+		catch (StopRender ex) {
+			if (ex.cancelledJobs().isEmpty()) {
+				group.forEach((job) -> handBack(job.message(), ex.step()));
+				return;
+			}
+			List<Admitted> others = new ArrayList<>();
+			for (Admitted job : group) {
+				if (ex.cancelledJobs().contains(job.job().jobId())) {
+					cancel(job.message(), job.job());
+				}
+				else {
+					others.add(job);
+				}
+			}
+			if (!others.isEmpty()) {
+				render(others);
+			}
+		}
+		catch (PermanentJobFailure ex) {
+			group.forEach((job) -> fail(job.message(), job.job(), ex.errorType(), ex.getMessage()));
+		}
+		catch (IllegalArgumentException ex) {
+			group.forEach((job) -> fail(job.message(), job.job(), "invalid-request", ex.getMessage()));
+		}
+		catch (RuntimeException | OutOfMemoryError ex) {
+			group.forEach((job) -> retryLater(job.message(), job.job(), ex, monitor.lastStep()));
+		}
+		finally {
+			this.activity.idle();
+		}
+	}
+
+	private void finish(Admitted admitted, RenderedImages images, Instant started, Instant finished, int batchSize) {
+		JobMessage job = admitted.job();
+		try {
+			double seconds = images.renderTime().toNanos() / 1e9;
+			RenderMetadata metadata = new RenderMetadata(job, job.seed(), admitted.model().id(), images.device(),
+					this.settings.id(), admitted.attempt(), job.submittedAt(), started, finished, seconds,
+					(admitted.checkpoint() != null) ? admitted.checkpoint().step() : 0, batchSize);
+			List<String> keys = this.outputs.write(job, images.pngs(), metadata);
+			this.events.publish(JobEvent.succeeded(job.jobId(), job.steps(), keys, admitted.attempt(),
+					this.settings.id(), finished, seconds));
+			delete(admitted.message());
+			forget(job);
+			outcome(admitted.model().id(), "succeeded");
+			Timer.builder("kiln.worker.render")
+				.description("Time spent rendering one job in the model")
+				.tag("model", admitted.model().id())
+				.tag("device", images.device())
+				.publishPercentileHistogram()
+				.register(this.meters)
+				.record(images.renderTime());
+			logger.info("Job {} rendered {} image(s) {}x{} in {} ms on {} (attempt {}, batch of {}{})", job.jobId(),
+					images.pngs().size(), job.width(), job.height(), images.renderTime().toMillis(), images.device(),
+					admitted.attempt(), batchSize, (admitted.checkpoint() != null)
+							? ", resumed at step " + admitted.checkpoint().step() : "");
+		}
+		catch (RuntimeException ex) {
+			retryLater(admitted.message(), job, ex, job.steps());
+		}
+	}
+
+	private void cancel(HeldMessage message, JobMessage job) {
+		logger.info("Job {} cancelled by its owner", job.jobId());
+		this.events.publish(JobEvent.cancelled(job.jobId(), message.attempt(), this.settings.id(), this.clock.instant()));
+		delete(message);
+		forget(job);
+		outcome(job.model(), "cancelled");
+	}
+
+	private void fail(HeldMessage message, JobMessage job, String errorType, @Nullable String detail) {
+		logger.warn("Job {} failed for good: {}", job.jobId(), detail);
+		try {
+			this.events.publish(JobEvent.failed(job.jobId(), errorType, (detail != null) ? detail : errorType,
+					message.attempt(), this.settings.id(), this.clock.instant()));
+			delete(message);
+			forget(job);
+			outcome(job.model(), "failed");
+		}
+		catch (RuntimeException ex) {
+			retryLater(message, job, ex, -1);
+		}
+	}
+
+	/** A transient fault: {@code RELEASED} when the attempt had started, and the message back after a backoff. */
+	private void retryLater(HeldMessage message, JobMessage job, Throwable cause, int step) {
+		int seconds = this.backoff.seconds(message.attempt());
+		String detail = (cause.getMessage() != null) ? cause.getMessage() : cause.getClass().getSimpleName();
+		logger.warn("Job {} attempt {} met a transient fault; it comes back in {} s: {}", job.jobId(),
+				message.attempt(), seconds, detail, cause);
+		if (step >= 0) {
+			quietly(() -> this.events.publish(JobEvent.released(job.jobId(), step, job.steps(), "transient", detail,
+					message.attempt(), this.settings.id(), this.clock.instant())));
+		}
+		quietly(() -> this.queues.changeVisibility(message, seconds));
+		this.activity.letGo(message);
+		quietly(() -> this.records.release(job.jobId(), this.settings.id()));
+		this.activity.unleased(job.jobId());
+		outcome(job.model(), "retried");
+	}
+
+	/**
+	 * Hands a message back at once (visibility 0) because the worker drains. A job that had started gets
+	 * {@code RELEASED}; its checkpoint is already in S3.
+	 */
+	private void handBack(HeldMessage message, @Nullable Integer step) {
+		JobMessage job = message.job();
+		if (job != null && step != null) {
+			quietly(() -> this.events.publish(JobEvent.released(job.jobId(), step, job.steps(), "worker-draining",
+					"The worker drained before the job finished; it resumes from its checkpoint on another worker",
+					message.attempt(), this.settings.id(), this.clock.instant())));
+		}
+		quietly(() -> this.queues.changeVisibility(message, 0));
+		this.activity.letGo(message);
+		if (job != null) {
+			quietly(() -> this.records.release(job.jobId(), this.settings.id()));
+			this.activity.unleased(job.jobId());
+			outcome(job.model(), "released");
+		}
+		logger.info("Handed back message {} ({}) because the worker drains", message.messageId(),
+				(job != null) ? "job " + job.jobId() + ((step != null) ? " at step " + step : " not started") : "unread");
+	}
+
+	private void delete(HeldMessage message) {
+		this.queues.delete(message);
+		this.activity.letGo(message);
+	}
+
+	/** Drops what the worker kept for a finished job: its lease and its checkpoint. */
+	private void forget(JobMessage job) {
+		quietly(() -> this.records.release(job.jobId(), this.settings.id()));
+		this.activity.unleased(job.jobId());
+		quietly(() -> this.outputs.deleteCheckpoint(job));
+	}
+
+	private static void quietly(Runnable action) {
+		try {
+			action.run();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Ignored while giving up on a message: {}", ex.getMessage());
+		}
 	}
 
 	private void outcome(String model, String outcome) {
@@ -132,6 +389,126 @@ class JobProcessor {
 			.tag("outcome", outcome)
 			.register(this.meters)
 			.increment();
+	}
+
+	/** Watches a render between steps: progress, previews, checkpoints, cancellation and the drain deadline. */
+	private final class JobMonitor implements RenderMonitor {
+
+		private final List<Admitted> group;
+
+		private final boolean resumable;
+
+		private long lastProgress = System.nanoTime();
+
+		private long lastCancelCheck;
+
+		private boolean stopping;
+
+		private int lastStep;
+
+		private int previewStep = -1;
+
+		JobMonitor(List<Admitted> group) {
+			this.group = group;
+			this.resumable = group.get(0).model().generator().resumable();
+			RenderCheckpoint checkpoint = group.get(0).checkpoint();
+			this.lastStep = (checkpoint != null) ? checkpoint.step() : 0;
+		}
+
+		int lastStep() {
+			return this.lastStep;
+		}
+
+		@Override
+		public boolean wantsCheckpoint(int step, int totalSteps) {
+			this.stopping = step < totalSteps && JobProcessor.this.drain.deadlinePassed();
+			int every = JobProcessor.this.settings.checkpointEvery();
+			return this.stopping || (every > 0 && step % every == 0 && step < totalSteps);
+		}
+
+		@Override
+		public void onCheckpoint(int request, RenderCheckpoint checkpoint) {
+			JobProcessor.this.outputs.writeCheckpoint(this.group.get(request).job(), checkpoint.toBytes());
+		}
+
+		@Override
+		public boolean wantsPreview(int step, int totalSteps) {
+			int every = JobProcessor.this.settings.previewEvery();
+			return every > 0 && step % every == 0;
+		}
+
+		@Override
+		public void onPreview(int request, int step, byte[] png) {
+			Admitted admitted = this.group.get(request);
+			JobMessage job = admitted.job();
+			String key = JobProcessor.this.outputs.writePreview(job, step, png);
+			JobProcessor.this.events.publish(new JobEvent(JobEvent.SCHEMA_VERSION, job.jobId(), JobEventType.PROGRESS,
+					step, job.steps(), List.of(key), null, null, admitted.attempt(),
+					JobProcessor.this.settings.id(), JobProcessor.this.clock.instant(), null));
+			this.previewStep = step;
+		}
+
+		@Override
+		public void onStep(int step, int totalSteps) {
+			long now = System.nanoTime();
+			if (step < totalSteps && this.previewStep != step
+					&& now - this.lastProgress >= JobProcessor.this.settings.progressInterval().toNanos()) {
+				this.lastProgress = now;
+				Instant at = JobProcessor.this.clock.instant();
+				for (Admitted admitted : this.group) {
+					JobProcessor.this.events.publish(JobEvent.progress(admitted.job().jobId(), step, totalSteps,
+							admitted.attempt(), JobProcessor.this.settings.id(), at));
+				}
+			}
+			if (now - this.lastCancelCheck >= CANCEL_CHECK_NANOS) {
+				this.lastCancelCheck = now;
+				Set<String> cancelled = new LinkedHashSet<>();
+				for (Admitted admitted : this.group) {
+					if (JobProcessor.this.records.cancelRequested(admitted.job().jobId())) {
+						cancelled.add(admitted.job().jobId());
+					}
+				}
+				if (!cancelled.isEmpty()) {
+					throw StopRender.cancelled(cancelled, step);
+				}
+			}
+			boolean stop = this.resumable ? this.stopping : JobProcessor.this.drain.deadlinePassed();
+			if (step < totalSteps && stop) {
+				throw StopRender.drained(step);
+			}
+			this.lastStep = step;
+		}
+
+	}
+
+	/**
+	 * A job cleared to render.
+	 *
+	 * @param message its message
+	 * @param job the job
+	 * @param model the model that renders it
+	 * @param checkpoint the checkpoint it resumes from, or {@code null}
+	 */
+	private record Admitted(HeldMessage message, JobMessage job, ServedModel model,
+			@Nullable RenderCheckpoint checkpoint) {
+
+		int attempt() {
+			return this.message.attempt();
+		}
+
+		RenderRequest request() {
+			return new RenderRequest(this.job.prompt(), this.job.negativePrompt(), this.job.width(), this.job.height(),
+					this.job.steps(), this.job.guidanceScale(), this.job.seed(), this.job.numImages());
+		}
+
+		boolean fitsWith(List<Admitted> group) {
+			Admitted first = group.get(0);
+			int images = group.stream().mapToInt((member) -> member.job().numImages()).sum();
+			return first.checkpoint() == null && first.model() == this.model && first.job().width() == this.job.width()
+					&& first.job().height() == this.job.height() && first.job().steps() == this.job.steps()
+					&& images + this.job.numImages() <= this.model.limits().maxBatch();
+		}
+
 	}
 
 }

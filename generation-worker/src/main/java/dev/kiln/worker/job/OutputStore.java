@@ -3,9 +3,12 @@ package dev.kiln.worker.job;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobMessage;
@@ -13,8 +16,8 @@ import dev.kiln.contract.ObjectKeys;
 import dev.kiln.worker.WorkerProperties;
 
 /**
- * Writes a job's images and then its metadata document to the bucket. The metadata is written last, so its presence
- * means every image before it is complete.
+ * Writes a job's images and then its metadata document to the bucket (the metadata last, so its presence means every
+ * image before it is complete), and keeps its render checkpoint and previews while it renders.
  */
 @Component
 class OutputStore {
@@ -52,6 +55,54 @@ class OutputStore {
 				RequestBody.fromBytes(document));
 		keys.add(metadataKey);
 		return keys;
+	}
+
+	/**
+	 * Writes the render checkpoint of a job, replacing any earlier one.
+	 * @param job the job
+	 * @param checkpoint the checkpoint's bytes
+	 */
+	void writeCheckpoint(JobMessage job, byte[] checkpoint) {
+		this.s3.putObject((request) -> request.bucket(this.bucket)
+			.key(ObjectKeys.checkpoint(job.tenant(), job.jobId()))
+			.contentType("application/octet-stream"), RequestBody.fromBytes(checkpoint));
+	}
+
+	/**
+	 * Reads the render checkpoint of a job.
+	 * @param job the job
+	 * @return its bytes, or {@code null} when there is none
+	 */
+	byte @Nullable [] readCheckpoint(JobMessage job) {
+		try {
+			return this.s3
+				.getObject((request) -> request.bucket(this.bucket)
+					.key(ObjectKeys.checkpoint(job.tenant(), job.jobId())), ResponseTransformer.toBytes())
+				.asByteArray();
+		}
+		catch (NoSuchKeyException ex) {
+			return null;
+		}
+	}
+
+	/** Deletes the render checkpoint of a job, if any. */
+	void deleteCheckpoint(JobMessage job) {
+		this.s3.deleteObject((request) -> request.bucket(this.bucket)
+			.key(ObjectKeys.checkpoint(job.tenant(), job.jobId())));
+	}
+
+	/**
+	 * Writes a preview.
+	 * @param job the job
+	 * @param step the step it shows
+	 * @param png the image
+	 * @return its key
+	 */
+	String writePreview(JobMessage job, int step, byte[] png) {
+		String key = ObjectKeys.preview(job.tenant(), job.jobId(), step);
+		this.s3.putObject((request) -> request.bucket(this.bucket).key(key).contentType("image/png"),
+				RequestBody.fromBytes(png));
+		return key;
 	}
 
 }

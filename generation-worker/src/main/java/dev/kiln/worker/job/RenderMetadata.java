@@ -17,7 +17,11 @@ import dev.kiln.contract.JobMessage;
  * @param startedAt when this attempt started
  * @param finishedAt when rendering finished
  * @param renderSeconds seconds spent in the model
+ * @param resumedFromStep the step this attempt resumed from (a checkpoint of an earlier attempt), 0 when it started
+ * afresh
+ * @param batchSize jobs rendered together with this one in one forward pass, itself included
  */
 record RenderMetadata(JobMessage request, long seed, String model, String device, String workerId, int attempt,
-		Instant queuedAt, Instant startedAt, Instant finishedAt, double renderSeconds) {
+		Instant queuedAt, Instant startedAt, Instant finishedAt, double renderSeconds, int resumedFromStep,
+		int batchSize) {
 }

@@ -14,13 +14,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
+import software.amazon.awssdk.services.s3.S3Client;
 
 import dev.kiln.worker.WorkerProperties;
 import dev.kiln.worker.render.BuiltinGenerator;
+import dev.kiln.worker.render.ImageGenerator;
+import dev.kiln.worker.render.sd.StableDiffusionGenerator;
 
 /**
- * Loads every configured model at start-up; a model that cannot be loaded stops the worker with a message naming it,
- * so a misconfigured worker never takes jobs it cannot render.
+ * Loads every configured model at start-up, from its location ({@code file:}, {@code classpath:} or {@code s3://},
+ * see {@link ModelFiles}) with the loader of its type ({@code builtin}: {@link BuiltinGenerator};
+ * {@code sd-torchscript}: {@link StableDiffusionGenerator}). A model that cannot be loaded stops the worker with a
+ * message naming it, so a misconfigured worker never takes jobs it cannot render.
  */
 @Component
 public class ModelRegistry implements DisposableBean {
@@ -29,10 +34,11 @@ public class ModelRegistry implements DisposableBean {
 
 	private final Map<String, ServedModel> models;
 
-	ModelRegistry(WorkerProperties properties) {
+	ModelRegistry(WorkerProperties properties, S3Client s3) {
+		ModelFiles files = new ModelFiles(s3, Path.of(properties.worker().modelCache()));
 		Map<String, ServedModel> loaded = new TreeMap<>();
 		try {
-			properties.worker().models().forEach((id, model) -> loaded.put(id, load(id, model)));
+			properties.worker().models().forEach((id, model) -> loaded.put(id, load(files, id, model)));
 		}
 		catch (RuntimeException ex) {
 			loaded.values().forEach((served) -> served.generator().close());
@@ -41,14 +47,22 @@ public class ModelRegistry implements DisposableBean {
 		this.models = Collections.unmodifiableMap(loaded);
 	}
 
-	private static ServedModel load(String id, WorkerProperties.Model model) {
-		Path directory = Path.of(model.location().startsWith("file:") ? model.location().substring(5) : model.location());
+	private static ServedModel load(ModelFiles files, String id, WorkerProperties.Model model) {
 		try {
 			Device device = BuiltinGenerator.pickDevice(model.device());
 			long start = System.nanoTime();
-			BuiltinGenerator.materialize(directory);
-			BuiltinGenerator generator = BuiltinGenerator.load(directory, id, device);
-			logger.info("Model {} ({}) loaded from {} on {} in {} ms", id, model.type(), directory, generator.device(),
+			Path directory = files.directory(id, model.location());
+			ImageGenerator generator = switch (model.type()) {
+				case BUILTIN -> {
+					if (model.location().startsWith("file:") || !model.location().contains(":")) {
+						BuiltinGenerator.materialize(directory);
+					}
+					yield BuiltinGenerator.load(directory, id, device);
+				}
+				case SD_TORCHSCRIPT -> StableDiffusionGenerator.load(directory, id, device, model.scheduler());
+			};
+			logger.info("Model {} ({}) loaded from {} on {} in {} ms", id, model.type().wireName(), directory,
+					generator.device(),
 					(System.nanoTime() - start) / 1_000_000);
 			return new ServedModel(id, generator, model);
 		}
@@ -61,6 +75,11 @@ public class ModelRegistry implements DisposableBean {
 	/** The model with that id, if this worker serves it. */
 	public Optional<ServedModel> find(String modelId) {
 		return Optional.ofNullable(this.models.get(modelId));
+	}
+
+	/** Every model served, by id. */
+	public List<ServedModel> all() {
+		return new ArrayList<>(this.models.values());
 	}
 
 	/** Ids of every model served. */

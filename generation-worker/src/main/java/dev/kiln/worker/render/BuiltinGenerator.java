@@ -61,6 +61,12 @@ public final class BuiltinGenerator implements ImageGenerator {
 	/** Most images per request. */
 	static final int MAX_IMAGES = 8;
 
+	/** Most images rendered together, over all requests of a batch. */
+	static final int MAX_BATCH_IMAGES = 64;
+
+	/** Previews are drawn at this fraction of the image's size. */
+	private static final int PREVIEW_DIVISOR = 4;
+
 	/** Pixels (over the whole batch) decoded per forward pass, bounding the decoder's memory. */
 	private static final int DECODE_CHUNK_PIXELS = 1 << 18;
 
@@ -202,51 +208,142 @@ public final class BuiltinGenerator implements ImageGenerator {
 	 */
 	synchronized RenderedImages render(RenderRequest request, StepListener listener,
 			@Nullable LatentObserver observer) {
+		List<@Nullable RenderCheckpoint> fresh = new ArrayList<>();
+		fresh.add(null);
+		return renderAll(List.of(request), fresh, RenderMonitor.of(listener), observer).get(0);
+	}
+
+	@Override
+	public boolean batches() {
+		return true;
+	}
+
+	@Override
+	public boolean resumable() {
+		return true;
+	}
+
+	/**
+	 * Renders the requests in one pass: every step is one forward pass of the denoiser over the images of all
+	 * requests. Hands out checkpoints (the request's latents) and low-resolution previews when the monitor asks, and
+	 * resumes from checkpoints it handed out: a resumed render gives the same bytes as one never interrupted.
+	 */
+	@Override
+	public synchronized List<RenderedImages> render(List<RenderRequest> requests,
+			List<@Nullable RenderCheckpoint> resumeFrom, RenderMonitor monitor) {
+		return renderAll(requests, resumeFrom, monitor, null);
+	}
+
+	private List<RenderedImages> renderAll(List<RenderRequest> requests, List<@Nullable RenderCheckpoint> resumeFrom,
+			RenderMonitor monitor, @Nullable LatentObserver observer) {
 		if (this.closed) {
 			throw new IllegalStateException("Generator for model '" + this.modelId + "' is closed");
 		}
-		validate(request);
+		int startStep = validate(requests, resumeFrom);
 		long start = System.nanoTime();
-		int images = request.numImages();
-		int latentHeight = request.height() / SCALE;
-		int latentWidth = request.width() / SCALE;
+		RenderRequest first = requests.get(0);
+		int width = first.width();
+		int height = first.height();
+		int steps = first.steps();
+		int[] offsets = new int[requests.size() + 1];
+		for (int r = 0; r < requests.size(); r++) {
+			offsets[r + 1] = offsets[r] + requests.get(r).numImages();
+		}
+		int images = offsets[requests.size()];
+		int latentHeight = height / SCALE;
+		int latentWidth = width / SCALE;
 		int latentPositions = latentHeight * latentWidth;
+		int noiseWidth = latentPositions * CHANNELS;
 		try (NDManager manager = this.model.getNDManager().newSubManager()) {
 			ParameterStore parameters = new ParameterStore(manager, false);
 			float[] bagValues = new float[2 * images * BuiltinNetwork.VOCABULARY];
-			for (int i = 0; i < images; i++) {
-				PromptEncoding.writeBag(request.prompt(), bagValues, i);
-				PromptEncoding.writeBag(request.negativePrompt(), bagValues, images + i);
-			}
-			NDArray bags = manager.create(bagValues, new Shape(2L * images, BuiltinNetwork.VOCABULARY));
-			NDArray positions = manager.create(latentPositions(request.width(), request.height()),
-					new Shape(1, latentPositions, 2));
 			int styleWidth = BuiltinNetwork.STYLE_FEATURES;
-			int noiseWidth = latentPositions * CHANNELS;
 			float[] noise = new float[images * noiseWidth];
 			float[] styleValues = new float[2 * images * styleWidth];
-			for (int i = 0; i < images; i++) {
-				float[] sample = Gaussians.sample(request.seed() + i, styleWidth + noiseWidth, 1.0);
-				System.arraycopy(sample, 0, styleValues, i * styleWidth, styleWidth);
-				System.arraycopy(sample, 0, styleValues, (images + i) * styleWidth, styleWidth);
-				System.arraycopy(sample, styleWidth, noise, i * noiseWidth, noiseWidth);
+			float[] guidance = new float[images];
+			for (int r = 0; r < requests.size(); r++) {
+				RenderRequest request = requests.get(r);
+				RenderCheckpoint checkpoint = resumeFrom.get(r);
+				for (int j = 0; j < request.numImages(); j++) {
+					int i = offsets[r] + j;
+					PromptEncoding.writeBag(request.prompt(), bagValues, i);
+					PromptEncoding.writeBag(request.negativePrompt(), bagValues, images + i);
+					guidance[i] = (float) request.guidanceScale();
+					float[] sample = Gaussians.sample(request.seed() + j, styleWidth + noiseWidth, 1.0);
+					System.arraycopy(sample, 0, styleValues, i * styleWidth, styleWidth);
+					System.arraycopy(sample, 0, styleValues, (images + i) * styleWidth, styleWidth);
+					if (checkpoint == null) {
+						System.arraycopy(sample, styleWidth, noise, i * noiseWidth, noiseWidth);
+					}
+				}
+				if (checkpoint != null) {
+					System.arraycopy(checkpoint.state(), 0, noise, offsets[r] * noiseWidth, checkpoint.state().length);
+				}
 			}
+			NDArray bags = manager.create(bagValues, new Shape(2L * images, BuiltinNetwork.VOCABULARY));
+			NDArray positions = manager.create(latentPositions(width, height), new Shape(1, latentPositions, 2));
 			NDArray styles = manager.create(styleValues, new Shape(2L * images, styleWidth));
+			NDArray guidanceScales = manager.create(guidance, new Shape(images, 1, 1));
 			NDArray latents = manager.create(noise, new Shape(images, latentPositions, CHANNELS));
-			int[] timesteps = DdimSchedule.timesteps(request.steps());
-			for (int step = 0; step < timesteps.length; step++) {
+			int[] timesteps = DdimSchedule.timesteps(steps);
+			NDArray text = null;
+			for (int step = startStep; step < timesteps.length; step++) {
 				int next = (step + 1 < timesteps.length) ? timesteps[step + 1] : -1;
 				latents = denoiseStep(parameters, manager, bags, positions, styles, latents, timesteps[step], next,
-						(float) request.guidanceScale());
+						guidanceScales);
+				int done = step + 1;
 				if (observer != null) {
-					observer.onLatents(step + 1, latents.toFloatArray());
+					observer.onLatents(done, latents.toFloatArray());
 				}
-				listener.onStep(step + 1, timesteps.length);
+				if (monitor.wantsCheckpoint(done, steps)) {
+					float[] all = latents.toFloatArray();
+					for (int r = 0; r < requests.size(); r++) {
+						float[] state = new float[requests.get(r).numImages() * noiseWidth];
+						System.arraycopy(all, offsets[r] * noiseWidth, state, 0, state.length);
+						monitor.onCheckpoint(r, new RenderCheckpoint(done, steps, state));
+					}
+				}
+				if (done < steps && monitor.wantsPreview(done, steps)) {
+					if (text == null) {
+						text = this.network.encodeText(parameters, bags.get("0:{}", images));
+					}
+					preview(parameters, manager, requests, offsets, latents, text, styles.get("0:{}", images), done,
+							monitor);
+				}
+				monitor.onStep(done, steps);
 			}
-			NDArray text = this.network.encodeText(parameters, bags.get("0:{}", images));
-			List<byte[]> pngs = decode(parameters, manager, latents, text, styles.get("0:{}", images), request.width(),
-					request.height());
-			return new RenderedImages(pngs, Duration.ofNanos(System.nanoTime() - start), device());
+			if (text == null) {
+				text = this.network.encodeText(parameters, bags.get("0:{}", images));
+			}
+			List<byte[]> pngs = decode(parameters, manager, latents, text, styles.get("0:{}", images), latentWidth,
+					latentHeight, width, height);
+			Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+			List<RenderedImages> results = new ArrayList<>(requests.size());
+			for (int r = 0; r < requests.size(); r++) {
+				results.add(new RenderedImages(pngs.subList(offsets[r], offsets[r + 1]), elapsed, device()));
+			}
+			return results;
+		}
+	}
+
+	/** Decodes the first image of every request at a quarter of its size (at least 16 pixels a side). */
+	private void preview(ParameterStore parameters, NDManager manager, List<RenderRequest> requests, int[] offsets,
+			NDArray latents, NDArray text, NDArray styles, int step, RenderMonitor monitor) {
+		RenderRequest first = requests.get(0);
+		int width = Math.max(16, first.width() / PREVIEW_DIVISOR);
+		int height = Math.max(16, first.height() / PREVIEW_DIVISOR);
+		for (int r = 0; r < requests.size(); r++) {
+			String index = Integer.toString(offsets[r]);
+			try (NDManager previewManager = manager.newSubManager()) {
+				latents.tempAttach(previewManager);
+				text.tempAttach(previewManager);
+				styles.tempAttach(previewManager);
+				String row = index + ":" + (offsets[r] + 1);
+				byte[] png = decode(parameters, previewManager, latents.get(row), text.get(row), styles.get(row),
+						first.width() / SCALE, first.height() / SCALE, width, height)
+					.get(0);
+				monitor.onPreview(r, step, png);
+			}
 		}
 	}
 
@@ -255,11 +352,12 @@ public final class BuiltinGenerator implements ImageGenerator {
 	 * next, less noisy timestep. Temporaries live in a step manager; the returned latents live in {@code manager}.
 	 */
 	private NDArray denoiseStep(ParameterStore parameters, NDManager manager, NDArray bags, NDArray positions,
-			NDArray styles, NDArray latents, int timestep, int nextTimestep, float guidance) {
+			NDArray styles, NDArray latents, int timestep, int nextTimestep, NDArray guidance) {
 		try (NDManager stepManager = manager.newSubManager()) {
 			bags.tempAttach(stepManager);
 			positions.tempAttach(stepManager);
 			styles.tempAttach(stepManager);
+			guidance.tempAttach(stepManager);
 			latents.attach(stepManager);
 			long batch = latents.getShape().get(0);
 			NDArray time = stepManager.create(timeEmbedding(timestep, 2 * (int) batch),
@@ -285,10 +383,8 @@ public final class BuiltinGenerator implements ImageGenerator {
 	 * so memory stays bounded at 2048 × 2048 × 8 images, then encodes each image as PNG.
 	 */
 	private List<byte[]> decode(ParameterStore parameters, NDManager manager, NDArray latents, NDArray text,
-			NDArray styles, int width, int height) {
+			NDArray styles, int latentWidth, int latentHeight, int width, int height) {
 		int images = (int) latents.getShape().get(0);
-		int latentHeight = height / SCALE;
-		int latentWidth = width / SCALE;
 		NDArray columns = manager.create(transpose(resampling(width, latentWidth), width, latentWidth),
 				new Shape(latentWidth, width));
 		NDArray wide = latents.transpose(0, 2, 1).reshape(images, CHANNELS, latentHeight, latentWidth).matMul(columns);
@@ -433,6 +529,44 @@ public final class BuiltinGenerator implements ImageGenerator {
 			System.arraycopy(row, 0, result, r * row.length, row.length);
 		}
 		return result;
+	}
+
+	/** Checks the requests and their checkpoints; returns the step they resume from (0 for a fresh render). */
+	private static int validate(List<RenderRequest> requests, List<@Nullable RenderCheckpoint> resumeFrom) {
+		if (requests.isEmpty() || requests.size() != resumeFrom.size()) {
+			throw new IllegalArgumentException("Expected one checkpoint slot per request, and at least one request");
+		}
+		RenderRequest first = requests.get(0);
+		int images = 0;
+		for (RenderRequest request : requests) {
+			validate(request);
+			if (request.width() != first.width() || request.height() != first.height()
+					|| request.steps() != first.steps()) {
+				throw new IllegalArgumentException("Requests rendered together must share width, height and steps");
+			}
+			images += request.numImages();
+		}
+		if (images > MAX_BATCH_IMAGES) {
+			throw new IllegalArgumentException(
+					"At most " + MAX_BATCH_IMAGES + " images render together, asked for " + images);
+		}
+		int startStep = -1;
+		int latentSize = (first.width() / SCALE) * (first.height() / SCALE) * CHANNELS;
+		for (int r = 0; r < requests.size(); r++) {
+			RenderCheckpoint checkpoint = resumeFrom.get(r);
+			int step = (checkpoint != null) ? checkpoint.step() : 0;
+			if (startStep >= 0 && step != startStep) {
+				throw new IllegalArgumentException("Requests rendered together must resume from the same step");
+			}
+			startStep = step;
+			if (checkpoint != null && (checkpoint.totalSteps() != first.steps()
+					|| checkpoint.state().length != requests.get(r).numImages() * latentSize)) {
+				throw new IllegalArgumentException("Checkpoint does not belong to a render of this shape (step "
+						+ checkpoint.step() + " of " + checkpoint.totalSteps() + ", " + checkpoint.state().length
+						+ " values)");
+			}
+		}
+		return startStep;
 	}
 
 	private static void validate(RenderRequest request) {

@@ -170,6 +170,105 @@ class BuiltinGeneratorTests {
 	}
 
 	@Test
+	void requestsRenderedTogetherGiveTheSameBytesAsRenderedAlone() {
+		RenderRequest fox = new RenderRequest("a red fox in the snow", "blurry", 96, 64, 6, 7.5, 42, 2);
+		RenderRequest city = new RenderRequest("neon city skyline at night", null, 96, 64, 6, 5.0, 7, 1);
+		List<RenderedImages> together = generator.render(List.of(fox, city), fresh(2), RenderMonitor.of(StepListener.NONE));
+		assertThat(together).hasSize(2);
+		List<byte[]> foxAlone = generator.render(fox, StepListener.NONE).pngs();
+		List<byte[]> cityAlone = generator.render(city, StepListener.NONE).pngs();
+		assertThat(together.get(0).pngs()).hasSize(2);
+		assertThat(together.get(1).pngs()).hasSize(1);
+		for (int i = 0; i < 2; i++) {
+			assertThat(together.get(0).pngs().get(i)).isEqualTo(foxAlone.get(i));
+		}
+		assertThat(together.get(1).pngs().get(0)).isEqualTo(cityAlone.get(0));
+	}
+
+	@Test
+	void aRenderResumedFromACheckpointGivesTheSameBytesAsOneNeverInterrupted() {
+		RenderRequest request = new RenderRequest("a lighthouse at dusk", null, 64, 96, 10, 7.5, 3, 2);
+		List<RenderCheckpoint> checkpoints = new ArrayList<>();
+		RenderMonitor stopAfterFour = new RenderMonitor() {
+			@Override
+			public boolean wantsCheckpoint(int step, int totalSteps) {
+				return step == 4;
+			}
+
+			@Override
+			public void onCheckpoint(int index, RenderCheckpoint checkpoint) {
+				checkpoints.add(RenderCheckpoint.fromBytes(checkpoint.toBytes()));
+			}
+
+			@Override
+			public void onStep(int step, int totalSteps) {
+				if (step == 4) {
+					throw new RenderCancelledException("stop");
+				}
+			}
+		};
+		assertThatThrownBy(() -> generator.render(List.of(request), fresh(1), stopAfterFour))
+			.isInstanceOf(RenderCancelledException.class);
+		assertThat(checkpoints).singleElement().satisfies((checkpoint) -> {
+			assertThat(checkpoint.step()).isEqualTo(4);
+			assertThat(checkpoint.totalSteps()).isEqualTo(10);
+		});
+		List<Integer> resumedSteps = new ArrayList<>();
+		List<@org.jspecify.annotations.Nullable RenderCheckpoint> from = new ArrayList<>(checkpoints);
+		List<byte[]> resumed = generator
+			.render(List.of(request), from, RenderMonitor.of((step, total) -> resumedSteps.add(step)))
+			.get(0)
+			.pngs();
+		assertThat(resumedSteps).containsExactly(5, 6, 7, 8, 9, 10);
+		List<byte[]> uninterrupted = generator.render(request, StepListener.NONE).pngs();
+		for (int i = 0; i < 2; i++) {
+			assertThat(resumed.get(i)).isEqualTo(uninterrupted.get(i));
+		}
+	}
+
+	@Test
+	void aCheckpointOfAnotherShapeIsRefused() {
+		RenderRequest request = new RenderRequest("x", null, 64, 64, 10, 7.5, 3, 1);
+		List<@org.jspecify.annotations.Nullable RenderCheckpoint> from = new ArrayList<>();
+		from.add(new RenderCheckpoint(4, 10, new float[12]));
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> generator.render(List.of(request), from, RenderMonitor.of(StepListener.NONE)))
+			.withMessageContaining("Checkpoint does not belong");
+	}
+
+	@Test
+	void drawsLowResolutionPreviewsWhenAsked() {
+		List<String> previews = new ArrayList<>();
+		RenderMonitor everyThird = new RenderMonitor() {
+			@Override
+			public boolean wantsPreview(int step, int totalSteps) {
+				return step % 3 == 0;
+			}
+
+			@Override
+			public void onPreview(int index, int step, byte[] png) {
+				BufferedImage image = decode(png);
+				previews.add(index + "@" + step + ":" + image.getWidth() + "x" + image.getHeight());
+			}
+
+			@Override
+			public void onStep(int step, int totalSteps) {
+			}
+		};
+		generator.render(List.of(new RenderRequest("a", null, 128, 64, 7, 7.5, 1, 2),
+				new RenderRequest("b", null, 128, 64, 7, 7.5, 2, 1)), fresh(2), everyThird);
+		assertThat(previews).containsExactly("0@3:32x16", "1@3:32x16", "0@6:32x16", "1@6:32x16");
+	}
+
+	private static List<@org.jspecify.annotations.Nullable RenderCheckpoint> fresh(int requests) {
+		List<@org.jspecify.annotations.Nullable RenderCheckpoint> none = new ArrayList<>();
+		for (int i = 0; i < requests; i++) {
+			none.add(null);
+		}
+		return none;
+	}
+
+	@Test
 	void latentsGetCleanerStepByStep() {
 		int steps = 10;
 		int side = 16;

@@ -1,0 +1,39 @@
+package dev.kiln.worker.job;
+
+import java.time.Duration;
+import java.util.function.DoubleSupplier;
+
+/**
+ * How long a message that met a transient fault stays invisible before SQS delivers it again: {@code base} on the
+ * first attempt, doubled on every later one, capped at {@code max} and SQS's 12 hours, plus up to 25 % jitter so that
+ * jobs which failed together do not come back together.
+ */
+final class Backoff {
+
+	static final Duration SQS_MAX_VISIBILITY = Duration.ofHours(12);
+
+	private final Duration base;
+
+	private final Duration max;
+
+	private final DoubleSupplier random;
+
+	Backoff(Duration base, Duration max, DoubleSupplier random) {
+		this.base = base;
+		this.max = max;
+		this.random = random;
+	}
+
+	/**
+	 * The visibility timeout for a message released after a failed attempt.
+	 * @param attempt the attempt that failed, from 1
+	 * @return whole seconds, at least 1, at most 12 hours
+	 */
+	int seconds(int attempt) {
+		int doublings = Math.clamp(attempt - 1, 0, 30);
+		double seconds = Math.min(this.base.toMillis() / 1000.0 * Math.pow(2, doublings), this.max.toMillis() / 1000.0);
+		seconds *= 1.0 + 0.25 * this.random.getAsDouble();
+		return (int) Math.clamp(Math.round(seconds), 1, SQS_MAX_VISIBILITY.toSeconds());
+	}
+
+}

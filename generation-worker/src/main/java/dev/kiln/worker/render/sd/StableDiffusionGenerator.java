@@ -1,0 +1,524 @@
+package dev.kiln.worker.render.sd;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import javax.imageio.ImageIO;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.kiln.worker.render.ImageGenerator;
+import dev.kiln.worker.render.RenderCheckpoint;
+import dev.kiln.worker.render.RenderMonitor;
+import dev.kiln.worker.render.RenderRequest;
+import dev.kiln.worker.render.RenderedImages;
+import dev.kiln.worker.render.StepListener;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Stable Diffusion 1.x/2.x from traced TorchScript modules, run with DJL on the PyTorch engine. A model folder holds
+ * {@code text_encoder.pt}, {@code unet.pt}, {@code vae_decoder.pt} (the tensor contracts of DJL's published traced
+ * modules) and CLIP's {@code tokenizer.json}; an optional diffusers {@code scheduler_config.json} may set
+ * {@code "prediction_type": "v_prediction"} (SD 2.x 768² models), otherwise the UNet predicts noise.
+ * <p>
+ * A render tokenizes and encodes the prompt and the negative prompt (the empty string when there is none), draws
+ * each image's latent noise {@code (4, H/8, W/8)} from its own seed ({@code seed + i} for image {@code i}), then for
+ * each scheduler timestep runs the UNet once over the whole batch, latents doubled and text embeddings
+ * {@code [prompt × n, negative × n]}, combines the halves by classifier-free guidance
+ * ({@code uncond + g·(cond − uncond)}) and steps the scheduler; finally it decodes latents ÷ 0.18215 with the VAE,
+ * maps {@code x/2 + 0.5} clipped to [0, 1] to 8-bit RGB and encodes PNGs. Schedulers: {@code pndm}, {@code ddim},
+ * {@code euler-ancestral} (see {@link SchedulerType}). The listener hears of each of the request's {@code steps}
+ * once; PNDM's extra first evaluation (its second-order start) is reported together with the one after it.
+ * <p>
+ * Several requests of the same width, height and steps render together ({@link #batches()}): each image of each
+ * request is one row of the batch, with its own prompts, guidance scale and seed, and comes out as it would alone
+ * (up to the rounding differences of batched kernels). Renders hand out checkpoints when the monitor asks and resume
+ * from them ({@link #resumable()}): a resumed render continues exactly where the interrupted one stopped.
+ * <p>
+ * Thread safety: the render methods and {@link #close} are synchronized, so one instance renders one batch at a time.
+ */
+public final class StableDiffusionGenerator implements ImageGenerator {
+
+	/** The text encoder module file. */
+	public static final String TEXT_ENCODER_FILE = TorchScriptModules.TEXT_ENCODER + ".pt";
+
+	/** The UNet module file. */
+	public static final String UNET_FILE = TorchScriptModules.UNET + ".pt";
+
+	/** The VAE decoder module file. */
+	public static final String VAE_DECODER_FILE = TorchScriptModules.VAE_DECODER + ".pt";
+
+	/** CLIP's tokenizer, Hugging Face format. */
+	public static final String TOKENIZER_FILE = "tokenizer.json";
+
+	/** Optional diffusers scheduler configuration; only {@code prediction_type} is read. */
+	public static final String SCHEDULER_CONFIG_FILE = "scheduler_config.json";
+
+	/** The VAE's latent scaling factor for SD 1.x and 2.x. */
+	static final float VAE_SCALING = 0.18215f;
+
+	static final int LATENT_CHANNELS = 4;
+
+	/** Pixels per latent cell along each side. */
+	static final int LATENT_SCALE = 8;
+
+	/** Image sides must be multiples of this: the UNet halves the latent grid three times. */
+	static final int SIZE_MULTIPLE = 64;
+
+	static final int MIN_SIZE = 64;
+
+	static final int MAX_SIZE = 2048;
+
+	static final int MAX_IMAGES = 8;
+
+	/** Most images, over all requests, in one pass. */
+	static final int MAX_BATCH_IMAGES = 64;
+
+	private final String modelId;
+
+	private final Device device;
+
+	private final PromptTokenizer tokenizer;
+
+	private final TextEncoder textEncoder;
+
+	private final UNet unet;
+
+	private final VaeDecoder vaeDecoder;
+
+	private final SchedulerType scheduler;
+
+	private final PredictionType prediction;
+
+	private final List<AutoCloseable> resources;
+
+	private boolean closed;
+
+	StableDiffusionGenerator(String modelId, Device device, PromptTokenizer tokenizer, TextEncoder textEncoder,
+			UNet unet, VaeDecoder vaeDecoder, SchedulerType scheduler, PredictionType prediction,
+			List<AutoCloseable> resources) {
+		this.modelId = modelId;
+		this.device = device;
+		this.tokenizer = tokenizer;
+		this.textEncoder = textEncoder;
+		this.unet = unet;
+		this.vaeDecoder = vaeDecoder;
+		this.scheduler = scheduler;
+		this.prediction = prediction;
+		this.resources = List.copyOf(resources);
+	}
+
+	/**
+	 * Loads a Stable Diffusion model folder and checks it with a one-step 64 × 64 render, so a folder whose modules
+	 * do not honour the expected tensor contracts fails here rather than on a job.
+	 * @param directory the folder holding {@code text_encoder.pt}, {@code unet.pt}, {@code vae_decoder.pt} and
+	 * {@code tokenizer.json} (and optionally {@code scheduler_config.json})
+	 * @param modelId the model id this generator serves
+	 * @param device the device to load onto, for example from
+	 * {@link dev.kiln.worker.render.BuiltinGenerator#pickDevice(String)}
+	 * @param scheduler {@code pndm}, {@code ddim} or {@code euler-ancestral} (case-insensitive)
+	 * @return the generator; close it to free its native memory
+	 * @throws IllegalArgumentException for an unknown scheduler name
+	 * @throws FileNotFoundException when the folder or one of its required files is missing
+	 * @throws IOException when a file cannot be read or loaded, or the modules fail the check render
+	 */
+	public static StableDiffusionGenerator load(Path directory, String modelId, Device device, String scheduler)
+			throws IOException {
+		SchedulerType type = SchedulerType.of(scheduler);
+		if (!Files.isDirectory(directory)) {
+			throw new FileNotFoundException("Stable Diffusion model directory " + directory + " does not exist");
+		}
+		for (String file : new String[] { TEXT_ENCODER_FILE, UNET_FILE, VAE_DECODER_FILE, TOKENIZER_FILE }) {
+			if (!Files.isRegularFile(directory.resolve(file))) {
+				throw new FileNotFoundException("Stable Diffusion model directory " + directory + " holds no " + file
+						+ "; it needs " + TEXT_ENCODER_FILE + ", " + UNET_FILE + ", " + VAE_DECODER_FILE + " and "
+						+ TOKENIZER_FILE);
+			}
+		}
+		PredictionType prediction = predictionType(directory.resolve(SCHEDULER_CONFIG_FILE));
+		ClipTokenizer tokenizer = ClipTokenizer.load(directory.resolve(TOKENIZER_FILE));
+		TorchScriptModules modules;
+		try {
+			modules = TorchScriptModules.load(directory, device);
+		}
+		catch (IOException | RuntimeException ex) {
+			tokenizer.close();
+			throw ex;
+		}
+		StableDiffusionGenerator generator = new StableDiffusionGenerator(modelId, device, tokenizer,
+				modules.textEncoder(), modules.unet(), modules.vaeDecoder(), type, prediction,
+				List.of(modules, tokenizer));
+		try {
+			generator.render(new RenderRequest("", null, MIN_SIZE, MIN_SIZE, 1, 1.0, 0, 1), StepListener.NONE);
+		}
+		catch (RuntimeException ex) {
+			generator.close();
+			throw new IOException("The modules in " + directory + " failed a one-step " + MIN_SIZE + "x" + MIN_SIZE
+					+ " check render (" + ex.getMessage() + "); they must follow the tensor contracts of DJL's"
+					+ " traced Stable Diffusion modules", ex);
+		}
+		return generator;
+	}
+
+	/**
+	 * Reads {@code prediction_type} from a diffusers scheduler configuration.
+	 * @param file the configuration; when missing the UNet is taken to predict noise
+	 * @return the prediction type
+	 * @throws IOException when the file is unreadable, not JSON, or names an unknown type
+	 */
+	static PredictionType predictionType(Path file) throws IOException {
+		if (!Files.isRegularFile(file)) {
+			return PredictionType.EPSILON;
+		}
+		try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+			JsonElement json = JsonParser.parseReader(reader);
+			JsonElement type = json.isJsonObject() ? json.getAsJsonObject().get("prediction_type") : null;
+			if (type == null || type.isJsonNull()) {
+				return PredictionType.EPSILON;
+			}
+			return PredictionType.of(type.getAsString());
+		}
+		catch (JsonParseException | IllegalArgumentException | UnsupportedOperationException
+				| IllegalStateException ex) {
+			throw new IOException(file + " is not a valid scheduler configuration: " + ex.getMessage(), ex);
+		}
+	}
+
+	@Override
+	public String modelId() {
+		return this.modelId;
+	}
+
+	@Override
+	public String device() {
+		return this.device.toString();
+	}
+
+	/** The sampler this generator uses. */
+	String scheduler() {
+		return this.scheduler.configName();
+	}
+
+	@Override
+	public synchronized RenderedImages render(RenderRequest request, StepListener listener) {
+		List<@Nullable RenderCheckpoint> fresh = new ArrayList<>();
+		fresh.add(null);
+		return renderAll(List.of(request), fresh, RenderMonitor.of(listener)).get(0);
+	}
+
+	/** Renders several requests of the same size and steps in one pass: their images form one UNet batch. */
+	@Override
+	public boolean batches() {
+		return true;
+	}
+
+	/** Hands out checkpoints and resumes from them; a resumed render gives what an uninterrupted one would. */
+	@Override
+	public boolean resumable() {
+		return true;
+	}
+
+	/**
+	 * Renders requests of the same width, height and steps together: every image of every request is one row of the
+	 * UNet batch, with its own prompt, negative prompt, guidance scale and seed. When the monitor asks after a step,
+	 * hands out each request's checkpoint: its latents followed by the sampler's kept state for its rows (PNDM's last
+	 * noise predictions). A request resumed from such a checkpoint renders alone.
+	 */
+	@Override
+	public synchronized List<RenderedImages> render(List<RenderRequest> requests,
+			List<@Nullable RenderCheckpoint> resumeFrom, RenderMonitor monitor) {
+		return renderAll(requests, resumeFrom, monitor);
+	}
+
+	private List<RenderedImages> renderAll(List<RenderRequest> requests, List<@Nullable RenderCheckpoint> resumeFrom,
+			RenderMonitor monitor) {
+		if (this.closed) {
+			throw new IllegalStateException("Generator for model '" + this.modelId + "' is closed");
+		}
+		RenderRequest first = validate(requests, resumeFrom);
+		RenderCheckpoint checkpoint = resumeFrom.get(0);
+		long start = System.nanoTime();
+		int width = first.width();
+		int height = first.height();
+		int steps = first.steps();
+		int[] offsets = new int[requests.size() + 1];
+		for (int r = 0; r < requests.size(); r++) {
+			offsets[r + 1] = offsets[r] + requests.get(r).numImages();
+		}
+		int images = offsets[requests.size()];
+		long[] seeds = new long[images];
+		float[] guidance = new float[images];
+		try (NDManager manager = NDManager.newBaseManager(this.device, TorchScriptModules.ENGINE)) {
+			Map<String, NDArray> embedded = new HashMap<>();
+			NDList prompts = new NDList(images);
+			NDList negatives = new NDList(images);
+			for (int r = 0; r < requests.size(); r++) {
+				RenderRequest request = requests.get(r);
+				String negative = request.negativePrompt();
+				NDArray prompt = embedded.computeIfAbsent(request.prompt(), (text) -> embed(manager, text));
+				NDArray unconditional = embedded.computeIfAbsent((negative != null) ? negative : "",
+						(text) -> embed(manager, text));
+				for (int i = 0; i < request.numImages(); i++) {
+					prompts.add(prompt);
+					negatives.add(unconditional);
+					seeds[offsets[r] + i] = request.seed() + i;
+					guidance[offsets[r] + i] = (float) request.guidanceScale();
+				}
+			}
+			NDArray embeddings = NDArrays.concat(prompts.addAll(negatives), 0);
+			DataType modelType = embeddings.getDataType();
+			NDArray scales = manager.create(guidance, new Shape(images, 1, 1, 1));
+			NoiseSource noise = new SeededNoise(seeds);
+			Scheduler sampler = this.scheduler.create(steps, this.prediction, noise, manager);
+			Shape latentShape = new Shape(images, LATENT_CHANNELS, height / LATENT_SCALE, width / LATENT_SCALE);
+			// drawn even when resuming, so every noise stream is where an uninterrupted render's would be
+			NDArray latents = noise.next(manager, latentShape).mul((float) sampler.initNoiseSigma());
+			int[] timesteps = sampler.timesteps();
+			// PNDM's extra first evaluation completes no step of its own: steps are reported as the caller counts them
+			int extraEvaluations = timesteps.length - steps;
+			int firstEvaluation = 0;
+			if (checkpoint != null) {
+				firstEvaluation = checkpoint.step() + extraEvaluations;
+				latents = restore(manager, sampler, checkpoint, firstEvaluation, latentShape);
+			}
+			for (int i = firstEvaluation; i < timesteps.length; i++) {
+				try (NDManager stepManager = manager.newSubManager()) {
+					embeddings.tempAttach(stepManager);
+					scales.tempAttach(stepManager);
+					latents.attach(stepManager);
+					NDArray input = sampler.scaleModelInput(latents, i);
+					NDArray doubled = input.concat(input, 0).toType(modelType, false);
+					NDArray timestep = stepManager.create((long) timesteps[i]);
+					NDArray predicted = this.unet.predict(doubled, timestep, embeddings);
+					expectShape("UNet output", predicted, doubled.getShape());
+					NDList halves = predicted.toType(DataType.FLOAT32, false).split(2, 0);
+					NDArray conditional = halves.get(0);
+					NDArray unconditional = halves.get(1);
+					NDArray guided = unconditional.add(conditional.sub(unconditional).mul(scales));
+					NDArray next = sampler.step(guided, i, latents);
+					next.attach(manager);
+					latents = next;
+				}
+				if (i >= extraEvaluations) {
+					int done = i + 1 - extraEvaluations;
+					if (monitor.wantsCheckpoint(done, steps)) {
+						handOutCheckpoints(monitor, requests, offsets, latents, sampler.state(), done, steps);
+					}
+					monitor.onStep(done, steps);
+				}
+			}
+			NDArray decoded = this.vaeDecoder.decode(latents.div(VAE_SCALING).toType(modelType, false));
+			expectShape("VAE decoder output", decoded, new Shape(images, 3, height, width));
+			List<byte[]> pngs = pngs(decoded.toType(DataType.FLOAT32, false).toFloatArray(), images, width, height);
+			Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+			List<RenderedImages> results = new ArrayList<>(requests.size());
+			for (int r = 0; r < requests.size(); r++) {
+				results.add(new RenderedImages(pngs.subList(offsets[r], offsets[r + 1]), elapsed, device()));
+			}
+			return results;
+		}
+	}
+
+	/** Per request: its rows of the latents, then its rows of each kept state array. */
+	private static void handOutCheckpoints(RenderMonitor monitor, List<RenderRequest> requests, int[] offsets,
+			NDArray latents, List<NDArray> kept, int done, int steps) {
+		int rowSize = (int) (latents.getShape().size() / latents.getShape().get(0));
+		List<float[]> arrays = new ArrayList<>(1 + kept.size());
+		arrays.add(latents.toType(DataType.FLOAT32, false).toFloatArray());
+		for (NDArray array : kept) {
+			arrays.add(array.toType(DataType.FLOAT32, false).toFloatArray());
+		}
+		for (int r = 0; r < requests.size(); r++) {
+			int length = (offsets[r + 1] - offsets[r]) * rowSize;
+			float[] state = new float[arrays.size() * length];
+			for (int a = 0; a < arrays.size(); a++) {
+				System.arraycopy(arrays.get(a), offsets[r] * rowSize, state, a * length, length);
+			}
+			monitor.onCheckpoint(r, new RenderCheckpoint(done, steps, state));
+		}
+	}
+
+	/** Restores the latents and the sampler's state from a checkpoint of a request rendered alone. */
+	private static NDArray restore(NDManager manager, Scheduler sampler, RenderCheckpoint checkpoint,
+			int evaluations, Shape latentShape) {
+		int length = (int) latentShape.size();
+		int arrays = 1 + sampler.stateArrays(evaluations);
+		float[] state = checkpoint.state();
+		if (state.length != arrays * length) {
+			throw new IllegalArgumentException("Checkpoint does not belong to a render of this shape: step "
+					+ checkpoint.step() + " of " + checkpoint.totalSteps() + " needs " + arrays + " × " + length
+					+ " values but holds " + state.length);
+		}
+		List<NDArray> kept = new ArrayList<>(arrays - 1);
+		for (int a = 1; a < arrays; a++) {
+			kept.add(manager.create(Arrays.copyOfRange(state, a * length, (a + 1) * length), latentShape));
+		}
+		sampler.restore(evaluations, kept, latentShape);
+		return manager.create(Arrays.copyOf(state, length), latentShape);
+	}
+
+	/** Tokenizes and encodes one prompt: {@code (1, 77, D)}. */
+	private NDArray embed(NDManager manager, String text) {
+		long[] ids = this.tokenizer.ids(text);
+		if (ids.length != PromptTokenizer.LENGTH) {
+			throw new IllegalStateException("The tokenizer gave " + ids.length + " ids instead of "
+					+ PromptTokenizer.LENGTH);
+		}
+		NDArray embedding = this.textEncoder.encode(manager.create(ids, new Shape(1, PromptTokenizer.LENGTH)));
+		Shape shape = embedding.getShape();
+		if (shape.dimension() != 3 || shape.get(0) != 1 || shape.get(1) != PromptTokenizer.LENGTH
+				|| !embedding.getDataType().isFloating()) {
+			throw new IllegalStateException("Text encoder output must be floating-point (1, " + PromptTokenizer.LENGTH
+					+ ", D) but was " + embedding.getDataType() + " " + shape);
+		}
+		return embedding;
+	}
+
+	private static void expectShape(String what, NDArray array, Shape expected) {
+		if (!array.getShape().equals(expected) || !array.getDataType().isFloating()) {
+			throw new IllegalStateException(what + " must be floating-point " + expected + " but was "
+					+ array.getDataType() + " " + array.getShape());
+		}
+	}
+
+	/** Maps {@code (n, 3, H, W)} values in [−1, 1] to 8-bit RGB ({@code x/2 + 0.5}, clipped) and encodes PNGs. */
+	private static List<byte[]> pngs(float[] values, int images, int width, int height) {
+		int plane = width * height;
+		List<byte[]> pngs = new ArrayList<>(images);
+		int[] rgb = new int[plane];
+		for (int i = 0; i < images; i++) {
+			int base = i * 3 * plane;
+			for (int p = 0; p < plane; p++) {
+				rgb[p] = (toByte(values[base + p]) << 16) | (toByte(values[base + plane + p]) << 8)
+						| toByte(values[base + 2 * plane + p]);
+			}
+			BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+			image.setRGB(0, 0, width, height, rgb, 0, width);
+			pngs.add(png(image));
+		}
+		return pngs;
+	}
+
+	private static int toByte(float value) {
+		float unit = Math.clamp(value / 2f + 0.5f, 0f, 1f);
+		return Math.round(unit * 255f);
+	}
+
+	private static byte[] png(BufferedImage image) {
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		try {
+			if (!ImageIO.write(image, "png", out)) {
+				throw new IllegalStateException("No PNG writer available in this JVM");
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		return out.toByteArray();
+	}
+
+	private static RenderRequest validate(List<RenderRequest> requests, List<@Nullable RenderCheckpoint> resumeFrom) {
+		if (requests.isEmpty()) {
+			throw new IllegalArgumentException("Nothing to render: no requests");
+		}
+		if (resumeFrom.size() != requests.size()) {
+			throw new IllegalArgumentException(
+					requests.size() + " requests but " + resumeFrom.size() + " checkpoint entries");
+		}
+		RenderRequest first = requests.get(0);
+		int images = 0;
+		for (RenderRequest request : requests) {
+			validate(request);
+			if (request.width() != first.width() || request.height() != first.height()
+					|| request.steps() != first.steps()) {
+				throw new IllegalArgumentException("Requests rendered together must share width, height and steps;"
+						+ " got " + first.width() + "x" + first.height() + "/" + first.steps() + " and "
+						+ request.width() + "x" + request.height() + "/" + request.steps());
+			}
+			images += request.numImages();
+		}
+		if (images > MAX_BATCH_IMAGES) {
+			throw new IllegalArgumentException(
+					"At most " + MAX_BATCH_IMAGES + " images render together but " + images + " were asked for");
+		}
+		boolean resumes = resumeFrom.stream().anyMatch(Objects::nonNull);
+		if (resumes && requests.size() != 1) {
+			throw new IllegalArgumentException("A request resumed from a checkpoint renders alone");
+		}
+		RenderCheckpoint checkpoint = resumeFrom.get(0);
+		if (checkpoint != null && (checkpoint.totalSteps() != first.steps() || checkpoint.step() >= first.steps())) {
+			throw new IllegalArgumentException("Checkpoint at step " + checkpoint.step() + " of "
+					+ checkpoint.totalSteps() + " does not fit a render of " + first.steps() + " steps");
+		}
+		return first;
+	}
+
+	private static void validate(RenderRequest request) {
+		checkSize("width", request.width());
+		checkSize("height", request.height());
+		NoiseSchedule.checkSteps(request.steps());
+		if (request.numImages() < 1 || request.numImages() > MAX_IMAGES) {
+			throw new IllegalArgumentException(
+					"numImages must be between 1 and " + MAX_IMAGES + " but was " + request.numImages());
+		}
+		if (!Double.isFinite(request.guidanceScale()) || request.guidanceScale() < 0) {
+			throw new IllegalArgumentException(
+					"guidanceScale must be a finite number >= 0 but was " + request.guidanceScale());
+		}
+	}
+
+	private static void checkSize(String name, int value) {
+		if (value < MIN_SIZE || value > MAX_SIZE || value % SIZE_MULTIPLE != 0) {
+			throw new IllegalArgumentException(name + " must be a multiple of " + SIZE_MULTIPLE + " between "
+					+ MIN_SIZE + " and " + MAX_SIZE + " for Stable Diffusion but was " + value);
+		}
+	}
+
+	@Override
+	public synchronized void close() {
+		if (this.closed) {
+			return;
+		}
+		this.closed = true;
+		RuntimeException failure = null;
+		for (AutoCloseable resource : this.resources) {
+			try {
+				resource.close();
+			}
+			catch (Exception ex) {
+				if (failure == null) {
+					failure = new IllegalStateException("Could not free model '" + this.modelId + "'", ex);
+				}
+				else {
+					failure.addSuppressed(ex);
+				}
+			}
+		}
+		if (failure != null) {
+			throw failure;
+		}
+	}
+
+}

@@ -1,0 +1,142 @@
+package dev.kiln.worker.render.sd;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import ai.djl.Device;
+import ai.djl.ModelException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.training.ParameterStore;
+import ai.djl.translate.NoopTranslator;
+
+/**
+ * The three traced TorchScript modules of a Stable Diffusion folder, loaded with DJL on the PyTorch engine, adapted
+ * to {@link TextEncoder}, {@link UNet} and {@link VaeDecoder}. The modules are run through their blocks directly
+ * (inference mode, outputs in the caller's manager) rather than through predictors, so the pipeline owns every
+ * tensor's lifetime.
+ */
+final class TorchScriptModules implements AutoCloseable {
+
+	static final String ENGINE = "PyTorch";
+
+	static final String TEXT_ENCODER = "text_encoder";
+
+	static final String UNET = "unet";
+
+	static final String VAE_DECODER = "vae_decoder";
+
+	private final ZooModel<NDList, NDList> textEncoder;
+
+	private final ZooModel<NDList, NDList> unet;
+
+	private final ZooModel<NDList, NDList> vaeDecoder;
+
+	private TorchScriptModules(ZooModel<NDList, NDList> textEncoder, ZooModel<NDList, NDList> unet,
+			ZooModel<NDList, NDList> vaeDecoder) {
+		this.textEncoder = textEncoder;
+		this.unet = unet;
+		this.vaeDecoder = vaeDecoder;
+	}
+
+	/**
+	 * Loads {@code text_encoder.pt}, {@code unet.pt} and {@code vae_decoder.pt} from {@code directory}.
+	 * @param directory the model folder
+	 * @param device the device to load onto; modules traced on another device are mapped to it
+	 * @return the modules; close them to free their native memory
+	 * @throws IOException when a module cannot be loaded
+	 */
+	static TorchScriptModules load(Path directory, Device device) throws IOException {
+		List<ZooModel<NDList, NDList>> loaded = new ArrayList<>(3);
+		try {
+			for (String name : new String[] { TEXT_ENCODER, UNET, VAE_DECODER }) {
+				loaded.add(loadModule(directory, name, device));
+			}
+			return new TorchScriptModules(loaded.get(0), loaded.get(1), loaded.get(2));
+		}
+		catch (IOException | RuntimeException ex) {
+			loaded.forEach(ZooModel::close);
+			throw ex;
+		}
+	}
+
+	private static ZooModel<NDList, NDList> loadModule(Path directory, String name, Device device)
+			throws IOException {
+		Path file = directory.resolve(name + ".pt");
+		Criteria<NDList, NDList> criteria = Criteria.builder()
+			.setTypes(NDList.class, NDList.class)
+			.optModelPath(directory)
+			.optModelName(name)
+			.optEngine(ENGINE)
+			.optDevice(device)
+			.optOption("mapLocation", "true")
+			.optTranslator(new NoopTranslator())
+			.build();
+		try {
+			return criteria.loadModel();
+		}
+		catch (ModelException | RuntimeException ex) {
+			throw new IOException("Could not load TorchScript module " + file + " on " + device + ": "
+					+ ex.getMessage(), ex);
+		}
+	}
+
+	/** The text encoder: its first output of shape {@code (1, 77, D)}, preferring output 1 as DJL's traced one. */
+	TextEncoder textEncoder() {
+		return (ids) -> {
+			NDList outputs = forward(this.textEncoder, new NDList(ids));
+			if (outputs.size() > 1 && isTokenEmbedding(outputs.get(1))) {
+				return outputs.get(1);
+			}
+			for (NDArray output : outputs) {
+				if (isTokenEmbedding(output)) {
+					return output;
+				}
+			}
+			throw new IllegalStateException(TEXT_ENCODER + ".pt returned no (1, " + PromptTokenizer.LENGTH
+					+ ", D) output; its outputs have shapes " + outputs.getShapes());
+		};
+	}
+
+	/** The UNet: its first output. */
+	UNet unet() {
+		return (latents, timestep, embeddings) -> forward(this.unet, new NDList(latents, timestep, embeddings))
+			.get(0);
+	}
+
+	/** The VAE decoder, run one image at a time so memory stays that of one image; its first output. */
+	VaeDecoder vaeDecoder() {
+		return (latents) -> {
+			long images = latents.getShape().get(0);
+			if (images == 1) {
+				return forward(this.vaeDecoder, new NDList(latents)).get(0);
+			}
+			NDList decoded = new NDList((int) images);
+			for (NDArray image : latents.split(images, 0)) {
+				decoded.add(forward(this.vaeDecoder, new NDList(image)).get(0));
+			}
+			return NDArrays.concat(decoded, 0);
+		};
+	}
+
+	private static boolean isTokenEmbedding(NDArray array) {
+		return array.getShape().dimension() == 3 && array.getShape().get(1) == PromptTokenizer.LENGTH;
+	}
+
+	private static NDList forward(ZooModel<NDList, NDList> model, NDList inputs) {
+		return model.getBlock().forward(new ParameterStore(inputs.head().getManager(), false), inputs, false);
+	}
+
+	@Override
+	public void close() {
+		this.textEncoder.close();
+		this.unet.close();
+		this.vaeDecoder.close();
+	}
+
+}

@@ -1,0 +1,79 @@
+package dev.kiln.worker;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Bad worker configuration stops start-up with a message naming the property. */
+class WorkerPropertiesTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+		.withUserConfiguration(Config.class)
+		.withPropertyValues("kiln.worker.model-cache=/tmp/models", "kiln.worker.models.m.type=builtin",
+				"kiln.worker.models.m.location=file:/tmp/models/m");
+
+	@Test
+	void bindsDefaults() {
+		this.runner.run((context) -> {
+			assertThat(context).hasNotFailed();
+			WorkerProperties.Worker worker = context.getBean(WorkerProperties.class).worker();
+			assertThat(worker.receiveBatch()).isEqualTo(1);
+			assertThat(worker.laneTurnAfter()).isEqualTo(4);
+			assertThat(worker.spot().enabled()).isFalse();
+			assertThat(worker.models().get("m").scheduler()).isEqualTo("pndm");
+		});
+	}
+
+	@Test
+	void bindsStableDiffusionModelsFromS3() {
+		this.runner
+			.withPropertyValues("kiln.worker.models.sd.type=sd-torchscript",
+					"kiln.worker.models.sd.location=s3://kiln-models/sd15", "kiln.worker.models.sd.scheduler=ddim")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				WorkerProperties.Model sd = context.getBean(WorkerProperties.class).worker().models().get("sd");
+				assertThat(sd.type()).isEqualTo(WorkerProperties.ModelType.SD_TORCHSCRIPT);
+				assertThat(sd.type().wireName()).isEqualTo("sd-torchscript");
+			});
+	}
+
+	@Test
+	void rejectsAVisibilityTimeoutAboveTwelveHours() {
+		this.runner.withPropertyValues("kiln.worker.visibility-timeout=13h")
+			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("visibility-timeout"));
+	}
+
+	@Test
+	void rejectsALeaseThatWouldExpireBetweenHeartbeats() {
+		this.runner.withPropertyValues("kiln.worker.heartbeat-interval=10s", "kiln.worker.lease-ttl=5s")
+			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("lease-ttl"));
+	}
+
+	@Test
+	void rejectsAnUnknownScheduler() {
+		this.runner.withPropertyValues("kiln.worker.models.m.scheduler=lms")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("scheduler")
+				.hasMessageContaining("pndm, ddim or euler-ancestral"));
+	}
+
+	@Test
+	void rejectsAnUnsupportedLocation() {
+		this.runner.withPropertyValues("kiln.worker.models.m.location=https://example.com/m")
+			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("location"));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableConfigurationProperties(WorkerProperties.class)
+	static class Config {
+
+	}
+
+}

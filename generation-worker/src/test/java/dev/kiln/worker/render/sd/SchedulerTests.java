@@ -1,0 +1,278 @@
+package dev.kiln.worker.render.sd;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Scheduler maths against values computed here independently (double precision, written out from diffusers'
+ * formulas), never by calling the code under test for the expectation.
+ */
+class SchedulerTests {
+
+	private static final float[] SAMPLE = { 0.5f, -1.25f, 2.0f, 0.0f };
+
+	private static final float[] MODEL_OUTPUT = { 0.1f, 0.7f, -0.3f, 1.5f };
+
+	private static NDManager manager;
+
+	@BeforeAll
+	static void startEngine() {
+		manager = NDManager.newBaseManager(TorchScriptModules.ENGINE);
+	}
+
+	@AfterAll
+	static void stopEngine() {
+		manager.close();
+	}
+
+	/** ᾱ by a product of (1 − β) written out again, as diffusers defines it for "scaled_linear". */
+	private static double alphaBar(int t) {
+		double product = 1.0;
+		for (int i = 0; i <= t; i++) {
+			double root = Math.sqrt(0.00085) + i * (Math.sqrt(0.012) - Math.sqrt(0.00085)) / 999.0;
+			product *= 1.0 - root * root;
+		}
+		return product;
+	}
+
+	private static int[] leading50() {
+		// diffusers "leading" spacing for 50 steps: 1000 // 50 = 20, arange(50) * 20 reversed, + steps_offset 1
+		return IntStream.iterate(981, (t) -> t >= 1, (t) -> t - 20).toArray();
+	}
+
+	@Test
+	void alphasCumprodMatchesSchedule() {
+		assertThat(NoiseSchedule.alphaCumprod(0)).isCloseTo(1 - 0.00085, within(1e-15));
+		// exp(Σ log(1 − β)) rather than the running product the code uses
+		double logSum = 0;
+		for (int i = 0; i < 1000; i++) {
+			double beta = Math.pow(Math.sqrt(0.00085) + i * (Math.sqrt(0.012) - Math.sqrt(0.00085)) / 999.0, 2);
+			logSum += Math.log1p(-beta);
+		}
+		assertThat(NoiseSchedule.alphaCumprod(999)).isCloseTo(Math.exp(logSum), within(1e-12))
+			.isCloseTo(0.00466, within(1e-5));
+		assertThat(NoiseSchedule.finalAlphaCumprod()).isEqualTo(NoiseSchedule.alphaCumprod(0));
+	}
+
+	@Test
+	void ddimTimestepsForFiftyStepsAreLeadingWithOffsetOne() {
+		int[] timesteps = new DdimScheduler(50, PredictionType.EPSILON).timesteps();
+		assertThat(timesteps).hasSize(50).startsWith(981, 961, 941).endsWith(41, 21, 1).containsExactly(leading50());
+	}
+
+	@Test
+	void eulerAncestralTimestepsForFiftyStepsAreLeadingWithOffsetOne() {
+		EulerAncestralScheduler scheduler = new EulerAncestralScheduler(50, PredictionType.EPSILON,
+				(m, shape) -> m.zeros(shape));
+		assertThat(scheduler.timesteps()).containsExactly(leading50());
+		double sigmaMax = Math.sqrt((1 - alphaBar(981)) / alphaBar(981));
+		assertThat(scheduler.sigmas()).hasSize(51);
+		assertThat(scheduler.sigmas()[0]).isCloseTo(sigmaMax, within(1e-9)).isCloseTo(13.1204, within(1e-3));
+		assertThat(scheduler.sigmas()[50]).isZero();
+		assertThat(scheduler.initNoiseSigma()).isCloseTo(Math.sqrt(sigmaMax * sigmaMax + 1), within(1e-9));
+	}
+
+	@Test
+	void pndmTimestepsForFiftyStepsRepeatTheSecond() {
+		int[] leading = leading50();
+		List<Integer> expected = new ArrayList<>();
+		// diffusers: concatenate([t[:-1], t[-2:-1], t[-1:]])[::-1] over ascending t = 1, 21, …, 981
+		int[] ascending = IntStream.rangeClosed(1, 50).map((i) -> leading[50 - i]).toArray();
+		for (int i = 0; i < 49; i++) {
+			expected.add(ascending[i]);
+		}
+		expected.add(ascending[48]);
+		expected.add(ascending[49]);
+		List<Integer> reversed = new ArrayList<>(expected).reversed();
+		int[] timesteps = new PndmScheduler(50, PredictionType.EPSILON, manager).timesteps();
+		assertThat(timesteps).hasSize(51).startsWith(981, 961, 961, 941).endsWith(21, 1);
+		assertThat(timesteps).containsExactly(reversed.stream().mapToInt(Integer::intValue).toArray());
+	}
+
+	@Test
+	void fewStepsUseIntegerStepRatio() {
+		assertThat(new DdimScheduler(3, PredictionType.EPSILON).timesteps()).containsExactly(667, 334, 1);
+		assertThat(new PndmScheduler(3, PredictionType.EPSILON, manager).timesteps()).containsExactly(667, 334, 334,
+				1);
+		assertThat(new PndmScheduler(1, PredictionType.EPSILON, manager).timesteps()).containsExactly(1);
+	}
+
+	@Test
+	void ddimStepMatchesHandComputation() {
+		double a = alphaBar(981);
+		double aPrev = alphaBar(961);
+		float[] actual = step(new DdimScheduler(50, PredictionType.EPSILON), 0);
+		for (int i = 0; i < SAMPLE.length; i++) {
+			double x0 = (SAMPLE[i] - Math.sqrt(1 - a) * MODEL_OUTPUT[i]) / Math.sqrt(a);
+			double expected = Math.sqrt(aPrev) * x0 + Math.sqrt(1 - aPrev) * MODEL_OUTPUT[i];
+			assertThat((double) actual[i]).as("element %d", i).isCloseTo(expected, within(1e-4 * (1 + Math.abs(expected))));
+		}
+	}
+
+	@Test
+	void ddimLastStepLandsOnAlphaAtTimestepZero() {
+		double a = alphaBar(1);
+		double aFinal = 1 - 0.00085;
+		float[] actual = step(new DdimScheduler(50, PredictionType.EPSILON), 49);
+		for (int i = 0; i < SAMPLE.length; i++) {
+			double x0 = (SAMPLE[i] - Math.sqrt(1 - a) * MODEL_OUTPUT[i]) / Math.sqrt(a);
+			double expected = Math.sqrt(aFinal) * x0 + Math.sqrt(1 - aFinal) * MODEL_OUTPUT[i];
+			assertThat((double) actual[i]).isCloseTo(expected, within(1e-5));
+		}
+	}
+
+	@Test
+	void ddimStepWithVelocityPrediction() {
+		double a = alphaBar(981);
+		double aPrev = alphaBar(961);
+		float[] actual = step(new DdimScheduler(50, PredictionType.V_PREDICTION), 0);
+		for (int i = 0; i < SAMPLE.length; i++) {
+			double x0 = Math.sqrt(a) * SAMPLE[i] - Math.sqrt(1 - a) * MODEL_OUTPUT[i];
+			double eps = Math.sqrt(a) * MODEL_OUTPUT[i] + Math.sqrt(1 - a) * SAMPLE[i];
+			double expected = Math.sqrt(aPrev) * x0 + Math.sqrt(1 - aPrev) * eps;
+			assertThat((double) actual[i]).isCloseTo(expected, within(1e-5));
+		}
+	}
+
+	@Test
+	void eulerAncestralStepMatchesHandComputationWithFixedNoise() {
+		float[] noise = { 0.3f, -0.2f, 1.1f, -0.9f };
+		EulerAncestralScheduler scheduler = new EulerAncestralScheduler(50, PredictionType.EPSILON,
+				(m, shape) -> m.create(noise, shape));
+		double sigma = Math.sqrt((1 - alphaBar(981)) / alphaBar(981));
+		double next = Math.sqrt((1 - alphaBar(961)) / alphaBar(961));
+		double sigmaUp = Math.sqrt(next * next * (sigma * sigma - next * next) / (sigma * sigma));
+		double sigmaDown = Math.sqrt(next * next - sigmaUp * sigmaUp);
+		float[] actual = step(scheduler, 0);
+		for (int i = 0; i < SAMPLE.length; i++) {
+			double x0 = SAMPLE[i] - sigma * MODEL_OUTPUT[i];
+			double derivative = (SAMPLE[i] - x0) / sigma;
+			double expected = SAMPLE[i] + derivative * (sigmaDown - sigma) + noise[i] * sigmaUp;
+			assertThat((double) actual[i]).as("element %d", i).isCloseTo(expected, within(1e-4));
+		}
+		try (NDManager m = manager.newSubManager()) {
+			float[] scaled = scheduler.scaleModelInput(m.create(SAMPLE, new Shape(1, 4)), 0).toFloatArray();
+			assertThat((double) scaled[2]).isCloseTo(2.0 / Math.sqrt(sigma * sigma + 1), within(1e-6));
+		}
+	}
+
+	@Test
+	void eulerAncestralLastStepIsDeterministicAndReturnsPrediction() {
+		EulerAncestralScheduler scheduler = new EulerAncestralScheduler(50, PredictionType.EPSILON, (m, shape) -> {
+			throw new AssertionError("the last step adds no noise");
+		});
+		double sigma = Math.sqrt((1 - alphaBar(1)) / alphaBar(1));
+		float[] actual = step(scheduler, 49);
+		for (int i = 0; i < SAMPLE.length; i++) {
+			assertThat((double) actual[i]).isCloseTo(SAMPLE[i] - sigma * MODEL_OUTPUT[i], within(1e-5));
+		}
+	}
+
+	@Test
+	void pndmFirstStepsFollowDiffusersPlms() {
+		float[] e0 = MODEL_OUTPUT;
+		float[] e1 = { -0.4f, 0.2f, 0.9f, 0.05f };
+		float[] e2 = { 0.6f, -0.1f, 0.3f, -0.7f };
+		PndmScheduler scheduler = new PndmScheduler(50, PredictionType.EPSILON, manager);
+		try (NDManager m = manager.newSubManager()) {
+			Shape shape = new Shape(1, 4);
+			NDArray x0 = m.create(SAMPLE, shape);
+			NDArray x1 = scheduler.step(m.create(e0, shape), 0, x0);
+			NDArray x2 = scheduler.step(m.create(e1, shape), 1, x1);
+			NDArray x3 = scheduler.step(m.create(e2, shape), 2, x2);
+			float[] first = x1.toFloatArray();
+			float[] second = x2.toFloatArray();
+			float[] third = x3.toFloatArray();
+			for (int i = 0; i < 4; i++) {
+				// 981 → 961 with ε₀ from x₀
+				double x1e = transfer(SAMPLE[i], 981, 961, e0[i]);
+				// again from x₀, 981 → 961, with the mean of ε₀ and ε₁
+				double x2e = transfer(SAMPLE[i], 981, 961, (e0[i] + e1[i]) / 2.0);
+				// 961 → 941 from the corrected sample with (3ε₂ − ε₀)/2 (ε₁ is not kept)
+				double x3e = transfer(x2e, 961, 941, (3.0 * e2[i] - e0[i]) / 2.0);
+				assertThat((double) first[i]).as("x1[%d]", i).isCloseTo(x1e, within(1e-4));
+				assertThat((double) second[i]).as("x2[%d]", i).isCloseTo(x2e, within(1e-4));
+				assertThat((double) third[i]).as("x3[%d]", i).isCloseTo(x3e, within(1e-4));
+			}
+			assertThat(scheduler.keptPredictions()).isEqualTo(2);
+			NDArray x = x3;
+			for (int index = 3; index < 8; index++) {
+				x = scheduler.step(m.create(e2, shape), index, x);
+			}
+			assertThat(scheduler.keptPredictions()).isEqualTo(4);
+		}
+	}
+
+	@Test
+	void pndmKeepsTheFirstPredictionThenEachAfterTheSecondUpToFour() {
+		PndmScheduler scheduler = new PndmScheduler(10, PredictionType.EPSILON, manager);
+		assertThat(IntStream.rangeClosed(0, 7).map(scheduler::stateArrays).toArray())
+			.containsExactly(0, 1, 1, 2, 3, 4, 4, 4);
+		assertThat(new DdimScheduler(10, PredictionType.EPSILON).stateArrays(5)).isZero();
+		try (NDManager m = manager.newSubManager()) {
+			Shape shape = new Shape(1, 4);
+			NDArray x = m.create(SAMPLE, shape);
+			for (int index = 0; index < 5; index++) {
+				x = scheduler.step(m.create(MODEL_OUTPUT, shape).mul(index + 1), index, x);
+				assertThat(scheduler.state()).hasSize(scheduler.stateArrays(index + 1));
+			}
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> scheduler.restore(4, List.of(), shape))
+				.withMessageContaining("keeps 3 predictions but 0 were given");
+		}
+	}
+
+	/** PNDM's transfer x_prev = √(ā_p/ā)·x − (ā_p − ā)·ε / (ā·√(1−ā_p) + √(ā(1−ā)ā_p)). */
+	private static double transfer(double x, int t, int prev, double eps) {
+		double a = alphaBar(t);
+		double ap = alphaBar(prev);
+		double denominator = a * Math.sqrt(1 - ap) + Math.sqrt(a * (1 - a) * ap);
+		return Math.sqrt(ap / a) * x - (ap - a) * eps / denominator;
+	}
+
+	@Test
+	void schedulerNamesAreCaseInsensitiveAndUnknownOnesListTheChoices() {
+		assertThat(SchedulerType.of(" Euler-Ancestral ")).isEqualTo(SchedulerType.EULER_ANCESTRAL);
+		assertThat(SchedulerType.of("PNDM")).isEqualTo(SchedulerType.PNDM);
+		assertThatIllegalArgumentException().isThrownBy(() -> SchedulerType.of("dpm++"))
+			.withMessage("Unknown scheduler 'dpm++'; expected one of 'pndm', 'ddim', 'euler-ancestral'");
+	}
+
+	@Test
+	void stepsOutsideTheTrainingRangeAreRefused() {
+		assertThatIllegalArgumentException().isThrownBy(() -> new DdimScheduler(0, PredictionType.EPSILON))
+			.withMessageContaining("steps must be between 1 and 1000");
+		assertThatIllegalArgumentException().isThrownBy(() -> new DdimScheduler(1001, PredictionType.EPSILON));
+	}
+
+	@Test
+	void seededNoiseIsPerImageAndReproducible() {
+		try (NDManager m = manager.newSubManager()) {
+			float[] batch = new SeededNoise(41, 2).next(m, new Shape(2, 3)).toFloatArray();
+			float[] second = new SeededNoise(42, 1).next(m, new Shape(1, 3)).toFloatArray();
+			assertThat(new float[] { batch[3], batch[4], batch[5] }).containsExactly(second);
+			assertThat(new SeededNoise(41, 2).next(m, new Shape(2, 3)).toFloatArray()).containsExactly(batch);
+			assertThat(batch[0]).isNotEqualTo(batch[3]);
+		}
+	}
+
+	private static float[] step(Scheduler scheduler, int index) {
+		try (NDManager m = manager.newSubManager()) {
+			Shape shape = new Shape(1, 4);
+			return scheduler.step(m.create(MODEL_OUTPUT, shape), index, m.create(SAMPLE, shape)).toFloatArray();
+		}
+	}
+
+}

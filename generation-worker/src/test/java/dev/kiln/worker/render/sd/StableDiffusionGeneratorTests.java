@@ -1,0 +1,474 @@
+package dev.kiln.worker.render.sd;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.imageio.ImageIO;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.kiln.worker.render.RenderCancelledException;
+import dev.kiln.worker.render.RenderCheckpoint;
+import dev.kiln.worker.render.RenderMonitor;
+import dev.kiln.worker.render.RenderRequest;
+import dev.kiln.worker.render.RenderedImages;
+import dev.kiln.worker.render.StepListener;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIOException;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The whole pipeline with tiny stand-in blocks that honour the TorchScript modules' tensor contracts and check every
+ * tensor they are handed, and the real CLIP tokenizer code on a small fixture vocabulary.
+ */
+class StableDiffusionGeneratorTests {
+
+	private static final int EMBEDDING = 768;
+
+	private static ClipTokenizer tokenizer;
+
+	@BeforeAll
+	static void loadTokenizer() throws IOException {
+		tokenizer = ClipTokenizer.load(ClipTokenizerTests.fixture());
+	}
+
+	@AfterAll
+	static void closeTokenizer() {
+		tokenizer.close();
+	}
+
+	@Test
+	void rendersPngsOfTheRequestedSizeWithContractShapesAtEveryHop() {
+		StandIns standIns = new StandIns();
+		List<Integer> steps = new ArrayList<>();
+		try (StableDiffusionGenerator generator = standIns.generator(SchedulerType.DDIM)) {
+			RenderedImages images = generator.render(
+					new RenderRequest("a lighthouse at dusk", "blurry", 192, 128, 4, 7.5, 42, 2),
+					(step, total) -> steps.add(step * 100 + total));
+			assertThat(images.pngs()).hasSize(2);
+			for (byte[] png : images.pngs()) {
+				BufferedImage image = decode(png);
+				assertThat(image.getWidth()).isEqualTo(192);
+				assertThat(image.getHeight()).isEqualTo(128);
+			}
+			assertThat(images.device()).isEqualTo(Device.cpu().toString());
+		}
+		assertThat(steps).containsExactly(104, 204, 304, 404);
+		assertThat(standIns.encoded).containsExactly("ids int64 (1, 77) -> float32 (1, 77, 768)",
+				"ids int64 (1, 77) -> float32 (1, 77, 768)");
+		assertThat(standIns.unetCalls).hasSize(4)
+			.containsOnly("latents float32 (4, 4, 16, 24), timestep int64 (), embeddings float32 (4, 77, 768)"
+					+ " -> float32 (4, 4, 16, 24)");
+		assertThat(standIns.timesteps).containsExactly(751L, 501L, 251L, 1L);
+		assertThat(standIns.decoded).containsExactly("latents float32 (2, 4, 16, 24) -> float32 (2, 3, 128, 192)");
+		assertThat(standIns.firstIds.get(0)).startsWith(0, 3, 4, 5, 6, 1, 1);
+		assertThat(standIns.firstIds.get(1)).startsWith(0, 8, 1, 1);
+	}
+
+	@ParameterizedTest
+	@EnumSource(SchedulerType.class)
+	void everySchedulerFeedsItsTimestepsToTheUnetAndReportsEachRequestedStep(SchedulerType type) {
+		StandIns standIns = new StandIns();
+		List<String> reported = new ArrayList<>();
+		try (StableDiffusionGenerator generator = standIns.generator(type)) {
+			RenderedImages images = generator.render(new RenderRequest("dusk", null, 64, 64, 5, 7.5, 1, 1),
+					(step, total) -> reported.add(step + "/" + total + " after " + standIns.timesteps.size()));
+			assertThat(images.pngs()).hasSize(1);
+		}
+		long[] expected = switch (type) {
+			case PNDM -> new long[] { 801, 601, 601, 401, 201, 1 };
+			case DDIM, EULER_ANCESTRAL -> new long[] { 801, 601, 401, 201, 1 };
+		};
+		assertThat(standIns.timesteps).containsExactly(box(expected));
+		int extra = expected.length - 5;
+		assertThat(reported).containsExactly("1/5 after " + (1 + extra), "2/5 after " + (2 + extra),
+				"3/5 after " + (3 + extra), "4/5 after " + (4 + extra), "5/5 after " + (5 + extra));
+	}
+
+	@ParameterizedTest
+	@EnumSource(SchedulerType.class)
+	void imageIOfABatchIsTheImageOfSeedPlusI(SchedulerType type) {
+		try (StableDiffusionGenerator generator = new StandIns().generator(type)) {
+			RenderedImages batch = generator.render(request("a lighthouse", 10, 3), StepListener.NONE);
+			RenderedImages single = generator.render(request("a lighthouse", 11, 1), StepListener.NONE);
+			RenderedImages again = generator.render(request("a lighthouse", 10, 3), StepListener.NONE);
+			assertThat(batch.pngs().get(1)).isEqualTo(single.pngs().get(0));
+			assertThat(again.pngs()).usingElementComparator(java.util.Arrays::compare).isEqualTo(batch.pngs());
+			assertThat(batch.pngs().get(0)).isNotEqualTo(batch.pngs().get(1));
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(SchedulerType.class)
+	void requestsRenderedTogetherComeOutAsTheyWouldAlone(SchedulerType type) {
+		StandIns standIns = new StandIns();
+		RenderRequest lighthouse = new RenderRequest("a lighthouse at dusk", "blurry", 64, 128, 3, 7.5, 100, 2);
+		RenderRequest painting = new RenderRequest("oil painting", null, 64, 128, 3, 3.0, 7, 1);
+		List<Integer> steps = new ArrayList<>();
+		try (StableDiffusionGenerator generator = standIns.generator(type)) {
+			assertThat(generator.batches()).isTrue();
+			assertThat(generator.resumable()).isTrue();
+			List<RenderedImages> together = generator.render(List.of(lighthouse, painting),
+					java.util.Arrays.asList(null, null), RenderMonitor.of((step, total) -> steps.add(step)));
+			assertThat(standIns.unetCalls.get(0)).startsWith("latents float32 (6, 4, 16, 8), timestep int64 (),"
+					+ " embeddings float32 (6, 77, 768)");
+			RenderedImages alone = generator.render(lighthouse, StepListener.NONE);
+			RenderedImages aloneToo = generator.render(painting, StepListener.NONE);
+			assertThat(together).hasSize(2);
+			assertThat(together.get(0).pngs()).usingElementComparator(java.util.Arrays::compare)
+				.isEqualTo(alone.pngs());
+			assertThat(together.get(1).pngs()).usingElementComparator(java.util.Arrays::compare)
+				.isEqualTo(aloneToo.pngs());
+		}
+		assertThat(steps).containsExactly(1, 2, 3);
+	}
+
+	@Test
+	void requestsOfDifferentShapesAreRefused() {
+		try (StableDiffusionGenerator generator = new StandIns().generator(SchedulerType.DDIM)) {
+			RenderRequest small = request("x", 1, 1);
+			RenderRequest longer = new RenderRequest("x", null, 64, 64, 4, 7.5, 1, 1);
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> generator.render(List.of(small, longer), java.util.Arrays.asList(null, null),
+						RenderMonitor.of(StepListener.NONE)))
+				.withMessageContaining("must share width, height and steps");
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(SchedulerType.class)
+	void aResumedRenderGivesTheBytesOfAnUninterruptedOne(SchedulerType type) {
+		StandIns standIns = new StandIns();
+		RenderRequest request = new RenderRequest("a lighthouse at dusk", "blurry", 64, 64, 6, 7.5, 9, 2);
+		try (StableDiffusionGenerator generator = standIns.generator(type)) {
+			List<byte[]> whole = generator.render(request, StepListener.NONE).pngs();
+			List<RenderCheckpoint> saved = new ArrayList<>();
+			RenderMonitor drained = new RenderMonitor() {
+
+				@Override
+				public boolean wantsCheckpoint(int step, int totalSteps) {
+					return step == 3;
+				}
+
+				@Override
+				public void onCheckpoint(int index, RenderCheckpoint checkpoint) {
+					saved.add(checkpoint);
+				}
+
+				@Override
+				public void onStep(int step, int totalSteps) {
+					if (step == 3) {
+						throw new RenderCancelledException("draining");
+					}
+				}
+
+			};
+			assertThatThrownBy(() -> generator.render(List.of(request), java.util.Arrays.asList((RenderCheckpoint) null),
+					drained))
+				.isInstanceOf(RenderCancelledException.class);
+			assertThat(saved).hasSize(1);
+			RenderCheckpoint checkpoint = saved.get(0);
+			assertThat(checkpoint.step()).isEqualTo(3);
+			assertThat(checkpoint.totalSteps()).isEqualTo(6);
+			int kept = (type == SchedulerType.PNDM) ? 3 : 0;
+			assertThat(checkpoint.state()).hasSize((1 + kept) * 2 * 4 * 8 * 8);
+			RenderCheckpoint stored = RenderCheckpoint.fromBytes(checkpoint.toBytes());
+			standIns.timesteps.clear();
+			List<Integer> steps = new ArrayList<>();
+			List<RenderedImages> resumed = generator.render(List.of(request), List.of(stored),
+					RenderMonitor.of((step, total) -> steps.add(step)));
+			assertThat(steps).containsExactly(4, 5, 6);
+			assertThat(standIns.timesteps).hasSize(3);
+			assertThat(resumed.get(0).pngs()).usingElementComparator(java.util.Arrays::compare).isEqualTo(whole);
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(SchedulerType.class)
+	void eachRequestOfABatchGetsItsOwnCheckpoint(SchedulerType type) {
+		RenderRequest lighthouse = new RenderRequest("a lighthouse", null, 64, 64, 5, 7.5, 1, 2);
+		RenderRequest painting = new RenderRequest("oil painting", "blurry", 64, 64, 5, 4.0, 50, 1);
+		try (StableDiffusionGenerator generator = new StandIns().generator(type)) {
+			RenderCheckpoint[] saved = new RenderCheckpoint[2];
+			generator.render(List.of(lighthouse, painting), java.util.Arrays.asList(null, null), new RenderMonitor() {
+
+				@Override
+				public boolean wantsCheckpoint(int step, int totalSteps) {
+					return step == 2;
+				}
+
+				@Override
+				public void onCheckpoint(int index, RenderCheckpoint checkpoint) {
+					saved[index] = checkpoint;
+				}
+
+				@Override
+				public void onStep(int step, int totalSteps) {
+				}
+
+			});
+			List<byte[]> alone = generator.render(painting, StepListener.NONE).pngs();
+			List<byte[]> resumed = generator
+				.render(List.of(painting), List.of(saved[1]), RenderMonitor.of(StepListener.NONE))
+				.get(0)
+				.pngs();
+			assertThat(resumed).usingElementComparator(java.util.Arrays::compare).isEqualTo(alone);
+			assertThat(saved[0].state()).hasSize(2 * saved[1].state().length);
+		}
+	}
+
+	@Test
+	void checkpointsThatDoNotFitAreRefused() {
+		try (StableDiffusionGenerator generator = new StandIns().generator(SchedulerType.DDIM)) {
+			RenderRequest request = request("x", 1, 1);
+			RenderMonitor none = RenderMonitor.of(StepListener.NONE);
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> generator.render(List.of(request), List.of(new RenderCheckpoint(1, 3, new float[5])),
+						none))
+				.withMessageContaining("Checkpoint does not belong to a render of this shape");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> generator.render(List.of(request),
+						List.of(new RenderCheckpoint(1, 4, new float[4 * 8 * 8])), none))
+				.withMessageContaining("does not fit a render of 3 steps");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> generator.render(List.of(request, request),
+						java.util.Arrays.asList(new RenderCheckpoint(1, 3, new float[4 * 8 * 8]), null), none))
+				.withMessageContaining("renders alone");
+		}
+	}
+
+	@Test
+	void promptAndGuidanceChangeTheImage() {
+		try (StableDiffusionGenerator generator = new StandIns().generator(SchedulerType.DDIM)) {
+			byte[] base = generator.render(request("a lighthouse", 5, 1), StepListener.NONE).pngs().get(0);
+			byte[] otherPrompt = generator.render(request("oil painting", 5, 1), StepListener.NONE).pngs().get(0);
+			byte[] noGuidance = generator
+				.render(new RenderRequest("a lighthouse", null, 64, 64, 3, 1.0, 5, 1), StepListener.NONE)
+				.pngs()
+				.get(0);
+			assertThat(otherPrompt).isNotEqualTo(base);
+			assertThat(noGuidance).isNotEqualTo(base);
+		}
+	}
+
+	@Test
+	void missingNegativePromptIsEncodedAsTheEmptyString() {
+		StandIns standIns = new StandIns();
+		try (StableDiffusionGenerator generator = standIns.generator(SchedulerType.DDIM)) {
+			generator.render(request("dusk", 1, 1), StepListener.NONE);
+		}
+		assertThat(standIns.firstIds.get(1)).containsExactly(tokenizer.ids(""));
+	}
+
+	@Test
+	void listenerStopsTheRender() {
+		StandIns standIns = new StandIns();
+		try (StableDiffusionGenerator generator = standIns.generator(SchedulerType.EULER_ANCESTRAL)) {
+			assertThatThrownBy(() -> generator.render(new RenderRequest("dusk", null, 64, 64, 10, 7.5, 1, 1),
+					(step, total) -> {
+						if (step == 2) {
+							throw new RenderCancelledException("cancelled");
+						}
+					}))
+				.isInstanceOf(RenderCancelledException.class);
+			assertThat(standIns.timesteps).hasSize(2);
+			assertThat(standIns.decoded).isEmpty();
+			assertThat(generator.render(request("dusk", 1, 1), StepListener.NONE).pngs()).hasSize(1);
+		}
+	}
+
+	@Test
+	void unetBreakingTheContractFailsWithAClearMessage() {
+		StandIns standIns = new StandIns();
+		UNet wrong = (latents, timestep, embeddings) -> latents.get(":, 0:3");
+		try (StableDiffusionGenerator generator = new StableDiffusionGenerator("sd-test", Device.cpu(), tokenizer,
+				standIns::encode, wrong, standIns::decode, SchedulerType.DDIM, PredictionType.EPSILON, List.of())) {
+			assertThatIllegalStateException().isThrownBy(() -> generator.render(request("dusk", 1, 1), StepListener.NONE))
+				.withMessage("UNet output must be floating-point (2, 4, 8, 8) but was float32 (2, 3, 8, 8)");
+		}
+	}
+
+	@Test
+	void refusesRequestsOutsideTheModelsRange() {
+		try (StableDiffusionGenerator generator = new StandIns().generator(SchedulerType.DDIM)) {
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> generator.render(new RenderRequest("x", null, 520, 512, 3, 7.5, 1, 1),
+						StepListener.NONE))
+				.withMessage("width must be a multiple of 64 between 64 and 2048 for Stable Diffusion but was 520");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> generator.render(new RenderRequest("x", null, 64, 64, 0, 7.5, 1, 1),
+						StepListener.NONE))
+				.withMessageContaining("steps must be between 1 and 1000");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> generator.render(new RenderRequest("x", null, 64, 64, 3, 7.5, 1, 9),
+						StepListener.NONE))
+				.withMessageContaining("numImages must be between 1 and 8");
+		}
+	}
+
+	@Test
+	void closedGeneratorRefusesToRender() {
+		StableDiffusionGenerator generator = new StandIns().generator(SchedulerType.DDIM);
+		generator.close();
+		generator.close();
+		assertThatIllegalStateException().isThrownBy(() -> generator.render(request("x", 1, 1), StepListener.NONE))
+			.withMessageContaining("is closed");
+	}
+
+	@Test
+	void loadRefusesUnknownSchedulerBeforeTouchingFiles(@TempDir Path directory) {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> StableDiffusionGenerator.load(directory.resolve("absent"), "sd", Device.cpu(), "lms"))
+			.withMessage("Unknown scheduler 'lms'; expected one of 'pndm', 'ddim', 'euler-ancestral'");
+	}
+
+	@Test
+	void loadNamesTheMissingDirectoryOrFile(@TempDir Path directory) throws IOException {
+		assertThatThrownBy(() -> StableDiffusionGenerator.load(directory.resolve("absent"), "sd", Device.cpu(), "ddim"))
+			.isInstanceOf(FileNotFoundException.class)
+			.hasMessageContaining("absent does not exist");
+		Files.writeString(directory.resolve("text_encoder.pt"), "x");
+		Files.writeString(directory.resolve("vae_decoder.pt"), "x");
+		Files.copy(ClipTokenizerTests.fixture(), directory.resolve("tokenizer.json"));
+		assertThatThrownBy(() -> StableDiffusionGenerator.load(directory, "sd", Device.cpu(), "ddim"))
+			.isInstanceOf(FileNotFoundException.class)
+			.hasMessage("Stable Diffusion model directory " + directory + " holds no unet.pt; it needs text_encoder.pt,"
+					+ " unet.pt, vae_decoder.pt and tokenizer.json");
+	}
+
+	@Test
+	void loadReportsAModuleThatIsNotTorchScript(@TempDir Path directory) throws IOException {
+		for (String file : new String[] { "text_encoder.pt", "unet.pt", "vae_decoder.pt" }) {
+			Files.writeString(directory.resolve(file), "not a TorchScript archive");
+		}
+		Files.copy(ClipTokenizerTests.fixture(), directory.resolve("tokenizer.json"));
+		assertThatIOException().isThrownBy(() -> StableDiffusionGenerator.load(directory, "sd", Device.cpu(), "pndm"))
+			.withMessageStartingWith("Could not load TorchScript module " + directory.resolve("text_encoder.pt"));
+	}
+
+	@Test
+	void predictionTypeComesFromTheSchedulerConfiguration(@TempDir Path directory) throws IOException {
+		Path config = directory.resolve("scheduler_config.json");
+		assertThat(StableDiffusionGenerator.predictionType(config)).isEqualTo(PredictionType.EPSILON);
+		Files.writeString(config, "{\"_class_name\": \"PNDMScheduler\", \"prediction_type\": \"v_prediction\"}");
+		assertThat(StableDiffusionGenerator.predictionType(config)).isEqualTo(PredictionType.V_PREDICTION);
+		Files.writeString(config, "{\"_class_name\": \"PNDMScheduler\"}");
+		assertThat(StableDiffusionGenerator.predictionType(config)).isEqualTo(PredictionType.EPSILON);
+		Files.writeString(config, "{\"prediction_type\": \"sample\"}");
+		assertThatIOException().isThrownBy(() -> StableDiffusionGenerator.predictionType(config))
+			.withMessageContaining("Unknown prediction type 'sample'");
+	}
+
+	private static RenderRequest request(String prompt, long seed, int images) {
+		return new RenderRequest(prompt, null, 64, 64, 3, 7.5, seed, images);
+	}
+
+	private static Long[] box(long[] values) {
+		Long[] boxed = new Long[values.length];
+		for (int i = 0; i < values.length; i++) {
+			boxed[i] = values[i];
+		}
+		return boxed;
+	}
+
+	private static BufferedImage decode(byte[] png) {
+		try {
+			BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+			assertThat(image).as("a decodable PNG").isNotNull();
+			return image;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static String describe(NDArray array) {
+		return array.getDataType().toString().toLowerCase(java.util.Locale.ROOT) + " " + array.getShape();
+	}
+
+	/**
+	 * Stand-ins for the three TorchScript modules: tiny per-sample functions of their inputs with the modules'
+	 * input and output contracts, recording what they were handed.
+	 */
+	private static final class StandIns {
+
+		final List<String> encoded = new ArrayList<>();
+
+		final List<long[]> firstIds = new ArrayList<>();
+
+		final List<String> unetCalls = new ArrayList<>();
+
+		final List<Long> timesteps = new ArrayList<>();
+
+		final List<String> decoded = new ArrayList<>();
+
+		StableDiffusionGenerator generator(SchedulerType type) {
+			return new StableDiffusionGenerator("sd-test", Device.cpu(), tokenizer, this::encode, this::predict,
+					this::decode, type, PredictionType.EPSILON, List.of());
+		}
+
+		NDArray encode(NDArray ids) {
+			assertThat(ids.getDataType()).isEqualTo(DataType.INT64);
+			assertThat(ids.getShape()).isEqualTo(new Shape(1, 77));
+			this.firstIds.add(ids.toLongArray());
+			NDArray embedding = ids.toType(DataType.FLOAT32, false)
+				.div(10f)
+				.expandDims(2)
+				.repeat(2, EMBEDDING)
+				.mul(ids.getManager().linspace(-1f, 1f, EMBEDDING));
+			this.encoded.add("ids " + describe(ids) + " -> " + describe(embedding));
+			return embedding;
+		}
+
+		NDArray predict(NDArray latents, NDArray timestep, NDArray embeddings) {
+			Shape shape = latents.getShape();
+			long batch = shape.get(0);
+			assertThat(batch % 2).isZero();
+			assertThat(shape.dimension()).isEqualTo(4);
+			assertThat(shape.get(1)).isEqualTo(4);
+			assertThat(latents.getDataType()).isEqualTo(DataType.FLOAT32);
+			assertThat(timestep.getDataType()).isEqualTo(DataType.INT64);
+			assertThat(timestep.getShape()).isEqualTo(new Shape());
+			assertThat(embeddings.getDataType()).isEqualTo(DataType.FLOAT32);
+			assertThat(embeddings.getShape()).isEqualTo(new Shape(batch, 77, EMBEDDING));
+			this.timesteps.add(timestep.getLong());
+			// per sample: a fraction of the latents plus a text-dependent offset (prompt and negative differ)
+			NDArray text = embeddings.abs().reshape(batch, -1).mean(new int[] { 1 }).reshape(batch, 1, 1, 1);
+			NDArray noise = latents.mul(0.3f).add(text);
+			this.unetCalls.add("latents " + describe(latents) + ", timestep " + describe(timestep) + ", embeddings "
+					+ describe(embeddings) + " -> " + describe(noise));
+			return noise;
+		}
+
+		NDArray decode(NDArray latents) {
+			Shape shape = latents.getShape();
+			assertThat(shape.dimension()).isEqualTo(4);
+			assertThat(shape.get(1)).isEqualTo(4);
+			assertThat(latents.getDataType()).isEqualTo(DataType.FLOAT32);
+			NDArray image = latents.get(":, 0:3").repeat(2, 8).repeat(3, 8).tanh();
+			this.decoded.add("latents " + describe(latents) + " -> " + describe(image));
+			return image;
+		}
+
+	}
+
+
+}
