@@ -69,6 +69,8 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	 * checkpointed and released; keep it below the pod's termination grace period
 	 * @param checkpointEvery write a job's render state to S3 every this many steps; 0 for never
 	 * @param previewEvery write a low-resolution preview every this many steps; 0 for never
+	 * @param maxJobs jobs (messages) this worker takes before it drains and exits with status 0; 0 for no limit.
+	 * KEDA's ScaledJob mode runs one Kubernetes Job per message with {@code max-jobs=1}
 	 * @param spot the EC2 spot interruption notice poller
 	 */
 	public record Worker(@DefaultValue("") String id, @DefaultValue("250ms") @NotNull Duration progressInterval,
@@ -83,7 +85,7 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 			@DefaultValue("15m") @NotNull Duration maxRetryBackoff,
 			@DefaultValue("20s") @NotNull Duration drainTimeout,
 			@DefaultValue("10") @Min(0) int checkpointEvery,
-			@DefaultValue("0") @Min(0) int previewEvery,
+			@DefaultValue("0") @Min(0) int previewEvery, @DefaultValue("0") @Min(0) int maxJobs,
 			@Valid @DefaultValue Spot spot) {
 
 		public Worker {

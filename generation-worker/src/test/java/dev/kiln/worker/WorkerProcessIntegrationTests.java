@@ -149,6 +149,21 @@ class WorkerProcessIntegrationTests {
 	}
 
 	@Test
+	void withMaxJobsTheWorkerTakesThatManyJobsThenExitsWithStatusZero() throws Exception {
+		Process worker = startWorker("proc-max-jobs", Map.of("kiln.worker.max-jobs", "1"));
+		JobMessage first = job(64, 64, 2);
+		send(first);
+		awaitEvents(first.jobId(), JobEventType.SUCCEEDED);
+		assertThat(worker.waitFor(60, TimeUnit.SECONDS)).as("worker exited").isTrue();
+		assertThat(worker.exitValue()).isZero();
+		JobMessage second = job(64, 64, 2);
+		send(second);
+		assertThat(eventsSoFar(second.jobId())).isEmpty();
+		assertThat(log("proc-max-jobs")).contains("Draining: took its 1 job(s) (kiln.worker.max-jobs)");
+		assertThat(visible(QUEUES.jobs(Lane.STANDARD))).isEqualTo(1);
+	}
+
+	@Test
 	void sigtermMidJobPastTheDrainTimeoutCheckpointsAndHandsTheMessageBack() throws Exception {
 		Process worker = startWorker("proc-release",
 				Map.of("kiln.worker.drain-timeout", "1s", "kiln.worker.checkpoint-every", "0"));

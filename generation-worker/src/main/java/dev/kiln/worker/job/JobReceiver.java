@@ -10,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -62,8 +64,12 @@ class JobReceiver implements SmartLifecycle {
 
 	private @Nullable ScheduledExecutorService beats;
 
+	private final ConfigurableApplicationContext context;
+
 	JobReceiver(JobQueues queues, JobProcessor processor, JobRecords records, WorkerActivity activity,
-			HeartbeatPublisher heartbeat, DrainSignal signal, DrainState drain, WorkerProperties properties) {
+			HeartbeatPublisher heartbeat, DrainSignal signal, DrainState drain, WorkerProperties properties,
+			ConfigurableApplicationContext context) {
+		this.context = context;
 		this.queues = queues;
 		this.processor = processor;
 		this.records = records;
@@ -125,12 +131,20 @@ class JobReceiver implements SmartLifecycle {
 	}
 
 	private void receiveLoop() {
+		int maxJobs = this.settings.maxJobs();
+		int taken = 0;
 		try {
 			while (!this.drain.draining()) {
 				try {
-					List<HeldMessage> taken = receive();
-					if (!taken.isEmpty()) {
-						this.processor.process(taken);
+					List<HeldMessage> received = receive(
+							(maxJobs > 0) ? Math.min(this.settings.receiveBatch(), maxJobs - taken) : this.settings.receiveBatch());
+					if (!received.isEmpty()) {
+						taken += received.size();
+						this.processor.process(received);
+						if (maxJobs > 0 && taken >= maxJobs) {
+							this.signal.raise("took its " + maxJobs + " job(s) (kiln.worker.max-jobs)");
+							exitWhenStopped();
+						}
 					}
 				}
 				catch (RuntimeException ex) {
@@ -146,15 +160,23 @@ class JobReceiver implements SmartLifecycle {
 		}
 	}
 
+	/**
+	 * With {@code max-jobs} reached the process exits with status 0 once the context has stopped, so a Kubernetes Job
+	 * (KEDA ScaledJob mode) completes. Runs on its own thread: closing the context waits for this loop to end.
+	 */
+	private void exitWhenStopped() {
+		Thread.ofPlatform().name("kiln-worker-exit").start(() -> System.exit(SpringApplication.exit(this.context)));
+	}
+
 	/** Asks the lanes in order and returns the first messages any of them gives; empty when none has work. */
-	private List<HeldMessage> receive() {
+	private List<HeldMessage> receive(int batch) {
 		for (Lane lane : this.lanes.next()) {
 			if (this.drain.draining()) {
 				return List.of();
 			}
 			List<HeldMessage> taken;
 			try {
-				taken = this.queues.receive(lane, this.settings.receiveBatch(), this.settings.pollWait());
+				taken = this.queues.receive(lane, batch, this.settings.pollWait());
 			}
 			catch (RuntimeException ex) {
 				logger.warn("Could not receive from the {} lane: {}", lane.wireName(), ex.getMessage());
