@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.imageio.ImageIO;
@@ -28,9 +30,15 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import io.lettuce.core.RedisClient;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
+import dev.kiln.contract.JobFields;
+import dev.kiln.contract.JobIds;
+import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
+import dev.kiln.contract.RedisKeys;
 import dev.kiln.contract.QueueNames;
 import dev.kiln.embedded.Ports;
 
@@ -43,6 +51,8 @@ import static org.awaitility.Awaitility.await;
  * four services running against the embedded SQS, S3 and Redis.
  */
 class LocalStackIntegrationTests {
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private static LocalStack stack;
 
@@ -145,6 +155,46 @@ class LocalStackIntegrationTests {
 	}
 
 	@Test
+	void aDeadLetteredJobIsMarkedFailedAndRedrivenToSuccess() {
+		// A job whose every delivery failed: its record says attempt 3 and its message sits in the lane's DLQ, as
+		// SQS leaves it after maxReceiveCount receives (that path itself is tested in queue-service).
+		JobMessage job = new JobMessage(1, JobIds.next(), "demo", "kiln-builtin", "a storm over the sea", null, 64, 64,
+				3, 7.5, 3, 1, Lane.BATCH, Instant.now(), null);
+		String body = JSON.writeValueAsString(job);
+		RedisClient redis = RedisClient.create("redis://127.0.0.1:" + stack.embedded().redis().port());
+		try (var connection = redis.connect()) {
+			connection.sync()
+				.hset(RedisKeys.job(job.jobId()),
+						Map.of(JobFields.STATE, "RETRYING", JobFields.TENANT, "demo", JobFields.LANE, "batch",
+								JobFields.REQUEST, body, JobFields.SUBMITTED_AT, job.submittedAt().toString(),
+								JobFields.UPDATED_AT, job.submittedAt().toString(), JobFields.ATTEMPT, "3",
+								JobFields.STEP, "0", JobFields.TOTAL_STEPS, "3"));
+			connection.sync().zadd(RedisKeys.tenantJobs("demo"), job.submittedAt().toEpochMilli(), job.jobId());
+		}
+		finally {
+			redis.shutdown();
+		}
+		try (SqsClient sqs = sqs()) {
+			String dlq = sqs.getQueueUrl((b) -> b.queueName(QueueNames.defaults().deadLetters(Lane.BATCH))).queueUrl();
+			sqs.sendMessage((b) -> b.queueUrl(dlq).messageBody(body));
+		}
+
+		JsonNode failed = awaitState(job.jobId(), "FAILED", Duration.ofSeconds(60));
+		assertThat(failed.get("error").get("type").asString()).isEqualTo("exhausted-retries");
+
+		JsonNode redrive = client(stack.queueServiceUrl()).post()
+			.uri("/admin/v1/lanes/batch/redrive")
+			.retrieve()
+			.body(JsonNode.class);
+		assertThat(redrive.get("moved").asInt()).isEqualTo(1);
+
+		JsonNode done = awaitDone(job.jobId());
+		assertThat(done.get("state").asString()).isEqualTo("SUCCEEDED");
+		assertThat(done.get("error").isNull()).isTrue();
+		assertThat(download(done, 0)).isNotEmpty();
+	}
+
+	@Test
 	void theDemoCommandSavesThePng(@TempDir Path images) throws IOException {
 		LocalStackOptions options = LocalStackOptions.parse("--prompt", "a paper crane", "--width", "64", "--height",
 				"64", "--steps", "3", "--seed", "9");
@@ -183,6 +233,15 @@ class LocalStackIntegrationTests {
 			.toEntity(JsonNode.class);
 		assertThat(accepted.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
 		return accepted.getBody();
+	}
+
+	private static JsonNode awaitState(String id, String state, Duration timeout) {
+		JsonNode[] job = new JsonNode[1];
+		await().atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
+			job[0] = gateway.get().uri("/v1/jobs/{id}", id).retrieve().body(JsonNode.class);
+			return job[0].get("state").asString().equals(state);
+		});
+		return job[0];
 	}
 
 	private static JsonNode awaitDone(String id) {
