@@ -9,6 +9,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.PropertySource;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
+import dev.kiln.advisor.simulator.SimulatorCommand;
+
 /**
  * Reads the queues and decides how many GPU workers are needed. Defaults live in {@code kiln-advisor.properties} so
  * the services can share one JVM in the local stack.
@@ -24,7 +26,15 @@ public class AutoscaleAdvisorApplication {
 		return Clock.systemUTC();
 	}
 
+	/**
+	 * Starts the advisor, or with {@code simulate} or {@code benchmark} as first argument runs the policy simulator
+	 * and exits without starting a server.
+	 * @param args command-line arguments
+	 */
 	public static void main(String[] args) {
+		if (SimulatorCommand.handles(args)) {
+			System.exit(new SimulatorCommand(System.out).run(args));
+		}
 		SpringApplication.run(AutoscaleAdvisorApplication.class, args);
 	}
 

@@ -1,0 +1,216 @@
+package dev.kiln.advisor.cost;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.core.Cursor;
+import org.springframework.data.redis.core.ScanOptions;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.ZSetOperations.TypedTuple;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+import dev.kiln.advisor.AdvisorProperties;
+import dev.kiln.advisor.policy.Decision;
+import dev.kiln.advisor.policy.Prices;
+import dev.kiln.advisor.policy.Replicas;
+import dev.kiln.advisor.price.PriceProvider;
+import dev.kiln.advisor.scaling.ScalingAdvisor;
+import dev.kiln.contract.JobFields;
+import dev.kiln.contract.JobState;
+import dev.kiln.contract.Lane;
+import dev.kiln.contract.RedisKeys;
+
+/**
+ * Attributes each finished job its cost: render seconds x the per-second price of its lane's replicas (the advisor's
+ * current spot/on-demand mix, on-demand when the lane has none), written once to the job's {@code cost} field and
+ * added to the tenant's daily sum at {@code kiln:tenant:{tenant}:cost} (field {@code yyyy-MM-dd}), where the gateway
+ * reads it.
+ *
+ * <p>Finding finished jobs without a shared "finished" stream: every scan interval it lists the tenants' job indexes
+ * ({@code SCAN kiln:tenant:*:jobs}), reads each index past a per-tenant cursor (private hash
+ * {@value #CURSORS}) and adds new job ids to a private watch set ({@value #WATCH}); then it checks up to
+ * {@value #BATCH} watched jobs, settles the succeeded ones in one Lua script (idempotent: {@code HSETNX} guards the
+ * tenant sum), drops failed, cancelled and vanished ones, and moves the rest to the back of the line.
+ */
+@Component
+class CostAttributor {
+
+	static final String WATCH = "kiln:advisor:cost:watch";
+
+	static final String CURSORS = "kiln:advisor:cost:cursors";
+
+	static final int BATCH = 500;
+
+	private static final Logger logger = LoggerFactory.getLogger(CostAttributor.class);
+
+	private static final RedisScript<Long> SETTLE = RedisScript
+		.of(new ClassPathResource("dev/kiln/advisor/cost/settle.lua"), Long.class);
+
+	private final StringRedisTemplate redis;
+
+	private final ScalingAdvisor advisor;
+
+	private final PriceProvider prices;
+
+	private final AdvisorProperties.Advisor properties;
+
+	private final Clock clock;
+
+	CostAttributor(StringRedisTemplate redis, ScalingAdvisor advisor, PriceProvider prices,
+			AdvisorProperties properties, Clock clock) {
+		this.redis = redis;
+		this.advisor = advisor;
+		this.prices = prices;
+		this.properties = properties.advisor();
+		this.clock = clock;
+	}
+
+	@Scheduled(fixedDelayString = "${kiln.advisor.cost.scan-interval:10s}", initialDelayString = "${kiln.advisor.cost.scan-interval:10s}")
+	void scheduled() {
+		if (!this.properties.cost().attribution()) {
+			return;
+		}
+		try {
+			discover();
+			settle();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Cost attribution skipped a round: {}", ex.getMessage());
+		}
+	}
+
+	/** Adds jobs submitted since the last look to the watch set. */
+	int discover() {
+		int added = 0;
+		for (String key : tenantIndexes()) {
+			Object cursor = this.redis.opsForHash().get(CURSORS, key);
+			double from = (cursor != null) ? Double.parseDouble(cursor.toString()) : Double.NEGATIVE_INFINITY;
+			Set<TypedTuple<String>> fresh = this.redis.opsForZSet()
+				.rangeByScoreWithScores(key, from, Double.POSITIVE_INFINITY, 0, BATCH);
+			if (fresh == null || fresh.isEmpty()) {
+				continue;
+			}
+			double last = from;
+			Set<TypedTuple<String>> watch = new HashSet<>();
+			for (TypedTuple<String> tuple : fresh) {
+				if (tuple.getValue() != null && tuple.getScore() != null) {
+					watch.add(TypedTuple.of(tuple.getValue(), tuple.getScore()));
+					last = Math.max(last, tuple.getScore());
+				}
+			}
+			Long count = this.redis.opsForZSet().addIfAbsent(WATCH, watch);
+			added += (count != null) ? count.intValue() : 0;
+			this.redis.opsForHash().put(CURSORS, key, Double.toString(last));
+		}
+		return added;
+	}
+
+	/** Settles watched jobs that finished; returns how many got a cost. */
+	int settle() {
+		Set<String> watched = this.redis.opsForZSet().range(WATCH, 0, BATCH - 1);
+		if (watched == null || watched.isEmpty()) {
+			return 0;
+		}
+		int settled = 0;
+		double now = this.clock.millis();
+		for (String jobId : watched) {
+			List<Object> fields = this.redis.opsForHash()
+				.multiGet(RedisKeys.job(jobId), List.of(JobFields.STATE, JobFields.TENANT, JobFields.LANE,
+						JobFields.RENDER_SECONDS, JobFields.FINISHED_AT));
+			String state = text(fields.get(0));
+			if (state == null) {
+				this.redis.opsForZSet().remove(WATCH, jobId);
+				continue;
+			}
+			if (state.equals(JobState.SUCCEEDED.name())) {
+				String tenant = text(fields.get(1));
+				Double seconds = number(text(fields.get(3)));
+				if (tenant == null || seconds == null) {
+					this.redis.opsForZSet().remove(WATCH, jobId);
+					continue;
+				}
+				double cost = CostModel.attributed(seconds, pricePerHour(lane(text(fields.get(2)))));
+				Long written = this.redis.execute(SETTLE,
+						List.of(RedisKeys.job(jobId), RedisKeys.tenantCost(tenant), WATCH), JobFields.COST,
+						String.format(Locale.ROOT, "%.8f", cost), day(text(fields.get(4))).toString(), jobId);
+				settled += (written != null && written == 1) ? 1 : 0;
+			}
+			else if (state.equals(JobState.FAILED.name()) || state.equals(JobState.CANCELLED.name())) {
+				this.redis.opsForZSet().remove(WATCH, jobId);
+			}
+			else {
+				this.redis.opsForZSet().add(WATCH, jobId, now);
+			}
+		}
+		return settled;
+	}
+
+	/** Dollars per hour of one replica of the lane: the current spot/on-demand mix, on-demand when none. */
+	double pricePerHour(@Nullable Lane lane) {
+		Prices prices = this.prices.prices(this.clock.instant());
+		Decision decision = this.advisor.decision();
+		if (decision == null || lane == null) {
+			return prices.onDemandPerHour();
+		}
+		Replicas replicas = decision.lane(lane);
+		return (replicas.total() > 0) ? replicas.dollarsPerHour(prices) / replicas.total() : prices.onDemandPerHour();
+	}
+
+	private List<String> tenantIndexes() {
+		List<String> keys = new ArrayList<>();
+		ScanOptions options = ScanOptions.scanOptions().match("kiln:tenant:*:jobs").count(1000).build();
+		try (Cursor<String> cursor = this.redis.scan(options)) {
+			cursor.forEachRemaining(keys::add);
+		}
+		return keys;
+	}
+
+	private LocalDate day(@Nullable String finishedAt) {
+		if (finishedAt != null) {
+			try {
+				return Instant.parse(finishedAt).atZone(ZoneOffset.UTC).toLocalDate();
+			}
+			catch (DateTimeParseException ex) {
+				// fall through to today
+			}
+		}
+		return this.clock.instant().atZone(ZoneOffset.UTC).toLocalDate();
+	}
+
+	private static @Nullable Lane lane(@Nullable String value) {
+		try {
+			return (value != null) ? Lane.fromWireName(value) : null;
+		}
+		catch (IllegalArgumentException ex) {
+			return null;
+		}
+	}
+
+	private static @Nullable String text(@Nullable Object value) {
+		return (value != null) ? value.toString() : null;
+	}
+
+	private static @Nullable Double number(@Nullable String value) {
+		try {
+			return (value != null) ? Double.valueOf(value) : null;
+		}
+		catch (NumberFormatException ex) {
+			return null;
+		}
+	}
+
+}

@@ -1,0 +1,7 @@
+/**
+ * HTTP error handling shared by the advisor's endpoints.
+ */
+@NullMarked
+package dev.kiln.advisor.web;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,100 @@
+package dev.kiln.advisor.scaling;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import dev.kiln.advisor.RedisFixture;
+import dev.kiln.advisor.policy.Decision;
+import dev.kiln.contract.Lane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.Mockito.mock;
+
+/** Unreadable inputs never turn into zero: the last decision is held, then withdrawn so KEDA's fallback applies. */
+class ScalingAdvisorTests {
+
+	private final QueueSampler sampler = mock(QueueSampler.class);
+
+	private final JobIndexReader jobs = mock(JobIndexReader.class);
+
+	private final WorkerReader workers = mock(WorkerReader.class);
+
+	private final MutableClock clock = new MutableClock(Instant.parse("2026-01-05T12:00:00Z"));
+
+	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+	private final ScalingAdvisor advisor = new ScalingAdvisor(this.sampler, this.jobs, this.workers,
+			(now) -> new dev.kiln.advisor.policy.Prices(1.006, 0.35),
+			RedisFixture.properties(Map.of("kiln.advisor.policy", "queue-length", "kiln.advisor.staleness", "30s")),
+			this.clock, this.meters);
+
+	@Test
+	void holdsTheLastDecisionWhileInputsAreUnreadableThenGoesStale() {
+		given(this.jobs.read(org.mockito.ArgumentMatchers.any()))
+			.willReturn(new JobIndexReader.LaneJobs(List.of(), 0, Map.of()));
+		given(this.workers.live()).willReturn(List.of());
+		given(this.sampler.sample()).willReturn(List.of(new LaneDepth(Lane.INTERACTIVE, 0, 0, 0),
+				new LaneDepth(Lane.STANDARD, 3, 0, 0), new LaneDepth(Lane.BATCH, 0, 0, 0)));
+		assertThat(this.advisor.decision()).isNull();
+		assertThat(stale()).isEqualTo(1);
+
+		this.advisor.refresh();
+		assertThat(this.advisor.decision().lane(Lane.STANDARD).total()).isEqualTo(3);
+		assertThat(stale()).isZero();
+
+		given(this.sampler.sample()).willThrow(new IllegalStateException("SQS unreachable"));
+		this.clock.advance(Duration.ofSeconds(10));
+		this.advisor.refresh();
+		Decision held = this.advisor.decision();
+		assertThat(held).isNotNull();
+		assertThat(held.lane(Lane.STANDARD).total()).isEqualTo(3);
+		assertThat(stale()).isEqualTo(1);
+
+		this.clock.advance(Duration.ofSeconds(25));
+		this.advisor.refresh();
+		assertThat(this.advisor.decision()).isNull();
+		assertThat(this.advisor.latest()).isNull();
+	}
+
+	private double stale() {
+		return this.meters.get("kiln.advisor.inputs.stale").gauge().value();
+	}
+
+	private static final class MutableClock extends Clock {
+
+		private Instant now;
+
+		MutableClock(Instant now) {
+			this.now = now;
+		}
+
+		void advance(Duration duration) {
+			this.now = this.now.plus(duration);
+		}
+
+		@Override
+		public ZoneId getZone() {
+			return ZoneId.of("UTC");
+		}
+
+		@Override
+		public Clock withZone(ZoneId zone) {
+			return this;
+		}
+
+		@Override
+		public Instant instant() {
+			return this.now;
+		}
+
+	}
+
+}
