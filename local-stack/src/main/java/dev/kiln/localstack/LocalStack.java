@@ -66,6 +66,8 @@ public final class LocalStack implements AutoCloseable {
 		ports.put("generation-worker", Ports.claim(options.workerPort(), "the worker", "--worker-port"));
 		ports.put("gateway", Ports.claim(options.gatewayPort(), "the gateway", "--gateway-port"));
 		ports.put("autoscale-advisor", Ports.claim(options.advisorPort(), "the advisor", "--advisor-port"));
+		ports.put("advisor-grpc", Ports.claim(options.advisorGrpcPort(), "the advisor's gRPC scaler",
+				"--advisor-grpc-port"));
 		Path models = options.workDirectory().resolve("models").toAbsolutePath();
 		try {
 			Files.createDirectories(models);
@@ -100,7 +102,7 @@ public final class LocalStack implements AutoCloseable {
 					Map.of("kiln.gateway.callbacks.allow-http", "true", "kiln.gateway.callbacks.allow-non-default-ports",
 							"true", "kiln.gateway.callbacks.allow-private-networks", "true")));
 			services.add(run(AutoscaleAdvisorApplication.class, ports.get("autoscale-advisor"), common, noApiDocs,
-					Map.of()));
+					Map.of("kiln.advisor.grpc-port", Integer.toString(ports.get("advisor-grpc")))));
 		}
 		catch (RuntimeException ex) {
 			closeAll(services, stack, ex);
@@ -167,7 +169,7 @@ public final class LocalStack implements AutoCloseable {
 				  Gateway        %s   (web page: %s/, Swagger UI: %s/swagger-ui.html)
 				  Queue service  http://localhost:%d/actuator/health
 				  Worker         http://localhost:%d/actuator/health
-				  Advisor        %s/v1/scaling
+				  Advisor        %s/v1/scaling   (KEDA external scaler: gRPC localhost:%d)
 				  Embedded SQS   %s   S3 %s (path-style)   Redis localhost:%d
 				Try:
 				  curl -si -X POST %s/v1/jobs -H "Authorization: Bearer %s" -H 'Content-Type: application/json' \\
@@ -175,6 +177,7 @@ public final class LocalStack implements AutoCloseable {
 				Press Ctrl+C to stop.""".formatted(this.startedMillis / 1000.0, this.apiKey, gatewayUrl(), gatewayUrl(),
 				gatewayUrl(),
 				this.ports.get("queue-service"), this.ports.get("generation-worker"), advisorUrl(),
+				this.ports.get("advisor-grpc"),
 				this.stack.sqs().endpoint(), this.stack.s3().endpoint(), this.stack.redis().port(), gatewayUrl(),
 				this.apiKey);
 	}

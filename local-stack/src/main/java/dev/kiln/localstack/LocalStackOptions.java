@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
  * @param queueServicePort queue service HTTP port
  * @param workerPort worker HTTP port (actuator)
  * @param advisorPort advisor HTTP port
+ * @param advisorGrpcPort advisor gRPC port (the KEDA external scaler)
  * @param sqsPort embedded SQS port
  * @param s3Port embedded S3 port
  * @param redisPort embedded Redis port
@@ -26,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  * @param steps steps of that job
  * @param seed seed of that job, or {@code null} for a random one
  */
-public record LocalStackOptions(int gatewayPort, int queueServicePort, int workerPort, int advisorPort, int sqsPort,
+public record LocalStackOptions(int gatewayPort, int queueServicePort, int workerPort, int advisorPort,
+		int advisorGrpcPort, int sqsPort,
 		int s3Port, int redisPort, Path workDirectory, @Nullable String prompt, int width, int height, int steps,
 		@Nullable Long seed) {
 
@@ -36,23 +38,24 @@ public record LocalStackOptions(int gatewayPort, int queueServicePort, int worke
 			  --width N --height N     size of that job (default 512x512, multiples of 8)
 			  --steps N --seed N       steps (default 20) and seed (default random) of that job
 			  --gateway-port N         gateway (default 8080); likewise --queue-service-port (8081),
-			                           --worker-port (8082), --advisor-port (8083)
+			                           --worker-port (8082), --advisor-port (8083), --advisor-grpc-port (9090)
 			  --sqs-port N             embedded SQS (default 9324); --s3-port (9444), --redis-port (6379)
 			  --work-dir DIR           models and saved images (default ./kiln-local)
 			  Any port may be 0 to pick a free one.""";
 
 	private static final Set<String> OPTIONS = Set.of("prompt", "width", "height", "steps", "seed", "gateway-port",
-			"queue-service-port", "worker-port", "advisor-port", "sqs-port", "s3-port", "redis-port", "work-dir");
+			"queue-service-port", "worker-port", "advisor-port", "advisor-grpc-port", "sqs-port", "s3-port", "redis-port",
+			"work-dir");
 
 	/** The defaults: fixed, documented ports and {@code ./kiln-local}. */
 	public static LocalStackOptions defaults() {
-		return new LocalStackOptions(8080, 8081, 8082, 8083, 9324, 9444, 6379, Path.of("kiln-local"), null, 512, 512,
+		return new LocalStackOptions(8080, 8081, 8082, 8083, 9090, 9324, 9444, 6379, Path.of("kiln-local"), null, 512, 512,
 				20, null);
 	}
 
 	/** Free ports everywhere, for tests. */
 	public static LocalStackOptions anyPorts(Path workDirectory) {
-		return new LocalStackOptions(0, 0, 0, 0, 0, 0, 0, workDirectory, null, 512, 512, 20, null);
+		return new LocalStackOptions(0, 0, 0, 0, 0, 0, 0, 0, workDirectory, null, 512, 512, 20, null);
 	}
 
 	/**
@@ -94,7 +97,8 @@ public record LocalStackOptions(int gatewayPort, int queueServicePort, int worke
 		}
 		return new LocalStackOptions(port(values, "gateway-port", d.gatewayPort()),
 				port(values, "queue-service-port", d.queueServicePort()), port(values, "worker-port", d.workerPort()),
-				port(values, "advisor-port", d.advisorPort()), port(values, "sqs-port", d.sqsPort()),
+				port(values, "advisor-port", d.advisorPort()),
+				port(values, "advisor-grpc-port", d.advisorGrpcPort()), port(values, "sqs-port", d.sqsPort()),
 				port(values, "s3-port", d.s3Port()), port(values, "redis-port", d.redisPort()),
 				Path.of(values.getOrDefault("work-dir", d.workDirectory().toString())), prompt,
 				number(values, "width", d.width()), number(values, "height", d.height()),

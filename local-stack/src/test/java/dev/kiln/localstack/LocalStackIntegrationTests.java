@@ -210,7 +210,7 @@ class LocalStackIntegrationTests {
 	@Test
 	void aTakenPortStopsStartUpNamingTheOption(@TempDir Path work) {
 		int taken = stack.ports().get("gateway");
-		LocalStackOptions clash = new LocalStackOptions(taken, 0, 0, 0, 0, 0, 0, work, null, 64, 64, 1, null);
+		LocalStackOptions clash = new LocalStackOptions(taken, 0, 0, 0, 0, 0, 0, 0, work, null, 64, 64, 1, null);
 		assertThatExceptionOfType(Ports.PortInUseException.class).isThrownBy(() -> LocalStack.start(clash))
 			.withMessageContaining("Port " + taken)
 			.withMessageContaining("--gateway-port");

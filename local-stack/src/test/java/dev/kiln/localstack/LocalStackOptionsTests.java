@@ -13,6 +13,7 @@ class LocalStackOptionsTests {
 	void defaultsAreTheDocumentedPorts() {
 		LocalStackOptions options = LocalStackOptions.parse();
 		assertThat(options.gatewayPort()).isEqualTo(8080);
+		assertThat(options.advisorGrpcPort()).isEqualTo(9090);
 		assertThat(options.sqsPort()).isEqualTo(9324);
 		assertThat(options.redisPort()).isEqualTo(6379);
 		assertThat(options.prompt()).isNull();
