@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.Banner;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -34,7 +35,9 @@ import dev.kiln.worker.GenerationWorkerApplication;
  */
 public final class LocalStack implements AutoCloseable {
 
-	private final EmbeddedStack stack;
+	private final @Nullable EmbeddedStack stack;
+
+	private final Map<String, String> backend;
 
 	private final List<ConfigurableApplicationContext> services;
 
@@ -44,9 +47,11 @@ public final class LocalStack implements AutoCloseable {
 
 	private final String apiKey;
 
-	private LocalStack(EmbeddedStack stack, List<ConfigurableApplicationContext> services, Map<String, Integer> ports,
-			long startedMillis, String apiKey) {
+	private LocalStack(@Nullable EmbeddedStack stack, Map<String, String> backend,
+			List<ConfigurableApplicationContext> services, Map<String, Integer> ports, long startedMillis,
+			String apiKey) {
 		this.stack = stack;
+		this.backend = Map.copyOf(backend);
 		this.services = services;
 		this.ports = ports;
 		this.startedMillis = startedMillis;
@@ -60,6 +65,22 @@ public final class LocalStack implements AutoCloseable {
 	 * @throws Ports.PortInUseException when a port is taken, naming the option that changes it
 	 */
 	public static LocalStack start(LocalStackOptions options) {
+		return start(options, null);
+	}
+
+	/**
+	 * Starts the four services against SQS, S3 and Redis that are already running elsewhere (LocalStack and Redis
+	 * containers, say) instead of the embedded ones.
+	 * @param options ports and work directory; the embedded servers' ports are ignored
+	 * @param backendProperties the Spring properties that point a service at them, as
+	 * {@link EmbeddedStack#serviceProperties()} gives for the embedded ones
+	 * @return the running stack
+	 */
+	public static LocalStack startAgainst(LocalStackOptions options, Map<String, String> backendProperties) {
+		return start(options, backendProperties);
+	}
+
+	private static LocalStack start(LocalStackOptions options, @Nullable Map<String, String> backendProperties) {
 		long begin = System.nanoTime();
 		Map<String, Integer> ports = new LinkedHashMap<>();
 		ports.put("queue-service", Ports.claim(options.queueServicePort(), "the queue service", "--queue-service-port"));
@@ -76,10 +97,12 @@ public final class LocalStack implements AutoCloseable {
 			throw new UncheckedIOException("Could not create " + models, ex);
 		}
 		String apiKey = newApiKey();
-		EmbeddedStack stack = EmbeddedStack.start(options.sqsPort(), options.s3Port(), options.redisPort());
+		EmbeddedStack stack = (backendProperties != null) ? null
+				: EmbeddedStack.start(options.sqsPort(), options.s3Port(), options.redisPort());
+		Map<String, String> backend = (stack != null) ? stack.serviceProperties() : backendProperties;
 		List<ConfigurableApplicationContext> services = new ArrayList<>();
 		try {
-			Map<String, String> common = new LinkedHashMap<>(stack.serviceProperties());
+			Map<String, String> common = new LinkedHashMap<>(backend);
 			common.put("kiln.queues.prefix", "kiln");
 			common.put("kiln.storage.bucket", "kiln-images");
 			Map<String, String> noApiDocs = Map.of("springdoc.api-docs.enabled", "false",
@@ -108,7 +131,7 @@ public final class LocalStack implements AutoCloseable {
 			closeAll(services, stack, ex);
 			throw ex;
 		}
-		return new LocalStack(stack, services, ports, (System.nanoTime() - begin) / 1_000_000, apiKey);
+		return new LocalStack(stack, backend, services, ports, (System.nanoTime() - begin) / 1_000_000, apiKey);
 	}
 
 	private static String newApiKey() {
@@ -151,9 +174,20 @@ public final class LocalStack implements AutoCloseable {
 		return "http://localhost:" + this.ports.get("autoscale-advisor");
 	}
 
-	/** The embedded SQS, S3 and Redis servers. */
+	/**
+	 * The embedded SQS, S3 and Redis servers.
+	 * @throws IllegalStateException when the stack runs against external backends
+	 */
 	public EmbeddedStack embedded() {
+		if (this.stack == null) {
+			throw new IllegalStateException("This stack runs against external SQS, S3 and Redis");
+		}
 		return this.stack;
+	}
+
+	/** The Spring properties that point the services at SQS, S3 and Redis (region, credentials, endpoints). */
+	public Map<String, String> backendProperties() {
+		return this.backend;
 	}
 
 	/** Service name to HTTP port. */
@@ -170,7 +204,7 @@ public final class LocalStack implements AutoCloseable {
 				  Queue service  http://localhost:%d/actuator/health
 				  Worker         http://localhost:%d/actuator/health
 				  Advisor        %s/v1/scaling   (KEDA external scaler: gRPC localhost:%d)
-				  Embedded SQS   %s   S3 %s (path-style)   Redis localhost:%d
+				  Backends       SQS %s   S3 %s (path-style)   Redis %s:%s
 				Try:
 				  curl -si -X POST %s/v1/jobs -H "Authorization: Bearer %s" -H 'Content-Type: application/json' \\
 				       -d '{"prompt": "a lighthouse at dusk", "width": 512, "height": 512}'
@@ -178,7 +212,8 @@ public final class LocalStack implements AutoCloseable {
 				gatewayUrl(),
 				this.ports.get("queue-service"), this.ports.get("generation-worker"), advisorUrl(),
 				this.ports.get("advisor-grpc"),
-				this.stack.sqs().endpoint(), this.stack.s3().endpoint(), this.stack.redis().port(), gatewayUrl(),
+				this.backend.get("spring.cloud.aws.sqs.endpoint"), this.backend.get("spring.cloud.aws.s3.endpoint"),
+				this.backend.get("spring.data.redis.host"), this.backend.get("spring.data.redis.port"), gatewayUrl(),
 				this.apiKey);
 	}
 
@@ -187,8 +222,8 @@ public final class LocalStack implements AutoCloseable {
 		closeAll(this.services, this.stack, null);
 	}
 
-	private static void closeAll(List<ConfigurableApplicationContext> services, EmbeddedStack stack,
-			RuntimeException failure) {
+	private static void closeAll(List<ConfigurableApplicationContext> services, @Nullable EmbeddedStack stack,
+			@Nullable RuntimeException failure) {
 		List<ConfigurableApplicationContext> reversed = new ArrayList<>(services);
 		Collections.reverse(reversed);
 		for (ConfigurableApplicationContext context : reversed) {
@@ -200,6 +235,9 @@ public final class LocalStack implements AutoCloseable {
 					failure.addSuppressed(ex);
 				}
 			}
+		}
+		if (stack == null) {
+			return;
 		}
 		try {
 			stack.close();
