@@ -27,8 +27,6 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.core.JacksonException;
 
-import dev.kiln.gateway.job.JobNotFoundException;
-import dev.kiln.gateway.job.QueueUnavailableException;
 
 /**
  * Turns every error into RFC 9457 {@code application/problem+json} with a stable {@code type}. Never exposes class
@@ -129,22 +127,6 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 			.contentType(MediaType.APPLICATION_PROBLEM_JSON);
 		ex.headers().forEach(response::header);
 		return response.body(problem);
-	}
-
-	@ExceptionHandler(JobNotFoundException.class)
-	ProblemDetail jobNotFound(JobNotFoundException ex) {
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, ex.getMessage());
-		problem.setType(ProblemTypes.JOB_NOT_FOUND);
-		problem.setTitle("Job not found");
-		return problem;
-	}
-
-	@ExceptionHandler(QueueUnavailableException.class)
-	ResponseEntity<ProblemDetail> queueUnavailable(QueueUnavailableException ex) {
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, ex.getMessage());
-		problem.setType(ProblemTypes.SERVICE_UNAVAILABLE);
-		problem.setTitle("Service unavailable");
-		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5").body(problem);
 	}
 
 	@ExceptionHandler(Exception.class)
