@@ -1,0 +1,186 @@
+package dev.kiln.benchmarks;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import org.springframework.boot.Banner;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+
+import dev.kiln.advisor.AutoscaleAdvisorApplication;
+import dev.kiln.advisor.keda.KedaScalerServer;
+import dev.kiln.embedded.EmbeddedStack;
+import dev.kiln.gateway.GatewayApplication;
+import dev.kiln.queue.QueueServiceApplication;
+import dev.kiln.worker.GenerationWorkerApplication;
+
+/**
+ * The embedded SQS, S3 and Redis and the chosen Kiln services in this JVM, started the way {@code LocalStack} starts
+ * them (one Spring context per service, its real configuration) but with the benchmark's own properties: many
+ * tenants with high limits, no worker when only the gateway is measured.
+ */
+final class BenchStack implements AutoCloseable {
+
+	static final String BUCKET = "kiln-images";
+
+	private final EmbeddedStack embedded;
+
+	private final List<ConfigurableApplicationContext> services;
+
+	private final Map<String, Integer> ports;
+
+	private final RedisClient redisClient;
+
+	private final StatefulRedisConnection<String, String> redis;
+
+	private final SqsAsyncClient sqs;
+
+	private final S3Client s3;
+
+	private BenchStack(EmbeddedStack embedded, List<ConfigurableApplicationContext> services,
+			Map<String, Integer> ports) {
+		this.embedded = embedded;
+		this.services = services;
+		this.ports = ports;
+		this.redisClient = RedisClient.create("redis://127.0.0.1:" + embedded.redis().port());
+		this.redis = this.redisClient.connect();
+		StaticCredentialsProvider credentials = StaticCredentialsProvider
+			.create(AwsBasicCredentials.create("kiln-local", "kiln-local"));
+		this.sqs = SqsAsyncClient.builder()
+			.endpointOverride(embedded.sqs().endpoint())
+			.region(Region.of(EmbeddedStack.REGION))
+			.credentialsProvider(credentials)
+			.build();
+		this.s3 = S3Client.builder()
+			.endpointOverride(embedded.s3().endpoint())
+			.region(Region.of(EmbeddedStack.REGION))
+			.credentialsProvider(credentials)
+			.forcePathStyle(true)
+			.build();
+	}
+
+	/**
+	 * Starts the stack.
+	 * @param worker start a generation worker
+	 * @param advisor start the autoscale advisor
+	 * @param keys API keys to create, one tenant each
+	 * @param extra more properties for every service
+	 * @return the running stack
+	 */
+	static BenchStack start(boolean worker, boolean advisor, Map<String, String> keys, Map<String, String> extra) {
+		EmbeddedStack embedded = EmbeddedStack.start(0, 0, 0);
+		List<ConfigurableApplicationContext> services = new ArrayList<>();
+		Map<String, Integer> ports = new LinkedHashMap<>();
+		try {
+			Map<String, String> common = new LinkedHashMap<>(embedded.serviceProperties());
+			common.put("kiln.queues.prefix", "kiln");
+			common.put("kiln.storage.bucket", BUCKET);
+			common.put("springdoc.api-docs.enabled", "false");
+			common.put("springdoc.swagger-ui.enabled", "false");
+			common.put("logging.level.root", "WARN");
+			common.put("logging.level.com.robothy.netty.codec.HttpMessageHandler", "OFF");
+			common.putAll(extra);
+			services.add(run("queue-service", QueueServiceApplication.class, ports, common,
+					Map.of("kiln.provision", "true")));
+			if (worker) {
+				String models = System.getProperty("java.io.tmpdir") + "/kiln-bench-models";
+				services.add(run("generation-worker", GenerationWorkerApplication.class, ports, common,
+						Map.of("kiln.worker.model-cache", models, "kiln.worker.id", "bench-worker-1")));
+			}
+			Map<String, String> gateway = new LinkedHashMap<>();
+			int i = 0;
+			for (Map.Entry<String, String> key : keys.entrySet()) {
+				gateway.put("kiln.gateway.auth.bootstrap-keys[" + i + "].key", key.getKey());
+				gateway.put("kiln.gateway.auth.bootstrap-keys[" + i + "].tenant", key.getValue());
+				gateway.put("kiln.gateway.auth.bootstrap-keys[" + i + "].name", "bench");
+				i++;
+			}
+			gateway.put("kiln.gateway.limits.requests-per-second", "1000000");
+			gateway.put("kiln.gateway.limits.burst", "1000000");
+			gateway.put("kiln.gateway.limits.max-queued-jobs", "10000");
+			services.add(run("gateway", GatewayApplication.class, ports, common, gateway));
+			if (advisor) {
+				services.add(run("autoscale-advisor", AutoscaleAdvisorApplication.class, ports, common,
+						Map.of("kiln.advisor.grpc-port", "0")));
+			}
+		}
+		catch (RuntimeException ex) {
+			Collections.reverse(services);
+			services.forEach(ConfigurableApplicationContext::close);
+			embedded.close();
+			throw ex;
+		}
+		return new BenchStack(embedded, services, ports);
+	}
+
+	@SafeVarargs
+	private static ConfigurableApplicationContext run(String name, Class<?> application, Map<String, Integer> ports,
+			Map<String, String>... properties) {
+		List<String> args = new ArrayList<>();
+		args.add("--server.port=0");
+		for (Map<String, String> map : properties) {
+			map.forEach((key, value) -> args.add("--" + key + "=" + value));
+		}
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(application).bannerMode(Banner.Mode.OFF)
+			.registerShutdownHook(false)
+			.run(args.toArray(String[]::new));
+		ports.put(name, Integer.parseInt(context.getEnvironment().getProperty("local.server.port", "0")));
+		return context;
+	}
+
+	/** The gRPC port of the advisor's KEDA external scaler. */
+	int advisorGrpcPort() {
+		for (ConfigurableApplicationContext context : this.services) {
+			if (context.getBeanNamesForType(KedaScalerServer.class).length > 0) {
+				return context.getBean(KedaScalerServer.class).port();
+			}
+		}
+		throw new IllegalStateException("The advisor is not running");
+	}
+
+	URI url(String service) {
+		return URI.create("http://localhost:" + this.ports.get(service));
+	}
+
+	StatefulRedisConnection<String, String> redis() {
+		return this.redis;
+	}
+
+	SqsAsyncClient sqs() {
+		return this.sqs;
+	}
+
+	S3Client s3() {
+		return this.s3;
+	}
+
+	EmbeddedStack embedded() {
+		return this.embedded;
+	}
+
+	@Override
+	public void close() {
+		this.sqs.close();
+		this.s3.close();
+		this.redis.close();
+		this.redisClient.shutdown();
+		List<ConfigurableApplicationContext> reversed = new ArrayList<>(this.services);
+		Collections.reverse(reversed);
+		for (ConfigurableApplicationContext context : reversed) {
+			context.close();
+		}
+		this.embedded.close();
+	}
+
+}

@@ -1,0 +1,264 @@
+package dev.kiln.benchmarks;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
+import software.amazon.awssdk.services.sqs.model.Message;
+import tools.jackson.databind.JsonNode;
+
+import dev.kiln.advisor.keda.externalscaler.ExternalScalerGrpc;
+import dev.kiln.advisor.keda.externalscaler.IsActiveResponse;
+import dev.kiln.advisor.keda.externalscaler.ScaledObjectRef;
+import dev.kiln.contract.Lane;
+import dev.kiln.contract.ObjectKeys;
+import dev.kiln.contract.QueueNames;
+import dev.kiln.contract.RedisKeys;
+
+/**
+ * Submit → result visible with the built-in model at 64×64 and 1 step, one job at a time, broken down by hop from
+ * timestamps the system records; and the scale signal: a job accepted into an empty system → the advisor's
+ * {@code GET /v1/scaling} reports {@code active}.
+ */
+final class EndToEndBenchmark {
+
+	static final String[] HOPS = { "gateway accept (client round trip)", "queue wait + worker pick-up",
+			"worker prep (lease, STARTED, model call set-up)", "render (model, worker's renderSeconds)",
+			"S3 write + SUCCEEDED event + state update", "visible to the client's poll", "total", "total − render" };
+
+	private final BenchStack stack;
+
+	private final String key;
+
+	private final String tenant;
+
+	private final Http http = new Http();
+
+	EndToEndBenchmark(BenchStack stack, String key, String tenant) {
+		this.stack = stack;
+		this.key = key;
+		this.tenant = tenant;
+	}
+
+	/**
+	 * Runs {@code jobs} jobs per lane, alternating lanes.
+	 * @return milliseconds per hop, per lane
+	 */
+	Map<String, Map<String, List<Double>>> run(int warmUp, int jobs) {
+		Map<String, Map<String, List<Double>>> byLane = new LinkedHashMap<>();
+		for (String lane : List.of("interactive", "standard")) {
+			Map<String, List<Double>> hops = new LinkedHashMap<>();
+			for (String hop : HOPS) {
+				hops.put(hop, new ArrayList<>());
+			}
+			byLane.put(lane, hops);
+		}
+		for (int i = 0; i < warmUp; i++) {
+			one("interactive");
+		}
+		for (int i = 0; i < jobs; i++) {
+			for (String lane : (i % 2 == 0) ? List.of("interactive", "standard") : List.of("standard", "interactive")) {
+				double[] hops = one(lane);
+				for (int h = 0; h < HOPS.length; h++) {
+					byLane.get(lane).get(HOPS[h]).add(hops[h]);
+				}
+			}
+			if ((i + 1) % 10 == 0) {
+				Report.progress("end-to-end %d/%d", i + 1, jobs);
+			}
+		}
+		return byLane;
+	}
+
+	private double[] one(String lane) {
+		URI jobs = this.stack.url("gateway").resolve("/v1/jobs");
+		Instant t0 = Instant.now();
+		Http.Answer answer = this.http.post(jobs, this.key, """
+				{"prompt":"a red fox","width":64,"height":64,"steps":1,"lane":"%s"}""".formatted(lane));
+		Instant t1 = Instant.now();
+		if (answer.status() != 202) {
+			throw new IllegalStateException("Gateway answered " + answer.status() + ": " + answer.body());
+		}
+		String id = answer.json().get("id").asString();
+		URI status = jobs.resolve("/v1/jobs/" + id);
+		JsonNode job;
+		Instant seen;
+		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+		while (true) {
+			job = this.http.get(status, this.key).json();
+			seen = Instant.now();
+			String state = job.get("state").asString();
+			if ("SUCCEEDED".equals(state)) {
+				break;
+			}
+			if ("FAILED".equals(state) || "CANCELLED".equals(state) || System.nanoTime() > deadline) {
+				throw new IllegalStateException("Job " + id + " ended " + state + ": " + job);
+			}
+			sleep(2);
+		}
+		Instant submittedAt = Instant.parse(job.get("submittedAt").asString());
+		JsonNode metadata = Http.JSON.readTree(this.stack.s3()
+			.getObjectAsBytes((b) -> b.bucket(BenchStack.BUCKET).key(ObjectKeys.metadata(this.tenant, id)))
+			.asByteArray());
+		JsonNode timings = metadata.has("timings") ? metadata.get("timings") : metadata;
+		Instant started = Instant.parse(timings.get("startedAt").asString());
+		Instant finished = Instant.parse(timings.get("finishedAt").asString());
+		double render = timings.get("renderSeconds").asDouble() * 1000;
+		boolean succeeded = false;
+		long appliedMillis = 0;
+		for (StreamMessage<String, String> entry : this.stack.redis()
+			.sync()
+			.xrange(RedisKeys.jobEvents(id), Range.create("-", "+"))) {
+			if ("SUCCEEDED".equals(entry.getBody().get("state")) && "state".equals(entry.getBody().get("kind"))) {
+				succeeded = true;
+				appliedMillis = Long.parseLong(entry.getId().substring(0, entry.getId().indexOf('-')));
+			}
+		}
+		if (!succeeded) {
+			throw new IllegalStateException("No SUCCEEDED entry in the event stream of " + id);
+		}
+		Instant applied = Instant.ofEpochMilli(appliedMillis);
+		// The SUCCEEDED event carries the render's finishedAt, so S3 write, event transit and the state machine's
+		// update are one observable hop: from the render's end to the stream entry the state machine appended.
+		return new double[] { ms(t0, t1), ms(submittedAt, started), ms(started, finished) - render, render,
+				ms(finished, applied), ms(applied, seen), ms(t0, seen), ms(t0, seen) - render };
+	}
+
+	/**
+	 * Scale-signal freshness, on a stack without workers: with nothing queued and the advisor inactive, submit one
+	 * job; poll
+	 * {@code GET /v1/scaling} every 5 ms until {@code active}, and note when KEDA's {@code StreamIsActive} stream
+	 * (held open all along, as KEDA's external-push scaler holds it) pushes {@code true}.
+	 * @return per signal ("http", "grpc"), milliseconds from the 202 to active, per sample
+	 */
+	Map<String, List<Double>> freshness(int samples) {
+		ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", this.stack.advisorGrpcPort())
+			.usePlaintext()
+			.build();
+		AtomicReference<Instant> becameActive = new AtomicReference<>();
+		AtomicBoolean streamActive = new AtomicBoolean();
+		ExternalScalerGrpc.newStub(channel)
+			.streamIsActive(ScaledObjectRef.newBuilder().setName("kiln-worker").setNamespace("kiln").build(),
+					new StreamObserver<IsActiveResponse>() {
+
+						@Override
+						public void onNext(IsActiveResponse value) {
+							if (value.getResult() && !streamActive.get()) {
+								becameActive.set(Instant.now());
+							}
+							streamActive.set(value.getResult());
+						}
+
+						@Override
+						public void onError(Throwable error) {
+							Report.progress("StreamIsActive ended: %s", error);
+						}
+
+						@Override
+						public void onCompleted() {
+						}
+
+					});
+		try {
+			return freshness(samples, streamActive, becameActive);
+		}
+		finally {
+			channel.shutdownNow();
+		}
+	}
+
+	private Map<String, List<Double>> freshness(int samples, AtomicBoolean streamActive,
+			AtomicReference<Instant> becameActive) {
+		URI scaling = this.stack.url("autoscale-advisor").resolve("/v1/scaling");
+		URI jobs = this.stack.url("gateway").resolve("/v1/jobs");
+		List<Double> result = new ArrayList<>();
+		List<Double> pushed = new ArrayList<>();
+		for (int i = 0; i < samples; i++) {
+			long wait = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+			while (active(scaling) || streamActive.get()) {
+				if (System.nanoTime() > wait) {
+					throw new IllegalStateException("The advisor stays active with nothing to do");
+				}
+				sleep(20);
+			}
+			// vary the phase against the advisor's 1 s poll
+			sleep(137L * i % 1000);
+			Http.Answer answer = this.http.post(jobs, this.key, """
+					{"prompt":"a waiting fox","width":64,"height":64,"steps":1,"lane":"standard"}""");
+			Instant accepted = Instant.now();
+			if (answer.status() != 202) {
+				throw new IllegalStateException("Gateway answered " + answer.status());
+			}
+			wait = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+			while (!active(scaling)) {
+				if (System.nanoTime() > wait) {
+					throw new IllegalStateException("The advisor never reported active");
+				}
+				sleep(5);
+			}
+			result.add(ms(accepted, Instant.now()));
+			while (!streamActive.get()) {
+				if (System.nanoTime() > wait) {
+					throw new IllegalStateException("StreamIsActive never pushed true");
+				}
+				sleep(5);
+			}
+			pushed.add(ms(accepted, becameActive.get()));
+			// no worker runs: cancel the job and take its message off the queue, so the system is empty again
+			String id = answer.json().get("id").asString();
+			this.http.delete(jobs.resolve("/v1/jobs/" + id), this.key);
+			String queue = this.stack.sqs()
+				.getQueueUrl((b) -> b.queueName(new QueueNames("kiln").jobs(Lane.STANDARD)))
+				.join()
+				.queueUrl();
+			int taken = 0;
+			while (taken == 0) {
+				for (Message message : this.stack.sqs()
+					.receiveMessage((b) -> b.queueUrl(queue).maxNumberOfMessages(10).waitTimeSeconds(1))
+					.join()
+					.messages()) {
+					this.stack.sqs().deleteMessage((b) -> b.queueUrl(queue).receiptHandle(message.receiptHandle())).join();
+					taken++;
+				}
+			}
+			Report.progress("scale signal %d/%d: http %.0f ms, grpc push %.0f ms", i + 1, samples, result.getLast(),
+					pushed.getLast());
+		}
+		Map<String, List<Double>> both = new LinkedHashMap<>();
+		both.put("http", result);
+		both.put("grpc", pushed);
+		return both;
+	}
+
+	private boolean active(URI scaling) {
+		Http.Answer answer = this.http.get(scaling, this.key);
+		return answer.status() == 200 && answer.json().get("active").asBoolean();
+	}
+
+	private static double ms(Instant from, Instant to) {
+		return Duration.between(from, to).toNanos() / 1e6;
+	}
+
+	private static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}

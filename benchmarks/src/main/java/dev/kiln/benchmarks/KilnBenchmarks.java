@@ -1,0 +1,262 @@
+package dev.kiln.benchmarks;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs every benchmark side by side in one run, prints the figures and rewrites the generated section of
+ * {@code BENCHMARKS.md}.
+ *
+ * <pre>
+ * ./mvnw -B -Pbenchmarks -pl benchmarks -am process-classes            # full run, writes BENCHMARKS.md
+ * ./mvnw -B -Pbenchmarks -pl benchmarks -am process-classes -Dkiln.bench.args=--quick
+ * </pre>
+ *
+ * Options: {@code --quick} (fewer rounds and samples, a smoke run), {@code --out FILE} (default
+ * {@code BENCHMARKS.md} in the working directory), {@code --no-write}.
+ */
+public final class KilnBenchmarks {
+
+	private KilnBenchmarks() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		List<String> options = List.of(args);
+		boolean quick = options.contains("--quick");
+		Path out = Path.of(options.contains("--out") ? options.get(options.indexOf("--out") + 1) : "BENCHMARKS.md");
+		String machine = Report.machine();
+		Report.progress("machine: %s", machine);
+		StringBuilder md = new StringBuilder();
+		md.append("## Measured figures\n\n");
+		md.append("Run: `").append(quick ? "--quick (smoke run: few rounds; not for comparison)" : "full").append("`. ");
+		md.append("Machine: ").append(machine).append(".\n\n");
+
+		// 1. render throughput, and the 64² 1-step render the end-to-end run subtracts
+		int renderSteps = 20;
+		Map<String, List<Double>> render = new RenderBenchmark(renderSteps, quick ? 1 : 5).run();
+		double tinyRender = Stats.of(render.get("64² 1 step (ms per image)")).p50();
+
+		// 2. accept throughput, Redis, the create script's scan
+		Map<String, String> keys = new LinkedHashMap<>();
+		List<String> clientKeys = new ArrayList<>();
+		int tenants = 16;
+		for (int i = 0; i < tenants; i++) {
+			String key = "kiln_bench_" + i + "_0123456789abcdef";
+			keys.put(key, "bench-" + i);
+			clientKeys.add(key);
+		}
+		String memKey = "kiln_bench_mem_0123456789abcdef";
+		String fullKey = "kiln_bench_replica_0123456789abcdef";
+		String freshKey = "kiln_bench_fresh_0123456789abcdef";
+		keys.put(memKey, "bench-mem");
+		keys.put(fullKey, "bench-replica-0");
+		keys.put(freshKey, "bench-fresh");
+		int concurrency = 16;
+		int perRound = quick ? 300 : 2000;
+		int rounds = quick ? 2 : 5;
+		AcceptBenchmark.Result accept;
+		double realBytes;
+		double replicaBytes;
+		int realJobs = quick ? 500 : 2000;
+		int replicaJobs = quick ? 20_000 : 100_000;
+		Stats fullTenant;
+		Stats freshTenant;
+		Map<Integer, Double> laneReads;
+		List<Integer> decisionSizes = List.of(10, 10_000, 1_000_000);
+		String[] redisTemplate = { "" };
+		double[] compactBytes = { 0 };
+		try (BenchStack stack = BenchStack.start(false, false, keys, Map.of())) {
+			Http http = new Http();
+			URI submit = stack.url("gateway").resolve("/v1/jobs");
+			RedisBenchmark redis = new RedisBenchmark(stack.redis());
+			// Redis bytes per job through the real path: sequential submits of one tenant
+			long before = redis.usedMemory();
+			String lastId = null;
+			for (int i = 0; i < realJobs; i++) {
+				Http.Answer answer = http.post(submit, memKey, AcceptBenchmark.REQUEST);
+				if (answer.status() != 202) {
+					throw new IllegalStateException("Gateway answered " + answer.status() + ": " + answer.body());
+				}
+				lastId = answer.json().get("id").asString();
+			}
+			realBytes = (redis.usedMemory() - before) / (double) realJobs;
+			Report.progress("redis: %.0f bytes per job through the gateway (%d jobs)", realBytes, realJobs);
+
+			accept = new AcceptBenchmark(stack, clientKeys, concurrency, perRound, rounds).run();
+
+			replicaBytes = redis.replica(lastId, replicaJobs, 5000, "bench-replica-");
+			redisTemplate[0] = redis.templateSummary();
+			compactBytes[0] = redis.replicaCompact(lastId, replicaJobs, 5000, "bench-compact-");
+			Report.progress("redis: %.0f bytes per job, replica with hash-max-ziplist-value 1024", compactBytes[0]);
+			Report.progress("redis: %.0f bytes per job, replica of %d jobs", replicaBytes, replicaJobs);
+
+			// the create script counts the tenant's waiting set on every submit: a full tenant against an empty one
+			List<Double> full = new ArrayList<>();
+			List<Double> fresh = new ArrayList<>();
+			int probes = quick ? 40 : 200;
+			for (int i = 0; i < probes; i++) {
+				for (String key : (i % 2 == 0) ? List.of(fullKey, freshKey) : List.of(freshKey, fullKey)) {
+					long begin = System.nanoTime();
+					Http.Answer answer = http.post(submit, key, AcceptBenchmark.REQUEST);
+					double ms = (System.nanoTime() - begin) / 1e6;
+					if (answer.status() != 202) {
+						throw new IllegalStateException("Gateway answered " + answer.status() + ": " + answer.body());
+					}
+					(key.equals(fullKey) ? full : fresh).add(ms);
+				}
+			}
+			fullTenant = Stats.of(full);
+			freshTenant = Stats.of(fresh);
+			Report.progress("submit p50 with 5000 waiting: %.2f ms, with none: %.2f ms", fullTenant.p50(),
+					freshTenant.p50());
+			laneReads = redis.laneReads(decisionSizes, DecisionBenchmark.LISTED, quick ? 50 : 300);
+		}
+
+		// 3. the advisor's decision as a pure function
+		Map<String, Map<Integer, Double>> decisions = new DecisionBenchmark().run(decisionSizes, quick ? 500 : 5000);
+
+		// 4. end to end and the scale signal, with a worker and the advisor
+		Map<String, Map<String, List<Double>>> e2e;
+		Map<String, List<Double>> freshness;
+		String template = redisTemplate[0];
+		String e2eKey = "kiln_bench_e2e_0123456789abcdef";
+		try (BenchStack stack = BenchStack.start(true, true, Map.of(e2eKey, "bench-e2e"), Map.of())) {
+			EndToEndBenchmark bench = new EndToEndBenchmark(stack, e2eKey, "bench-e2e");
+			e2e = bench.run(quick ? 3 : 10, quick ? 10 : 50);
+		}
+		// 5. the scale signal: the advisor and no worker, so a job stays queued until the advisor has seen it
+		try (BenchStack stack = BenchStack.start(false, true, Map.of(e2eKey, "bench-e2e"), Map.of())) {
+			freshness = new EndToEndBenchmark(stack, e2eKey, "bench-e2e").freshness(quick ? 3 : 10);
+		}
+		catch (RuntimeException ex) {
+			Report.progress("scale signal not measured: %s", ex);
+			freshness = Map.of("http", List.of(), "grpc", List.of());
+		}
+
+		// the report
+		appendAccept(md, accept, concurrency, perRound, rounds);
+		appendEndToEnd(md, e2e, tinyRender);
+		Stats fresh = Stats.of(freshness.get("http"));
+		Stats push = Stats.of(freshness.get("grpc"));
+		md.append("### Scale signal freshness\n\n");
+		md.append("Job accepted into an empty system (no worker, advisor inactive), %d samples at varied phases of the advisor's "
+			.formatted(fresh.count()) + "1 s poll; milliseconds from the 202 to the signal:\n\n");
+		md.append("| signal | p50 | p99 | max | target ≤ 1 s |\n|---|---|---|---|---|\n");
+		md.append("| `GET /v1/scaling` `active` (polled every 5 ms) | %s | %s | %s | %s |\n".formatted(
+				Stats.f(fresh.p50()), Stats.f(fresh.p99()), Stats.f(fresh.max()),
+				verdict(fresh, 1000)));
+		md.append("| gRPC `StreamIsActive` push (KEDA external-push) | %s | %s | %s | %s |\n\n".formatted(
+				Stats.f(push.p50()), Stats.f(push.p99()), Stats.f(push.max()),
+				verdict(push, 1000)));
+		md.append("### Built-in model render throughput (CPU, %d steps)\n\n".formatted(renderSteps));
+		md.append("| case | images/s (median) | min | max |\n|---|---|---|---|\n");
+		for (String name : RenderBenchmark.CASES) {
+			List<Double> values = render.get(name);
+			md.append("| %s | %s | %s | %s |\n".formatted(name, Stats.f(Stats.of(values).p50()),
+					Stats.f(values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN)),
+					Stats.f(Stats.of(values).max())));
+		}
+		md.append("\n64×64, 1 step (the end-to-end job), called from the harness (prompt encoding, model, PNG "
+				+ "encoding): p50 %s ms per image.\n\n".formatted(Stats.f(tinyRender)));
+		md.append("### Redis bytes per queued job\n\n");
+		md.append("- Through the gateway (HTTP submit → create script), %d jobs of one tenant: **%.0f bytes/job**.\n"
+			.formatted(realJobs, realBytes));
+		md.append("- Replica of the create script's writes (record copied from a real one, lane index, tenant index, "
+				+ "waiting set), %,d jobs in 20 tenants: **%.0f bytes/job** (target ≤ 1 KiB: %s).\n".formatted(replicaJobs,
+						replicaBytes, (replicaBytes <= 1024) ? "met" : "**missed**"));
+		md.append("- The job record the gateway writes: %s.\n".formatted(template));
+		md.append("- The same replica with Redis keeping hashes with values up to 1 KiB compact "
+				+ "(`hash-max-ziplist-value 1024`, default 64): **%.0f bytes/job** (target: %s).\n"
+					.formatted(compactBytes[0], (compactBytes[0] <= 1024) ? "met" : "**missed**"));
+		md.append("- Submit latency, sequential, tenant with 5,000 waiting jobs vs. an empty tenant: p50 %s vs %s ms, "
+				.formatted(Stats.f(fullTenant.p50()), Stats.f(freshTenant.p50()))
+				+ "p99 %s vs %s ms (the create script reads every waiting job's state).\n\n"
+					.formatted(Stats.f(fullTenant.p99()), Stats.f(freshTenant.p99())));
+		md.append("### Advisor decision time\n\n");
+		md.append("| queued jobs | queue-length decide() µs | deadline decide() µs | Redis reads (ZCARD + oldest %d) µs |\n"
+			.formatted(DecisionBenchmark.LISTED));
+		md.append("|---|---|---|---|\n");
+		for (int size : decisionSizes) {
+			md.append("| %,d | %s | %s | %s |\n".formatted(size, Stats.f(decisions.get("queue-length").get(size)),
+					Stats.f(decisions.get("deadline").get(size)), Stats.f(laneReads.get(size))));
+		}
+		md.append(("\nMedians. The policy is called directly on synthetic snapshots (as the live advisor builds them: "
+				+ "at most %d waiting jobs listed, the rest counted); the Redis column is the per-lane read the "
+				+ "advisor does each poll, on a lane index of that length.\n").formatted(DecisionBenchmark.LISTED));
+		System.out.println();
+		System.out.println(md);
+		if (!options.contains("--no-write")) {
+			Report.write(out, md.toString());
+			Report.progress("wrote %s", out.toAbsolutePath());
+		}
+		System.exit(0);
+	}
+
+	private static String verdict(Stats stats, double max) {
+		return (stats.count() == 0) ? "not measured (see the run's log)" : (stats.max() <= max) ? "met" : "**missed**";
+	}
+
+	private static void appendAccept(StringBuilder md, AcceptBenchmark.Result accept, int concurrency, int perRound,
+			int rounds) {
+		md.append("### Gateway accept vs raw SQS SendMessage\n\n");
+		md.append("%d concurrent clients on virtual threads, %d requests per round, %d measured rounds per side "
+			.formatted(concurrency, perRound, rounds)
+				+ "alternating (A B, B A, ...) after one warm-up round each; the raw side sends the gateway's own "
+				+ "message body (%d bytes) to a queue on the same embedded SQS server.\n\n"
+					.formatted(accept.payloadBytes()));
+		md.append("| round | gateway req/s | raw SQS msg/s | ratio | gateway p50 / p99 ms | SQS p50 / p99 ms |\n");
+		md.append("|---|---|---|---|---|---|\n");
+		List<Double> ratios = new ArrayList<>();
+		List<Double> allGateway = new ArrayList<>();
+		List<Double> allSqs = new ArrayList<>();
+		for (int r = 0; r < accept.gateway().size(); r++) {
+			AcceptBenchmark.Round g = accept.gateway().get(r);
+			AcceptBenchmark.Round s = accept.sqs().get(r);
+			double ratio = g.throughput() / s.throughput();
+			ratios.add(ratio);
+			allGateway.addAll(g.latencies());
+			allSqs.addAll(s.latencies());
+			Stats gs = Stats.of(g.latencies());
+			Stats ss = Stats.of(s.latencies());
+			md.append("| %d | %s | %s | %.2f | %s / %s | %s / %s |\n".formatted(r + 1, Stats.f(g.throughput()),
+					Stats.f(s.throughput()), ratio, Stats.f(gs.p50()), Stats.f(gs.p99()), Stats.f(ss.p50()),
+					Stats.f(ss.p99())));
+		}
+		double ratio = Stats.of(ratios).p50();
+		Stats gs = Stats.of(allGateway);
+		Stats ss = Stats.of(allSqs);
+		md.append("\n**Throughput ratio gateway / raw SQS: %.2f** (median of rounds; target ≥ 0.9: %s). "
+			.formatted(ratio, (ratio >= 0.9) ? "met" : "**missed**")
+				+ "Latency over all rounds: gateway p50 %s ms, p99 %s ms; raw SQS p50 %s ms, p99 %s ms.\n\n".formatted(
+						Stats.f(gs.p50()), Stats.f(gs.p99()), Stats.f(ss.p50()), Stats.f(ss.p99())));
+	}
+
+	private static void appendEndToEnd(StringBuilder md, Map<String, Map<String, List<Double>>> e2e,
+			double tinyRender) {
+		md.append("### End-to-end overhead (submit → SUCCEEDED visible)\n\n");
+		md.append("Built-in model, 64×64, 1 step, one job at a time, lanes alternating, one worker; the client polls "
+				+ "`GET /v1/jobs/{id}` every 2 ms. Hops from the job record (`submittedAt`), `metadata.json` "
+				+ "(`startedAt`, `finishedAt`, `renderSeconds`), the id of the SUCCEEDED entry in "
+				+ "`kiln:job:{id}:events` (Redis time when the state machine applied it) and the client's clock.\n\n");
+		md.append("| hop (ms) | interactive p50 | interactive p99 | standard p50 | standard p99 |\n");
+		md.append("|---|---|---|---|---|\n");
+		for (String hop : EndToEndBenchmark.HOPS) {
+			Stats i = Stats.of(e2e.get("interactive").get(hop));
+			Stats s = Stats.of(e2e.get("standard").get(hop));
+			md.append("| %s | %s | %s | %s | %s |\n".formatted(hop, Stats.f(i.p50()), Stats.f(i.p99()),
+					Stats.f(s.p50()), Stats.f(s.p99())));
+		}
+		md.append("\n");
+		for (String lane : List.of("interactive", "standard")) {
+			Stats o = Stats.of(e2e.get(lane).get("total − render"));
+			md.append("**Overhead (total − render), %s lane: p50 %s ms (target ≤ 30: %s), p99 %s ms (target ≤ 150: %s).**\n\n"
+				.formatted(lane, Stats.f(o.p50()), (o.p50() <= 30) ? "met" : "missed", Stats.f(o.p99()),
+						(o.p99() <= 150) ? "met" : "missed"));
+		}
+	}
+
+}
