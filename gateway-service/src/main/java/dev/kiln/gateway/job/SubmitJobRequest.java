@@ -40,10 +40,11 @@ import dev.kiln.contract.Lane;
 public record SubmitJobRequest(
 		@Schema(description = "What to draw", example = "a lighthouse at dusk, oil painting",
 				requiredMode = Schema.RequiredMode.REQUIRED) @NotBlank @Size(max = 2000) @Pattern(
-						regexp = "[^\\p{Cntrl}]*", message = "must not contain control characters") String prompt,
+						regexp = "[^\\p{Cc}\\p{Cs}\\x{FFFE}\\x{FFFF}]*",
+						message = "must not contain control characters, lone surrogates or noncharacters") String prompt,
 		@Schema(description = "What to steer away from", example = "blurry") @Size(max = 2000) @Pattern(
-				regexp = "[^\\p{Cntrl}]*",
-				message = "must not contain control characters") @Nullable String negativePrompt,
+				regexp = "[^\\p{Cc}\\p{Cs}\\x{FFFE}\\x{FFFF}]*",
+				message = "must not contain control characters, lone surrogates or noncharacters") @Nullable String negativePrompt,
 		@Schema(description = "Model id", example = "kiln-builtin") @Size(max = 100) @Pattern(
 				regexp = "[a-z0-9][a-z0-9._-]*",
 				message = "must be lower-case letters, digits, '.', '_' or '-'") @Nullable String model,
