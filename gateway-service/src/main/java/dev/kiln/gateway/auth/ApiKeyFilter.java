@@ -63,7 +63,17 @@ class ApiKeyFilter extends OncePerRequestFilter {
 			}
 		}
 		else {
-			caller = this.keys.lookup(key);
+			try {
+				caller = this.keys.lookup(key);
+			}
+			catch (RuntimeException ex) {
+				// keys live in Redis: while it is unreachable the caller should retry, not see a 500
+				response.setHeader(HttpHeaders.RETRY_AFTER, "5");
+				this.problems.write(request, response, HttpStatus.SERVICE_UNAVAILABLE,
+						ProblemTypes.SERVICE_UNAVAILABLE, "Service unavailable",
+						"API keys cannot be checked right now; retry later.");
+				return;
+			}
 			if (caller.isEmpty()) {
 				unauthorized(request, response, "The API key is not valid.");
 				return;

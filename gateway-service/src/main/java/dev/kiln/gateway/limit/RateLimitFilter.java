@@ -43,7 +43,17 @@ class RateLimitFilter extends OncePerRequestFilter {
 			chain.doFilter(request, response);
 			return;
 		}
-		TenantRateLimiter.Decision decision = this.limiter.tryAcquire(caller.tenant());
+		TenantRateLimiter.Decision decision;
+		try {
+			decision = this.limiter.tryAcquire(caller.tenant());
+		}
+		catch (RuntimeException ex) {
+			// the buckets live in Redis: while it is unreachable the caller should retry, not see a 500
+			response.setHeader(HttpHeaders.RETRY_AFTER, "5");
+			this.problems.write(request, response, HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.SERVICE_UNAVAILABLE,
+					"Service unavailable", "Request limits cannot be checked right now; retry later.");
+			return;
+		}
 		response.setHeader("RateLimit-Limit", Long.toString(decision.limit()));
 		response.setHeader("RateLimit-Remaining", Long.toString(decision.remaining()));
 		response.setHeader("RateLimit-Reset", Long.toString(decision.resetSeconds()));

@@ -131,6 +131,9 @@ class JobProcessor {
 					logger.info("Job {} already finished; dropping duplicate delivery {}", job.jobId(),
 							message.messageId());
 					delete(message);
+					// an earlier attempt may have finished without cleaning up (its final event went out while the
+					// connection to SQS dropped): the checkpoint is of no use any more
+					quietly(() -> this.outputs.deleteCheckpoint(job));
 					outcome(job.model(), "duplicate");
 					return null;
 				}

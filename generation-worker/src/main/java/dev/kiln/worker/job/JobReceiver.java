@@ -170,13 +170,17 @@ class JobReceiver implements SmartLifecycle {
 
 	/** Asks the lanes in order and returns the first messages any of them gives; empty when none has work. */
 	private List<HeldMessage> receive(int batch) {
-		for (Lane lane : this.lanes.next()) {
+		List<Lane> order = this.lanes.next();
+		for (int i = 0; i < order.size(); i++) {
+			Lane lane = order.get(i);
 			if (this.drain.draining()) {
 				return List.of();
 			}
+			// Only the last lane of a round long-polls: an empty higher lane must not delay work waiting below it.
+			Duration wait = (i == order.size() - 1) ? this.settings.pollWait() : Duration.ZERO;
 			List<HeldMessage> taken;
 			try {
-				taken = this.queues.receive(lane, batch, this.settings.pollWait());
+				taken = this.queues.receive(lane, batch, wait);
 			}
 			catch (RuntimeException ex) {
 				logger.warn("Could not receive from the {} lane: {}", lane.wireName(), ex.getMessage());
