@@ -177,7 +177,13 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 		BUILTIN,
 
 		/** Stable Diffusion from traced TorchScript modules ({@code text_encoder.pt}, {@code unet.pt}, ...). */
-		SD_TORCHSCRIPT;
+		SD_TORCHSCRIPT,
+
+		/**
+		 * No model at all: plain grey images at no cost ({@link dev.kiln.worker.render.NoopGenerator}), for
+		 * measuring Kiln's own overhead; the location is not read.
+		 */
+		NOOP;
 
 		/** The name used in configuration and heartbeats ({@code builtin}, {@code sd-torchscript}). */
 		public String wireName() {

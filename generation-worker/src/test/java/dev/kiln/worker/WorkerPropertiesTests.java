@@ -44,6 +44,17 @@ class WorkerPropertiesTests {
 	}
 
 	@Test
+	void bindsANoopModel() {
+		this.runner.withPropertyValues("kiln.worker.models.zero.type=noop", "kiln.worker.models.zero.location=none")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				WorkerProperties.Model zero = context.getBean(WorkerProperties.class).worker().models().get("zero");
+				assertThat(zero.type()).isEqualTo(WorkerProperties.ModelType.NOOP);
+				assertThat(zero.type().wireName()).isEqualTo("noop");
+			});
+	}
+
+	@Test
 	void rejectsAVisibilityTimeoutAboveTwelveHours() {
 		this.runner.withPropertyValues("kiln.worker.visibility-timeout=13h")
 			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("visibility-timeout"));

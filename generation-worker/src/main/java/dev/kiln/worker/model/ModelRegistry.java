@@ -19,12 +19,13 @@ import software.amazon.awssdk.services.s3.S3Client;
 import dev.kiln.worker.WorkerProperties;
 import dev.kiln.worker.render.BuiltinGenerator;
 import dev.kiln.worker.render.ImageGenerator;
+import dev.kiln.worker.render.NoopGenerator;
 import dev.kiln.worker.render.sd.StableDiffusionGenerator;
 
 /**
  * Loads every configured model at start-up, from its location ({@code file:}, {@code classpath:} or {@code s3://},
  * see {@link ModelFiles}) with the loader of its type ({@code builtin}: {@link BuiltinGenerator};
- * {@code sd-torchscript}: {@link StableDiffusionGenerator}). A model that cannot be loaded stops the worker with a
+ * {@code sd-torchscript}: {@link StableDiffusionGenerator}; {@code noop}: {@link NoopGenerator}, no files). A model that cannot be loaded stops the worker with a
  * message naming it, so a misconfigured worker never takes jobs it cannot render.
  */
 @Component
@@ -49,8 +50,12 @@ public class ModelRegistry implements DisposableBean {
 
 	private static ServedModel load(ModelFiles files, String id, WorkerProperties.Model model) {
 		try {
-			Device device = BuiltinGenerator.pickDevice(model.device());
 			long start = System.nanoTime();
+			if (model.type() == WorkerProperties.ModelType.NOOP) {
+				logger.warn("Model {} is a no-op model: its images are plain grey, for measuring Kiln itself", id);
+				return new ServedModel(id, new NoopGenerator(id), model);
+			}
+			Device device = BuiltinGenerator.pickDevice(model.device());
 			Path directory = files.directory(id, model.location());
 			ImageGenerator generator = switch (model.type()) {
 				case BUILTIN -> {
@@ -60,6 +65,7 @@ public class ModelRegistry implements DisposableBean {
 					yield BuiltinGenerator.load(directory, id, device);
 				}
 				case SD_TORCHSCRIPT -> StableDiffusionGenerator.load(directory, id, device, model.scheduler());
+				case NOOP -> throw new IllegalStateException("unreachable");
 			};
 			logger.info("Model {} ({}) loaded from {} on {} in {} ms", id, model.type().wireName(), directory,
 					generator.device(),
