@@ -24,6 +24,8 @@ public final class ChaosRun {
 
 	private static final Duration WORKER_START_LIMIT = Duration.ofMinutes(3);
 
+	private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(20);
+
 	private final ChaosOptions options;
 
 	private final Path work;
@@ -66,8 +68,16 @@ public final class ChaosRun {
 			long settleStart = System.nanoTime();
 			InvariantChecker checker = new InvariantChecker(stack);
 			long deadline = settleStart + this.options.settleLimit().toNanos();
+			long nextProgress = settleStart;
 			while (System.nanoTime() < deadline && !settled(checker, submitter.accepted.keySet())) {
+				if (System.nanoTime() >= nextProgress) {
+					logProgress(checker, submitter.accepted.keySet());
+					nextProgress = System.nanoTime() + PROGRESS_INTERVAL.toNanos();
+				}
 				Thread.sleep(1000);
+			}
+			if (System.nanoTime() >= deadline) {
+				logProgress(checker, submitter.accepted.keySet());
 			}
 			Duration settling = Duration.ofNanos(System.nanoTime() - settleStart);
 			List<String> orphans = new ArrayList<>();
@@ -110,6 +120,15 @@ public final class ChaosRun {
 		catch (RuntimeException ex) {
 			logger.info("Not settled yet: {}", ex.toString());
 			return false;
+		}
+	}
+
+	private static void logProgress(InvariantChecker checker, Set<String> accepted) {
+		try {
+			logger.info("Settling: {}", checker.progress(accepted));
+		}
+		catch (RuntimeException ex) {
+			logger.info("Settling: could not read progress: {}", ex.toString());
 		}
 	}
 

@@ -55,6 +55,41 @@ final class InvariantChecker {
 		return true;
 	}
 
+	/**
+	 * What is still moving, for the settle log: unfinished jobs by state (with up to five examples and their attempt,
+	 * worker and last update) and each jobs queue's visible, in-flight and delayed messages.
+	 */
+	String progress(Set<String> accepted) {
+		Set<String> ids = new LinkedHashSet<>(accepted);
+		ids.addAll(recordedJobs());
+		Map<String, Integer> byState = new java.util.TreeMap<>();
+		List<String> examples = new ArrayList<>();
+		for (String id : ids) {
+			List<Object> fields = this.stack.redisClient.opsForHash()
+				.multiGet(RedisKeys.job(id), List.of(JobFields.STATE, JobFields.ATTEMPT, JobFields.WORKER_ID,
+						JobFields.UPDATED_AT));
+			Object state = fields.get(0);
+			if (state instanceof String s && dev.kiln.contract.JobState.valueOf(s).isTerminal()) {
+				continue;
+			}
+			String name = (state instanceof String s) ? s : "NO_RECORD";
+			byState.merge(name, 1, Integer::sum);
+			if (examples.size() < 5) {
+				examples.add(id + " " + name + " attempt=" + fields.get(1) + " worker=" + fields.get(2)
+						+ " updatedAt=" + fields.get(3));
+			}
+		}
+		StringBuilder out = new StringBuilder("unfinished ").append(byState);
+		for (Lane lane : Lane.values()) {
+			out.append("; ").append(lane.name().toLowerCase(java.util.Locale.ROOT)).append(' ')
+				.append(attributes(QUEUES.jobs(lane)));
+		}
+		if (!examples.isEmpty()) {
+			out.append("; e.g. ").append(String.join(", ", examples));
+		}
+		return out.toString();
+	}
+
 	/** Messages in the jobs queues: visible, in flight or delayed. */
 	int messagesInJobQueues() {
 		int total = 0;
@@ -73,14 +108,17 @@ final class InvariantChecker {
 	}
 
 	private int messages(String queue) {
+		return attributes(queue).values().stream().mapToInt(Integer::parseInt).sum();
+	}
+
+	private Map<QueueAttributeName, String> attributes(String queue) {
 		String url = this.stack.sqsClient.getQueueUrl((b) -> b.queueName(queue)).queueUrl();
-		Map<QueueAttributeName, String> attributes = this.stack.sqsClient
+		return new java.util.TreeMap<>(this.stack.sqsClient
 			.getQueueAttributes((b) -> b.queueUrl(url)
 				.attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
 						QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
 						QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED))
-			.attributes();
-		return attributes.values().stream().mapToInt(Integer::parseInt).sum();
+			.attributes());
 	}
 
 	/**
