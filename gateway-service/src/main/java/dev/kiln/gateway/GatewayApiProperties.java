@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -21,7 +22,8 @@ import org.springframework.validation.annotation.Validated;
 import dev.kiln.contract.CallbackUrlPolicy;
 
 /**
- * Settings of the public API: callbacks, models, API keys, limits, request sizes, estimates and event streams.
+ * Settings of the public API: callbacks, models, API keys, limits, request sizes, estimates, event streams and how
+ * jobs are sent to their queues.
  *
  * @param callbacks which callback URLs are accepted
  * @param models the configured model catalog by model id; models seen in live worker heartbeats are added to it
@@ -31,6 +33,7 @@ import dev.kiln.contract.CallbackUrlPolicy;
  * @param estimates queue ETA settings
  * @param events Server-Sent Events settings
  * @param retention how long a finished (here: cancelled) job record is kept; match the queue service's
+ * @param sends how accepted jobs are sent to their lane's queue
  */
 @ConfigurationProperties("kiln.gateway")
 @Validated
@@ -38,7 +41,7 @@ public record GatewayApiProperties(@Valid @DefaultValue Callbacks callbacks,
 		@NotEmpty(message = "must name at least one model") Map<String, @Valid ModelLimits> models,
 		@Valid @DefaultValue Auth auth, @Valid @DefaultValue Limits limits, @Valid @DefaultValue Requests requests,
 		@Valid @DefaultValue Estimates estimates, @Valid @DefaultValue Events events,
-		@DefaultValue("7d") @NotNull Duration retention) {
+		@DefaultValue("7d") @NotNull Duration retention, @Valid @DefaultValue Sends sends) {
 
 	/**
 	 * Callback URL rule, see {@link CallbackUrlPolicy}.
@@ -73,9 +76,20 @@ public record GatewayApiProperties(@Valid @DefaultValue Callbacks callbacks,
 	 * @param bootstrapKeys keys that must exist at start-up (created or updated from this list)
 	 * @param anonymousTenant when set, requests without a key act as this tenant (local experiments only); when
 	 * unset, a missing key is answered with 401
+	 * @param keyCacheTtl how long a replica remembers a valid key instead of reading it from Redis again; {@code 0}
+	 * reads Redis on every request. A key revoked through {@code DELETE /admin/api-keys/{id}} stops working at once on
+	 * the replica that revoked it and within this time on the others (the revocation delay)
 	 */
-	public record Auth(@DefaultValue List<@Valid BootstrapKey> bootstrapKeys, @Nullable @Pattern(
-			regexp = "[a-z0-9][a-z0-9_-]{0,62}", message = "must be a tenant id") String anonymousTenant) {
+	public record Auth(@DefaultValue List<@Valid BootstrapKey> bootstrapKeys,
+			@Nullable @Pattern(regexp = "[a-z0-9][a-z0-9_-]{0,62}",
+					message = "must be a tenant id") String anonymousTenant,
+			@DefaultValue("5s") @NotNull Duration keyCacheTtl) {
+
+		@AssertTrue(message = "key-cache-ttl must be between 0 (no cache) and 10m")
+		boolean isKeyCacheTtlValid() {
+			return !this.keyCacheTtl.isNegative() && this.keyCacheTtl.compareTo(Duration.ofMinutes(10)) <= 0;
+		}
+
 	}
 
 	/**
@@ -121,6 +135,32 @@ public record GatewayApiProperties(@Valid @DefaultValue Callbacks callbacks,
 	 * @param coldStart time to add to an ETA when no worker is running (the cluster scales from zero)
 	 */
 	public record Estimates(@DefaultValue("90s") @NotNull Duration coldStart) {
+	}
+
+	/**
+	 * How accepted jobs are sent to SQS. With batching, the sends of concurrent requests to the same lane are
+	 * collected for up to {@code batchWindow} or {@code maxBatchSize} messages and sent as one
+	 * {@code SendMessageBatch} (the AWS SDK's {@code SqsAsyncBatchManager}); each request still waits for its own
+	 * message's result, and a message SQS refuses withdraws only its own job (503).
+	 *
+	 * @param batch whether to batch sends; {@code false} sends each message on its own ({@code SendMessage})
+	 * @param batchWindow longest a message waits for others to share its batch
+	 * @param maxBatchSize most messages per batch (SQS allows 10)
+	 * @param timeout longest a request waits for SQS to take its message before the job is withdrawn (503)
+	 */
+	public record Sends(@DefaultValue("true") boolean batch, @DefaultValue("5ms") @NotNull Duration batchWindow,
+			@DefaultValue("10") @Min(1) @Max(10) int maxBatchSize, @DefaultValue("10s") @NotNull Duration timeout) {
+
+		@AssertTrue(message = "batch-window must be between 1ms and 1s")
+		boolean isBatchWindowValid() {
+			return this.batchWindow.toMillis() >= 1 && this.batchWindow.compareTo(Duration.ofSeconds(1)) <= 0;
+		}
+
+		@AssertTrue(message = "timeout must be positive")
+		boolean isTimeoutValid() {
+			return this.timeout.toMillis() >= 1;
+		}
+
 	}
 
 	/**

@@ -1,5 +1,7 @@
 package dev.kiln.gateway;
 
+import java.time.Duration;
+
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -29,7 +31,45 @@ class GatewayApiPropertiesTests {
 			assertThat(properties.callbacks().policy().allowPrivateNetworks()).isFalse();
 			assertThat(properties.auth().anonymousTenant()).isNull();
 			assertThat(properties.models().get("kiln-builtin").maxPixels()).isEqualTo(1048576);
+			assertThat(properties.auth().keyCacheTtl()).isEqualTo(Duration.ofSeconds(5));
+			assertThat(properties.sends().batch()).isTrue();
+			assertThat(properties.sends().batchWindow()).isEqualTo(Duration.ofMillis(5));
+			assertThat(properties.sends().maxBatchSize()).isEqualTo(10);
+			assertThat(properties.sends().timeout()).isEqualTo(Duration.ofSeconds(10));
 		});
+	}
+
+	@Test
+	void aZeroKeyCacheTtlTurnsTheCacheOff() {
+		this.runner.withPropertyValues("kiln.gateway.auth.key-cache-ttl=0")
+			.run((context) -> assertThat(context.getBean(GatewayApiProperties.class).auth().keyCacheTtl()).isZero());
+	}
+
+	@Test
+	void aNegativeKeyCacheTtlFailsAtStartUp() {
+		this.runner.withPropertyValues("kiln.gateway.auth.key-cache-ttl=-1s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("key-cache-ttl must be between 0 (no cache) and 10m"));
+	}
+
+	@Test
+	void aZeroBatchWindowFailsAtStartUp() {
+		this.runner.withPropertyValues("kiln.gateway.sends.batch-window=0")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("batch-window must be between 1ms and 1s"));
+	}
+
+	@Test
+	void moreThanTenMessagesPerBatchFailsAtStartUp() {
+		this.runner.withPropertyValues("kiln.gateway.sends.max-batch-size=11")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("sends.maxBatchSize"));
 	}
 
 	@Test

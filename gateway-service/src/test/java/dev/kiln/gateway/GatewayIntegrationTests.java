@@ -7,6 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -41,6 +42,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobMessage;
@@ -130,6 +132,8 @@ class GatewayIntegrationTests {
 			.containsEntry(JobFields.CALLBACK_URL, "https://93.184.215.14/hook")
 			.containsEntry(JobFields.METADATA, "{\"order\":\"A-17\",\"n\":[1,2]}");
 		assertThat(this.redis.opsForZSet().score(RedisKeys.laneQueued(Lane.INTERACTIVE), id)).isNotNull();
+		// SQS confirmed the message: the job left the outbox, the relay has nothing to send
+		assertThat(this.redis.opsForZSet().score(RedisKeys.unsentJobs(), id)).isNull();
 
 		List<Message> messages = receive(Lane.INTERACTIVE);
 		assertThat(messages).hasSize(1);
@@ -140,6 +144,55 @@ class GatewayIntegrationTests {
 		assertThat(message.width()).isEqualTo(128);
 		assertThat(message.steps()).isEqualTo(20);
 		assertThat(message.model()).isEqualTo("kiln-builtin");
+	}
+
+	@Test
+	void theAcceptedAnswerIsTheJobAsReadBackWithThePositionItWasRecordedAt() {
+		ResponseEntity<JsonNode> accepted = submit(ACME, """
+				{"prompt": "a heron in fog", "negativePrompt": "blur", "width": 128, "height": 64, "steps": 12,
+				 "guidanceScale": 5.5, "seed": 7, "numImages": 2, "lane": "standard",
+				 "deadline": "%s", "callbackUrl": "https://93.184.215.14/hook",
+				 "metadata": {"order": "A-18", "n": [1, 2.5, null], "nested": {"ok": true}}}"""
+			.formatted(Instant.now().plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.MILLIS)));
+		assertThat(accepted.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+		String id = accepted.getBody().get("id").asString();
+		ResponseEntity<JsonNode> read = get(ACME, "/v1/jobs/" + id);
+
+		ObjectNode answer = (ObjectNode) accepted.getBody();
+		ObjectNode record = (ObjectNode) read.getBody();
+		JsonNode acceptedQueue = answer.remove("queue");
+		JsonNode liveQueue = record.remove("queue");
+		assertThat(answer).isEqualTo(record);
+		assertThat(acceptedQueue.get("position").asInt()).isEqualTo(liveQueue.get("position").asInt());
+		assertThat(acceptedQueue.get("etaReason").asString()).isEqualTo("not-estimated");
+		assertThat(acceptedQueue.get("etaSeconds").isNull()).isTrue();
+		assertThat(acceptedQueue.get("liveWorkers").isNull()).isTrue();
+		assertThat(liveQueue.get("etaReason").asString()).isNotEqualTo("not-estimated");
+	}
+
+	@Test
+	void aRevokedKeyStopsWorkingAtOnceOnTheReplicaThatRevokedIt() {
+		ResponseEntity<JsonNode> created = post(ADMIN, "/admin/api-keys", """
+				{"tenant": "gw-revoked", "name": "revoked in a test"}""", Map.of());
+		assertThat(created.getStatusCode()).isEqualTo(HttpStatus.CREATED);
+		String key = created.getBody().get("key").asString();
+		String id = created.getBody().get("id").asString();
+		assertThat(this.redis.hasKey(RedisKeys.apiKey(id))).isTrue();
+		// used, so this replica remembers it
+		assertThat(get(key, "/v1/jobs").getStatusCode()).isEqualTo(HttpStatus.OK);
+
+		assertThat(exchange(ACME, HttpMethod.DELETE, "/admin/api-keys/" + id).getStatusCode())
+			.isEqualTo(HttpStatus.FORBIDDEN);
+		assertThat(exchange(ADMIN, HttpMethod.DELETE, "/admin/api-keys/" + id).getStatusCode())
+			.isEqualTo(HttpStatus.NO_CONTENT);
+
+		assertThat(get(key, "/v1/jobs").getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
+		assertThat(this.redis.hasKey(RedisKeys.apiKey(id))).isFalse();
+		ResponseEntity<JsonNode> again = exchange(ADMIN, HttpMethod.DELETE, "/admin/api-keys/" + id);
+		assertThat(again.getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
+		assertThat(again.getBody().get("type").asString()).isEqualTo("https://kiln.dev/problems/api-key-not-found");
+		assertThat(exchange(ADMIN, HttpMethod.DELETE, "/admin/api-keys/not-a-key-id").getStatusCode())
+			.isEqualTo(HttpStatus.NOT_FOUND);
 	}
 
 	@Test

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -18,8 +19,10 @@ import org.springframework.web.client.RestClient;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import tools.jackson.databind.JsonNode;
 
+import dev.kiln.contract.JobFields;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.QueueNames;
+import dev.kiln.contract.RedisKeys;
 import dev.kiln.embedded.SharedEmbeddedStack;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,7 +38,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 				"kiln.gateway.auth.bootstrap-keys[1].key=" + LimitsIntegrationTests.QUOTA,
 				"kiln.gateway.auth.bootstrap-keys[1].tenant=lim-quota",
 				"kiln.gateway.auth.bootstrap-keys[2].key=" + LimitsIntegrationTests.CALM,
-				"kiln.gateway.auth.bootstrap-keys[2].tenant=lim-calm", "kiln.gateway.limits.requests-per-second=1",
+				"kiln.gateway.auth.bootstrap-keys[2].tenant=lim-calm",
+				"kiln.gateway.auth.bootstrap-keys[3].key=" + LimitsIntegrationTests.MOVED,
+				"kiln.gateway.auth.bootstrap-keys[3].tenant=lim-moved", "kiln.gateway.limits.requests-per-second=1",
 				"kiln.gateway.limits.burst=6", "kiln.gateway.limits.max-queued-jobs=2" })
 class LimitsIntegrationTests {
 
@@ -44,6 +49,11 @@ class LimitsIntegrationTests {
 	static final String QUOTA = "gwlimits-quota-key-0123456789";
 
 	static final String CALM = "gwlimits-calm-key-0123456789";
+
+	static final String MOVED = "gwlimits-moved-key-0123456789";
+
+	@Autowired
+	private StringRedisTemplate redis;
 
 	@DynamicPropertySource
 	static void stack(DynamicPropertyRegistry registry) {
@@ -102,6 +112,28 @@ class LimitsIntegrationTests {
 		assertThat(submit(body).getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
 	}
 
+	@Test
+	void jobsThatLeftTheQueueStopCountingOnceTheWaitingSetReachesTheQuota() {
+		String body = """
+				{"prompt": "owl", "width": 64, "height": 64, "lane": "batch"}""";
+		String started = submit(MOVED, body).getBody().get("id").asString();
+		String retrying = submit(MOVED, body).getBody().get("id").asString();
+		// what the queue service's state machine would write; it does not touch the gateway's waiting set
+		this.redis.opsForHash().put(RedisKeys.job(started), JobFields.STATE, "RUNNING");
+		this.redis.opsForHash().put(RedisKeys.job(retrying), JobFields.STATE, "RETRYING");
+		String waiting = RedisKeys.tenantWaiting("lim-moved");
+		assertThat(this.redis.opsForSet().size(waiting)).isEqualTo(2);
+
+		ResponseEntity<JsonNode> third = submit(MOVED, body);
+		assertThat(third.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+		assertThat(this.redis.opsForSet().members(waiting))
+			.containsExactlyInAnyOrder(retrying, third.getBody().get("id").asString());
+		// the RETRYING job still counts
+		ResponseEntity<JsonNode> fourth = submit(MOVED, body);
+		assertThat(fourth.getStatusCode()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+		assertThat(fourth.getBody().get("type").asString()).isEqualTo("https://kiln.dev/problems/quota-exceeded");
+	}
+
 	private ResponseEntity<JsonNode> get(String key) {
 		return client().get()
 			.uri("/v1/models")
@@ -112,9 +144,13 @@ class LimitsIntegrationTests {
 	}
 
 	private ResponseEntity<JsonNode> submit(String body) {
+		return submit(QUOTA, body);
+	}
+
+	private ResponseEntity<JsonNode> submit(String key, String body) {
 		return client().post()
 			.uri("/v1/jobs")
-			.header("X-Api-Key", QUOTA)
+			.header("X-Api-Key", key)
 			.contentType(MediaType.APPLICATION_JSON)
 			.body(body)
 			.exchange((request, response) -> ResponseEntity.status(response.getStatusCode())

@@ -38,6 +38,7 @@ class QueueOutageIntegrationTests {
 	@Test
 	void jobThatCannotBeEnqueuedIsWithdrawn() {
 		Long queuedBefore = this.redis.opsForZSet().zCard(RedisKeys.laneQueued(Lane.BATCH));
+		Long unsentBefore = this.redis.opsForZSet().zCard(RedisKeys.unsentJobs());
 		HttpStatus status = TestClients.rest("http://localhost:" + this.port)
 			.post()
 			.uri("/v1/jobs")
@@ -51,6 +52,8 @@ class QueueOutageIntegrationTests {
 			});
 		assertThat(status).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
 		assertThat(this.redis.opsForZSet().zCard(RedisKeys.laneQueued(Lane.BATCH))).isEqualTo(queuedBefore);
+		// SQS refused it: nothing is left in the outbox for the relay to send
+		assertThat(this.redis.opsForZSet().zCard(RedisKeys.unsentJobs())).isEqualTo(unsentBefore);
 		assertThat(this.redis.keys("kiln:tenant:default:jobs")).allSatisfy((key) -> assertThat(
 				this.redis.opsForZSet().rangeByScore(key, 0, Double.MAX_VALUE)).allSatisfy((id) -> assertThat(
 						this.redis.opsForHash().get(RedisKeys.job(id), "lane")).isNotEqualTo("batch")));

@@ -5,32 +5,57 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.gateway.GatewayApiProperties;
 
 /**
  * API keys in Redis ({@code kiln:apikey:{sha256}} hashes with {@code tenant}, {@code admin}, {@code name},
  * {@code createdAt}). The raw key is returned once on creation and never stored.
+ * <p>
+ * Valid keys are remembered in memory for {@code kiln.gateway.auth.key-cache-ttl} (by their SHA-256, never the raw
+ * key), so that most requests do not read Redis to authenticate. A key's tenant never changes; what the cache delays
+ * is a revocation or change made on another replica (or in Redis directly), by at most the TTL. Changes made through
+ * this class ({@link #revoke}, {@link #ensure}) take effect at once on this replica. Unknown keys are not remembered,
+ * so a key created on another replica works at once.
  */
 @Component
 public class ApiKeys {
 
 	private static final SecureRandom RANDOM = new SecureRandom();
 
+	/** Most keys remembered at once; the least recently used go first. */
+	private static final int CACHE_SIZE = 10_000;
+
 	private final StringRedisTemplate redis;
 
 	private final Clock clock;
 
-	ApiKeys(StringRedisTemplate redis, Clock clock) {
+	private final @Nullable Cache<String, Caller> cache;
+
+	@Autowired
+	ApiKeys(StringRedisTemplate redis, Clock clock, GatewayApiProperties properties) {
+		this(redis, clock, properties.auth().keyCacheTtl(), Ticker.systemTicker());
+	}
+
+	ApiKeys(StringRedisTemplate redis, Clock clock, Duration cacheTtl, Ticker ticker) {
 		this.redis = redis;
 		this.clock = clock;
+		this.cache = cacheTtl.isZero() ? null
+				: Caffeine.newBuilder().expireAfterWrite(cacheTtl).maximumSize(CACHE_SIZE).ticker(ticker).build();
 	}
 
 	/**
@@ -65,19 +90,52 @@ public class ApiKeys {
 	 * @return the caller, empty for an unknown key
 	 */
 	public Optional<Caller> lookup(String key) {
-		Map<String, String> record = this.redis.<String, String>opsForHash().entries(RedisKeys.apiKey(sha256Hex(key)));
+		String id = id(key);
+		if (this.cache == null) {
+			return Optional.ofNullable(read(id));
+		}
+		// a null answer (unknown key) is not remembered
+		return Optional.ofNullable(this.cache.get(id, this::read));
+	}
+
+	/**
+	 * Revokes a key: it stops working at once on this replica and within {@code key-cache-ttl} on the others.
+	 * @param id the key's id, the lower-case hex SHA-256 of the raw key (see {@link #id})
+	 * @return whether there was such a key
+	 */
+	public boolean revoke(String id) {
+		Boolean deleted = this.redis.delete(RedisKeys.apiKey(id));
+		forget(id);
+		return Boolean.TRUE.equals(deleted);
+	}
+
+	/** The id of a raw key: the lower-case hex SHA-256 under which it is stored. */
+	public static String id(String key) {
+		return sha256Hex(key);
+	}
+
+	private @Nullable Caller read(String id) {
+		Map<String, String> record = this.redis.<String, String>opsForHash().entries(RedisKeys.apiKey(id));
 		String tenant = record.get("tenant");
 		if (tenant == null) {
-			return Optional.empty();
+			return null;
 		}
-		return Optional.of(new Caller(tenant, "true".equals(record.get("admin")), record.getOrDefault("name", "")));
+		return new Caller(tenant, "true".equals(record.get("admin")), record.getOrDefault("name", ""));
 	}
 
 	private void store(String key, String tenant, boolean admin, String name) {
-		String redisKey = RedisKeys.apiKey(sha256Hex(key));
+		String id = id(key);
+		String redisKey = RedisKeys.apiKey(id);
 		this.redis.opsForHash().putIfAbsent(redisKey, "createdAt", this.clock.instant().toString());
 		this.redis.opsForHash()
 			.putAll(redisKey, Map.of("tenant", tenant, "admin", Boolean.toString(admin), "name", name));
+		forget(id);
+	}
+
+	private void forget(String id) {
+		if (this.cache != null) {
+			this.cache.invalidate(id);
+		}
 	}
 
 	/** The lower-case hex SHA-256 of a key, its name in Redis. */

@@ -66,7 +66,9 @@ class JobController {
 	@Operation(operationId = "submitJob", summary = "Submit a generation job",
 			description = "Validates the request, records the job as QUEUED and enqueues it on its lane. Nothing is "
 					+ "recorded or enqueued for a rejected request. With an Idempotency-Key, repeating the same body "
-					+ "within 24 h answers 200 with the original job instead of creating another.")
+					+ "within 24 h answers 200 with the original job instead of creating another. The 202 answer "
+					+ "gives the job's queue position when it was recorded but no estimate (queue.etaReason "
+					+ "not-estimated); GET /v1/jobs/{id} has the live position and ETA.")
 	@ApiResponse(responseCode = "202", description = "Accepted; Location names the job",
 			headers = @Header(name = "Location", description = "The job's URL", schema = @Schema(type = "string")))
 	@ApiResponse(responseCode = "200", description = "The job an earlier request with this Idempotency-Key created",

@@ -1,32 +1,154 @@
 package dev.kiln.gateway.job;
 
-import io.awspring.cloud.sqs.operations.SqsTemplate;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.batchmanager.SqsAsyncBatchManager;
+import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
+import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 
 import dev.kiln.contract.JobMessage;
+import dev.kiln.contract.Lane;
 import dev.kiln.contract.QueueNames;
+import dev.kiln.gateway.GatewayApiProperties;
 import dev.kiln.gateway.GatewayProperties;
 
-/** Sends job messages to their lane's queue. */
+/**
+ * Sends job messages to their lane's queue and waits until SQS has them. With {@code kiln.gateway.sends.batch} (the
+ * default) the sends of concurrent requests go through the AWS SDK's {@link SqsAsyncBatchManager}: per lane queue,
+ * messages are collected for up to {@code batch-window} or {@code max-batch-size} messages and sent as one
+ * {@code SendMessageBatch}; each caller still gets its own message's result, so one refused message fails only its
+ * own caller. Without batching each message is one {@code SendMessage}. The message is the job as JSON, without
+ * message attributes, in both cases.
+ */
 @Component
-class JobPublisher {
+class JobPublisher implements DisposableBean {
 
-	private final SqsTemplate sqs;
+	private final SqsAsyncClient sqs;
 
 	private final QueueNames queues;
 
-	JobPublisher(SqsTemplate sqs, GatewayProperties properties) {
+	private final Duration timeout;
+
+	private final @Nullable SqsAsyncBatchManager batches;
+
+	private final @Nullable ScheduledExecutorService flusher;
+
+	private final Map<Lane, String> urls = new ConcurrentHashMap<>();
+
+	JobPublisher(SqsAsyncClient sqs, GatewayProperties properties, GatewayApiProperties api) {
+		GatewayApiProperties.Sends sends = api.sends();
 		this.sqs = sqs;
 		this.queues = new QueueNames(properties.queues().prefix());
+		this.timeout = sends.timeout();
+		if (sends.batch()) {
+			this.flusher = Executors.newSingleThreadScheduledExecutor(
+					Thread.ofPlatform().name("kiln-sqs-batch-flush").daemon().factory());
+			this.batches = SqsAsyncBatchManager.builder()
+				.client(sqs)
+				.scheduledExecutor(this.flusher)
+				.overrideConfiguration((batch) -> batch.maxBatchSize(sends.maxBatchSize())
+					.sendRequestFrequency(sends.batchWindow()))
+				.build();
+		}
+		else {
+			this.flusher = null;
+			this.batches = null;
+		}
 	}
 
 	/**
 	 * Sends the message and waits until SQS has it.
 	 * @param message the job
 	 * @param json the job as JSON, the message body
+	 * @throws RuntimeException when SQS did not take the message (or did not answer within the timeout)
 	 */
 	void publish(JobMessage message, String json) {
-		this.sqs.send((options) -> options.queue(this.queues.jobs(message.lane())).payload(json));
+		SendMessageRequest request = SendMessageRequest.builder()
+			.queueUrl(url(message.lane()))
+			.messageBody(json)
+			.build();
+		CompletableFuture<SendMessageResponse> sent = (this.batches != null) ? this.batches.sendMessage(request)
+				: this.sqs.sendMessage(request);
+		join(sent, "send job " + message.jobId());
+	}
+
+	private String url(Lane lane) {
+		String url = this.urls.get(lane);
+		if (url == null) {
+			// resolved once per lane; a failure (no such queue, SQS unreachable) is not remembered
+			String name = this.queues.jobs(lane);
+			url = join(this.sqs.getQueueUrl((request) -> request.queueName(name)), "find queue " + name).queueUrl();
+			this.urls.put(lane, url);
+		}
+		return url;
+	}
+
+	private <T> T join(CompletableFuture<T> future, String what) {
+		try {
+			return future.get(this.timeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException ex) {
+			throw new QueueSendException("Could not " + what, (ex.getCause() != null) ? ex.getCause() : ex);
+		}
+		catch (TimeoutException ex) {
+			throw new QueueSendException("Could not " + what + " within " + this.timeout, ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new QueueSendException("Interrupted while waiting to " + what, ex);
+		}
+	}
+
+	@Override
+	public void destroy() {
+		if (this.batches != null) {
+			this.batches.close();
+		}
+		if (this.flusher != null) {
+			this.flusher.shutdown();
+		}
+	}
+
+	/**
+	 * Whether a failed {@link #publish} certainly left no message in the queue: SQS answered with an error, or the
+	 * connection was refused. A timeout or a connection lost during the call may have delivered it.
+	 * @param failure what {@link #publish} threw
+	 */
+	static boolean definitelyNotSent(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof AwsServiceException || cause instanceof java.net.ConnectException) {
+				return true;
+			}
+			if (cause instanceof TimeoutException || cause instanceof java.io.IOException) {
+				return false;
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return false;
+	}
+
+	/** SQS did not take a message. */
+	static class QueueSendException extends RuntimeException {
+
+		QueueSendException(String message, Throwable cause) {
+			super(message, cause);
+		}
+
 	}
 
 }

@@ -27,9 +27,15 @@ import dev.kiln.contract.RedisKeys;
 class JobRepository {
 
 	// Creates the record and indexes it in one step. In order: an idempotency key seen before answers with its job;
-	// an existing id is refused; the tenant's waiting jobs (pruned of those that moved on) are counted against the
-	// quota; then the record, the lane and tenant indexes, the tenant's waiting set and the idempotency key are written.
-	// KEYS: 1 job, 2 lane queued, 3 tenant jobs, 4 tenant waiting set, 5 idempotency key
+	// an existing id is refused; the tenant's waiting jobs are counted against the quota; then the record, the lane and
+	// tenant indexes, the tenant's waiting set and the idempotency key are written, and the job's 0-based rank in its
+	// lane is returned. The waiting set holds every job of the tenant that may still be waiting (a superset: jobs leave
+	// it only when pruned here, cancelled or withdrawn), so while it has fewer members than the quota the tenant is
+	// under it and nothing else is read (O(1)). Only at the quota are its members' states read, and those no longer
+	// QUEUED or RETRYING pruned. The job also goes into the outbox (kiln:jobs:unsent, scored by its submit time) until
+	// SQS confirms its message: if this answer never reaches the gateway, or the gateway dies before the send, the
+	// queue service's relay sends the message from the record.
+	// KEYS: 1 job, 2 lane queued, 3 tenant jobs, 4 tenant waiting set, 5 idempotency key, 6 outbox
 	// ARGV: 1 score, 2 job id, 3 max waiting jobs, 4 idempotency TTL seconds (0 = no key), 5 job key prefix, 6.. fields
 	private static final RedisScript<List> CREATE = RedisScript.of("""
 			if ARGV[4] ~= '0' then
@@ -37,30 +43,35 @@ class JobRepository {
 			  if existing then return {'duplicate', existing} end
 			end
 			if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists', ARGV[2]} end
-			local waiting = 0
-			for _, id in ipairs(redis.call('SMEMBERS', KEYS[4])) do
-			  local state = redis.call('HGET', ARGV[5] .. id, 'state')
-			  if state == 'QUEUED' or state == 'RETRYING' then
-			    waiting = waiting + 1
-			  else
-			    redis.call('SREM', KEYS[4], id)
+			local max = tonumber(ARGV[3])
+			if redis.call('SCARD', KEYS[4]) >= max then
+			  local waiting = 0
+			  for _, id in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+			    local state = redis.call('HGET', ARGV[5] .. id, 'state')
+			    if state == 'QUEUED' or state == 'RETRYING' then
+			      waiting = waiting + 1
+			    else
+			      redis.call('SREM', KEYS[4], id)
+			    end
 			  end
+			  if waiting >= max then return {'quota', tostring(waiting)} end
 			end
-			if waiting >= tonumber(ARGV[3]) then return {'quota', tostring(waiting)} end
 			redis.call('HSET', KEYS[1], unpack(ARGV, 6))
 			redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
 			redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2])
 			redis.call('SADD', KEYS[4], ARGV[2])
+			redis.call('ZADD', KEYS[6], ARGV[1], ARGV[2])
 			if ARGV[4] ~= '0' then
 			  redis.call('SET', KEYS[5], ARGV[2], 'EX', tonumber(ARGV[4]))
 			end
-			return {'created', ARGV[2]}
+			return {'created', ARGV[2], tostring(redis.call('ZRANK', KEYS[2], ARGV[2]))}
 			""", List.class);
 
 	// Removes a record that never reached its queue, only while it is still QUEUED.
-	// KEYS: 1 job, 2 lane queued, 3 tenant jobs, 4 tenant waiting set, 5 idempotency key
+	// KEYS: 1 job, 2 lane queued, 3 tenant jobs, 4 tenant waiting set, 5 idempotency key, 6 outbox
 	private static final RedisScript<Long> WITHDRAW = RedisScript.of("""
 			if redis.call('HGET', KEYS[1], 'state') ~= 'QUEUED' then return 0 end
+			redis.call('ZREM', KEYS[6], ARGV[1])
 			redis.call('DEL', KEYS[1])
 			redis.call('ZREM', KEYS[2], ARGV[1])
 			redis.call('ZREM', KEYS[3], ARGV[1])
@@ -69,9 +80,10 @@ class JobRepository {
 			return 1
 			""", Long.class);
 
-	// Cancels a job of the tenant: QUEUED or RETRYING become CANCELLED at once (removed from the lane index, a state
-	// entry appended to the event stream, the retention TTL set); RUNNING gets cancelRequested for its worker.
-	// KEYS: 1 job, 2 lane queued, 3 job events ARGV: 1 tenant, 2 job id, 3 now, 4 TTL seconds
+	// Cancels a job of the tenant: QUEUED or RETRYING become CANCELLED at once (removed from the lane index and the
+	// tenant's waiting set, a state entry appended to the event stream, the retention TTL set); RUNNING gets
+	// cancelRequested for its worker.
+	// KEYS: 1 job, 2 lane queued, 3 job events, 4 tenant waiting set ARGV: 1 tenant, 2 job id, 3 now, 4 TTL seconds
 	private static final RedisScript<String> CANCEL = RedisScript.of("""
 			local state = redis.call('HGET', KEYS[1], 'state')
 			if not state or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 'missing' end
@@ -79,6 +91,7 @@ class JobRepository {
 			  redis.call('HSET', KEYS[1], 'state', 'CANCELLED', 'finishedAt', ARGV[3], 'updatedAt', ARGV[3])
 			  redis.call('HINCRBY', KEYS[1], 'transitions', 1)
 			  redis.call('ZREM', KEYS[2], ARGV[2])
+			  redis.call('SREM', KEYS[4], ARGV[2])
 			  redis.call('XADD', KEYS[3], 'MAXLEN', '~', 1000, '*', 'kind', 'state', 'state', 'CANCELLED',
 			    'step', redis.call('HGET', KEYS[1], 'step') or '0', 'totalSteps', redis.call('HGET', KEYS[1], 'totalSteps') or '0',
 			    'preview', '', 'errorType', '', 'at', ARGV[3])
@@ -125,8 +138,9 @@ class JobRepository {
 	 *
 	 * @param outcome what happened
 	 * @param jobId the new job, or the earlier job of the idempotency key
+	 * @param position a new job's place in its lane when it was recorded, 1 = next; 0 for other outcomes
 	 */
-	record Created(Outcome outcome, String jobId) {
+	record Created(Outcome outcome, String jobId, long position) {
 	}
 
 	/**
@@ -160,16 +174,22 @@ class JobRepository {
 		addField(args, JobFields.TOTAL_STEPS, Integer.toString(message.steps()));
 		extra.forEach((field, value) -> addField(args, field, value));
 		List<?> result = this.redis.execute(CREATE, keys(message, idempotencyKey), args.toArray());
-		if (result == null || result.size() != 2) {
+		if (result == null || result.size() < 2) {
 			throw new IllegalStateException("Unexpected answer from the create script: " + result);
 		}
 		Outcome outcome = Outcome.valueOf(String.valueOf(result.get(0)).toUpperCase(Locale.ROOT));
-		return new Created(outcome, String.valueOf(result.get(1)));
+		long position = (outcome == Outcome.CREATED) ? Long.parseLong(String.valueOf(result.get(2))) + 1 : 0;
+		return new Created(outcome, String.valueOf(result.get(1)), position);
 	}
 
 	/** Removes a job that could not be enqueued, as long as nothing has touched it since. */
 	void withdraw(JobMessage message, @Nullable String idempotencyKey) {
 		this.redis.execute(WITHDRAW, keys(message, idempotencyKey), message.jobId());
+	}
+
+	/** Takes the job out of the outbox: SQS has confirmed its message. */
+	void sent(String jobId) {
+		this.redis.opsForZSet().remove(RedisKeys.unsentJobs(), jobId);
 	}
 
 	/** The record's fields, empty when there is no such job. */
@@ -189,7 +209,8 @@ class JobRepository {
 	 */
 	String cancel(String tenant, String jobId, Lane lane, Instant now, Duration ttl) {
 		String result = this.redis.execute(CANCEL,
-				List.of(RedisKeys.job(jobId), RedisKeys.laneQueued(lane), RedisKeys.jobEvents(jobId)), tenant, jobId,
+				List.of(RedisKeys.job(jobId), RedisKeys.laneQueued(lane), RedisKeys.jobEvents(jobId), waitingSet(tenant)),
+				tenant, jobId,
 				now.toString(), Long.toString(Math.max(1, ttl.toSeconds())));
 		return (result != null) ? result : "missing";
 	}
@@ -264,7 +285,8 @@ class JobRepository {
 	private static List<String> keys(JobMessage message, @Nullable String idempotencyKey) {
 		return List.of(RedisKeys.job(message.jobId()), RedisKeys.laneQueued(message.lane()),
 				RedisKeys.tenantJobs(message.tenant()), waitingSet(message.tenant()),
-				RedisKeys.idempotency(message.tenant(), (idempotencyKey != null) ? idempotencyKey : "-"));
+				RedisKeys.idempotency(message.tenant(), (idempotencyKey != null) ? idempotencyKey : "-"),
+				RedisKeys.unsentJobs());
 	}
 
 	/** The gateway's set of a tenant's jobs that may still be waiting, for the quota. */

@@ -31,7 +31,6 @@ import dev.kiln.gateway.GatewayApiProperties;
 import dev.kiln.gateway.GatewayProperties;
 import dev.kiln.gateway.auth.Caller;
 import dev.kiln.gateway.model.ModelCatalog;
-import dev.kiln.gateway.model.ModelView;
 import dev.kiln.gateway.web.ApiProblemException;
 import dev.kiln.gateway.web.ApiProblemException.FieldProblem;
 import dev.kiln.gateway.web.ProblemTypes;
@@ -41,6 +40,9 @@ import dev.kiln.gateway.web.ProblemTypes;
 class JobService {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobService.class);
+
+	/** The {@code etaReason} of the answer to a submission, which does not estimate. */
+	static final String NOT_ESTIMATED = "not-estimated";
 
 	private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
 	};
@@ -103,7 +105,8 @@ class JobService {
 		Instant now = this.clock.instant();
 		String model = Objects.requireNonNullElse(request.model(), this.defaults.defaultModel());
 		String metadata = check(request, model, idempotencyKey, now);
-		String requestHash = sha256Hex(this.json.writeValueAsString(request));
+		// only a request with an idempotency key can be replayed; only then is its body compared
+		String requestHash = (idempotencyKey != null) ? sha256Hex(this.json.writeValueAsString(request)) : null;
 		JobMessage message = new JobMessage(JobMessage.SCHEMA_VERSION, JobIds.next(this.clock), caller.tenant(), model,
 				request.prompt(), request.negativePrompt(), request.width(), request.height(),
 				Objects.requireNonNullElse(request.steps(), SubmitJobRequest.DEFAULT_STEPS),
@@ -113,7 +116,9 @@ class JobService {
 				now, (request.deadline() != null) ? request.deadline().toInstant() : null);
 		String body = this.json.writeValueAsString(message);
 		Map<String, String> extra = new HashMap<>();
-		extra.put(JobFields.REQUEST_HASH, requestHash);
+		if (requestHash != null) {
+			extra.put(JobFields.REQUEST_HASH, requestHash);
+		}
 		if (request.callbackUrl() != null) {
 			extra.put(JobFields.CALLBACK_URL, request.callbackUrl());
 		}
@@ -124,7 +129,7 @@ class JobService {
 				this.api.requests().idempotencyTtl(), this.api.limits().maxQueuedJobs());
 		switch (created.outcome()) {
 			case DUPLICATE -> {
-				return replay(caller, created.jobId(), requestHash);
+				return replay(caller, created.jobId(), Objects.requireNonNull(requestHash));
 			}
 			case QUOTA -> throw new ApiProblemException(HttpStatus.TOO_MANY_REQUESTS, ProblemTypes.QUOTA_EXCEEDED,
 					"Too many queued jobs",
@@ -139,11 +144,38 @@ class JobService {
 			this.publisher.publish(message, body);
 		}
 		catch (RuntimeException ex) {
+			if (!JobPublisher.definitelyNotSent(ex)) {
+				// SQS may have the message (a timeout, a connection lost mid-call): the job stays recorded and in the
+				// outbox, so the queue service's relay sends it if it is not there; a duplicate is dropped by workers
+				logger.warn("SQS did not confirm job {}; it stays accepted and the outbox relay makes sure it is "
+						+ "enqueued: {}", message.jobId(), ex.toString());
+				return new Submission(accepted(message, request, created.position()), false);
+			}
 			logger.warn("Could not enqueue job {}; withdrawing it", message.jobId(), ex);
 			this.repository.withdraw(message, idempotencyKey);
 			throw new QueueUnavailableException("The job queue is not available right now; nothing was recorded", ex);
 		}
-		return new Submission(view(message.jobId(), this.repository.find(message.jobId())), false);
+		try {
+			this.repository.sent(message.jobId());
+		}
+		catch (RuntimeException ex) {
+			// the relay will send it once more after its grace period; workers drop the duplicate
+			logger.warn("Could not take job {} out of the outbox: {}", message.jobId(), ex.toString());
+		}
+		return new Submission(accepted(message, request, created.position()), false);
+	}
+
+	/**
+	 * The view of a job just accepted, built from what was recorded rather than read back: {@code QUEUED}, nothing
+	 * started, and {@code queue} with the job's place in its lane when it was recorded but no estimate
+	 * ({@code etaReason} {@value #NOT_ESTIMATED}); {@code GET /v1/jobs/{id}} has the live position and ETA.
+	 */
+	private JobView accepted(JobMessage message, SubmitJobRequest request, long position) {
+		return new JobView(message.jobId(), JobState.QUEUED, message.lane(), message.model(), message.prompt(),
+				message.negativePrompt(), message.width(), message.height(), message.steps(), message.guidanceScale(),
+				message.seed(), message.numImages(), null, 0, message.submittedAt(), null, null, message.deadline(),
+				new JobView.QueuePosition((int) position, null, NOT_ESTIMATED, null, null), List.of(), null, null, null,
+				false, request.callbackUrl(), request.metadata());
 	}
 
 	private Submission replay(Caller caller, String jobId, String requestHash) {
@@ -170,7 +202,7 @@ class JobService {
 		if (idempotencyKey != null && !idempotencyKey.matches("[\\x21-\\x7E]{1,255}")) {
 			problems.add(new FieldProblem("Idempotency-Key", "must be 1-255 visible ASCII characters"));
 		}
-		ModelView limits = this.models.find(model).orElse(null);
+		GatewayApiProperties.ModelLimits limits = this.models.limits(model).orElse(null);
 		if (limits == null) {
 			problems.add(new FieldProblem("model",
 					"is not a known model; known models: " + String.join(", ", this.models.ids())));

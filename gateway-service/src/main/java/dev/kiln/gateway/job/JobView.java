@@ -31,7 +31,7 @@ import dev.kiln.contract.Lane;
  * @param startedAt when its first attempt started
  * @param finishedAt when it reached a final state
  * @param deadline when it should be done at the latest
- * @param queue position and ETA while queued
+ * @param queue position and ETA while queued (in the answer to a submission: the position only)
  * @param images links to the images, once succeeded
  * @param preview link to the latest preview image while running
  * @param error why it failed
@@ -59,18 +59,21 @@ public record JobView(String id, JobState state, Lane lane, String model, String
 	}
 
 	/**
-	 * Where a queued job stands.
+	 * Where a queued job stands. {@code GET /v1/jobs/{id}} reads it live; the answer to {@code POST /v1/jobs} gives
+	 * only the position the job was recorded at, with {@code etaReason} {@code not-estimated} and no estimate.
 	 *
 	 * @param position place in its lane, 1 = next
-	 * @param etaSeconds estimated seconds until the job has finished, or {@code null} when unknown
-	 * @param etaReason why there is no estimate ({@code no-measurements}), or how it was made
-	 * ({@code measured}, {@code measured-cold-start})
-	 * @param liveWorkers workers serving the job's model now
-	 * @param meanRenderSeconds measured mean render time of the model, when known
+	 * @param etaSeconds estimated seconds until the job has finished, or {@code null} when unknown or not estimated
+	 * @param etaReason how the estimate was made ({@code measured}, {@code measured-cold-start}) or why there is none
+	 * ({@code no-measurements}; {@code not-estimated} in the answer to a submission)
+	 * @param liveWorkers workers serving the job's model now; {@code null} when not estimated
+	 * @param meanRenderSeconds measured mean render time of the model, when known and estimated
 	 */
-	@Schema(description = "Position in the lane and estimated time to completion")
+	@Schema(description = "Position in the lane and estimated time to completion. The answer to a submission has "
+			+ "only the position the job was recorded at (etaReason not-estimated); GET /v1/jobs/{id} has the live "
+			+ "position and ETA.")
 	public record QueuePosition(@Schema(example = "3") int position, @Nullable Double etaSeconds, String etaReason,
-			int liveWorkers, @Nullable Double meanRenderSeconds) {
+			@Nullable Integer liveWorkers, @Nullable Double meanRenderSeconds) {
 	}
 
 	/**

@@ -67,12 +67,29 @@ public class ModelCatalog {
 	}
 
 	/**
-	 * A model by id.
+	 * The limits a job for a model must keep. A configured model is answered from the configuration without reading
+	 * Redis (its limits are the configured ones whatever workers announce); any other model from the heartbeats of the
+	 * live workers that serve it (the largest limits any of them announces).
 	 * @param id the model id
-	 * @return the model, empty when neither configured nor served by a live worker
+	 * @return the limits, empty when the model is neither configured nor served by a live worker
 	 */
-	public Optional<ModelView> find(String id) {
-		return models().stream().filter((model) -> model.id().equals(id)).findFirst();
+	public Optional<GatewayApiProperties.ModelLimits> limits(String id) {
+		GatewayApiProperties.ModelLimits configured = this.configured.get(id);
+		if (configured != null) {
+			return Optional.of(configured);
+		}
+		GatewayApiProperties.ModelLimits limits = null;
+		for (WorkerHeartbeat worker : liveWorkers()) {
+			for (ModelInfo model : worker.models()) {
+				if (model.id().equals(id)) {
+					limits = (limits != null) ? new GatewayApiProperties.ModelLimits(
+							Math.max(limits.maxPixels(), model.maxPixels()), Math.max(limits.maxSteps(), model.maxSteps()),
+							Math.max(limits.maxBatch(), model.maxBatch()))
+							: new GatewayApiProperties.ModelLimits(model.maxPixels(), model.maxSteps(), model.maxBatch());
+				}
+			}
+		}
+		return Optional.ofNullable(limits);
 	}
 
 	/** The ids of every known model, sorted. */

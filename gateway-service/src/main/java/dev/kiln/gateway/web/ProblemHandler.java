@@ -9,9 +9,10 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -127,6 +128,24 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 			.contentType(MediaType.APPLICATION_PROBLEM_JSON);
 		ex.headers().forEach(response::header);
 		return response.body(problem);
+	}
+
+	/**
+	 * Redis failed or did not answer in time (a restart, a failover, a connection reset). What the command did is
+	 * unknown, so the caller is told to retry; a retried submission with the same {@code Idempotency-Key} answers
+	 * with the job if the first one was recorded.
+	 */
+	@ExceptionHandler(DataAccessException.class)
+	ResponseEntity<ProblemDetail> storeUnavailable(DataAccessException ex) {
+		log.warn("Job store unavailable: {}", ex.toString());
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+				"The job store is not available right now; retry later (with the same Idempotency-Key).");
+		problem.setType(ProblemTypes.SERVICE_UNAVAILABLE);
+		problem.setTitle("Service unavailable");
+		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.header(HttpHeaders.RETRY_AFTER, "5")
+			.body(problem);
 	}
 
 	@ExceptionHandler(Exception.class)

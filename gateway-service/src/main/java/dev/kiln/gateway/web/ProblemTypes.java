@@ -46,6 +46,9 @@ public final class ProblemTypes {
 	/** No such endpoint. */
 	public static final URI NOT_FOUND = URI.create(BASE + "not-found");
 
+	/** No API key with that id (admin API). */
+	public static final URI API_KEY_NOT_FOUND = URI.create(BASE + "api-key-not-found");
+
 	/** The method is not allowed on this endpoint. */
 	public static final URI METHOD_NOT_ALLOWED = URI.create(BASE + "method-not-allowed");
 

@@ -24,7 +24,6 @@ import dev.kiln.gateway.GatewayApiProperties;
 import dev.kiln.gateway.GatewayProperties;
 import dev.kiln.gateway.auth.Caller;
 import dev.kiln.gateway.model.ModelCatalog;
-import dev.kiln.gateway.model.ModelView;
 import dev.kiln.gateway.web.ApiProblemException;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,17 +57,18 @@ class JobServiceTests {
 	void service() {
 		GatewayApiProperties api = new GatewayApiProperties(new GatewayApiProperties.Callbacks(false, false, false),
 				Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
-				new GatewayApiProperties.Auth(List.of(), null), new GatewayApiProperties.Limits(10, 20, 100),
+				new GatewayApiProperties.Auth(List.of(), null, Duration.ofSeconds(5)), new GatewayApiProperties.Limits(10, 20, 100),
 				new GatewayApiProperties.Requests(DataSize.ofKilobytes(64), DataSize.ofKilobytes(4),
 						Duration.ofDays(7), Duration.ofHours(24)),
 				new GatewayApiProperties.Estimates(Duration.ofSeconds(90)),
-				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7));
+				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7),
+				new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(10)));
 		GatewayProperties gateway = new GatewayProperties(new GatewayProperties.Queues("kiln"),
 				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
 				new GatewayProperties.Jobs("default", "small"));
 		this.service = new JobService(this.repository, this.publisher, this.links, this.models, this.json,
 				Clock.fixed(NOW, ZoneOffset.UTC), gateway, api);
-		given(this.models.find("small")).willReturn(Optional.of(new ModelView("small", 65536, 30, 2, true, 0, 0)));
+		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
 		given(this.models.ids()).willReturn(Set.of("small"));
 	}
 

@@ -1,0 +1,132 @@
+package dev.kiln.gateway.job;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.kiln.contract.JobMessage;
+import dev.kiln.contract.JobState;
+import dev.kiln.gateway.GatewayApiProperties;
+import dev.kiln.gateway.auth.Caller;
+import dev.kiln.gateway.model.ModelCatalog;
+import dev.kiln.gateway.web.ProblemTypes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.isNull;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+
+/**
+ * Submissions whose messages share one {@code SendMessageBatch} (the real publisher over a stubbed SQS client): a
+ * message SQS refuses withdraws only its own job, and only its caller gets the 503.
+ */
+class BatchedSubmissionTests {
+
+	private static final Caller CALLER = new Caller("acme", false, "test");
+
+	private final JobRepository repository = mock();
+
+	private final ModelCatalog models = mock();
+
+	private final SqsAsyncClient sqs = mock();
+
+	private final SqsStub stub = new SqsStub(this.sqs, JobPublisherTests.URL);
+
+	private final ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor();
+
+	private JobPublisher publisher;
+
+	private JobService service;
+
+	@BeforeEach
+	void service() {
+		GatewayApiProperties api = SqsStub
+			.api(new GatewayApiProperties.Sends(true, Duration.ofHours(1), 3, Duration.ofSeconds(30)));
+		this.publisher = new JobPublisher(this.sqs, SqsStub.gateway(), api);
+		this.service = new JobService(this.repository, this.publisher, mock(), this.models, JsonMapper.builder().build(),
+				Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), SqsStub.gateway(), api);
+		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
+		given(this.repository.create(any(), any(), any(), isNull(), any(), anyInt())).willAnswer(
+				(invocation) -> new JobRepository.Created(JobRepository.Outcome.CREATED,
+						invocation.<JobMessage>getArgument(0).jobId(), 4));
+	}
+
+	@AfterEach
+	void close() {
+		this.publisher.destroy();
+		this.callers.shutdownNow();
+	}
+
+	@Test
+	void aRefusedMessageWithdrawsOnlyItsOwnJobAndItsCallerGets503() throws Exception {
+		this.stub.refuse("refuse me");
+		Future<JobService.Submission> fox = submit("a red fox");
+		Future<JobService.Submission> refused = submit("refuse me");
+		Future<JobService.Submission> owl = submit("an owl");
+
+		assertThat(fox.get().job().state()).isEqualTo(JobState.QUEUED);
+		assertThat(owl.get().job().prompt()).isEqualTo("an owl");
+		assertThatExceptionOfType(ExecutionException.class).isThrownBy(refused::get)
+			.havingCause()
+			.isInstanceOfSatisfying(QueueUnavailableException.class, (ex) -> {
+				assertThat(ex.status().value()).isEqualTo(503);
+				assertThat(ex.type()).isEqualTo(ProblemTypes.SERVICE_UNAVAILABLE);
+				assertThat(ex.headers()).containsEntry("Retry-After", "5");
+			});
+
+		assertThat(this.stub.batches()).hasSize(1);
+		assertThat(this.stub.batches().get(0).entries()).hasSize(3);
+		ArgumentCaptor<JobMessage> withdrawn = ArgumentCaptor.forClass(JobMessage.class);
+		verify(this.repository, times(1)).withdraw(withdrawn.capture(), isNull());
+		assertThat(withdrawn.getValue().prompt()).isEqualTo("refuse me");
+		// the two confirmed jobs leave the outbox; the refused one was withdrawn with it
+		verify(this.repository, times(1)).sent(fox.get().job().id());
+		verify(this.repository, times(1)).sent(owl.get().job().id());
+		verify(this.repository, times(2)).sent(any());
+	}
+
+	@Test
+	void theAnswerIsBuiltFromTheMessageWithoutReadingTheRecordBack() throws Exception {
+		Future<JobService.Submission> one = submit("a red fox");
+		Future<JobService.Submission> two = submit("an owl");
+		Future<JobService.Submission> three = submit("a heron");
+		two.get();
+		three.get();
+		JobView job = one.get().job();
+		assertThat(job.state()).isEqualTo(JobState.QUEUED);
+		assertThat(job.queue().position()).isEqualTo(4);
+		assertThat(job.queue().etaReason()).isEqualTo(JobService.NOT_ESTIMATED);
+		assertThat(job.queue().etaSeconds()).isNull();
+		assertThat(job.metadata()).isEqualTo(Map.of("order", "A-17"));
+		verify(this.repository, never()).find(any());
+		verify(this.repository, never()).rank(any(), any());
+		verify(this.models, never()).liveWorkers();
+	}
+
+	private Future<JobService.Submission> submit(String prompt) {
+		SubmitJobRequest request = new SubmitJobRequest(prompt, null, null, 64, 64, null, null, 42L, null, null, null,
+				null, Map.of("order", "A-17"));
+		return this.callers.submit(() -> this.service.submit(CALLER, request, null));
+	}
+
+}

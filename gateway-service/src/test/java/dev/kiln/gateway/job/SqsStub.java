@@ -1,0 +1,97 @@
+package dev.kiln.gateway.job;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+import org.springframework.util.unit.DataSize;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
+import software.amazon.awssdk.services.sqs.model.GetQueueUrlRequest;
+import software.amazon.awssdk.services.sqs.model.GetQueueUrlResponse;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResultEntry;
+
+import dev.kiln.gateway.GatewayApiProperties;
+import dev.kiln.gateway.GatewayProperties;
+
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.BDDMockito.given;
+
+/**
+ * A mocked {@link SqsAsyncClient} that knows one queue URL and answers {@code SendMessageBatch} like SQS: each entry
+ * succeeds unless its body names a job passed to {@link #refuse}, which gets a per-entry error. Records the batches.
+ */
+final class SqsStub {
+
+	private final List<SendMessageBatchRequest> batches = new CopyOnWriteArrayList<>();
+
+	private final Set<String> refused = ConcurrentHashMap.newKeySet();
+
+	SqsStub(SqsAsyncClient sqs, String url) {
+		given(sqs.getQueueUrl(org.mockito.ArgumentMatchers.<Consumer<GetQueueUrlRequest.Builder>>any()))
+			.willReturn(CompletableFuture.completedFuture(GetQueueUrlResponse.builder().queueUrl(url).build()));
+		given(sqs.sendMessageBatch(any(SendMessageBatchRequest.class))).willAnswer((invocation) -> {
+			SendMessageBatchRequest request = invocation.getArgument(0);
+			this.batches.add(request);
+			SendMessageBatchResponse.Builder response = SendMessageBatchResponse.builder();
+			List<SendMessageBatchResultEntry> successful = new ArrayList<>();
+			List<BatchResultErrorEntry> failed = new ArrayList<>();
+			for (SendMessageBatchRequestEntry entry : request.entries()) {
+				if (this.refused.stream().anyMatch(entry.messageBody()::contains)) {
+					failed.add(BatchResultErrorEntry.builder()
+						.id(entry.id())
+						.code("InvalidMessageContents")
+						.message("refused by the test")
+						.senderFault(true)
+						.build());
+				}
+				else {
+					successful.add(SendMessageBatchResultEntry.builder()
+						.id(entry.id())
+						.messageId("m-" + entry.id())
+						.md5OfMessageBody("-")
+						.build());
+				}
+			}
+			return CompletableFuture.completedFuture(response.successful(successful).failed(failed).build());
+		});
+	}
+
+	/** Entries whose body contains this job id are refused from now on. */
+	void refuse(String jobId) {
+		this.refused.add(jobId);
+	}
+
+	/** The batches sent so far. */
+	List<SendMessageBatchRequest> batches() {
+		return this.batches;
+	}
+
+	static GatewayProperties gateway() {
+		return new GatewayProperties(new GatewayProperties.Queues("kiln"),
+				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
+				new GatewayProperties.Jobs("default", "small"));
+	}
+
+	static GatewayApiProperties api(GatewayApiProperties.Sends sends) {
+		return new GatewayApiProperties(new GatewayApiProperties.Callbacks(false, false, false),
+				Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
+				new GatewayApiProperties.Auth(List.of(), null, Duration.ofSeconds(5)),
+				new GatewayApiProperties.Limits(10, 20, 100),
+				new GatewayApiProperties.Requests(DataSize.ofKilobytes(64), DataSize.ofKilobytes(4), Duration.ofDays(7),
+						Duration.ofHours(24)),
+				new GatewayApiProperties.Estimates(Duration.ofSeconds(90)),
+				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7),
+				sends);
+	}
+
+}
