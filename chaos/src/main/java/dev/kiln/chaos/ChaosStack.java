@@ -116,6 +116,9 @@ final class ChaosStack implements AutoCloseable {
 			queueService.put("kiln.lanes.dead-letter-interval", "2s");
 			queueService.put("kiln.lanes.monitor-interval", "2s");
 			queueService.put("kiln.retention-sweep.enabled", "false");
+			// the relay of jobs recorded but never confirmed in SQS; grace above the gateway's 10 s send timeout
+			queueService.put("kiln.outbox.interval", "1s");
+			queueService.put("kiln.outbox.grace", "12s");
 			b.services.add(run(QueueServiceApplication.class, common, noApiDocs, queueService));
 
 			b.apiKey = "kiln_chaos_" + HexFormat.of().formatHex(new SecureRandom().generateSeed(16));

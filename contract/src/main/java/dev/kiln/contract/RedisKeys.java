@@ -23,6 +23,9 @@ package dev.kiln.contract;
  * <li>{@code kiln:jobs:running}: sorted set of running job ids scored by their attempt's start (millis).</li>
  * <li>{@code kiln:webhooks:due}: sorted set of pending webhook deliveries scored by their next attempt (millis).</li>
  * <li>{@code kiln:webhook:{deliveryId}}: hash, one webhook delivery and its attempts.</li>
+ * <li>{@code kiln:jobs:unsent}: sorted set of jobs recorded by the gateway whose message SQS has not confirmed yet
+ * (the outbox), scored by when they were recorded or last relayed (millis); the gateway removes a job once SQS has
+ * its message, the queue service's relay sends what stays longer than a grace period.</li>
  * </ul>
  */
 public final class RedisKeys {
@@ -110,6 +113,11 @@ public final class RedisKeys {
 	/** Pending webhook deliveries, scored by their next attempt. */
 	public static String webhooksDue() {
 		return PREFIX + "webhooks:due";
+	}
+
+	/** Jobs whose message SQS has not confirmed yet (the outbox), scored by when recorded or last relayed. */
+	public static String unsentJobs() {
+		return PREFIX + "jobs:unsent";
 	}
 
 	/** One webhook delivery. */

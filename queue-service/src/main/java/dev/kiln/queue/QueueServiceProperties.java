@@ -28,13 +28,15 @@ import dev.kiln.contract.CallbackUrlPolicy;
  * @param lanes dead-letter handling and lane monitoring
  * @param stuckJobs recovery of running jobs whose worker vanished
  * @param webhooks webhook deliveries
+ * @param outbox the relay of jobs recorded whose message SQS never confirmed
  */
 @ConfigurationProperties("kiln")
 @Validated
 public record QueueServiceProperties(@DefaultValue("false") boolean provision, @Valid @DefaultValue Queues queues,
 		@Valid @DefaultValue Storage storage, @DefaultValue("7d") @NotNull Duration retention,
 		@Valid @DefaultValue RetentionSweep retentionSweep, @Valid @DefaultValue Lanes lanes,
-		@Valid @DefaultValue StuckJobs stuckJobs, @Valid @DefaultValue Webhooks webhooks) {
+		@Valid @DefaultValue StuckJobs stuckJobs, @Valid @DefaultValue Webhooks webhooks,
+		@Valid @DefaultValue Outbox outbox) {
 
 	@AssertTrue(message = "retention must be at least 1 minute")
 	boolean isRetentionValid() {
@@ -134,6 +136,25 @@ public record QueueServiceProperties(@DefaultValue("false") boolean provision, @
 		/** The SSRF rule for callback URLs under these settings. */
 		public CallbackUrlPolicy policy() {
 			return new CallbackUrlPolicy(this.allowHttp, this.allowNonDefaultPorts, this.allowPrivateNetworks);
+		}
+
+	}
+
+	/**
+	 * The outbox relay ({@code kiln:jobs:unsent}).
+	 *
+	 * @param interval time between looks at the outbox
+	 * @param grace how long after it was recorded (or last relayed) an unconfirmed job is sent by the relay; longer
+	 * than the gateway's send timeout, so that the relay does not race a send still in progress
+	 * @param sendTimeout how long one relayed send may take
+	 * @param batchSize jobs relayed per round, at most
+	 */
+	public record Outbox(@DefaultValue("5s") @NotNull Duration interval, @DefaultValue("30s") @NotNull Duration grace,
+			@DefaultValue("10s") @NotNull Duration sendTimeout, @DefaultValue("100") @Min(1) @Max(10000) int batchSize) {
+
+		@AssertTrue(message = "interval and grace must be positive")
+		boolean isPositive() {
+			return this.interval.isPositive() && this.grace.isPositive() && this.sendTimeout.isPositive();
 		}
 
 	}

@@ -36,7 +36,8 @@ import dev.kiln.queue.lifecycle.JobStateMachine;
 		properties = { "kiln.provision=true", "kiln.queues.prefix=qsops", "kiln.storage.bucket=qsops-images",
 				"kiln.queues.visibility-timeout=1s", "kiln.queues.max-receive-count=2", "kiln.retention=1h",
 				"kiln.lanes.dead-letter-interval=1h", "kiln.stuck-jobs.interval=1h", "kiln.stuck-jobs.threshold=1s",
-				"kiln.retention-sweep.interval=1h", "spring.cloud.aws.sqs.listener.poll-timeout=1s" })
+				"kiln.retention-sweep.interval=1h", "kiln.outbox.interval=1h", "kiln.outbox.grace=2s",
+				"spring.cloud.aws.sqs.listener.poll-timeout=1s" })
 public abstract class OperationsContext {
 
 	protected static final QueueNames QUEUES = new QueueNames("qsops");

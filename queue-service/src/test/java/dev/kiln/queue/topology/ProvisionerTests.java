@@ -66,7 +66,7 @@ class ProvisionerTests {
 	private static Provisioner provisioner(S3Client s3, Duration retention) {
 		QueueServiceProperties defaults = new QueueServiceProperties(true,
 				new QueueServiceProperties.Queues("kiln", 3, Duration.ofSeconds(120), Duration.ofDays(4)),
-				new QueueServiceProperties.Storage("images"), retention, null, null, null, null);
+				new QueueServiceProperties.Storage("images"), retention, null, null, null, null, null);
 		return new Provisioner(mock(SqsAsyncClient.class), s3, defaults);
 	}
 

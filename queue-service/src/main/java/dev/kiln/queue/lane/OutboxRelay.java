@@ -1,0 +1,157 @@
+package dev.kiln.queue.lane;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+
+import dev.kiln.contract.JobFields;
+import dev.kiln.contract.JobState;
+import dev.kiln.contract.Lane;
+import dev.kiln.contract.RedisKeys;
+import dev.kiln.queue.QueueServiceProperties;
+
+/**
+ * The outbox relay: makes sure every job the gateway recorded reaches its lane's queue.
+ * <p>
+ * The gateway's create script records a job and adds it to {@code kiln:jobs:unsent} in one step; once SQS confirms
+ * the message, the gateway takes the job out again. A job that stays longer than {@code kiln.outbox.grace} was
+ * recorded but never confirmed: the gateway died between the two steps, the connection dropped after Redis ran the
+ * script (the client saw an error, the record exists), or the send's outcome was unknown. The relay then sends the
+ * job's message (the record keeps it, {@code request}) if the job is still {@code QUEUED}, and forgets it otherwise
+ * (withdrawn, cancelled, or already picked up by a worker). A message sent twice is harmless: workers drop deliveries
+ * of finished jobs and of jobs another live worker holds.
+ * <p>
+ * Entries are claimed by moving their score forward, so several queue-service replicas do not send the same job in
+ * the same round, and a failed send is tried again one grace period later.
+ */
+@Component
+class OutboxRelay {
+
+	private static final Logger logger = LoggerFactory.getLogger(OutboxRelay.class);
+
+	// Takes up to ARGV[3] entries recorded at or before ARGV[1] and re-scores them to ARGV[2] (now).
+	private static final RedisScript<List> CLAIM = RedisScript.of("""
+			local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+			for _, id in ipairs(ids) do
+			  redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id)
+			end
+			return ids
+			""", List.class);
+
+	private final StringRedisTemplate redis;
+
+	private final SqsAsyncClient sqs;
+
+	private final QueueUrls urls;
+
+	private final TaskScheduler scheduler;
+
+	private final Clock clock;
+
+	private final QueueServiceProperties.Outbox settings;
+
+	private final Counter relayed;
+
+	OutboxRelay(StringRedisTemplate redis, SqsAsyncClient sqs, QueueUrls urls, TaskScheduler scheduler, Clock clock,
+			MeterRegistry meters, QueueServiceProperties properties) {
+		this.redis = redis;
+		this.sqs = sqs;
+		this.urls = urls;
+		this.scheduler = scheduler;
+		this.clock = clock;
+		this.settings = properties.outbox();
+		this.relayed = Counter.builder("kiln.outbox.relayed")
+			.description("Job messages sent by the outbox relay because the gateway never confirmed them")
+			.register(meters);
+		Gauge.builder("kiln.outbox.unsent", this, OutboxRelay::unsentOrNaN)
+			.description("Jobs recorded whose message SQS has not confirmed yet")
+			.register(meters);
+	}
+
+	@EventListener(ApplicationReadyEvent.class)
+	void schedule() {
+		Duration interval = this.settings.interval();
+		this.scheduler.scheduleWithFixedDelay(this::relayLogged, this.clock.instant().plus(interval), interval);
+	}
+
+	private void relayLogged() {
+		try {
+			relay();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Outbox relay failed; trying again in {}: {}", this.settings.interval(), ex.toString());
+		}
+	}
+
+	/**
+	 * One round: claims the jobs unconfirmed for longer than the grace period and sends or forgets each.
+	 * @return the messages sent
+	 */
+	int relay() {
+		long now = this.clock.millis();
+		List<?> claimed = this.redis.execute(CLAIM, List.of(RedisKeys.unsentJobs()),
+				Long.toString(now - this.settings.grace().toMillis()), Long.toString(now),
+				Integer.toString(this.settings.batchSize()));
+		int sent = 0;
+		for (Object id : (claimed != null) ? claimed : List.of()) {
+			if (relay(id.toString())) {
+				sent++;
+			}
+		}
+		return sent;
+	}
+
+	private boolean relay(String jobId) {
+		List<Object> fields = this.redis.opsForHash()
+			.multiGet(RedisKeys.job(jobId), List.of(JobFields.STATE, JobFields.LANE, JobFields.REQUEST));
+		Object state = fields.get(0);
+		if (!JobState.QUEUED.name().equals(state) || fields.get(1) == null || fields.get(2) == null) {
+			// withdrawn, cancelled, or a worker has it already: nothing to send
+			this.redis.opsForZSet().remove(RedisKeys.unsentJobs(), jobId);
+			return false;
+		}
+		Lane lane = Lane.fromWireName(fields.get(1).toString());
+		try {
+			this.sqs.sendMessage((request) -> request.queueUrl(this.urls.jobs(lane)).messageBody(fields.get(2).toString()))
+				.get(this.settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (Exception ex) {
+			if (ex instanceof InterruptedException) {
+				Thread.currentThread().interrupt();
+			}
+			logger.warn("Could not relay job {} to the {} lane; trying again in {}: {}", jobId, lane.wireName(),
+					this.settings.grace(), ex.toString());
+			return false;
+		}
+		this.redis.opsForZSet().remove(RedisKeys.unsentJobs(), jobId);
+		this.relayed.increment();
+		logger.warn("Job {} was recorded but its message was never confirmed; relayed it to the {} lane", jobId,
+				lane.wireName());
+		return true;
+	}
+
+	private double unsentOrNaN() {
+		try {
+			Long size = this.redis.opsForZSet().zCard(RedisKeys.unsentJobs());
+			return (size != null) ? size : Double.NaN;
+		}
+		catch (RuntimeException ex) {
+			return Double.NaN;
+		}
+	}
+
+}
