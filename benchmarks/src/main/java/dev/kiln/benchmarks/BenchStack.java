@@ -34,6 +34,9 @@ final class BenchStack implements AutoCloseable {
 
 	static final String BUCKET = "kiln-images";
 
+	/** The worker's no-op model: the end-to-end benchmark's "zero-cost model". */
+	static final String NOOP_MODEL = "kiln-noop";
+
 	private final EmbeddedStack embedded;
 
 	private final List<ConfigurableApplicationContext> services;
@@ -96,7 +99,9 @@ final class BenchStack implements AutoCloseable {
 			if (worker) {
 				String models = System.getProperty("java.io.tmpdir") + "/kiln-bench-models";
 				services.add(run("generation-worker", GenerationWorkerApplication.class, ports, common,
-						Map.of("kiln.worker.model-cache", models, "kiln.worker.id", "bench-worker-1")));
+						Map.of("kiln.worker.model-cache", models, "kiln.worker.id", "bench-worker-1",
+								"kiln.worker.models." + NOOP_MODEL + ".type", "noop",
+								"kiln.worker.models." + NOOP_MODEL + ".location", "none")));
 			}
 			Map<String, String> gateway = new LinkedHashMap<>();
 			int i = 0;

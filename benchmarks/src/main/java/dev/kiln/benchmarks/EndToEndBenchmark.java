@@ -28,7 +28,7 @@ import dev.kiln.contract.QueueNames;
 import dev.kiln.contract.RedisKeys;
 
 /**
- * Submit → result visible with the built-in model at 64×64 and 1 step, one job at a time, broken down by hop from
+ * Submit → result visible with the no-op model (64×64, 1 step), one job at a time, broken down by hop from
  * timestamps the system records; and the scale signal: a job accepted into an empty system → the advisor's
  * {@code GET /v1/scaling} reports {@code active}.
  */
@@ -86,7 +86,8 @@ final class EndToEndBenchmark {
 		URI jobs = this.stack.url("gateway").resolve("/v1/jobs");
 		Instant t0 = Instant.now();
 		Http.Answer answer = this.http.post(jobs, this.key, """
-				{"prompt":"a red fox","width":64,"height":64,"steps":1,"lane":"%s"}""".formatted(lane));
+				{"prompt":"a red fox","model":"%s","width":64,"height":64,"steps":1,"lane":"%s"}"""
+					.formatted(BenchStack.NOOP_MODEL, lane));
 		Instant t1 = Instant.now();
 		if (answer.status() != 202) {
 			throw new IllegalStateException("Gateway answered " + answer.status() + ": " + answer.body());

@@ -238,7 +238,7 @@ public final class KilnBenchmarks {
 	private static void appendEndToEnd(StringBuilder md, Map<String, Map<String, List<Double>>> e2e,
 			double tinyRender) {
 		md.append("### End-to-end overhead (submit → SUCCEEDED visible)\n\n");
-		md.append("Built-in model, 64×64, 1 step, one job at a time, lanes alternating, one worker; the client polls "
+		md.append("No-op model (`type: noop`: a grey PNG, no inference), 64×64, 1 step, one job at a time, lanes alternating, one worker; the client polls "
 				+ "`GET /v1/jobs/{id}` every 2 ms. Hops from the job record (`submittedAt`), `metadata.json` "
 				+ "(`startedAt`, `finishedAt`, `renderSeconds`), the id of the SUCCEEDED entry in "
 				+ "`kiln:job:{id}:events` (Redis time when the state machine applied it) and the client's clock.\n\n");
