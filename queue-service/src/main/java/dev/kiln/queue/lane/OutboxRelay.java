@@ -66,6 +66,8 @@ class OutboxRelay {
 
 	private final Counter relayed;
 
+	private final Counter failures;
+
 	OutboxRelay(StringRedisTemplate redis, SqsAsyncClient sqs, QueueUrls urls, TaskScheduler scheduler, Clock clock,
 			MeterRegistry meters, QueueServiceProperties properties) {
 		this.redis = redis;
@@ -76,6 +78,9 @@ class OutboxRelay {
 		this.settings = properties.outbox();
 		this.relayed = Counter.builder("kiln.outbox.relayed")
 			.description("Job messages sent by the outbox relay because the gateway never confirmed them")
+			.register(meters);
+		this.failures = Counter.builder("kiln.outbox.relay.failures")
+			.description("Relayed sends that failed (tried again one grace period later)")
 			.register(meters);
 		Gauge.builder("kiln.outbox.unsent", this, OutboxRelay::unsentOrNaN)
 			.description("Jobs recorded whose message SQS has not confirmed yet")
@@ -133,6 +138,7 @@ class OutboxRelay {
 			if (ex instanceof InterruptedException) {
 				Thread.currentThread().interrupt();
 			}
+			this.failures.increment();
 			logger.warn("Could not relay job {} to the {} lane; trying again in {}: {}", jobId, lane.wireName(),
 					this.settings.grace(), ex.toString());
 			return false;

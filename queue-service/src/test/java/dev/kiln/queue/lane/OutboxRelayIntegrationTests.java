@@ -41,6 +41,7 @@ class OutboxRelayIntegrationTests extends OperationsContext {
 		assertThat(this.redis.opsForZSet().score(RedisKeys.unsentJobs(), job.jobId())).isNull();
 		assertThat(this.meters.get("kiln.outbox.relayed").counter().count()).isEqualTo(before + 1);
 		assertThat(this.relay.relay()).isZero();
+		assertThat(this.meters.get("kiln.outbox.unsent").gauge().value()).isZero();
 	}
 
 	@Test

@@ -1,0 +1,152 @@
+package dev.kiln.queue.lifecycle;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.kiln.contract.JobEvent;
+import dev.kiln.contract.QueueNames;
+import dev.kiln.queue.QueueServiceProperties;
+
+/**
+ * Applies again the worker events that ended in the events dead-letter queue.
+ * <p>
+ * An event lands there when it could not be applied {@code maxReceiveCount} times in a row, in practice because Redis
+ * was away for longer than {@code maxReceiveCount} × the events queue's visibility timeout. Losing it would leave its
+ * job stuck: a lost {@code SUCCEEDED} keeps the job {@code RUNNING} although the worker deleted its message. Every
+ * {@code kiln.lanes.dead-letter-interval} this sweep reads the events dead-letter queue and applies each event through
+ * the state machine, which ignores duplicates, late and stale events, so applying one again is always safe; applied
+ * events are deleted. An event that cannot be read stays there for an operator
+ * ({@code kiln_events_dead_letters_unreadable_total}).
+ */
+@Component
+class EventDeadLetters {
+
+	private static final Logger logger = LoggerFactory.getLogger(EventDeadLetters.class);
+
+	private static final int MAX_PER_SWEEP = 1000;
+
+	private final SqsAsyncClient sqs;
+
+	private final JobStateMachine stateMachine;
+
+	private final JsonMapper json;
+
+	private final TaskScheduler scheduler;
+
+	private final Clock clock;
+
+	private final String queueName;
+
+	private final Duration interval;
+
+	private final Counter reapplied;
+
+	private final Counter unreadable;
+
+	private volatile String url;
+
+	EventDeadLetters(SqsAsyncClient sqs, JobStateMachine stateMachine, JsonMapper json, TaskScheduler scheduler,
+			Clock clock, MeterRegistry meters, QueueServiceProperties properties) {
+		this.sqs = sqs;
+		this.stateMachine = stateMachine;
+		this.json = json;
+		this.scheduler = scheduler;
+		this.clock = clock;
+		this.queueName = new QueueNames(properties.queues().prefix()).eventsDeadLetters();
+		this.interval = properties.lanes().deadLetterInterval();
+		this.reapplied = Counter.builder("kiln.events.dead-letters.reapplied")
+			.description("Worker events taken from the events dead-letter queue and applied again")
+			.register(meters);
+		this.unreadable = Counter.builder("kiln.events.dead-letters.unreadable")
+			.description("Messages in the events dead-letter queue that are not readable events (left there)")
+			.register(meters);
+	}
+
+	@EventListener(ApplicationReadyEvent.class)
+	void schedule() {
+		this.scheduler.scheduleWithFixedDelay(this::sweepLogged, this.clock.instant().plus(this.interval),
+				this.interval);
+	}
+
+	private void sweepLogged() {
+		try {
+			sweep();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Events dead-letter sweep failed; trying again in {}: {}", this.interval, ex.toString());
+		}
+	}
+
+	/**
+	 * Applies the events in the events dead-letter queue, up to 1,000 per call.
+	 * @return the events applied and deleted
+	 */
+	int sweep() {
+		String queue = url();
+		int applied = 0;
+		int seen = 0;
+		while (seen < MAX_PER_SWEEP) {
+			List<Message> batch = this.sqs
+				.receiveMessage((request) -> request.queueUrl(queue)
+					.maxNumberOfMessages(10)
+					.waitTimeSeconds(0)
+					.visibilityTimeout((int) Math.max(30, this.interval.toSeconds() * 2)))
+				.join()
+				.messages();
+			if (batch.isEmpty()) {
+				break;
+			}
+			seen += batch.size();
+			for (Message message : batch) {
+				if (reapply(queue, message)) {
+					applied++;
+				}
+			}
+		}
+		return applied;
+	}
+
+	private boolean reapply(String queue, Message message) {
+		JobEvent event;
+		try {
+			event = this.json.readValue(message.body(), JobEvent.class);
+		}
+		catch (JacksonException ex) {
+			this.unreadable.increment();
+			logger.warn("Message {} in {} is not a readable job event; left for an operator: {}",
+					message.messageId(), this.queueName, ex.getOriginalMessage());
+			return false;
+		}
+		// a failure here (Redis away again) leaves the message; it becomes visible for the next sweep
+		String outcome = this.stateMachine.apply(event);
+		this.sqs.deleteMessage((request) -> request.queueUrl(queue).receiptHandle(message.receiptHandle())).join();
+		this.reapplied.increment();
+		logger.warn("Job {} event {} (attempt {}) came back from the events dead-letter queue: {}", event.jobId(),
+				event.type(), event.attempt(), outcome);
+		return true;
+	}
+
+	private String url() {
+		String known = this.url;
+		if (known == null) {
+			known = this.sqs.getQueueUrl((request) -> request.queueName(this.queueName)).join().queueUrl();
+			this.url = known;
+		}
+		return known;
+	}
+
+}
