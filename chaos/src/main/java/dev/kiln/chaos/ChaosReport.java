@@ -33,7 +33,7 @@ import dev.kiln.contract.ObjectKeys;
  * @param observations every accepted or recorded job
  * @param orphanOutputs objects in S3 under no observed job
  * @param leftoverMessages messages still in the jobs queues (visible, in flight or delayed)
- * @param deadLetters messages in the jobs dead-letter queues
+ * @param deadLetters messages in the dead-letter queues (the lanes' and the events')
  * @param faults the faults injected
  * @param injectorErrors faults that could not be injected, or workers that could not be replaced
  * @param submitting how long submission took
@@ -87,6 +87,9 @@ record ChaosReport(ChaosOptions options, int submitted, int submitRetries, Map<S
 		}
 		if (this.leftoverMessages > 0) {
 			violations.add(this.leftoverMessages + " message(s) left in the jobs queues");
+		}
+		if (this.deadLetters > 0) {
+			violations.add(this.deadLetters + " message(s) in the dead-letter queues (jobs or events)");
 		}
 		for (String error : this.injectorErrors) {
 			violations.add("fault injector: " + error);
@@ -143,7 +146,7 @@ record ChaosReport(ChaosOptions options, int submitted, int submitRetries, Map<S
 		row(out, "Orphan objects in S3", this.orphanOutputs.size());
 		row(out, "SUCCEEDED jobs with a stray checkpoint" + (this.options.strictCheckpoints() ? ""
 				: " (known worker issue, not counted; see README)"), strayCheckpoints());
-		row(out, "Messages left in jobs queues / dead letters", this.leftoverMessages + " / " + this.deadLetters);
+		row(out, "Messages left in jobs queues / dead letters (jobs + events)", this.leftoverMessages + " / " + this.deadLetters);
 		for (Kind kind : Kind.values()) {
 			row(out, "Faults: " + kind, byKind.getOrDefault(kind, 0));
 		}

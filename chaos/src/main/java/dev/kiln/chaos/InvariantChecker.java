@@ -99,8 +99,9 @@ final class InvariantChecker {
 		return total;
 	}
 
+	/** Messages in the dead-letter queues: each lane's and the events'. */
 	int deadLetters() {
-		int total = 0;
+		int total = messages(QUEUES.eventsDeadLetters());
 		for (Lane lane : Lane.values()) {
 			total += messages(QUEUES.deadLetters(lane));
 		}

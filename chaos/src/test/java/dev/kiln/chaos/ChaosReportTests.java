@@ -96,6 +96,14 @@ class ChaosReportTests {
 			.containsExactly("u (recorded without a 202): not finished, state QUEUED");
 	}
 
+	@Test
+	void messagesInADeadLetterQueueAreAViolation() {
+		ChaosReport report = new ChaosReport(OPTIONS, 1, 0, Map.of(), List.of(), List.of(succeeded("a", 1, 1)),
+				List.of(), 0, 2, List.of(), List.of(), Duration.ofSeconds(1), Duration.ofSeconds(2));
+		assertThat(report.violations()).containsExactly("2 message(s) in the dead-letter queues (jobs or events)");
+		assertThat(report.toMarkdown()).contains("| Messages left in jobs queues / dead letters (jobs + events) | 0 / 2 |");
+	}
+
 	private static ChaosReport report(int submitted, JobObservation... observations) {
 		return new ChaosReport(OPTIONS, submitted, 0, Map.of(), List.of(), List.of(observations), List.of(), 0, 0,
 				List.of(), List.of(), Duration.ofSeconds(1), Duration.ofSeconds(2));
