@@ -343,7 +343,7 @@ class KilnChartTests {
 				assertThat(r.path("expr").asString()).as("%s expression", r.path("alert")).isNotBlank();
 			}
 		}
-		assertThat(alerts).contains("KilnBacklogTooOld", "KilnDeadLetters", "KilnSpendNearCap", "KilnWorkerFailureRate",
+		assertThat(alerts).contains("KilnBacklogTooOld", "KilnDeadLetters", "KilnJobsNotEnqueued", "KilnSpendNearCap", "KilnWorkerFailureRate",
 				"KilnAdvisorInputsStale", "KilnSpotInterruptions");
 		assertThat(alerts.stream().filter("KilnBacklogTooOld"::equals)).as("one backlog alert per lane").hasSize(3);
 		assertThat(chart("native-sqs").ofKind("ServiceMonitor")).hasSize(4);
