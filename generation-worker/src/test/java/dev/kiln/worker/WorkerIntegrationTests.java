@@ -330,6 +330,31 @@ class WorkerIntegrationTests {
 		assertThat(interactiveStarted.timestamp()).isBefore(standardStarted.timestamp());
 	}
 
+	@Test
+	void anIdleWorkerListensOnEveryLaneAtOnceAndTakesWhatArrivesOnAny() throws InterruptedException {
+		// idle: every lane is empty, so the worker is in its long polls on all three lanes
+		Thread.sleep(1500);
+		List<JobMessage> jobs = new java.util.ArrayList<>();
+		for (Lane lane : List.of(Lane.BATCH, Lane.INTERACTIVE, Lane.STANDARD)) {
+			JobMessage job = new JobMessage(1, JobIds.next(), "acme", "kiln-builtin", "lane " + lane.wireName(), null,
+					64, 64, 2, 7.5, 1, 1, lane, Instant.now(), null);
+			send(job);
+			jobs.add(job);
+		}
+		for (JobMessage job : jobs) {
+			assertThat(awaitEvents(job.jobId(), JobEventType.SUCCEEDED)).extracting(JobEvent::attempt).contains(1);
+		}
+		for (Lane lane : Lane.values()) {
+			assertThat(this.sqs
+				.getQueueAttributes((request) -> request.queueUrl(url(QUEUES.jobs(lane)))
+					.attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+							QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
+				.join()
+				.attributes()
+				.values()).as("messages left in the %s lane", lane.wireName()).containsOnly("0");
+		}
+	}
+
 	private static JobEvent started(List<JobEvent> events) {
 		return events.stream().filter((e) -> e.type() == JobEventType.STARTED).findFirst().orElseThrow();
 	}

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -55,22 +56,33 @@ class JobQueues {
 	 * @return the messages, read; an unreadable body gives a message without a job
 	 */
 	List<HeldMessage> receive(Lane lane, int max, Duration wait) {
+		return receiveAsync(lane, max, wait).join();
+	}
+
+	/**
+	 * Starts receiving up to {@code max} messages from a lane's queue; see {@link #receive}.
+	 * @param lane the lane
+	 * @param max at most this many, 1 to 10
+	 * @param wait how long to wait for the first one (whole seconds, up to 20)
+	 * @return the messages once SQS answered (or the call failed or timed out)
+	 */
+	CompletableFuture<List<HeldMessage>> receiveAsync(Lane lane, int max, Duration wait) {
 		String url = url(lane);
-		List<Message> messages = this.sqs
+		return this.sqs
 			.receiveMessage((request) -> request.queueUrl(url)
 				.maxNumberOfMessages(max)
 				.waitTimeSeconds((int) wait.toSeconds())
 				.messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))
 			.orTimeout(wait.toSeconds() + CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-			.join()
-			.messages();
-		long now = System.nanoTime();
-		List<HeldMessage> held = new ArrayList<>(messages.size());
-		for (Message message : messages) {
-			held.add(new HeldMessage(lane, url, message.messageId(), message.receiptHandle(), now, attempt(message),
-					message.body(), read(message)));
-		}
-		return held;
+			.thenApply((response) -> {
+				long now = System.nanoTime();
+				List<HeldMessage> held = new ArrayList<>(response.messages().size());
+				for (Message message : response.messages()) {
+					held.add(new HeldMessage(lane, url, message.messageId(), message.receiptHandle(), now,
+							attempt(message), message.body(), read(message)));
+				}
+				return held;
+			});
 	}
 
 	/** Deletes a message: the job is done with. */

@@ -1,11 +1,18 @@
 package dev.kiln.worker.job;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -22,10 +29,11 @@ import dev.kiln.worker.drain.DrainSignal;
 /**
  * The worker's receive loop and heartbeat.
  * <p>
- * One thread asks the lanes for work in {@link LaneOrder} (long polls of {@code kiln.worker.poll-wait}), takes at most
- * {@code kiln.worker.receive-batch} messages (1 by default: no more in hand than it can start now, no hidden
- * prefetch), and hands them to {@link JobProcessor}, which returns only when each is deleted or handed back. Then it
- * asks again.
+ * One thread asks the lanes for work in {@link LaneOrder} (a round of short polls; when every lane is empty, a long
+ * poll of {@code kiln.worker.poll-wait} on every lane at once), takes at most {@code kiln.worker.receive-batch}
+ * messages per lane (1 by default: no more in hand than it can start now, no hidden prefetch; only when long polls of
+ * several lanes answer in the same moment does an idle worker hold one batch per lane), and hands them to
+ * {@link JobProcessor}, which returns only when each is deleted or handed back. Then it asks again.
  * <p>
  * Every {@code kiln.worker.heartbeat-interval} a second thread renews the visibility of every message in hand (capped
  * at 12 hours after it was received), renews the leases of the jobs in hand and writes the worker's heartbeat.
@@ -39,6 +47,9 @@ import dev.kiln.worker.drain.DrainSignal;
 class JobReceiver implements SmartLifecycle {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobReceiver.class);
+
+	/** How much longer than {@code poll-wait} a long poll may take to answer before it is given up on for now. */
+	private static final long POLL_GRACE_MILLIS = 2_000;
 
 	private final JobQueues queues;
 
@@ -59,6 +70,12 @@ class JobReceiver implements SmartLifecycle {
 	private final LaneOrder lanes;
 
 	private final CountDownLatch loopEnded = new CountDownLatch(1);
+
+	/** Long polls in flight, at most one per lane; only the receive loop touches them. */
+	private final Map<Lane, CompletableFuture<List<HeldMessage>>> polls = new EnumMap<>(Lane.class);
+
+	/** Messages long polls brought that wait for their turn; held, so their visibility is renewed. */
+	private final List<HeldMessage> waiting = new ArrayList<>();
 
 	private volatile boolean running;
 
@@ -155,6 +172,12 @@ class JobReceiver implements SmartLifecycle {
 			}
 		}
 		finally {
+			try {
+				handBackWaiting();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Could not hand back the messages held for later: {}", ex.getMessage());
+			}
 			this.loopEnded.countDown();
 			logger.info("Worker {} takes no more jobs ({})", this.settings.id(), this.signal.reason());
 		}
@@ -168,19 +191,31 @@ class JobReceiver implements SmartLifecycle {
 		Thread.ofPlatform().name("kiln-worker-exit").start(() -> System.exit(SpringApplication.exit(this.context)));
 	}
 
-	/** Asks the lanes in order and returns the first messages any of them gives; empty when none has work. */
+	/**
+	 * Returns the next messages to work on, all from one lane; empty when no lane has work.
+	 * <p>
+	 * First what earlier long polls brought, highest lane first. Then one round of short polls (no wait) over the
+	 * lanes in {@link LaneOrder} order, so a busy worker always takes the highest lane that has work. Only when every
+	 * lane is empty does it long-poll, and then every lane at once: a job arriving on any lane is picked up as soon as
+	 * it arrives, instead of after the poll of another lane runs out. If long polls of several lanes answer together,
+	 * the extra messages are held (their visibility renewed with the heartbeat) and handled next, in lane order.
+	 */
 	private List<HeldMessage> receive(int batch) {
+		collectPolls();
+		if (!this.waiting.isEmpty()) {
+			return takeWaiting();
+		}
 		List<Lane> order = this.lanes.next();
-		for (int i = 0; i < order.size(); i++) {
-			Lane lane = order.get(i);
+		for (Lane lane : order) {
 			if (this.drain.draining()) {
 				return List.of();
 			}
-			// Only the last lane of a round long-polls: an empty higher lane must not delay work waiting below it.
-			Duration wait = (i == order.size() - 1) ? this.settings.pollWait() : Duration.ZERO;
+			if (this.polls.containsKey(lane)) {
+				continue; // a long poll is listening on this lane and brings what arrives
+			}
 			List<HeldMessage> taken;
 			try {
-				taken = this.queues.receive(lane, batch, wait);
+				taken = this.queues.receive(lane, batch, Duration.ZERO);
 			}
 			catch (RuntimeException ex) {
 				logger.warn("Could not receive from the {} lane: {}", lane.wireName(), ex.getMessage());
@@ -193,7 +228,85 @@ class JobReceiver implements SmartLifecycle {
 			}
 			this.lanes.empty(lane);
 		}
+		if (this.drain.draining()) {
+			return List.of();
+		}
+		for (Lane lane : Lane.values()) {
+			if (!this.polls.containsKey(lane)) {
+				this.polls.put(lane, this.queues.receiveAsync(lane, batch, this.settings.pollWait()));
+			}
+		}
+		try {
+			CompletableFuture.anyOf(this.polls.values().toArray(CompletableFuture[]::new))
+				.get(this.settings.pollWait().toMillis() + POLL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			// looked at per lane in collectPolls
+		}
+		collectPolls();
+		return this.waiting.isEmpty() ? List.of() : takeWaiting();
+	}
+
+	/** Moves what finished long polls brought into {@link #waiting}, held from now on. */
+	private void collectPolls() {
+		boolean failed = false;
+		for (Iterator<Map.Entry<Lane, CompletableFuture<List<HeldMessage>>>> it = this.polls.entrySet().iterator(); it
+			.hasNext();) {
+			Map.Entry<Lane, CompletableFuture<List<HeldMessage>>> entry = it.next();
+			Lane lane = entry.getKey();
+			CompletableFuture<List<HeldMessage>> poll = entry.getValue();
+			if (!poll.isDone()) {
+				continue;
+			}
+			it.remove();
+			try {
+				List<HeldMessage> messages = poll.join();
+				messages.forEach(this.activity::hold);
+				this.waiting.addAll(messages);
+			}
+			catch (RuntimeException ex) {
+				failed = true;
+				logger.warn("Could not receive from the {} lane: {}", lane.wireName(),
+						(ex.getCause() != null) ? ex.getCause().getMessage() : ex.getMessage());
+			}
+		}
+		if (failed && this.waiting.isEmpty()) {
+			pause(Duration.ofSeconds(1));
+		}
+	}
+
+	/** The held messages of the first lane in {@link LaneOrder} order that has some; takes them out of waiting. */
+	private List<HeldMessage> takeWaiting() {
+		for (Lane lane : this.lanes.next()) {
+			List<HeldMessage> taken = this.waiting.stream().filter((message) -> message.lane() == lane).toList();
+			if (!taken.isEmpty()) {
+				this.waiting.removeAll(taken);
+				this.lanes.took(lane);
+				return taken;
+			}
+		}
 		return List.of();
+	}
+
+	/** Once draining: waits for the long polls still out and hands back everything they and earlier ones brought. */
+	private void handBackWaiting() {
+		long deadline = System.nanoTime()
+				+ TimeUnit.MILLISECONDS.toNanos(this.settings.pollWait().toMillis() + POLL_GRACE_MILLIS);
+		while (!this.polls.isEmpty() && System.nanoTime() < deadline) {
+			collectPolls();
+			if (!this.polls.isEmpty()) {
+				pause(Duration.ofMillis(20));
+			}
+		}
+		if (!this.waiting.isEmpty()) {
+			List<HeldMessage> messages = new ArrayList<>(this.waiting);
+			this.waiting.clear();
+			// the processor hands every message back at once while the worker drains
+			this.processor.process(messages);
+		}
 	}
 
 	private void pause(Duration duration) {
