@@ -111,9 +111,21 @@ public record GatewayApiProperties(@Valid @DefaultValue Callbacks callbacks,
 	 * @param requestsPerSecond sustained API requests per second
 	 * @param burst requests allowed at once above the sustained rate
 	 * @param maxQueuedJobs most jobs a tenant may have waiting (QUEUED or RETRYING)
+	 * @param unsynchronizedTokens tokens a replica may take from a tenant's bucket locally before it synchronizes the
+	 * bucket with Redis (Bucket4j's delaying optimization); {@code 0} synchronizes on every request (exact). A tenant
+	 * can exceed its limit by at most this many requests per replica within {@code unsynchronized-time}
+	 * @param unsynchronizedTime longest a replica keeps tokens taken locally before it synchronizes
 	 */
 	public record Limits(@DefaultValue("20") @Min(1) int requestsPerSecond, @DefaultValue("40") @Min(1) int burst,
-			@DefaultValue("100") @Min(1) @Max(10000) int maxQueuedJobs) {
+			@DefaultValue("100") @Min(1) @Max(10000) int maxQueuedJobs,
+			@DefaultValue("4") @Min(0) @Max(1000) int unsynchronizedTokens,
+			@DefaultValue("250ms") @NotNull Duration unsynchronizedTime) {
+
+		@AssertTrue(message = "unsynchronized-time must be between 1ms and 10s")
+		boolean isUnsynchronizedTimeValid() {
+			return this.unsynchronizedTime.toMillis() >= 1 && this.unsynchronizedTime.compareTo(Duration.ofSeconds(10)) <= 0;
+		}
+
 	}
 
 	/**

@@ -187,9 +187,9 @@ class JobRepository {
 		this.redis.execute(WITHDRAW, keys(message, idempotencyKey), message.jobId());
 	}
 
-	/** Takes the job out of the outbox: SQS has confirmed its message. */
-	void sent(String jobId) {
-		this.redis.opsForZSet().remove(RedisKeys.unsentJobs(), jobId);
+	/** Takes jobs out of the outbox: SQS has confirmed their messages. */
+	void sent(List<String> jobIds) {
+		this.redis.opsForZSet().remove(RedisKeys.unsentJobs(), jobIds.toArray());
 	}
 
 	/** The record's fields, empty when there is no such job. */

@@ -54,6 +54,8 @@ class JobService {
 
 	private final JobPublisher publisher;
 
+	private final OutboxConfirmations confirmations;
+
 	private final ImageLinks links;
 
 	private final ModelCatalog models;
@@ -68,10 +70,11 @@ class JobService {
 
 	private final CallbackUrlPolicy callbackPolicy;
 
-	JobService(JobRepository repository, JobPublisher publisher, ImageLinks links, ModelCatalog models, JsonMapper json,
-			Clock clock, GatewayProperties properties, GatewayApiProperties api) {
+	JobService(JobRepository repository, JobPublisher publisher, OutboxConfirmations confirmations, ImageLinks links,
+			ModelCatalog models, JsonMapper json, Clock clock, GatewayProperties properties, GatewayApiProperties api) {
 		this.repository = repository;
 		this.publisher = publisher;
+		this.confirmations = confirmations;
 		this.links = links;
 		this.models = models;
 		this.json = json;
@@ -155,13 +158,7 @@ class JobService {
 			this.repository.withdraw(message, idempotencyKey);
 			throw new QueueUnavailableException("The job queue is not available right now; nothing was recorded", ex);
 		}
-		try {
-			this.repository.sent(message.jobId());
-		}
-		catch (RuntimeException ex) {
-			// the relay will send it once more after its grace period; workers drop the duplicate
-			logger.warn("Could not take job {} out of the outbox: {}", message.jobId(), ex.toString());
-		}
+		this.confirmations.confirmed(message.jobId());
 		return new Submission(accepted(message, request, created.position()), false);
 	}
 

@@ -48,6 +48,8 @@ class BatchedSubmissionTests {
 
 	private final ModelCatalog models = mock();
 
+	private final OutboxConfirmations confirmations = mock();
+
 	private final SqsAsyncClient sqs = mock();
 
 	private final SqsStub stub = new SqsStub(this.sqs, JobPublisherTests.URL);
@@ -63,7 +65,7 @@ class BatchedSubmissionTests {
 		GatewayApiProperties api = SqsStub
 			.api(new GatewayApiProperties.Sends(true, Duration.ofHours(1), 3, Duration.ofSeconds(30)));
 		this.publisher = new JobPublisher(this.sqs, SqsStub.gateway(), api);
-		this.service = new JobService(this.repository, this.publisher, mock(), this.models, JsonMapper.builder().build(),
+		this.service = new JobService(this.repository, this.publisher, this.confirmations, mock(), this.models, JsonMapper.builder().build(),
 				Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), SqsStub.gateway(), api);
 		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
 		given(this.repository.create(any(), any(), any(), isNull(), any(), anyInt())).willAnswer(
@@ -100,9 +102,9 @@ class BatchedSubmissionTests {
 		verify(this.repository, times(1)).withdraw(withdrawn.capture(), isNull());
 		assertThat(withdrawn.getValue().prompt()).isEqualTo("refuse me");
 		// the two confirmed jobs leave the outbox; the refused one was withdrawn with it
-		verify(this.repository, times(1)).sent(fox.get().job().id());
-		verify(this.repository, times(1)).sent(owl.get().job().id());
-		verify(this.repository, times(2)).sent(any());
+		verify(this.confirmations, times(1)).confirmed(fox.get().job().id());
+		verify(this.confirmations, times(1)).confirmed(owl.get().job().id());
+		verify(this.confirmations, times(2)).confirmed(any());
 	}
 
 	@Test

@@ -57,7 +57,7 @@ class JobServiceTests {
 	void service() {
 		GatewayApiProperties api = new GatewayApiProperties(new GatewayApiProperties.Callbacks(false, false, false),
 				Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
-				new GatewayApiProperties.Auth(List.of(), null, Duration.ofSeconds(5)), new GatewayApiProperties.Limits(10, 20, 100),
+				new GatewayApiProperties.Auth(List.of(), null, Duration.ofSeconds(5)), new GatewayApiProperties.Limits(10, 20, 100, 0, Duration.ofMillis(250)),
 				new GatewayApiProperties.Requests(DataSize.ofKilobytes(64), DataSize.ofKilobytes(4),
 						Duration.ofDays(7), Duration.ofHours(24)),
 				new GatewayApiProperties.Estimates(Duration.ofSeconds(90)),
@@ -66,7 +66,7 @@ class JobServiceTests {
 		GatewayProperties gateway = new GatewayProperties(new GatewayProperties.Queues("kiln"),
 				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
 				new GatewayProperties.Jobs("default", "small"));
-		this.service = new JobService(this.repository, this.publisher, this.links, this.models, this.json,
+		this.service = new JobService(this.repository, this.publisher, mock(), this.links, this.models, this.json,
 				Clock.fixed(NOW, ZoneOffset.UTC), gateway, api);
 		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
 		given(this.models.ids()).willReturn(Set.of("small"));

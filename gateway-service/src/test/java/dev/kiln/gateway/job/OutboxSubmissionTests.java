@@ -47,13 +47,15 @@ class OutboxSubmissionTests {
 
 	private final ModelCatalog models = mock();
 
+	private final OutboxConfirmations confirmations = mock();
+
 	private JobService service;
 
 	@BeforeEach
 	void service() {
 		GatewayApiProperties api = SqsStub
 			.api(new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(10)));
-		this.service = new JobService(this.repository, this.publisher, mock(), this.models, JsonMapper.builder().build(),
+		this.service = new JobService(this.repository, this.publisher, this.confirmations, mock(), this.models, JsonMapper.builder().build(),
 				Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), SqsStub.gateway(), api);
 		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
 		given(this.repository.create(any(), any(), any(), isNull(), any(), anyInt())).willAnswer(
@@ -64,7 +66,7 @@ class OutboxSubmissionTests {
 	@Test
 	void aConfirmedSendTakesTheJobOutOfTheOutbox() {
 		JobView job = submit().job();
-		verify(this.repository).sent(job.id());
+		verify(this.confirmations).confirmed(job.id());
 		verify(this.repository, never()).withdraw(any(), any());
 	}
 
@@ -75,7 +77,7 @@ class OutboxSubmissionTests {
 			.publish(any(), any());
 		assertThat(submit().job().state()).isEqualTo(JobState.QUEUED);
 		verify(this.repository, never()).withdraw(any(), any());
-		verify(this.repository, never()).sent(any());
+		verify(this.confirmations, never()).confirmed(any());
 	}
 
 	@Test
@@ -86,13 +88,7 @@ class OutboxSubmissionTests {
 			.publish(any(), any());
 		assertThatExceptionOfType(QueueUnavailableException.class).isThrownBy(this::submit);
 		verify(this.repository).withdraw(any(), isNull());
-		verify(this.repository, never()).sent(any());
-	}
-
-	@Test
-	void aFailureToLeaveTheOutboxStillAcceptsTheJob() {
-		willThrow(new IllegalStateException("Redis went away")).given(this.repository).sent(any());
-		assertThat(submit().job().state()).isEqualTo(JobState.QUEUED);
+		verify(this.confirmations, never()).confirmed(any());
 	}
 
 	@Test
