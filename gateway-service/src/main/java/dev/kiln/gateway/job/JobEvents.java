@@ -142,7 +142,8 @@ class JobEvents {
 		if (errorType != null && !errorType.isEmpty()) {
 			data.put("errorType", errorType);
 		}
-		String at = fields.getOrDefault("at", fields.get(JobFields.UPDATED_AT));
+		String at = fields.getOrDefault("at",
+				fields.getOrDefault(JobFields.UPDATED_AT, fields.get(JobFields.SUBMITTED_AT)));
 		if (at != null) {
 			data.put("at", at);
 		}

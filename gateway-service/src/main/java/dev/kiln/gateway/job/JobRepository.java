@@ -168,7 +168,7 @@ class JobRepository {
 		addField(args, JobFields.LANE, message.lane().wireName());
 		addField(args, JobFields.REQUEST, messageJson);
 		addField(args, JobFields.SUBMITTED_AT, submittedAt);
-		addField(args, JobFields.UPDATED_AT, submittedAt);
+		// no updatedAt until the first change: submittedAt says it, and 40 bytes less keep small records compact
 		addField(args, JobFields.ATTEMPT, "0");
 		addField(args, JobFields.STEP, "0");
 		addField(args, JobFields.TOTAL_STEPS, Integer.toString(message.steps()));
