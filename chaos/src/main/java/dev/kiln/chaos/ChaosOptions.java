@@ -23,7 +23,7 @@ import java.util.Properties;
  * @param settleLimit how long the system may take to finish every job after the faults stop
  * ({@code kiln.chaos.settle-limit}, 5 min)
  * @param strictCheckpoints whether a checkpoint left behind by a {@code SUCCEEDED} job is a violation
- * ({@code kiln.chaos.strict-checkpoints}, false until the worker deletes it on a duplicate delivery, see README)
+ * ({@code kiln.chaos.strict-checkpoints}, true; false counts it apart)
  */
 record ChaosOptions(int jobs, long seed, int workers, double submitRate, Duration faultWindow, int sigkills,
 		int sigterms, int spotNotices, int redisRestarts, int sqsRestarts, Duration maxDowntime, int maxReceiveCount,
@@ -56,7 +56,7 @@ record ChaosOptions(int jobs, long seed, int workers, double submitRate, Duratio
 				integer(properties, "redis-restarts", 2 * scale), integer(properties, "sqs-restarts", 2 * scale),
 				duration(properties, "max-downtime", Duration.ofSeconds(3)), integer(properties, "max-receive-count", 10),
 				duration(properties, "settle-limit", Duration.ofMinutes(5).plusSeconds(jobs / 10)),
-				Boolean.parseBoolean(properties.getProperty("kiln.chaos.strict-checkpoints", "false")));
+				Boolean.parseBoolean(properties.getProperty("kiln.chaos.strict-checkpoints", "true")));
 	}
 
 	private static int integer(Properties properties, String name, int fallback) {

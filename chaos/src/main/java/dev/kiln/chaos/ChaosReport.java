@@ -23,7 +23,8 @@ import dev.kiln.contract.ObjectKeys;
  * {@code metadata.json} in S3, nothing missing and nothing extra (no second set; a stray checkpoint only when
  * {@link ChaosOptions#strictCheckpoints()}, else it is counted apart); a job that did not
  * succeed has no outputs; a job recorded without a 202 (its submission failed ambiguously) is finished too; the jobs
- * queues hold no message once the run settled.</p>
+ * queues hold no message once the run settled, and the dead-letter queues (the lanes' and the events') none at
+ * all.</p>
  *
  * @param options the run's options
  * @param submitted submissions attempted
@@ -145,8 +146,9 @@ record ChaosReport(ChaosOptions options, int submitted, int submitRetries, Map<S
 		row(out, "Jobs rendered more than once / extra renders", reRenderedJobs() + " / " + extraRenders());
 		row(out, "Orphan objects in S3", this.orphanOutputs.size());
 		row(out, "SUCCEEDED jobs with a stray checkpoint" + (this.options.strictCheckpoints() ? ""
-				: " (known worker issue, not counted; see README)"), strayCheckpoints());
-		row(out, "Messages left in jobs queues / dead letters (jobs + events)", this.leftoverMessages + " / " + this.deadLetters);
+				: " (not counted: strict-checkpoints=false)"), strayCheckpoints());
+		row(out, "Messages left in jobs queues / dead letters (jobs + events)",
+				this.leftoverMessages + " / " + this.deadLetters);
 		for (Kind kind : Kind.values()) {
 			row(out, "Faults: " + kind, byKind.getOrDefault(kind, 0));
 		}
