@@ -39,6 +39,8 @@ public final class EmbeddedRedis implements AutoCloseable {
 				.setting("save \"\"")
 				.setting("appendonly no")
 				.setting("maxmemory 512mb")
+				// Kiln's Redis setting: job records (a ≈ 350-byte request among small fields) stay compact
+				.setting("hash-max-ziplist-value 1024")
 				.onShutdownForceStop(true)
 				.build();
 		}
