@@ -197,8 +197,9 @@ class JobReceiver implements SmartLifecycle {
 	 * First what earlier long polls brought, highest lane first. Then one round of short polls (no wait) over the
 	 * lanes in {@link LaneOrder} order, so a busy worker always takes the highest lane that has work. Only when every
 	 * lane is empty does it long-poll, and then every lane at once: a job arriving on any lane is picked up as soon as
-	 * it arrives, instead of after the poll of another lane runs out. If long polls of several lanes answer together,
-	 * the extra messages are held (their visibility renewed with the heartbeat) and handled next, in lane order.
+	 * it arrives, instead of after the poll of another lane runs out. The other lanes' polls run out within
+	 * {@code poll-wait}; what they bring meanwhile (at most one batch per lane) is held from the moment it arrives
+	 * (visibility renewed with the heartbeat) and handled next, in lane order.
 	 */
 	private List<HeldMessage> receive(int batch) {
 		collectPolls();
@@ -233,7 +234,13 @@ class JobReceiver implements SmartLifecycle {
 		}
 		for (Lane lane : Lane.values()) {
 			if (!this.polls.containsKey(lane)) {
-				this.polls.put(lane, this.queues.receiveAsync(lane, batch, this.settings.pollWait()));
+				// held the moment they arrive, so their visibility is renewed even while the worker is busy
+				this.polls.put(lane, this.queues.receiveAsync(lane, batch, this.settings.pollWait())
+					.whenComplete((messages, failure) -> {
+						if (messages != null) {
+							messages.forEach(this.activity::hold);
+						}
+					}));
 			}
 		}
 		try {
@@ -250,7 +257,7 @@ class JobReceiver implements SmartLifecycle {
 		return this.waiting.isEmpty() ? List.of() : takeWaiting();
 	}
 
-	/** Moves what finished long polls brought into {@link #waiting}, held from now on. */
+	/** Moves what finished long polls brought (held since they arrived) into {@link #waiting}. */
 	private void collectPolls() {
 		boolean failed = false;
 		for (Iterator<Map.Entry<Lane, CompletableFuture<List<HeldMessage>>>> it = this.polls.entrySet().iterator(); it
@@ -263,9 +270,7 @@ class JobReceiver implements SmartLifecycle {
 			}
 			it.remove();
 			try {
-				List<HeldMessage> messages = poll.join();
-				messages.forEach(this.activity::hold);
-				this.waiting.addAll(messages);
+				this.waiting.addAll(poll.join());
 			}
 			catch (RuntimeException ex) {
 				failed = true;
