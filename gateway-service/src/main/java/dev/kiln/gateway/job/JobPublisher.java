@@ -135,9 +135,6 @@ class JobPublisher implements DisposableBean {
 			if (cause instanceof TimeoutException || cause instanceof java.io.IOException) {
 				return false;
 			}
-			if (cause.getCause() == cause) {
-				break;
-			}
 		}
 		return false;
 	}
