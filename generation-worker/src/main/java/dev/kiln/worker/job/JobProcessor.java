@@ -283,8 +283,7 @@ class JobProcessor {
 			List<String> keys = this.outputs.write(job, images.pngs(), metadata);
 			this.events.publish(JobEvent.succeeded(job.jobId(), job.steps(), keys, admitted.attempt(),
 					this.settings.id(), finished, seconds));
-			delete(admitted.message());
-			forget(job);
+			settle(admitted.message(), job);
 			outcome(admitted.model().id(), "succeeded");
 			Timer.builder("kiln.worker.render")
 				.description("Time spent rendering one job in the model")
@@ -306,8 +305,7 @@ class JobProcessor {
 	private void cancel(HeldMessage message, JobMessage job) {
 		logger.info("Job {} cancelled by its owner", job.jobId());
 		this.events.publish(JobEvent.cancelled(job.jobId(), message.attempt(), this.settings.id(), this.clock.instant()));
-		delete(message);
-		forget(job);
+		settle(message, job);
 		outcome(job.model(), "cancelled");
 	}
 
@@ -316,8 +314,7 @@ class JobProcessor {
 		try {
 			this.events.publish(JobEvent.failed(job.jobId(), errorType, (detail != null) ? detail : errorType,
 					message.attempt(), this.settings.id(), this.clock.instant()));
-			delete(message);
-			forget(job);
+			settle(message, job);
 			outcome(job.model(), "failed");
 		}
 		catch (RuntimeException ex) {
@@ -369,11 +366,16 @@ class JobProcessor {
 		this.activity.letGo(message);
 	}
 
-	/** Drops what the worker kept for a finished job: its lease and its checkpoint. */
-	private void forget(JobMessage job) {
+	/**
+	 * Once the job's final event is out: drops its checkpoint, deletes its message, gives up its lease. The checkpoint
+	 * goes first: a delete that SQS carries out but whose answer is lost (an outage mid-call) leaves no message to
+	 * deliver again, so nothing would come back to clean up after it.
+	 */
+	private void settle(HeldMessage message, JobMessage job) {
+		quietly(() -> this.outputs.deleteCheckpoint(job));
+		delete(message);
 		quietly(() -> this.records.release(job.jobId(), this.settings.id()));
 		this.activity.unleased(job.jobId());
-		quietly(() -> this.outputs.deleteCheckpoint(job));
 	}
 
 	private static void quietly(Runnable action) {
