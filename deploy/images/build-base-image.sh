@@ -26,7 +26,9 @@ chmod 1777 "$rootfs/tmp" "$rootfs/models"
 libs=$( (ldd "$rootfs/opt/java/bin/java"; find "$rootfs/opt/java/lib" -name '*.so' ! -name '*xawt*' ! -name 'libsplashscreen.so' \
 	! -name 'libjsound.so' -exec ldd {} \;) 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*' | grep -v "^$rootfs" | sort -u)
 for extra in libstdc++.so.6 libgcc_s.so.1 libgomp.so.1; do
-	path=$(ldconfig -p | awk -v lib="$extra" '$1 == lib && /x86-64/ {print $NF; exit}')
+	# awk reads to the end (no early exit): with pipefail, ldconfig killed by SIGPIPE would fail the script once its
+	# output outgrows the pipe buffer, as it does on machines with many libraries installed.
+	path=$(ldconfig -p | awk -v lib="$extra" '$1 == lib && /x86-64/ && !found {print $NF; found = 1}')
 	if [[ -n "$path" ]]; then libs="$libs"$'\n'"$path"; fi
 done
 while read -r lib; do
