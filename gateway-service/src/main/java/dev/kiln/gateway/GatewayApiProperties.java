@@ -153,7 +153,8 @@ public record GatewayApiProperties(@Valid @DefaultValue Callbacks callbacks,
 	 * How accepted jobs are sent to SQS. With batching, the sends of concurrent requests to the same lane are
 	 * collected for up to {@code batchWindow} or {@code maxBatchSize} messages and sent as one
 	 * {@code SendMessageBatch} (the AWS SDK's {@code SqsAsyncBatchManager}); each request still waits for its own
-	 * message's result, and a message SQS refuses withdraws only its own job (503).
+	 * message's result, and a message SQS refuses withdraws only its own job (503). A message for a lane with no send
+	 * in flight goes out at once, without waiting for the window.
 	 *
 	 * @param batch whether to batch sends; {@code false} sends each message on its own ({@code SendMessage})
 	 * @param batchWindow longest a message waits for others to share its batch

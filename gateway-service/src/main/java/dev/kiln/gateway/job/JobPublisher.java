@@ -1,6 +1,7 @@
 package dev.kiln.gateway.job;
 
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
@@ -30,8 +32,10 @@ import dev.kiln.gateway.GatewayProperties;
  * default) the sends of concurrent requests go through the AWS SDK's {@link SqsAsyncBatchManager}: per lane queue,
  * messages are collected for up to {@code batch-window} or {@code max-batch-size} messages and sent as one
  * {@code SendMessageBatch}; each caller still gets its own message's result, so one refused message fails only its
- * own caller. Without batching each message is one {@code SendMessage}. The message is the job as JSON, without
- * message attributes, in both cases.
+ * own caller. A message for a lane with no send in flight goes out at once as its own {@code SendMessage}: there is
+ * nothing to share a batch with, and a lone request should not wait out the window (group commit: batches form
+ * only while earlier sends are on their way). Without batching each message is one {@code SendMessage}. The
+ * message is the job as JSON, without message attributes, in all cases.
  */
 @Component
 class JobPublisher implements DisposableBean {
@@ -48,11 +52,16 @@ class JobPublisher implements DisposableBean {
 
 	private final Map<Lane, String> urls = new ConcurrentHashMap<>();
 
+	private final Map<Lane, AtomicInteger> inFlight = new EnumMap<>(Lane.class);
+
 	JobPublisher(SqsAsyncClient sqs, GatewayProperties properties, GatewayApiProperties api) {
 		GatewayApiProperties.Sends sends = api.sends();
 		this.sqs = sqs;
 		this.queues = new QueueNames(properties.queues().prefix());
 		this.timeout = sends.timeout();
+		for (Lane lane : Lane.values()) {
+			this.inFlight.put(lane, new AtomicInteger());
+		}
 		if (sends.batch()) {
 			this.flusher = Executors.newSingleThreadScheduledExecutor(
 					Thread.ofPlatform().name("kiln-sqs-batch-flush").daemon().factory());
@@ -80,9 +89,16 @@ class JobPublisher implements DisposableBean {
 			.queueUrl(url(message.lane()))
 			.messageBody(json)
 			.build();
-		CompletableFuture<SendMessageResponse> sent = (this.batches != null) ? this.batches.sendMessage(request)
-				: this.sqs.sendMessage(request);
-		join(sent, "send job " + message.jobId());
+		AtomicInteger sending = this.inFlight.get(message.lane());
+		boolean alone = sending.getAndIncrement() == 0;
+		try {
+			CompletableFuture<SendMessageResponse> sent = (this.batches != null && !alone)
+					? this.batches.sendMessage(request) : this.sqs.sendMessage(request);
+			join(sent, "send job " + message.jobId());
+		}
+		finally {
+			sending.decrementAndGet();
+		}
 	}
 
 	private String url(Lane lane) {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobMessage;
@@ -38,7 +40,8 @@ import static org.mockito.Mockito.verify;
 
 /**
  * Submissions whose messages share one {@code SendMessageBatch} (the real publisher over a stubbed SQS client): a
- * message SQS refuses withdraws only its own job, and only its caller gets the 503.
+ * message SQS refuses withdraws only its own job, and only its caller gets the 503. Each test first keeps a lone
+ * send in flight, so that the submissions after it are batched.
  */
 class BatchedSubmissionTests {
 
@@ -82,6 +85,9 @@ class BatchedSubmissionTests {
 	@Test
 	void aRefusedMessageWithdrawsOnlyItsOwnJobAndItsCallerGets503() throws Exception {
 		this.stub.refuse("refuse me");
+		CompletableFuture<SendMessageResponse> first = this.stub.holdNextSend();
+		Future<JobService.Submission> earlier = submit("an earlier job");
+		this.stub.awaitSends(1);
 		Future<JobService.Submission> fox = submit("a red fox");
 		Future<JobService.Submission> refused = submit("refuse me");
 		Future<JobService.Submission> owl = submit("an owl");
@@ -105,10 +111,17 @@ class BatchedSubmissionTests {
 		verify(this.confirmations, times(1)).confirmed(fox.get().job().id());
 		verify(this.confirmations, times(1)).confirmed(owl.get().job().id());
 		verify(this.confirmations, times(2)).confirmed(any());
+		first.complete(SendMessageResponse.builder().messageId("m-0").build());
+		assertThat(earlier.get().job().state()).isEqualTo(JobState.QUEUED);
+		verify(this.confirmations, times(3)).confirmed(any());
+		verify(this.repository, times(1)).withdraw(any(), isNull());
 	}
 
 	@Test
 	void theAnswerIsBuiltFromTheMessageWithoutReadingTheRecordBack() throws Exception {
+		CompletableFuture<SendMessageResponse> first = this.stub.holdNextSend();
+		Future<JobService.Submission> earlier = submit("an earlier job");
+		this.stub.awaitSends(1);
 		Future<JobService.Submission> one = submit("a red fox");
 		Future<JobService.Submission> two = submit("an owl");
 		Future<JobService.Submission> three = submit("a heron");
@@ -123,6 +136,9 @@ class BatchedSubmissionTests {
 		verify(this.repository, never()).find(any());
 		verify(this.repository, never()).rank(any(), any());
 		verify(this.models, never()).liveWorkers();
+		assertThat(this.stub.batches()).singleElement().satisfies((batch) -> assertThat(batch.entries()).hasSize(3));
+		first.complete(SendMessageResponse.builder().messageId("m-0").build());
+		earlier.get();
 	}
 
 	private Future<JobService.Submission> submit(String prompt) {

@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
+import software.amazon.awssdk.services.sqs.model.SqsException;
 
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
@@ -26,16 +27,14 @@ import dev.kiln.gateway.GatewayApiProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
-import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.BDDMockito.given;
 import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.never;
-import static org.mockito.Mockito.verify;
 
 /**
- * The publisher against a stubbed SQS client: concurrent sends share one {@code SendMessageBatch}, and an entry SQS
- * refuses fails only its own send. The batch window is an hour, so a batch goes out only when it is full: nothing
- * here depends on timing.
+ * The publisher against a stubbed SQS client: a lone send goes out at once, sends made while another is in flight
+ * share one {@code SendMessageBatch}, and an entry SQS refuses fails only its own send. The batch window is an hour,
+ * so a batch goes out only when it is full, and a send is in flight until the test lets it finish: nothing here
+ * depends on timing.
  */
 class JobPublisherTests {
 
@@ -62,7 +61,19 @@ class JobPublisherTests {
 	}
 
 	@Test
-	void concurrentSendsToALaneGoOutAsOneBatch() throws Exception {
+	void aLoneSendGoesOutAtOnceWithoutWaitingForABatch() {
+		// with an hour's batch window, this would not return if the message waited for others
+		this.publisher.publish(message("job-a"), body("job-a"));
+		assertThat(this.stub.sends()).singleElement()
+			.isEqualTo(SendMessageRequest.builder().queueUrl(URL).messageBody(body("job-a")).build());
+		assertThat(this.stub.batches()).isEmpty();
+	}
+
+	@Test
+	void sendsMadeWhileAnotherIsInFlightGoOutAsOneBatch() throws Exception {
+		CompletableFuture<SendMessageResponse> first = this.stub.holdNextSend();
+		Future<?> lone = this.callers.submit(() -> this.publisher.publish(message("job-0"), body("job-0")));
+		this.stub.awaitSends(1);
 		List<Future<?>> sends = new ArrayList<>();
 		for (String id : List.of("job-a", "job-b", "job-c")) {
 			sends.add(this.callers.submit(() -> this.publisher.publish(message(id), body(id))));
@@ -70,18 +81,33 @@ class JobPublisherTests {
 		for (Future<?> send : sends) {
 			send.get();
 		}
+		assertThat(lone).isNotDone();
+		first.complete(SendMessageResponse.builder().messageId("m-0").build());
+		lone.get();
 		assertThat(this.stub.batches()).hasSize(1);
 		SendMessageBatchRequest batch = this.stub.batches().get(0);
 		assertThat(batch.queueUrl()).isEqualTo(URL);
 		assertThat(batch.entries()).extracting(SendMessageBatchRequestEntry::messageBody)
 			.containsExactlyInAnyOrder(body("job-a"), body("job-b"), body("job-c"));
 		assertThat(batch.entries()).allSatisfy((entry) -> assertThat(entry.messageAttributes()).isEmpty());
-		verify(this.sqs, never()).sendMessage(any(SendMessageRequest.class));
+		assertThat(this.stub.sends()).extracting(SendMessageRequest::messageBody).containsExactly(body("job-0"));
+	}
+
+	@Test
+	void aFailedLoneSendFailsItsCaller() {
+		this.stub.holdNextSend().completeExceptionally(SqsException.builder().statusCode(400).message("no").build());
+		assertThatExceptionOfType(JobPublisher.QueueSendException.class)
+			.isThrownBy(() -> this.publisher.publish(message("job-a"), body("job-a")))
+			.withMessageContaining("job-a")
+			.satisfies((ex) -> assertThat(JobPublisher.definitelyNotSent(ex)).isTrue());
 	}
 
 	@Test
 	void anEntrySqsRefusesFailsOnlyItsOwnSend() throws Exception {
 		this.stub.refuse("job-b");
+		CompletableFuture<SendMessageResponse> first = this.stub.holdNextSend();
+		Future<?> lone = this.callers.submit(() -> this.publisher.publish(message("job-0"), body("job-0")));
+		this.stub.awaitSends(1);
 		Future<?> a = this.callers.submit(() -> this.publisher.publish(message("job-a"), body("job-a")));
 		Future<?> b = this.callers.submit(() -> this.publisher.publish(message("job-b"), body("job-b")));
 		Future<?> c = this.callers.submit(() -> this.publisher.publish(message("job-c"), body("job-c")));
@@ -92,16 +118,23 @@ class JobPublisherTests {
 			.isInstanceOf(JobPublisher.QueueSendException.class)
 			.withMessageContaining("job-b");
 		assertThat(this.stub.batches()).hasSize(1);
+		first.complete(SendMessageResponse.builder().messageId("m-0").build());
+		lone.get();
 	}
 
 	@Test
-	void withoutBatchingEachMessageIsOneSend() {
+	void withoutBatchingEachMessageIsOneSend() throws Exception {
 		JobPublisher single = new JobPublisher(this.sqs, SqsStub.gateway(),
 				SqsStub.api(new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(30))));
-		given(this.sqs.sendMessage(any(SendMessageRequest.class)))
-			.willReturn(CompletableFuture.completedFuture(SendMessageResponse.builder().messageId("m-1").build()));
-		single.publish(message("job-a"), body("job-a"));
-		verify(this.sqs).sendMessage(SendMessageRequest.builder().queueUrl(URL).messageBody(body("job-a")).build());
+		CompletableFuture<SendMessageResponse> first = this.stub.holdNextSend();
+		Future<?> a = this.callers.submit(() -> single.publish(message("job-a"), body("job-a")));
+		this.stub.awaitSends(1);
+		// even while another send is in flight
+		single.publish(message("job-b"), body("job-b"));
+		first.complete(SendMessageResponse.builder().messageId("m-a").build());
+		a.get();
+		assertThat(this.stub.sends()).extracting(SendMessageRequest::messageBody)
+			.containsExactly(body("job-a"), body("job-b"));
 		assertThat(this.stub.batches()).isEmpty();
 		single.destroy();
 	}

@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -19,6 +21,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResultEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
+import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 
 import dev.kiln.gateway.GatewayApiProperties;
 import dev.kiln.gateway.GatewayProperties;
@@ -28,11 +32,17 @@ import static org.mockito.BDDMockito.given;
 
 /**
  * A mocked {@link SqsAsyncClient} that knows one queue URL and answers {@code SendMessageBatch} like SQS: each entry
- * succeeds unless its body names a job passed to {@link #refuse}, which gets a per-entry error. Records the batches.
+ * succeeds unless its body names a job passed to {@link #refuse}, which gets a per-entry error. Answers
+ * {@code SendMessage} at once, or keeps it in flight until the test completes the future {@link #holdNextSend}
+ * returned. Records the batches and the single sends.
  */
 final class SqsStub {
 
 	private final List<SendMessageBatchRequest> batches = new CopyOnWriteArrayList<>();
+
+	private final List<SendMessageRequest> sends = new CopyOnWriteArrayList<>();
+
+	private final Queue<CompletableFuture<SendMessageResponse>> held = new ConcurrentLinkedQueue<>();
 
 	private final Set<String> refused = ConcurrentHashMap.newKeySet();
 
@@ -64,6 +74,38 @@ final class SqsStub {
 			}
 			return CompletableFuture.completedFuture(response.successful(successful).failed(failed).build());
 		});
+		given(sqs.sendMessage(any(SendMessageRequest.class))).willAnswer((invocation) -> {
+			this.sends.add(invocation.getArgument(0));
+			CompletableFuture<SendMessageResponse> answer = this.held.poll();
+			return (answer != null) ? answer
+					: CompletableFuture.completedFuture(SendMessageResponse.builder().messageId("m-single").build());
+		});
+	}
+
+	/**
+	 * The next {@code SendMessage} stays in flight until the returned future is completed.
+	 * @return the answer of that send
+	 */
+	CompletableFuture<SendMessageResponse> holdNextSend() {
+		CompletableFuture<SendMessageResponse> answer = new CompletableFuture<>();
+		this.held.add(answer);
+		return answer;
+	}
+
+	/** Waits until {@code count} single sends were made (at most 10 s). */
+	void awaitSends(int count) throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (this.sends.size() < count) {
+			if (System.nanoTime() > deadline) {
+				throw new AssertionError("Expected " + count + " single sends, saw " + this.sends);
+			}
+			Thread.sleep(5);
+		}
+	}
+
+	/** The single sends ({@code SendMessage}) so far. */
+	List<SendMessageRequest> sends() {
+		return this.sends;
 	}
 
 	/** Entries whose body contains this job id are refused from now on. */
