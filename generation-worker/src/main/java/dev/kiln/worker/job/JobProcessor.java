@@ -7,7 +7,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -48,6 +52,8 @@ class JobProcessor {
 	private static final Logger logger = LoggerFactory.getLogger(JobProcessor.class);
 
 	private static final long CANCEL_CHECK_NANOS = Duration.ofMillis(100).toNanos();
+
+	private static final Duration EVENT_TIMEOUT = Duration.ofSeconds(30);
 
 	private final ModelRegistry models;
 
@@ -126,7 +132,8 @@ class JobProcessor {
 			return null;
 		}
 		try {
-			switch (this.records.standing(job.jobId())) {
+			JobRecords.Claim claim = this.records.claim(job.jobId(), this.settings.id(), this.settings.leaseTtl());
+			switch (claim.standing()) {
 				case FINISHED -> {
 					logger.info("Job {} already finished; dropping duplicate delivery {}", job.jobId(),
 							message.messageId());
@@ -144,10 +151,9 @@ class JobProcessor {
 				case OPEN -> {
 				}
 			}
-			String holder = this.records.lease(job.jobId(), this.settings.id(), this.settings.leaseTtl());
-			if (holder != null) {
+			if (claim.holder() != null) {
 				logger.info("Job {} is leased by live worker {}; leaving delivery {} invisible without rendering",
-						job.jobId(), holder, message.messageId());
+						job.jobId(), claim.holder(), message.messageId());
 				this.queues.changeVisibility(message, (int) this.settings.visibilityTimeout().toSeconds());
 				this.activity.letGo(message);
 				outcome(job.model(), "duplicate");
@@ -221,11 +227,14 @@ class JobProcessor {
 		this.activity.rendering(group.stream().map((job) -> job.job().jobId()).toList());
 		Instant started = this.clock.instant();
 		JobMonitor monitor = new JobMonitor(group);
+		// STARTED goes out while the model renders; every later event of the group waits until SQS has it, so events
+		// are sent in the order they happen
+		List<CompletableFuture<?>> startedEvents = new ArrayList<>();
 		try {
 			for (Admitted admitted : group) {
 				JobMessage job = admitted.job();
-				this.events.publish(
-						JobEvent.started(job.jobId(), job.steps(), admitted.attempt(), this.settings.id(), started));
+				startedEvents.add(this.events.publishAsync(
+						JobEvent.started(job.jobId(), job.steps(), admitted.attempt(), this.settings.id(), started)));
 				Timer.builder("kiln.worker.queue.wait")
 					.description("Time from submission to the start of an attempt")
 					.tag("lane", job.lane().wireName())
@@ -238,42 +247,66 @@ class JobProcessor {
 			List<RenderedImages> results = model.generator().render(requests, resumeFrom, monitor);
 			Instant finished = this.clock.instant();
 			for (int i = 0; i < group.size(); i++) {
-				finish(group.get(i), results.get(i), started, finished, group.size());
+				finish(group.get(i), results.get(i), started, finished, group.size(), startedEvents);
 			}
-		}
-		catch (StopRender ex) {
-			if (ex.cancelledJobs().isEmpty()) {
-				group.forEach((job) -> handBack(job.message(), ex.step()));
-				return;
-			}
-			List<Admitted> others = new ArrayList<>();
-			for (Admitted job : group) {
-				if (ex.cancelledJobs().contains(job.job().jobId())) {
-					cancel(job.message(), job.job());
-				}
-				else {
-					others.add(job);
-				}
-			}
-			if (!others.isEmpty()) {
-				render(others);
-			}
-		}
-		catch (PermanentJobFailure ex) {
-			group.forEach((job) -> fail(job.message(), job.job(), ex.errorType(), ex.getMessage()));
-		}
-		catch (IllegalArgumentException ex) {
-			group.forEach((job) -> fail(job.message(), job.job(), "invalid-request", ex.getMessage()));
 		}
 		catch (RuntimeException | OutOfMemoryError ex) {
-			group.forEach((job) -> retryLater(job.message(), job.job(), ex, monitor.lastStep()));
+			awaitSent(startedEvents);
+			failed(group, ex, monitor);
 		}
 		finally {
 			this.activity.idle();
 		}
 	}
 
-	private void finish(Admitted admitted, RenderedImages images, Instant started, Instant finished, int batchSize) {
+	/** A render that did not finish: drained, cancelled, impossible, or a transient fault. */
+	private void failed(List<Admitted> group, Throwable failure, JobMonitor monitor) {
+		switch (failure) {
+			case StopRender ex when ex.cancelledJobs().isEmpty() ->
+				group.forEach((job) -> handBack(job.message(), ex.step()));
+			case StopRender ex -> {
+				List<Admitted> others = new ArrayList<>();
+				for (Admitted job : group) {
+					if (ex.cancelledJobs().contains(job.job().jobId())) {
+						cancel(job.message(), job.job());
+					}
+					else {
+						others.add(job);
+					}
+				}
+				if (!others.isEmpty()) {
+					render(others);
+				}
+			}
+			case PermanentJobFailure ex ->
+				group.forEach((job) -> fail(job.message(), job.job(), ex.errorType(), ex.getMessage()));
+			case IllegalArgumentException ex ->
+				group.forEach((job) -> fail(job.message(), job.job(), "invalid-request", ex.getMessage()));
+			default -> group.forEach((job) -> retryLater(job.message(), job.job(), failure, monitor.lastStep()));
+		}
+	}
+
+	/**
+	 * Waits until SQS has the events (or refused them). A refused {@code STARTED} is only logged: the job's next
+	 * event moves it on by itself.
+	 */
+	private static void awaitSent(List<CompletableFuture<?>> events) {
+		for (CompletableFuture<?> event : events) {
+			try {
+				event.get(EVENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+			}
+			catch (ExecutionException | TimeoutException ex) {
+				logger.warn("An event SQS did not confirm: {}", (ex.getCause() != null) ? ex.getCause() : ex);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+	}
+
+	private void finish(Admitted admitted, RenderedImages images, Instant started, Instant finished, int batchSize,
+			List<CompletableFuture<?>> startedEvents) {
 		JobMessage job = admitted.job();
 		try {
 			double seconds = images.renderTime().toNanos() / 1e9;
@@ -281,6 +314,7 @@ class JobProcessor {
 					this.settings.id(), admitted.attempt(), job.submittedAt(), started, finished, seconds,
 					(admitted.checkpoint() != null) ? admitted.checkpoint().step() : 0, batchSize);
 			List<String> keys = this.outputs.write(job, images.pngs(), metadata);
+			awaitSent(startedEvents);
 			this.events.publish(JobEvent.succeeded(job.jobId(), job.steps(), keys, admitted.attempt(),
 					this.settings.id(), finished, seconds));
 			settle(admitted.message(), job);

@@ -24,6 +24,29 @@ class JobRecords {
 	private static final Set<String> TERMINAL = Set.of(JobState.SUCCEEDED.name(), JobState.FAILED.name(),
 			JobState.CANCELLED.name());
 
+	/**
+	 * KEYS: the record, the lease. ARGV: worker id, lease TTL in ms, terminal states (comma-separated), the state
+	 * field, the cancel field. Answers
+	 * {@code finished}, {@code cancel}, {@code leased} (taken now) or {@code held, <holder>}.
+	 */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> CLAIM = RedisScript.of("""
+			local record = redis.call('HMGET', KEYS[1], ARGV[4], ARGV[5])
+			if record[1] and string.find(',' .. ARGV[3] .. ',', ',' .. record[1] .. ',', 1, true) then
+			  return {'finished'}
+			end
+			if record[2] == 'true' then
+			  return {'cancel'}
+			end
+			if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+			  return {'leased'}
+			end
+			local holder = redis.call('GET', KEYS[2])
+			if holder then
+			  return {'held', holder}
+			end
+			return {'held'}""", List.class);
+
 	private static final RedisScript<Long> RENEW = RedisScript.of("""
 			if redis.call('GET', KEYS[1]) == ARGV[1] then
 			  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -50,39 +73,37 @@ class JobRecords {
 		this.redis = redis;
 	}
 
-	/**
-	 * What the record says about a job before it renders.
-	 * @param jobId the job
-	 * @return the job's standing; {@link Standing#OPEN} also when there is no record (it expired or was never
-	 * written), since the message is then the only truth
-	 */
-	Standing standing(String jobId) {
-		List<Object> values = this.redis.opsForHash().multiGet(RedisKeys.job(jobId),
-				List.of(JobFields.STATE, JobFields.CANCEL_REQUESTED));
-		Object state = values.get(0);
-		if (state != null && TERMINAL.contains(state.toString())) {
-			return Standing.FINISHED;
-		}
-		return "true".equals(values.get(1)) ? Standing.CANCEL_REQUESTED : Standing.OPEN;
-	}
-
 	/** Whether the job's owner asked to cancel it. */
 	boolean cancelRequested(String jobId) {
 		return "true".equals(this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.CANCEL_REQUESTED));
 	}
 
 	/**
-	 * Takes the job's lease for {@code workerId}: when it is free, already ours, or held by a worker whose heartbeat
-	 * has expired (a dead worker).
-	 * @return {@code null} when taken, else the id of the live worker holding it
+	 * Checks a job before it renders and takes its lease for {@code workerId} if it is open: in one round trip when
+	 * the lease is free (the common case). The lease is also taken when it is already ours, or held by a worker whose
+	 * heartbeat has expired (a dead worker).
+	 * @param jobId the job
+	 * @return the job's standing, and for {@link Standing#OPEN} the live worker holding its lease ({@code null} when
+	 * the lease is now ours); a job without a record (expired or never written) is open, since the message is then
+	 * the only truth
 	 */
-	@Nullable String lease(String jobId, String workerId, Duration ttl) {
+	Claim claim(String jobId, String workerId, Duration ttl) {
 		String key = RedisKeys.jobLease(jobId);
-		Boolean taken = this.redis.opsForValue().setIfAbsent(key, workerId, ttl);
-		if (Boolean.TRUE.equals(taken)) {
-			return null;
-		}
-		String holder = this.redis.opsForValue().get(key);
+		List<?> answer = this.redis.execute(CLAIM, List.of(RedisKeys.job(jobId), key), workerId,
+				Long.toString(ttl.toMillis()), String.join(",", TERMINAL), JobFields.STATE, JobFields.CANCEL_REQUESTED);
+		String outcome = (answer != null && !answer.isEmpty()) ? String.valueOf(answer.get(0)) : "";
+		return switch (outcome) {
+			case "finished" -> new Claim(Standing.FINISHED, null);
+			case "cancel" -> new Claim(Standing.CANCEL_REQUESTED, null);
+			case "leased" -> new Claim(Standing.OPEN, null);
+			case "held" -> new Claim(Standing.OPEN,
+					takeOver(key, (answer.size() > 1) ? String.valueOf(answer.get(1)) : null, workerId, ttl));
+			default -> throw new IllegalStateException("Unexpected answer of the claim script: " + answer);
+		};
+	}
+
+	/** The lease is taken: ours if the holder is gone, is us, or is a dead worker; else the live holder. */
+	private @Nullable String takeOver(String key, @Nullable String holder, String workerId, Duration ttl) {
 		if (holder == null || holder.equals(workerId) || !Boolean.TRUE.equals(this.redis.hasKey(RedisKeys.worker(holder)))) {
 			Long result = this.redis.execute(TAKE_OVER, List.of(key), (holder != null) ? holder : "", workerId,
 					Long.toString(ttl.toMillis()));
@@ -101,6 +122,15 @@ class JobRecords {
 	/** Gives the lease up if {@code workerId} holds it. */
 	void release(String jobId, String workerId) {
 		this.redis.execute(RELEASE, List.of(RedisKeys.jobLease(jobId)), workerId);
+	}
+
+	/**
+	 * What {@link #claim} found.
+	 *
+	 * @param standing the job's standing
+	 * @param holder for an open job, the live worker holding its lease, or {@code null} when it is ours now
+	 */
+	record Claim(Standing standing, @Nullable String holder) {
 	}
 
 	/** A job's standing before it renders. */
