@@ -13,13 +13,17 @@ import java.util.Map;
  *
  * <pre>
  * ./mvnw -B -Pbenchmarks -pl benchmarks -am process-classes            # full run, writes BENCHMARKS.md
- * ./mvnw -B -Pbenchmarks -pl benchmarks -am process-classes -Dkiln.bench.args=--quick
+ * ./mvnw -B -Pbenchmarks -pl benchmarks -am process-classes -Dkiln.bench.args=quick
+ * ./mvnw -B -Pbenchmarks -pl benchmarks -am process-classes -Dkiln.bench.args=end-to-end
  * </pre>
  *
- * Options: {@code --quick} (fewer rounds and samples, a smoke run), {@code --out FILE} (default
- * {@code BENCHMARKS.md} in the working directory), {@code --no-write}.
+ * Options: {@code --quick} (fewer rounds and samples, a smoke run), {@code --end-to-end} (only the end-to-end
+ * overhead, printed and never written: for tuning a hop), {@code --out FILE} (default {@code BENCHMARKS.md} in the
+ * working directory), {@code --no-write}.
  */
 public final class KilnBenchmarks {
+
+	private static final String E2E_KEY = "kiln_bench_e2e_0123456789abcdef";
 
 	private KilnBenchmarks() {
 	}
@@ -30,6 +34,13 @@ public final class KilnBenchmarks {
 		Path out = Path.of(options.contains("--out") ? options.get(options.indexOf("--out") + 1) : "BENCHMARKS.md");
 		String machine = Report.machine();
 		Report.progress("machine: %s", machine);
+		if (options.contains("--end-to-end")) {
+			StringBuilder md = new StringBuilder();
+			appendEndToEnd(md, endToEnd(false), Double.NaN);
+			System.out.println();
+			System.out.println(md);
+			System.exit(0);
+		}
 		StringBuilder md = new StringBuilder();
 		md.append("## Measured figures\n\n");
 		md.append("Run: `").append(quick ? "--quick (smoke run: few rounds; not for comparison)" : "full").append("`. ");
@@ -125,11 +136,8 @@ public final class KilnBenchmarks {
 		Map<String, Map<String, List<Double>>> e2e;
 		Map<String, List<Double>> freshness;
 		String template = redisTemplate[0];
-		String e2eKey = "kiln_bench_e2e_0123456789abcdef";
-		try (BenchStack stack = BenchStack.start(true, true, Map.of(e2eKey, "bench-e2e"), Map.of())) {
-			EndToEndBenchmark bench = new EndToEndBenchmark(stack, e2eKey, "bench-e2e");
-			e2e = bench.run(quick ? 3 : 10, quick ? 10 : 50);
-		}
+		String e2eKey = E2E_KEY;
+		e2e = endToEnd(quick);
 		// 5. the scale signal: the advisor and no worker, so a job stays queued until the advisor has seen it
 		try (BenchStack stack = BenchStack.start(false, true, Map.of(e2eKey, "bench-e2e"), Map.of())) {
 			freshness = new EndToEndBenchmark(stack, e2eKey, "bench-e2e").freshness(quick ? 3 : 10);
@@ -198,6 +206,12 @@ public final class KilnBenchmarks {
 			Report.progress("wrote %s", out.toAbsolutePath());
 		}
 		System.exit(0);
+	}
+
+	private static Map<String, Map<String, List<Double>>> endToEnd(boolean quick) throws Exception {
+		try (BenchStack stack = BenchStack.start(true, true, Map.of(E2E_KEY, "bench-e2e"), Map.of())) {
+			return new EndToEndBenchmark(stack, E2E_KEY, "bench-e2e").run(quick ? 3 : 10, quick ? 10 : 50);
+		}
 	}
 
 	private static String verdict(Stats stats, double max) {
