@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,24 @@ final class EndToEndBenchmark {
 
 	static final String[] HOPS = { "gateway accept (client round trip)", "queue wait + worker pick-up",
 			"worker prep (lease, STARTED, model call set-up)", "render (model, worker's renderSeconds)",
-			"S3 write + SUCCEEDED event + state update", "visible to the client's poll", "total", "total − render" };
+			"S3 write + SUCCEEDED event + state update", "visible to the client", "total", "total − render" };
+
+	/** How the client learns that its job is done. */
+	enum Watch {
+
+		/** {@code GET /v1/jobs/{id}} every 2 ms. */
+		POLL("polling `GET /v1/jobs/{id}` every 2 ms"),
+
+		/** The job's Server-Sent Events stream, {@code GET /v1/jobs/{id}/events}, opened right after the 202. */
+		EVENTS("following `GET /v1/jobs/{id}/events` (Server-Sent Events) from the 202 on");
+
+		final String description;
+
+		Watch(String description) {
+			this.description = description;
+		}
+
+	}
 
 	private final BenchStack stack;
 
@@ -53,36 +71,43 @@ final class EndToEndBenchmark {
 	}
 
 	/**
-	 * Runs {@code jobs} jobs per lane, alternating lanes.
-	 * @return milliseconds per hop, per lane
+	 * Runs {@code jobs} jobs per lane and way of watching, alternating lanes and ways.
+	 * @return milliseconds per hop, per way of watching and lane
 	 */
-	Map<String, Map<String, List<Double>>> run(int warmUp, int jobs) {
-		Map<String, Map<String, List<Double>>> byLane = new LinkedHashMap<>();
-		for (String lane : List.of("interactive", "standard")) {
-			Map<String, List<Double>> hops = new LinkedHashMap<>();
-			for (String hop : HOPS) {
-				hops.put(hop, new ArrayList<>());
+	Map<Watch, Map<String, Map<String, List<Double>>>> run(int warmUp, int jobs) {
+		Map<Watch, Map<String, Map<String, List<Double>>>> result = new EnumMap<>(Watch.class);
+		for (Watch watch : Watch.values()) {
+			Map<String, Map<String, List<Double>>> byLane = new LinkedHashMap<>();
+			for (String lane : List.of("interactive", "standard")) {
+				Map<String, List<Double>> hops = new LinkedHashMap<>();
+				for (String hop : HOPS) {
+					hops.put(hop, new ArrayList<>());
+				}
+				byLane.put(lane, hops);
 			}
-			byLane.put(lane, hops);
+			result.put(watch, byLane);
 		}
 		for (int i = 0; i < warmUp; i++) {
-			one("interactive");
+			one("interactive", Watch.values()[i % 2]);
 		}
 		for (int i = 0; i < jobs; i++) {
-			for (String lane : (i % 2 == 0) ? List.of("interactive", "standard") : List.of("standard", "interactive")) {
-				double[] hops = one(lane);
-				for (int h = 0; h < HOPS.length; h++) {
-					byLane.get(lane).get(HOPS[h]).add(hops[h]);
+			for (Watch watch : (i % 2 == 0) ? List.of(Watch.POLL, Watch.EVENTS) : List.of(Watch.EVENTS, Watch.POLL)) {
+				for (String lane : (i % 2 == 0) ? List.of("interactive", "standard")
+						: List.of("standard", "interactive")) {
+					double[] hops = one(lane, watch);
+					for (int h = 0; h < HOPS.length; h++) {
+						result.get(watch).get(lane).get(HOPS[h]).add(hops[h]);
+					}
 				}
 			}
 			if ((i + 1) % 10 == 0) {
 				Report.progress("end-to-end %d/%d", i + 1, jobs);
 			}
 		}
-		return byLane;
+		return result;
 	}
 
-	private double[] one(String lane) {
+	private double[] one(String lane, Watch watch) {
 		URI jobs = this.stack.url("gateway").resolve("/v1/jobs");
 		Instant t0 = Instant.now();
 		Http.Answer answer = this.http.post(jobs, this.key, """
@@ -94,20 +119,14 @@ final class EndToEndBenchmark {
 		}
 		String id = answer.json().get("id").asString();
 		URI status = jobs.resolve("/v1/jobs/" + id);
-		JsonNode job;
-		Instant seen;
-		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-		while (true) {
-			job = this.http.get(status, this.key).json();
-			seen = Instant.now();
-			String state = job.get("state").asString();
-			if ("SUCCEEDED".equals(state)) {
-				break;
-			}
-			if ("FAILED".equals(state) || "CANCELLED".equals(state) || System.nanoTime() > deadline) {
-				throw new IllegalStateException("Job " + id + " ended " + state + ": " + job);
-			}
-			sleep(2);
+		Instant seen = switch (watch) {
+			case POLL -> poll(status);
+			case EVENTS -> this.http.awaitEvent(jobs.resolve("/v1/jobs/" + id + "/events"), this.key, "state",
+					"\"state\":\"SUCCEEDED\"", "\"state\":\"FAILED\"");
+		};
+		JsonNode job = this.http.get(status, this.key).json();
+		if (!"SUCCEEDED".equals(job.get("state").asString())) {
+			throw new IllegalStateException("Job " + id + " seen done but is " + job);
 		}
 		Instant submittedAt = Instant.parse(job.get("submittedAt").asString());
 		JsonNode metadata = Http.JSON.readTree(this.stack.s3()
@@ -135,6 +154,23 @@ final class EndToEndBenchmark {
 		// update are one observable hop: from the render's end to the stream entry the state machine appended.
 		return new double[] { ms(t0, t1), ms(submittedAt, started), ms(started, finished) - render, render,
 				ms(finished, applied), ms(applied, seen), ms(t0, seen), ms(t0, seen) - render };
+	}
+
+	/** Polls the job every 2 ms until it succeeded; says when the poll that saw it returned. */
+	private Instant poll(URI status) {
+		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+		while (true) {
+			JsonNode job = this.http.get(status, this.key).json();
+			Instant seen = Instant.now();
+			String state = job.get("state").asString();
+			if ("SUCCEEDED".equals(state)) {
+				return seen;
+			}
+			if ("FAILED".equals(state) || "CANCELLED".equals(state) || System.nanoTime() > deadline) {
+				throw new IllegalStateException("Job " + status + " ended " + state + ": " + job);
+			}
+			sleep(2);
+		}
 	}
 
 	/**

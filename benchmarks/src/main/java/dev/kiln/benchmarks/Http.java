@@ -7,7 +7,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -51,6 +53,50 @@ final class Http {
 
 	Answer delete(URI uri, String key) {
 		return send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + key).DELETE().build());
+	}
+
+	/**
+	 * Follows a Server-Sent Events stream until an event named {@code name} whose data contains {@code marker}
+	 * arrives, and says when it did.
+	 * @throws IllegalStateException when the stream ends first, or an event whose data contains {@code failure}
+	 * arrives
+	 */
+	Instant awaitEvent(URI uri, String key, String name, String marker, String failure) {
+		HttpRequest request = HttpRequest.newBuilder(uri)
+			.header("Authorization", "Bearer " + key)
+			.header("Accept", "text/event-stream")
+			.GET()
+			.build();
+		try {
+			HttpResponse<Stream<String>> response = this.client.send(request, HttpResponse.BodyHandlers.ofLines());
+			if (response.statusCode() != 200) {
+				throw new IllegalStateException("Event stream " + uri + " answered " + response.statusCode());
+			}
+			try (Stream<String> lines = response.body()) {
+				String event = "";
+				for (String line : (Iterable<String>) lines::iterator) {
+					if (line.startsWith("event:")) {
+						event = line.substring("event:".length()).trim();
+					}
+					else if (line.startsWith("data:") && event.equals(name)) {
+						if (line.contains(marker)) {
+							return Instant.now();
+						}
+						if (line.contains(failure)) {
+							throw new IllegalStateException("Event stream " + uri + " says " + line);
+						}
+					}
+				}
+			}
+			throw new IllegalStateException("Event stream " + uri + " ended without " + marker);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	private Answer send(HttpRequest request) {
