@@ -17,8 +17,9 @@ import java.util.Map;
  * ./mvnw -B -Pbenchmarks -pl benchmarks -am process-classes -Dkiln.bench.args=end-to-end
  * </pre>
  *
- * Options: {@code --quick} (fewer rounds and samples, a smoke run), {@code --end-to-end} (only the end-to-end
- * overhead, printed and never written: for tuning a hop), {@code --out FILE} (default {@code BENCHMARKS.md} in the
+ * Options: {@code --quick} (fewer rounds and samples, a smoke run), {@code --end-to-end} and {@code --accept}
+ * (only the end-to-end overhead, or only gateway accept vs raw SQS, printed and never written: for tuning),
+ * {@code --out FILE} (default {@code BENCHMARKS.md} in the
  * working directory), {@code --no-write}.
  */
 public final class KilnBenchmarks {
@@ -38,6 +39,22 @@ public final class KilnBenchmarks {
 			StringBuilder md = new StringBuilder();
 			// alone, the JVM is cold (a full run comes here after minutes of other work): warm up longer
 			appendEndToEnd(md, endToEnd(300, 50));
+			System.out.println();
+			System.out.println(md);
+			System.exit(0);
+		}
+		if (options.contains("--accept")) {
+			// a warm-up round, then the full run's rounds; not written
+			Map<String, String> keys = new LinkedHashMap<>();
+			for (int i = 0; i < 16; i++) {
+				keys.put("kiln_bench_" + i + "_0123456789abcdef", "bench-" + i);
+			}
+			AcceptBenchmark.Result accept;
+			try (BenchStack stack = BenchStack.start(false, false, keys, Map.of())) {
+				accept = new AcceptBenchmark(stack, List.copyOf(keys.keySet()), 16, 2000, 5).run();
+			}
+			StringBuilder md = new StringBuilder();
+			appendAccept(md, accept, 16, 2000, 5);
 			System.out.println();
 			System.out.println(md);
 			System.exit(0);
