@@ -227,8 +227,8 @@ class JobProcessor {
 		this.activity.rendering(group.stream().map((job) -> job.job().jobId()).toList());
 		Instant started = this.clock.instant();
 		JobMonitor monitor = new JobMonitor(group);
-		// STARTED goes out while the model renders; every later event of the group waits until SQS has it, so events
-		// are sent in the order they happen
+		// STARTED goes out while the model renders; the event that ends the attempt waits until SQS has it, so STARTED
+		// is always sent first
 		List<CompletableFuture<?>> startedEvents = new ArrayList<>();
 		try {
 			for (Admitted admitted : group) {
