@@ -34,6 +34,7 @@ import dev.kiln.contract.CallbackUrlPolicy;
  * @param events Server-Sent Events settings
  * @param retention how long a finished (here: cancelled) job record is kept; match the queue service's
  * @param sends how accepted jobs are sent to their lane's queue
+ * @param workers how the live workers' heartbeats are read
  */
 @ConfigurationProperties("kiln.gateway")
 @Validated
@@ -41,7 +42,8 @@ public record GatewayApiProperties(@Valid @DefaultValue Callbacks callbacks,
 		@NotEmpty(message = "must name at least one model") Map<String, @Valid ModelLimits> models,
 		@Valid @DefaultValue Auth auth, @Valid @DefaultValue Limits limits, @Valid @DefaultValue Requests requests,
 		@Valid @DefaultValue Estimates estimates, @Valid @DefaultValue Events events,
-		@DefaultValue("7d") @NotNull Duration retention, @Valid @DefaultValue Sends sends) {
+		@DefaultValue("7d") @NotNull Duration retention, @Valid @DefaultValue Sends sends,
+		@Valid @DefaultValue Workers workers) {
 
 	/**
 	 * Callback URL rule, see {@link CallbackUrlPolicy}.
@@ -147,6 +149,23 @@ public record GatewayApiProperties(@Valid @DefaultValue Callbacks callbacks,
 	 * @param coldStart time to add to an ETA when no worker is running (the cluster scales from zero)
 	 */
 	public record Estimates(@DefaultValue("90s") @NotNull Duration coldStart) {
+	}
+
+	/**
+	 * The live workers, read from their heartbeats for the model catalog, the limits of models only workers announce,
+	 * and queue ETAs.
+	 *
+	 * @param cacheTtl how long one read of the heartbeats is reused; {@code 0} reads them on every use. A submit for
+	 * a model that only workers announce, and every look at a queued job, would otherwise read every live worker's
+	 * heartbeat
+	 */
+	public record Workers(@DefaultValue("1s") @NotNull Duration cacheTtl) {
+
+		@AssertTrue(message = "workers.cache-ttl must be between 0 and 1m")
+		boolean isCacheTtlValid() {
+			return !this.cacheTtl.isNegative() && this.cacheTtl.compareTo(Duration.ofMinutes(1)) <= 0;
+		}
+
 	}
 
 	/**

@@ -36,7 +36,17 @@ class GatewayApiPropertiesTests {
 			assertThat(properties.sends().batchWindow()).isEqualTo(Duration.ofMillis(5));
 			assertThat(properties.sends().maxBatchSize()).isEqualTo(10);
 			assertThat(properties.sends().timeout()).isEqualTo(Duration.ofSeconds(10));
+			assertThat(properties.workers().cacheTtl()).isEqualTo(Duration.ofSeconds(1));
 		});
+	}
+
+	@Test
+	void aNegativeWorkersCacheTtlFailsAtStartUp() {
+		this.runner.withPropertyValues("kiln.gateway.workers.cache-ttl=-1s")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("workers.cache-ttl must be between 0 and 1m"));
 	}
 
 	@Test

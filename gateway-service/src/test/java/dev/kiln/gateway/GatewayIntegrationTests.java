@@ -70,7 +70,9 @@ import static org.awaitility.Awaitility.await;
 				"kiln.gateway.auth.bootstrap-keys[4].tenant=gw-pager",
 				"kiln.gateway.models.gwtest-eta.max-pixels=262144", "kiln.gateway.models.gwtest-eta.max-steps=50",
 				"kiln.gateway.models.gwtest-eta.max-batch=2", "kiln.gateway.estimates.cold-start=60s",
-				"kiln.gateway.limits.requests-per-second=1000", "kiln.gateway.limits.burst=1000" })
+				"kiln.gateway.limits.requests-per-second=1000", "kiln.gateway.limits.burst=1000",
+				// heartbeats written by a test are read at once (ModelCatalogTests covers the cache)
+				"kiln.gateway.workers.cache-ttl=0" })
 class GatewayIntegrationTests {
 
 	static final String ACME = "gwtest-acme-key-0123456789";

@@ -8,8 +8,12 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import com.github.benmanes.caffeine.cache.Ticker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
@@ -23,12 +27,15 @@ import dev.kiln.gateway.GatewayApiProperties;
 /**
  * The models jobs may ask for. Kiln scales to zero workers, so the configured catalog
  * ({@code kiln.gateway.models.<id>.*}) is always known; models that live workers announce in their heartbeats are
- * added with the limits those workers report.
+ * added with the limits those workers report. The heartbeats are read at most once per
+ * {@code kiln.gateway.workers.cache-ttl} (1 s), so their cost does not grow with the request rate.
  */
 @Component
 public class ModelCatalog {
 
 	private static final Logger logger = LoggerFactory.getLogger(ModelCatalog.class);
+
+	private static final String LIVE = "live";
 
 	private final Map<String, GatewayApiProperties.ModelLimits> configured;
 
@@ -36,10 +43,21 @@ public class ModelCatalog {
 
 	private final JsonMapper json;
 
+	private final LoadingCache<String, List<WorkerHeartbeat>> live;
+
+	@Autowired
 	ModelCatalog(GatewayApiProperties properties, StringRedisTemplate redis, JsonMapper json) {
+		this(properties, redis, json, Ticker.systemTicker());
+	}
+
+	ModelCatalog(GatewayApiProperties properties, StringRedisTemplate redis, JsonMapper json, Ticker ticker) {
 		this.configured = new TreeMap<>(properties.models());
 		this.redis = redis;
 		this.json = json;
+		this.live = Caffeine.newBuilder()
+			.expireAfterWrite(properties.workers().cacheTtl())
+			.ticker(ticker)
+			.build((key) -> readHeartbeats());
 	}
 
 	/** Every model with its limits and live workers, by id. */
@@ -99,8 +117,15 @@ public class ModelCatalog {
 		return ids;
 	}
 
-	/** The heartbeats of the workers alive now (their heartbeat key has not expired). */
+	/**
+	 * The heartbeats of the live workers (their heartbeat key has not expired), as read at most
+	 * {@code kiln.gateway.workers.cache-ttl} ago: one read serves every request in that time.
+	 */
 	public List<WorkerHeartbeat> liveWorkers() {
+		return this.live.get(LIVE);
+	}
+
+	private List<WorkerHeartbeat> readHeartbeats() {
 		Set<String> ids = this.redis.opsForZSet().range(RedisKeys.workers(), 0, -1);
 		if (ids == null || ids.isEmpty()) {
 			return List.of();

@@ -62,7 +62,8 @@ class JobServiceTests {
 						Duration.ofDays(7), Duration.ofHours(24)),
 				new GatewayApiProperties.Estimates(Duration.ofSeconds(90)),
 				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7),
-				new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(10)));
+				new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(10)),
+				new GatewayApiProperties.Workers(Duration.ZERO));
 		GatewayProperties gateway = new GatewayProperties(new GatewayProperties.Queues("kiln"),
 				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
 				new GatewayProperties.Jobs("default", "small"));

@@ -133,7 +133,7 @@ final class SqsStub {
 						Duration.ofHours(24)),
 				new GatewayApiProperties.Estimates(Duration.ofSeconds(90)),
 				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7),
-				sends);
+				sends, new GatewayApiProperties.Workers(Duration.ZERO));
 	}
 
 }

@@ -94,7 +94,8 @@ class TenantRateLimiterIntegrationTests {
 						Duration.ofHours(24)),
 				new GatewayApiProperties.Estimates(Duration.ofSeconds(90)),
 				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7),
-				new GatewayApiProperties.Sends(true, Duration.ofMillis(5), 10, Duration.ofSeconds(10))));
+				new GatewayApiProperties.Sends(true, Duration.ofMillis(5), 10, Duration.ofSeconds(10)),
+				new GatewayApiProperties.Workers(Duration.ZERO)));
 	}
 
 }

@@ -1,0 +1,116 @@
+package dev.kiln.gateway.model;
+
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.ValueOperations;
+import org.springframework.data.redis.core.ZSetOperations;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.kiln.contract.RedisKeys;
+import dev.kiln.contract.WorkerHeartbeat;
+import dev.kiln.gateway.GatewayApiProperties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.mockito.ArgumentMatchers.anyList;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+
+/**
+ * The catalog's view of live workers over a mocked Redis and a hand-moved clock: one read of the heartbeats serves
+ * every use within {@code kiln.gateway.workers.cache-ttl}, a read after it sees new workers, {@code 0} reads every
+ * time, and a Redis failure is not remembered.
+ */
+class ModelCatalogTests {
+
+	private final StringRedisTemplate redis = mock();
+
+	private final ZSetOperations<String, String> workers = mock();
+
+	private final ValueOperations<String, String> heartbeats = mock();
+
+	private final AtomicLong nanos = new AtomicLong();
+
+	private final Set<String> live = new LinkedHashSet<>();
+
+	@BeforeEach
+	void redis() {
+		given(this.redis.opsForZSet()).willReturn(this.workers);
+		given(this.redis.opsForValue()).willReturn(this.heartbeats);
+		given(this.workers.range(RedisKeys.workers(), 0, -1)).willAnswer((invocation) -> new LinkedHashSet<>(this.live));
+		given(this.heartbeats.multiGet(anyList())).willAnswer((invocation) -> invocation.<List<String>>getArgument(0)
+			.stream()
+			.map((key) -> heartbeat(key.substring(RedisKeys.worker("").length()), "sd-turbo"))
+			.toList());
+	}
+
+	@Test
+	void oneReadOfTheHeartbeatsServesEveryUseWithinTheTtl() {
+		ModelCatalog catalog = catalog(Duration.ofSeconds(1));
+		this.live.add("w1");
+		assertThat(catalog.liveWorkers()).extracting(WorkerHeartbeat::workerId).containsExactly("w1");
+		this.live.add("w2");
+		this.nanos.addAndGet(Duration.ofMillis(999).toNanos());
+		assertThat(catalog.liveWorkers()).extracting(WorkerHeartbeat::workerId).containsExactly("w1");
+		assertThat(catalog.limits("sd-turbo")).isPresent();
+		verify(this.workers, times(1)).range(RedisKeys.workers(), 0, -1);
+
+		this.nanos.addAndGet(Duration.ofMillis(2).toNanos());
+		assertThat(catalog.liveWorkers()).extracting(WorkerHeartbeat::workerId).containsExactly("w1", "w2");
+		verify(this.workers, times(2)).range(RedisKeys.workers(), 0, -1);
+	}
+
+	@Test
+	void aZeroTtlReadsTheHeartbeatsOnEveryUse() {
+		ModelCatalog catalog = catalog(Duration.ZERO);
+		this.live.add("w1");
+		assertThat(catalog.liveWorkers()).hasSize(1);
+		this.live.add("w2");
+		assertThat(catalog.liveWorkers()).hasSize(2);
+		verify(this.workers, times(2)).range(RedisKeys.workers(), 0, -1);
+	}
+
+	@Test
+	void aRedisFailureReachesTheCallerAndIsNotRemembered() {
+		ModelCatalog catalog = catalog(Duration.ofSeconds(1));
+		given(this.workers.range(RedisKeys.workers(), 0, -1)).willThrow(new QueryTimeoutException("redis is down"))
+			.willAnswer((invocation) -> Set.of("w1"));
+		assertThatExceptionOfType(QueryTimeoutException.class).isThrownBy(catalog::liveWorkers);
+		assertThat(catalog.liveWorkers()).extracting(WorkerHeartbeat::workerId).containsExactly("w1");
+	}
+
+	@Test
+	void aConfiguredModelNeedsNoHeartbeats() {
+		ModelCatalog catalog = catalog(Duration.ofSeconds(1));
+		assertThat(catalog.limits("kiln-builtin")).contains(new GatewayApiProperties.ModelLimits(65536, 30, 2));
+		assertThat(catalog.limits("sd-turbo")).isEmpty();
+		verify(this.workers, times(1)).range(RedisKeys.workers(), 0, -1);
+	}
+
+	private ModelCatalog catalog(Duration ttl) {
+		GatewayApiProperties properties = new GatewayApiProperties(null,
+				Map.of("kiln-builtin", new GatewayApiProperties.ModelLimits(65536, 30, 2)), null, null, null, null, null,
+				Duration.ofDays(7), null, new GatewayApiProperties.Workers(ttl));
+		return new ModelCatalog(properties, this.redis, JsonMapper.builder().build(), this.nanos::get);
+	}
+
+	private static String heartbeat(String worker, String model) {
+		return """
+				{"schemaVersion":1,"workerId":"%s",
+				 "models":[{"id":"%s","type":"builtin","maxPixels":262144,"maxSteps":50,"maxBatch":2}],
+				 "device":"cpu","busy":false,"jobId":null,"startedAt":"2026-11-23T10:00:00Z",
+				 "beatAt":"2026-11-23T10:00:01Z"}""".formatted(worker, model);
+	}
+
+}
