@@ -3,7 +3,9 @@ package dev.kiln.benchmarks;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -16,7 +18,8 @@ import dev.kiln.contract.QueueNames;
 
 /**
  * Gateway accept ({@code POST /v1/jobs} → 202) against raw SQS {@code SendMessage} of the same message body to the
- * same embedded SQS server, at the same concurrency, in alternating rounds (A B B A ...).
+ * same embedded SQS server, at the same concurrency, in rotating rounds (A B C, B C A, C A B, ...). Two gateways take
+ * part: the one as configured (requests on virtual threads) and the same on platform threads.
  */
 final class AcceptBenchmark {
 
@@ -48,12 +51,13 @@ final class AcceptBenchmark {
 	/**
 	 * The result.
 	 *
-	 * @param gateway every gateway round
+	 * @param gateway every round of the gateway (requests on virtual threads, its configuration)
+	 * @param platformThreads every round of the same gateway on platform threads
 	 * @param sqs every raw SQS round
 	 * @param payloadBytes bytes of the SQS message body
-	 * @param accepted jobs the gateway accepted in all
+	 * @param accepted jobs the gateways accepted in all
 	 */
-	record Result(List<Round> gateway, List<Round> sqs, int payloadBytes, int accepted) {
+	record Result(List<Round> gateway, List<Round> platformThreads, List<Round> sqs, int payloadBytes, int accepted) {
 	}
 
 	AcceptBenchmark(BenchStack stack, List<String> keys, int concurrency, int perRound, int rounds) {
@@ -66,6 +70,7 @@ final class AcceptBenchmark {
 
 	Result run() throws Exception {
 		URI submit = this.stack.url("gateway").resolve("/v1/jobs");
+		URI platformSubmit = this.stack.url(BenchStack.PLATFORM_THREADS_GATEWAY).resolve("/v1/jobs");
 		String jobsQueue = this.stack.sqs()
 			.getQueueUrl((b) -> b.queueName(new QueueNames("kiln").jobs(Lane.STANDARD)))
 			.join()
@@ -81,30 +86,33 @@ final class AcceptBenchmark {
 			.messages();
 		String payload = sample.get(0).body();
 		AtomicInteger accepted = new AtomicInteger(1);
-		List<Round> gateway = new ArrayList<>();
-		List<Round> sqs = new ArrayList<>();
-		// warm-up, one round each, not counted
-		round("gateway", (k) -> gatewaySend(submit, k, accepted));
-		round("sqs", (k) -> sqsSend(rawQueue, payload));
+		Map<String, Call> sides = new LinkedHashMap<>();
+		sides.put("gateway", (k) -> gatewaySend(submit, k, accepted));
+		sides.put("platform", (k) -> gatewaySend(platformSubmit, k, accepted));
+		sides.put("sqs", (k) -> sqsSend(rawQueue, payload));
+		Map<String, List<Round>> rounds = new LinkedHashMap<>();
+		List<String> order = new ArrayList<>(sides.keySet());
+		for (String side : order) {
+			// warm-up, one round each, not counted
+			round(side, sides.get(side));
+			rounds.put(side, new ArrayList<>());
+		}
 		for (int r = 0; r < this.rounds; r++) {
-			boolean gatewayFirst = (r % 2 == 0);
-			for (int side = 0; side < 2; side++) {
-				if ((side == 0) == gatewayFirst) {
-					gateway.add(round("gateway", (k) -> gatewaySend(submit, k, accepted)));
-				}
-				else {
-					sqs.add(round("sqs", (k) -> sqsSend(rawQueue, payload)));
-				}
+			// each side takes each place in the order in turn
+			for (int i = 0; i < order.size(); i++) {
+				String side = order.get((r + i) % order.size());
+				rounds.get(side).add(round(side, sides.get(side)));
 			}
-			Report.progress("accept round %d/%d: gateway %.0f/s, sqs %.0f/s", r + 1, this.rounds,
-					gateway.getLast().throughput(), sqs.getLast().throughput());
+			Report.progress("accept round %d/%d: gateway %.0f/s, on platform threads %.0f/s, sqs %.0f/s", r + 1,
+					this.rounds, rounds.get("gateway").getLast().throughput(),
+					rounds.get("platform").getLast().throughput(), rounds.get("sqs").getLast().throughput());
 			// keep the tenants' waiting sets small between rounds (see BENCHMARKS.md: the create script scans them)
 			for (int i = 0; i < this.keys.size(); i++) {
 				this.stack.redis().sync().del("kiln:tenant:bench-" + i + ":waiting");
 			}
 		}
-		return new Result(gateway, sqs, payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
-				accepted.get());
+		return new Result(rounds.get("gateway"), rounds.get("platform"), rounds.get("sqs"),
+				payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, accepted.get());
 	}
 
 	private interface Call {

@@ -37,6 +37,9 @@ final class BenchStack implements AutoCloseable {
 	/** The worker's no-op model: the end-to-end benchmark's "zero-cost model". */
 	static final String NOOP_MODEL = "kiln-noop";
 
+	/** The second gateway of {@link #start}, on platform threads. */
+	static final String PLATFORM_THREADS_GATEWAY = "gateway-platform-threads";
+
 	private final EmbeddedStack embedded;
 
 	private final List<ConfigurableApplicationContext> services;
@@ -78,10 +81,11 @@ final class BenchStack implements AutoCloseable {
 	 * @param worker start a generation worker
 	 * @param advisor start the autoscale advisor
 	 * @param keys API keys to create, one tenant each
-	 * @param extra more properties for every service
+	 * @param platformThreadsGateway also start a second gateway, {@value #PLATFORM_THREADS_GATEWAY}, that serves
+	 * requests on platform threads ({@code spring.threads.virtual.enabled=false}) instead of virtual threads
 	 * @return the running stack
 	 */
-	static BenchStack start(boolean worker, boolean advisor, Map<String, String> keys, Map<String, String> extra) {
+	static BenchStack start(boolean worker, boolean advisor, Map<String, String> keys, boolean platformThreadsGateway) {
 		EmbeddedStack embedded = EmbeddedStack.start(0, 0, 0);
 		List<ConfigurableApplicationContext> services = new ArrayList<>();
 		Map<String, Integer> ports = new LinkedHashMap<>();
@@ -93,7 +97,6 @@ final class BenchStack implements AutoCloseable {
 			common.put("springdoc.swagger-ui.enabled", "false");
 			common.put("logging.level.root", "WARN");
 			common.put("logging.level.com.robothy.netty.codec.HttpMessageHandler", "OFF");
-			common.putAll(extra);
 			services.add(run("queue-service", QueueServiceApplication.class, ports, common,
 					Map.of("kiln.provision", "true")));
 			if (worker) {
@@ -115,6 +118,10 @@ final class BenchStack implements AutoCloseable {
 			gateway.put("kiln.gateway.limits.burst", "1000000");
 			gateway.put("kiln.gateway.limits.max-queued-jobs", "10000");
 			services.add(run("gateway", GatewayApplication.class, ports, common, gateway));
+			if (platformThreadsGateway) {
+				gateway.put("spring.threads.virtual.enabled", "false");
+				services.add(run(PLATFORM_THREADS_GATEWAY, GatewayApplication.class, ports, common, gateway));
+			}
 			if (advisor) {
 				services.add(run("autoscale-advisor", AutoscaleAdvisorApplication.class, ports, common,
 						Map.of("kiln.advisor.grpc-port", "0")));

@@ -50,7 +50,7 @@ public final class KilnBenchmarks {
 				keys.put("kiln_bench_" + i + "_0123456789abcdef", "bench-" + i);
 			}
 			AcceptBenchmark.Result accept;
-			try (BenchStack stack = BenchStack.start(false, false, keys, Map.of())) {
+			try (BenchStack stack = BenchStack.start(false, false, keys, true)) {
 				accept = new AcceptBenchmark(stack, List.copyOf(keys.keySet()), 16, 2000, 5).run();
 			}
 			StringBuilder md = new StringBuilder();
@@ -98,7 +98,7 @@ public final class KilnBenchmarks {
 		List<Integer> decisionSizes = List.of(10, 10_000, 1_000_000);
 		String[] redisTemplate = { "" };
 		double[] compactBytes = { 0 };
-		try (BenchStack stack = BenchStack.start(false, false, keys, Map.of())) {
+		try (BenchStack stack = BenchStack.start(false, false, keys, true)) {
 			Http http = new Http();
 			URI submit = stack.url("gateway").resolve("/v1/jobs");
 			RedisBenchmark redis = new RedisBenchmark(stack.redis());
@@ -157,7 +157,7 @@ public final class KilnBenchmarks {
 		String e2eKey = E2E_KEY;
 		e2e = endToEnd(quick ? 3 : 10, quick ? 10 : 50);
 		// 5. the scale signal: the advisor and no worker, so a job stays queued until the advisor has seen it
-		try (BenchStack stack = BenchStack.start(false, true, Map.of(e2eKey, "bench-e2e"), Map.of())) {
+		try (BenchStack stack = BenchStack.start(false, true, Map.of(e2eKey, "bench-e2e"), false)) {
 			freshness = new EndToEndBenchmark(stack, e2eKey, "bench-e2e").freshness(quick ? 3 : 10);
 		}
 		catch (RuntimeException ex) {
@@ -228,7 +228,7 @@ public final class KilnBenchmarks {
 
 	private static Map<EndToEndBenchmark.Watch, Map<String, Map<String, List<Double>>>> endToEnd(int warmUp,
 			int jobs) throws Exception {
-		try (BenchStack stack = BenchStack.start(true, true, Map.of(E2E_KEY, "bench-e2e"), Map.of())) {
+		try (BenchStack stack = BenchStack.start(true, true, Map.of(E2E_KEY, "bench-e2e"), false)) {
 			return new EndToEndBenchmark(stack, E2E_KEY, "bench-e2e").run(warmUp, jobs);
 		}
 	}
@@ -242,34 +242,49 @@ public final class KilnBenchmarks {
 		md.append("### Gateway accept vs raw SQS SendMessage\n\n");
 		md.append("%d concurrent clients on virtual threads, %d requests per round, %d measured rounds per side "
 			.formatted(concurrency, perRound, rounds)
-				+ "alternating (A B, B A, ...) after one warm-up round each; the raw side sends the gateway's own "
-				+ "message body (%d bytes) to a queue on the same embedded SQS server.\n\n"
-					.formatted(accept.payloadBytes()));
-		md.append("| round | gateway req/s | raw SQS msg/s | ratio | gateway p50 / p99 ms | SQS p50 / p99 ms |\n");
-		md.append("|---|---|---|---|---|---|\n");
+				+ "in rotating order (A B C, B C A, ...) after one warm-up round each; the raw side sends the gateway's "
+				+ "own message body (%d bytes) to a queue on the same embedded SQS server. Two gateways: as configured "
+				.formatted(accept.payloadBytes())
+				+ "(requests on virtual threads, `spring.threads.virtual.enabled=true`) and the same on platform "
+				+ "threads (Tomcat's pool of 200).\n\n");
+		md.append("| round | gateway req/s | on platform threads req/s | raw SQS msg/s | ratio | ratio, platform threads "
+				+ "| gateway p50 / p99 ms | platform p50 / p99 ms | SQS p50 / p99 ms |\n");
+		md.append("|---|---|---|---|---|---|---|---|---|\n");
 		List<Double> ratios = new ArrayList<>();
+		List<Double> platformRatios = new ArrayList<>();
 		List<Double> allGateway = new ArrayList<>();
+		List<Double> allPlatform = new ArrayList<>();
 		List<Double> allSqs = new ArrayList<>();
 		for (int r = 0; r < accept.gateway().size(); r++) {
 			AcceptBenchmark.Round g = accept.gateway().get(r);
+			AcceptBenchmark.Round p = accept.platformThreads().get(r);
 			AcceptBenchmark.Round s = accept.sqs().get(r);
 			double ratio = g.throughput() / s.throughput();
+			double platformRatio = p.throughput() / s.throughput();
 			ratios.add(ratio);
+			platformRatios.add(platformRatio);
 			allGateway.addAll(g.latencies());
+			allPlatform.addAll(p.latencies());
 			allSqs.addAll(s.latencies());
 			Stats gs = Stats.of(g.latencies());
+			Stats ps = Stats.of(p.latencies());
 			Stats ss = Stats.of(s.latencies());
-			md.append("| %d | %s | %s | %.2f | %s / %s | %s / %s |\n".formatted(r + 1, Stats.f(g.throughput()),
-					Stats.f(s.throughput()), ratio, Stats.f(gs.p50()), Stats.f(gs.p99()), Stats.f(ss.p50()),
+			md.append("| %d | %s | %s | %s | %.2f | %.2f | %s / %s | %s / %s | %s / %s |\n".formatted(r + 1,
+					Stats.f(g.throughput()), Stats.f(p.throughput()), Stats.f(s.throughput()), ratio, platformRatio,
+					Stats.f(gs.p50()), Stats.f(gs.p99()), Stats.f(ps.p50()), Stats.f(ps.p99()), Stats.f(ss.p50()),
 					Stats.f(ss.p99())));
 		}
 		double ratio = Stats.of(ratios).p50();
+		double platformRatio = Stats.of(platformRatios).p50();
 		Stats gs = Stats.of(allGateway);
+		Stats ps = Stats.of(allPlatform);
 		Stats ss = Stats.of(allSqs);
-		md.append("\n**Throughput ratio gateway / raw SQS: %.2f** (median of rounds; target ≥ 0.9: %s). "
+		md.append("\n**Throughput ratio gateway / raw SQS: %.2f** (median of rounds; target ≥ 0.9: %s); on platform "
 			.formatted(ratio, (ratio >= 0.9) ? "met" : "**missed**")
-				+ "Latency over all rounds: gateway p50 %s ms, p99 %s ms; raw SQS p50 %s ms, p99 %s ms.\n\n".formatted(
-						Stats.f(gs.p50()), Stats.f(gs.p99()), Stats.f(ss.p50()), Stats.f(ss.p99())));
+				+ "threads: %.2f. Latency over all rounds: gateway p50 %s ms, p99 %s ms; on platform threads p50 %s ms, "
+					.formatted(platformRatio, Stats.f(gs.p50()), Stats.f(gs.p99()), Stats.f(ps.p50()))
+				+ "p99 %s ms; raw SQS p50 %s ms, p99 %s ms.\n\n".formatted(Stats.f(ps.p99()), Stats.f(ss.p50()),
+						Stats.f(ss.p99())));
 	}
 
 	private static void appendEndToEnd(StringBuilder md,
