@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,7 +17,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
-import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobMessage;
@@ -85,9 +84,7 @@ class BatchedSubmissionTests {
 	@Test
 	void aRefusedMessageWithdrawsOnlyItsOwnJobAndItsCallerGets503() throws Exception {
 		this.stub.refuse("refuse me");
-		CompletableFuture<SendMessageResponse> first = this.stub.holdNextSend();
-		Future<JobService.Submission> earlier = submit("an earlier job");
-		this.stub.awaitSends(1);
+		SqsStub.HeldSend<JobService.Submission> earlier = this.stub.holdSend(this.callers, submission("an earlier job"));
 		Future<JobService.Submission> fox = submit("a red fox");
 		Future<JobService.Submission> refused = submit("refuse me");
 		Future<JobService.Submission> owl = submit("an owl");
@@ -111,17 +108,14 @@ class BatchedSubmissionTests {
 		verify(this.confirmations, times(1)).confirmed(fox.get().job().id());
 		verify(this.confirmations, times(1)).confirmed(owl.get().job().id());
 		verify(this.confirmations, times(2)).confirmed(any());
-		first.complete(SendMessageResponse.builder().messageId("m-0").build());
-		assertThat(earlier.get().job().state()).isEqualTo(JobState.QUEUED);
+		assertThat(earlier.finish().job().state()).isEqualTo(JobState.QUEUED);
 		verify(this.confirmations, times(3)).confirmed(any());
 		verify(this.repository, times(1)).withdraw(any(), isNull());
 	}
 
 	@Test
 	void theAnswerIsBuiltFromTheMessageWithoutReadingTheRecordBack() throws Exception {
-		CompletableFuture<SendMessageResponse> first = this.stub.holdNextSend();
-		Future<JobService.Submission> earlier = submit("an earlier job");
-		this.stub.awaitSends(1);
+		SqsStub.HeldSend<JobService.Submission> earlier = this.stub.holdSend(this.callers, submission("an earlier job"));
 		Future<JobService.Submission> one = submit("a red fox");
 		Future<JobService.Submission> two = submit("an owl");
 		Future<JobService.Submission> three = submit("a heron");
@@ -137,14 +131,17 @@ class BatchedSubmissionTests {
 		verify(this.repository, never()).rank(any(), any());
 		verify(this.models, never()).liveWorkers();
 		assertThat(this.stub.batches()).singleElement().satisfies((batch) -> assertThat(batch.entries()).hasSize(3));
-		first.complete(SendMessageResponse.builder().messageId("m-0").build());
-		earlier.get();
+		earlier.finish();
 	}
 
 	private Future<JobService.Submission> submit(String prompt) {
+		return this.callers.submit(submission(prompt));
+	}
+
+	private Callable<JobService.Submission> submission(String prompt) {
 		SubmitJobRequest request = new SubmitJobRequest(prompt, null, null, 64, 64, null, null, 42L, null, null, null,
 				null, Map.of("order", "A-17"));
-		return this.callers.submit(() -> this.service.submit(CALLER, request, null));
+		return () -> this.service.submit(CALLER, request, null);
 	}
 
 }

@@ -18,7 +18,6 @@ import software.amazon.awssdk.services.sqs.model.GetQueueUrlRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
-import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 import software.amazon.awssdk.services.sqs.model.SqsException;
 
 import dev.kiln.contract.JobMessage;
@@ -71,9 +70,7 @@ class JobPublisherTests {
 
 	@Test
 	void sendsMadeWhileAnotherIsInFlightGoOutAsOneBatch() throws Exception {
-		CompletableFuture<SendMessageResponse> first = this.stub.holdNextSend();
-		Future<?> lone = this.callers.submit(() -> this.publisher.publish(message("job-0"), body("job-0")));
-		this.stub.awaitSends(1);
+		SqsStub.HeldSend<?> lone = this.stub.holdSend(this.callers, () -> publish("job-0"));
 		List<Future<?>> sends = new ArrayList<>();
 		for (String id : List.of("job-a", "job-b", "job-c")) {
 			sends.add(this.callers.submit(() -> this.publisher.publish(message(id), body(id))));
@@ -81,9 +78,8 @@ class JobPublisherTests {
 		for (Future<?> send : sends) {
 			send.get();
 		}
-		assertThat(lone).isNotDone();
-		first.complete(SendMessageResponse.builder().messageId("m-0").build());
-		lone.get();
+		assertThat(lone.result()).isNotDone();
+		lone.finish();
 		assertThat(this.stub.batches()).hasSize(1);
 		SendMessageBatchRequest batch = this.stub.batches().get(0);
 		assertThat(batch.queueUrl()).isEqualTo(URL);
@@ -105,9 +101,7 @@ class JobPublisherTests {
 	@Test
 	void anEntrySqsRefusesFailsOnlyItsOwnSend() throws Exception {
 		this.stub.refuse("job-b");
-		CompletableFuture<SendMessageResponse> first = this.stub.holdNextSend();
-		Future<?> lone = this.callers.submit(() -> this.publisher.publish(message("job-0"), body("job-0")));
-		this.stub.awaitSends(1);
+		SqsStub.HeldSend<?> lone = this.stub.holdSend(this.callers, () -> publish("job-0"));
 		Future<?> a = this.callers.submit(() -> this.publisher.publish(message("job-a"), body("job-a")));
 		Future<?> b = this.callers.submit(() -> this.publisher.publish(message("job-b"), body("job-b")));
 		Future<?> c = this.callers.submit(() -> this.publisher.publish(message("job-c"), body("job-c")));
@@ -118,21 +112,20 @@ class JobPublisherTests {
 			.isInstanceOf(JobPublisher.QueueSendException.class)
 			.withMessageContaining("job-b");
 		assertThat(this.stub.batches()).hasSize(1);
-		first.complete(SendMessageResponse.builder().messageId("m-0").build());
-		lone.get();
+		lone.finish();
 	}
 
 	@Test
 	void withoutBatchingEachMessageIsOneSend() throws Exception {
 		JobPublisher single = new JobPublisher(this.sqs, SqsStub.gateway(),
 				SqsStub.api(new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(30))));
-		CompletableFuture<SendMessageResponse> first = this.stub.holdNextSend();
-		Future<?> a = this.callers.submit(() -> single.publish(message("job-a"), body("job-a")));
-		this.stub.awaitSends(1);
+		SqsStub.HeldSend<?> a = this.stub.holdSend(this.callers, () -> {
+			single.publish(message("job-a"), body("job-a"));
+			return null;
+		});
 		// even while another send is in flight
 		single.publish(message("job-b"), body("job-b"));
-		first.complete(SendMessageResponse.builder().messageId("m-a").build());
-		a.get();
+		a.finish();
 		assertThat(this.stub.sends()).extracting(SendMessageRequest::messageBody)
 			.containsExactly(body("job-a"), body("job-b"));
 		assertThat(this.stub.batches()).isEmpty();
@@ -147,6 +140,11 @@ class JobPublisherTests {
 			.isThrownBy(() -> this.publisher.publish(message("job-a"), body("job-a")))
 			.withMessageContaining("standard");
 		assertThat(this.stub.batches()).isEmpty();
+	}
+
+	private Void publish(String id) {
+		this.publisher.publish(message(id), body(id));
+		return null;
 	}
 
 	static JobMessage message(String id) {

@@ -6,10 +6,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 import org.springframework.util.unit.DataSize;
@@ -90,6 +93,37 @@ final class SqsStub {
 		CompletableFuture<SendMessageResponse> answer = new CompletableFuture<>();
 		this.held.add(answer);
 		return answer;
+	}
+
+	/**
+	 * Starts a call on {@code callers} whose {@code SendMessage} stays in flight, and returns once it is in flight:
+	 * sends made after this one find a send on its way.
+	 * @param callers where the call runs
+	 * @param call a call that makes one {@code SendMessage}
+	 * @return the call, to let finish
+	 */
+	<T> HeldSend<T> holdSend(ExecutorService callers, Callable<T> call) throws InterruptedException {
+		int before = this.sends.size();
+		CompletableFuture<SendMessageResponse> answer = holdNextSend();
+		Future<T> result = callers.submit(call);
+		awaitSends(before + 1);
+		return new HeldSend<>(answer, result);
+	}
+
+	/**
+	 * A call whose {@code SendMessage} is in flight.
+	 *
+	 * @param answer SQS's answer to the send, to complete
+	 * @param result the call
+	 */
+	record HeldSend<T>(CompletableFuture<SendMessageResponse> answer, Future<T> result) {
+
+		/** SQS takes the message; returns what the call returned. */
+		T finish() throws Exception {
+			this.answer.complete(SendMessageResponse.builder().messageId("m-held").build());
+			return this.result.get();
+		}
+
 	}
 
 	/** Waits until {@code count} single sends were made (at most 10 s). */
