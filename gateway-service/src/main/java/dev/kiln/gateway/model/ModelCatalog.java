@@ -144,7 +144,8 @@ public class ModelCatalog {
 				}
 			}
 		}
-		return workers;
+		// shared by every request until it expires: read-only
+		return List.copyOf(workers);
 	}
 
 }
