@@ -26,6 +26,14 @@ public final class KilnBenchmarks {
 
 	private static final String E2E_KEY = "kiln_bench_e2e_0123456789abcdef";
 
+	/** Accept benchmark: concurrent clients, one tenant each. */
+	private static final int CONCURRENCY = 16;
+
+	/** Accept benchmark: requests per round and measured rounds per side of a full run. */
+	private static final int PER_ROUND = 2000;
+
+	private static final int ROUNDS = 5;
+
 	private KilnBenchmarks() {
 	}
 
@@ -45,16 +53,13 @@ public final class KilnBenchmarks {
 		}
 		if (options.contains("--accept")) {
 			// a warm-up round, then the full run's rounds; not written
-			Map<String, String> keys = new LinkedHashMap<>();
-			for (int i = 0; i < 16; i++) {
-				keys.put("kiln_bench_" + i + "_0123456789abcdef", "bench-" + i);
-			}
+			Map<String, String> keys = clientKeys();
 			AcceptBenchmark.Result accept;
 			try (BenchStack stack = BenchStack.start(false, false, keys, true)) {
-				accept = new AcceptBenchmark(stack, List.copyOf(keys.keySet()), 16, 2000, 5).run();
+				accept = new AcceptBenchmark(stack, List.copyOf(keys.keySet()), CONCURRENCY, PER_ROUND, ROUNDS).run();
 			}
 			StringBuilder md = new StringBuilder();
-			appendAccept(md, accept, 16, 2000, 5);
+			appendAccept(md, accept, CONCURRENCY, PER_ROUND, ROUNDS);
 			System.out.println();
 			System.out.println(md);
 			System.exit(0);
@@ -70,23 +75,17 @@ public final class KilnBenchmarks {
 		double tinyRender = Stats.of(render.get("64² 1 step (ms per image)")).p50();
 
 		// 2. accept throughput, Redis, the create script's scan
-		Map<String, String> keys = new LinkedHashMap<>();
-		List<String> clientKeys = new ArrayList<>();
-		int tenants = 16;
-		for (int i = 0; i < tenants; i++) {
-			String key = "kiln_bench_" + i + "_0123456789abcdef";
-			keys.put(key, "bench-" + i);
-			clientKeys.add(key);
-		}
+		Map<String, String> keys = clientKeys();
+		List<String> clientKeys = List.copyOf(keys.keySet());
 		String memKey = "kiln_bench_mem_0123456789abcdef";
 		String fullKey = "kiln_bench_replica_0123456789abcdef";
 		String freshKey = "kiln_bench_fresh_0123456789abcdef";
 		keys.put(memKey, "bench-mem");
 		keys.put(fullKey, "bench-replica-0");
 		keys.put(freshKey, "bench-fresh");
-		int concurrency = 16;
-		int perRound = quick ? 300 : 2000;
-		int rounds = quick ? 2 : 5;
+		int concurrency = CONCURRENCY;
+		int perRound = quick ? 300 : PER_ROUND;
+		int rounds = quick ? 2 : ROUNDS;
 		AcceptBenchmark.Result accept;
 		double realBytes;
 		double replicaBytes;
@@ -231,6 +230,15 @@ public final class KilnBenchmarks {
 		try (BenchStack stack = BenchStack.start(true, true, Map.of(E2E_KEY, "bench-e2e"), false)) {
 			return new EndToEndBenchmark(stack, E2E_KEY, "bench-e2e").run(warmUp, jobs);
 		}
+	}
+
+	/** The accept benchmark's API keys, one tenant per client, by key. */
+	private static Map<String, String> clientKeys() {
+		Map<String, String> keys = new LinkedHashMap<>();
+		for (int i = 0; i < CONCURRENCY; i++) {
+			keys.put("kiln_bench_" + i + "_0123456789abcdef", "bench-" + i);
+		}
+		return keys;
 	}
 
 	private static String verdict(Stats stats, double max) {
