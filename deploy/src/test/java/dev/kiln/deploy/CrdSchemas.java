@@ -20,13 +20,13 @@ import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
- * The {@code openAPIV3Schema} of every CRD in {@code ../shared/crds}, by {@code apiVersion} and {@code kind}, made as
+ * The {@code openAPIV3Schema} of every CRD vendored in {@code deploy/crds} (see its README for the upstream releases), by {@code apiVersion} and {@code kind}, made as
  * strict as the API server: an object schema that lists its properties rejects any other property (the API server
  * prunes or, with strict field validation, refuses unknown fields), unless it preserves unknown fields.
  */
 final class CrdSchemas {
 
-	static final Path DIRECTORY = Path.of(System.getProperty("kiln.crds.dir", "../../shared/crds"));
+	static final Path DIRECTORY = Path.of(System.getProperty("kiln.crds.dir", "crds"));
 
 	private static final YAMLMapper YAML = YAMLMapper.builder().build();
 
@@ -44,8 +44,8 @@ final class CrdSchemas {
 	static CrdSchemas load() {
 		if (!Files.isDirectory(DIRECTORY)) {
 			throw new IllegalStateException("CRD schemas not found at " + DIRECTORY.toAbsolutePath().normalize()
-					+ ": the chart tests validate KEDA and Karpenter objects against the CRDs in ../shared/crds "
-					+ "(beside the repository). Check out 'shared' next to the repository or pass -Dkiln.crds.dir=<dir>.");
+					+ ": the chart tests validate KEDA, Karpenter and Prometheus Operator objects against the CRDs "
+					+ "vendored in deploy/crds. Run the tests from the deploy module or pass -Dkiln.crds.dir=<dir>.");
 		}
 		// OpenAPI 3.0 schema objects; the Kubernetes extensions (CEL rules, list and map types) are not checked here.
 		Dialect.Builder dialect = Dialect.builder(Dialects.getOpenApi30());
