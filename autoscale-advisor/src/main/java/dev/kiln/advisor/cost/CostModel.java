@@ -3,7 +3,8 @@ package dev.kiln.advisor.cost;
 /**
  * Unit cost of rendering: GPU time at an instance price plus per-image costs of other services, plus fixed monthly
  * costs (cluster control plane, always-on nodes). Pure arithmetic; months are {@value #HOURS_PER_MONTH} hours, as
- * AWS's pricing examples count them.
+ * AWS's pricing examples count them. {@link WorkloadCost} derives the GPU hours of a whole workload (images a day,
+ * batching, boots) on top of it.
  *
  * @param instancePerHour dollars per GPU instance hour
  * @param renderSecondsPerImage GPU seconds per image
@@ -13,8 +14,11 @@ package dev.kiln.advisor.cost;
 public record CostModel(double instancePerHour, double renderSecondsPerImage, double otherPerMillion,
 		double fixedPerMonth) {
 
+	/** Days in a pricing month. */
+	public static final int DAYS_PER_MONTH = 30;
+
 	/** Hours in a pricing month. */
-	public static final double HOURS_PER_MONTH = 720;
+	public static final double HOURS_PER_MONTH = DAYS_PER_MONTH * 24;
 
 	public CostModel {
 		if (!(instancePerHour >= 0) || !(renderSecondsPerImage > 0) || !(otherPerMillion >= 0)
@@ -59,11 +63,13 @@ public record CostModel(double instancePerHour, double renderSecondsPerImage, do
 	}
 
 	/**
-	 * A batch schedule's monthly cost: {@code gpus} for {@code hoursPerDay} at {@code pricePerHour}, 30 days.
-	 * @return dollars per month
+	 * Dollars per million images of a run that paid {@code dollars} for {@code images}, e.g. a simulated policy.
+	 * @param dollars what the run paid
+	 * @param images images it rendered
+	 * @return dollars per million images, {@code NaN} without images
 	 */
-	public static double batchMonthly(int gpus, double hoursPerDay, double pricePerHour) {
-		return gpus * hoursPerDay * pricePerHour * 30;
+	public static double perMillion(double dollars, long images) {
+		return (images > 0) ? dollars / images * 1_000_000 : Double.NaN;
 	}
 
 }

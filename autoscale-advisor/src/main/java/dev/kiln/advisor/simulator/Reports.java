@@ -24,13 +24,13 @@ public final class Reports {
 	/** A Markdown table, one row per result. */
 	public static String markdown(List<SimulationResult> results) {
 		StringBuilder out = new StringBuilder();
-		out.append("| trace | policy | cost $ | GPU-h | spot GPU-h | idle GPU-h | interactive wait p50/p95/p99 s "
+		out.append("| trace | policy | cost $ | $ per 1M images | GPU-h | spot GPU-h | idle GPU-h | interactive wait p50/p95/p99 s "
 				+ "| standard wait p50/p95/p99 s | batch wait p50/p95/p99 s | deadline misses i/s/b | scale events "
 				+ "| spot interruptions |\n");
-		out.append("|---|---|---:|---:|---:|---:|---|---|---|---|---:|---:|\n");
+		out.append("|---|---|---:|---:|---:|---:|---:|---|---|---|---|---:|---:|\n");
 		for (SimulationResult result : results) {
-			out.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.1f | %.1f | %.1f | %s | %s | %s | %d/%d/%d | %d | %d |%n",
-					result.trace(), result.policy(), result.cost(), result.gpuHours(), result.spotGpuHours(),
+			out.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %.2f | %.1f | %.1f | %.1f | %s | %s | %s | %d/%d/%d | %d | %d |%n",
+					result.trace(), result.policy(), result.cost(), result.perMillion(), result.gpuHours(), result.spotGpuHours(),
 					result.idleGpuHours(), waits(result, Lane.INTERACTIVE), waits(result, Lane.STANDARD),
 					waits(result, Lane.BATCH), result.misses().get(Lane.INTERACTIVE), result.misses().get(Lane.STANDARD),
 					result.misses().get(Lane.BATCH), result.scaleEvents(), result.interruptions()));
@@ -40,7 +40,7 @@ public final class Reports {
 
 	/** CSV, one row per result; waits in seconds. */
 	public static String csv(List<SimulationResult> results) {
-		StringBuilder out = new StringBuilder("trace,policy,jobs,cost_usd,gpu_hours,spot_gpu_hours,idle_gpu_hours");
+		StringBuilder out = new StringBuilder("trace,policy,jobs,cost_usd,usd_per_million,gpu_hours,spot_gpu_hours,idle_gpu_hours");
 		for (Lane lane : Lane.values()) {
 			out.append(',')
 				.append(lane.wireName())
@@ -54,8 +54,8 @@ public final class Reports {
 		}
 		out.append(",scale_events,spot_interruptions\n");
 		for (SimulationResult result : results) {
-			out.append(String.format(Locale.ROOT, "%s,%s,%d,%.4f,%.4f,%.4f,%.4f", result.trace(), result.policy(),
-					result.jobs(), result.cost(), result.gpuHours(), result.spotGpuHours(), result.idleGpuHours()));
+			out.append(String.format(Locale.ROOT, "%s,%s,%d,%.4f,%.4f,%.4f,%.4f,%.4f", result.trace(), result.policy(),
+					result.jobs(), result.cost(), result.perMillion(), result.gpuHours(), result.spotGpuHours(), result.idleGpuHours()));
 			for (Lane lane : Lane.values()) {
 				out.append(String.format(Locale.ROOT, ",%.1f,%.1f,%.1f,%d", result.waitPercentile(lane, 50),
 						result.waitPercentile(lane, 95), result.waitPercentile(lane, 99), result.misses().get(lane)));

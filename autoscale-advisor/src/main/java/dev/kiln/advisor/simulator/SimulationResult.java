@@ -3,6 +3,7 @@ package dev.kiln.advisor.simulator;
 import java.util.List;
 import java.util.Map;
 
+import dev.kiln.advisor.cost.CostModel;
 import dev.kiln.contract.Lane;
 
 /**
@@ -43,6 +44,11 @@ public record SimulationResult(String policy, String trace, int jobs, double cos
 		}
 		int index = (int) Math.ceil(percentile / 100.0 * sorted.size()) - 1;
 		return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+	}
+
+	/** GPU dollars per million images, by the cost model's arithmetic ({@link CostModel#perMillion}). */
+	public double perMillion() {
+		return CostModel.perMillion(this.cost, this.jobs);
 	}
 
 	/** Deadline misses over all lanes. */

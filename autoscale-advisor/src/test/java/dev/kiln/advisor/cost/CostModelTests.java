@@ -34,18 +34,17 @@ class CostModelTests {
 	}
 
 	@Test
-	void reproducesWan22AlwaysOnVersusBatch() {
+	void reproducesWan22AlwaysOn() {
 		// always-on 2 x g5.xlarge ($1.006/h) = $1,448.64, which the design rounds to $1,450 per month
 		double alwaysOn = 2 * CostModel.monthly(1.006);
 		assertThat(alwaysOn).isCloseTo(1448.64, CENT);
 		assertThat(Math.round(alwaysOn / 50) * 50).isEqualTo(1450);
-		// 10 GPUs x 2 h x $0.30 = $6/day = $180/month; $0.20 off-peak: $120
-		assertThat(CostModel.batchMonthly(10, 2, 0.30) / 30).isCloseTo(6.00, CENT);
-		assertThat(CostModel.batchMonthly(10, 2, 0.30)).isCloseTo(180.00, CENT);
-		assertThat(CostModel.batchMonthly(10, 2, 0.20)).isCloseTo(120.00, CENT);
-		// 200 jobs a day at 20 jobs per GPU-hour is 10 GPU-hours of rendering a day
-		CostModel wan = new CostModel(0.30, 3600.0 / 20, 0, 0);
-		assertThat(wan.gpuHoursPerMillion() / 1_000_000 * 200).isCloseTo(10.0, CENT);
+	}
+
+	@Test
+	void dollarsPerMillionOfARun() {
+		assertThat(CostModel.perMillion(4.5, 20_000)).isCloseTo(225.0, CENT);
+		assertThat(CostModel.perMillion(4.5, 0)).isNaN();
 	}
 
 	@Test

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,8 +108,17 @@ class SimulatorTests {
 		assertThat(Files.readString(dir.resolve("wan22-results.md"))).contains("| wan22 | queue-length |")
 			.contains("| wan22 | deadline |");
 		List<String> csv = Files.readAllLines(dir.resolve("wan22-results.csv"));
-		assertThat(csv.get(0)).startsWith("trace,policy,jobs,cost_usd,gpu_hours");
+		assertThat(csv.get(0)).startsWith("trace,policy,jobs,cost_usd,usd_per_million,gpu_hours");
 		assertThat(csv).hasSize(3);
+		for (String row : csv.subList(1, 3)) {
+			String[] cells = row.split(",");
+			double jobs = Double.parseDouble(cells[2]);
+			double cost = Double.parseDouble(cells[3]);
+			assertThat(jobs).isPositive();
+			assertThat(Double.parseDouble(cells[4])).as("$ per 1M images of %s", cells[1])
+				// both columns are printed to 4 decimals: the cost's rounding, scaled up to a million images
+				.isCloseTo(cost / jobs * 1_000_000, Offset.offset(0.00005 * 1_000_000 / jobs + 0.0001));
+		}
 		byte[] png = Files.readAllBytes(dir.resolve("wan22-chart.png"));
 		assertThat(png).startsWith(0x89, 'P', 'N', 'G');
 		Trace replayed = Trace.read(dir.resolve("wan22-trace.csv"), TraceGenerator.START);
