@@ -76,6 +76,7 @@ public record AdvisorProperties(@Valid @DefaultValue Queues queues, @Valid @Defa
 	 * @param budget spend cap
 	 * @param prices prices of one worker replica
 	 * @param cost cost model and attribution
+	 * @param wake deciding at once when the gateway records a job, between polls
 	 */
 	public record Advisor(@DefaultValue("1s") @NotNull Duration pollInterval,
 			@DefaultValue("9090") @Min(0) @Max(65535) int grpcPort,
@@ -88,7 +89,8 @@ public record AdvisorProperties(@Valid @DefaultValue Queues queues, @Valid @Defa
 			@DefaultValue("1.5") @DecimalMin("0.001") double renderSeconds,
 			@DefaultValue("1000") @Min(1) int maxListedJobs, @Valid @DefaultValue LaneDeadlines deadlines,
 			@Valid @DefaultValue Deadline deadline, @Valid @DefaultValue BatchWindow batchWindow,
-			@Valid @DefaultValue Budget budget, @Valid @DefaultValue Prices prices, @Valid @DefaultValue Cost cost) {
+			@Valid @DefaultValue Budget budget, @Valid @DefaultValue Prices prices, @Valid @DefaultValue Cost cost,
+			@Valid @DefaultValue Wake wake) {
 
 		@AssertTrue(message = "min-workers must not exceed max-workers")
 		boolean isRangeValid() {
@@ -230,6 +232,24 @@ public record AdvisorProperties(@Valid @DefaultValue Queues queues, @Valid @Defa
 	public record Cost(@DefaultValue("true") boolean attribution, @DefaultValue("10s") @NotNull Duration scanInterval,
 			@DefaultValue("210.24") @DecimalMin("0") double fixedPerMonth,
 			@DefaultValue("19.18") @DecimalMin("0") double otherPerMillion) {
+	}
+
+	/**
+	 * Deciding on arrival. The gateway's create script publishes every job it records on its lane's arrivals channel;
+	 * the advisor subscribes and decides again at once, so the first job into an idle lane reaches KEDA's
+	 * {@code StreamIsActive} within milliseconds rather than at the next poll. The poll stays as the backstop.
+	 *
+	 * @param enabled whether to subscribe to arrivals
+	 * @param coalesce how long the first arrival waits for others before the decision runs: a burst of jobs costs
+	 * one decision, not one per job
+	 */
+	public record Wake(@DefaultValue("true") boolean enabled, @DefaultValue("5ms") @NotNull Duration coalesce) {
+
+		@AssertTrue(message = "coalesce must be between 0 and 1s")
+		boolean isCoalesceValid() {
+			return !this.coalesce.isNegative() && this.coalesce.compareTo(Duration.ofSeconds(1)) <= 0;
+		}
+
 	}
 
 	/**

@@ -120,6 +120,19 @@ public final class RedisKeys {
 		return PREFIX + "jobs:unsent";
 	}
 
+	/**
+	 * The pub/sub channel on which the gateway's create script announces each job it records in a lane (the message
+	 * is the job id), so that the autoscale advisor decides at once instead of at its next poll.
+	 */
+	public static String laneArrivals(Lane lane) {
+		return PREFIX + "arrivals:" + lane.wireName();
+	}
+
+	/** The pattern that matches {@link #laneArrivals(Lane)} of every lane. */
+	public static String laneArrivalsPattern() {
+		return PREFIX + "arrivals:*";
+	}
+
 	/** One webhook delivery. */
 	public static String webhook(String deliveryId) {
 		return PREFIX + "webhook:" + deliveryId;

@@ -44,6 +44,9 @@ public class ScalingAdvisor {
 
 	private static final Logger logger = LoggerFactory.getLogger(ScalingAdvisor.class);
 
+	/** How long after its submission a job the queue's counts do not show yet still counts as work. */
+	static final Duration UNCOUNTED_WINDOW = Duration.ofSeconds(60);
+
 	private final QueueSampler sampler;
 
 	private final JobIndexReader jobs;
@@ -88,7 +91,15 @@ public class ScalingAdvisor {
 	}
 
 	@Scheduled(fixedDelayString = "${kiln.advisor.poll-interval:1s}")
-	void refresh() {
+	void poll() {
+		refresh();
+	}
+
+	/**
+	 * Decides now: reads every input and runs the policy. The poll and the arrivals of jobs ({@link ArrivalWake})
+	 * both call it; one decision runs at a time.
+	 */
+	synchronized void refresh() {
 		Instant now = this.clock.instant();
 		try {
 			List<LaneDepth> depths = this.sampler.sample();
@@ -151,12 +162,13 @@ public class ScalingAdvisor {
 			Replicas current = (previous != null) ? previous.decision.lane(lane) : Replicas.NONE;
 			int ready = Math.min(current.total(), unassigned);
 			unassigned -= ready;
-			if (depth.backlog() > 0) {
+			long notYetCounted = notYetCounted(now, depth, waiting);
+			if (depth.backlog() + notYetCounted > 0) {
 				this.lastWorkAt.put(lane, now);
 			}
 			lanes.put(lane, new LaneState(lane, depth.visible(), depth.inFlight(), depth.delayed(), waiting.listed(),
 					waiting.notListed(), current, ready, renderSeconds(waiting), this.lastWorkAt.get(lane),
-					this.lastBatchAt.get(lane)));
+					this.lastBatchAt.get(lane), notYetCounted));
 		}
 		Prices priced = this.prices.prices(now);
 		double rate = (previous != null) ? previous.decision.replicas()
@@ -167,6 +179,22 @@ public class ScalingAdvisor {
 		Spend spend = this.spendMeter.observe(now, rate, this.properties.budget().dailyLimit(),
 				this.properties.budget().monthlyLimit());
 		return new Snapshot(now, lanes, this.coldStart.estimate(), priced, spend);
+	}
+
+	/**
+	 * Jobs the lane index holds as waiting beyond every message SQS counts, of those recorded within
+	 * {@link #UNCOUNTED_WINDOW}: SQS's approximate counts lag a send (and a decision woken by an arrival runs before
+	 * the send). Only recent jobs count, so that an index entry whose message is gone for good cannot hold a replica.
+	 */
+	private static long notYetCounted(Instant now, LaneDepth depth, JobIndexReader.LaneJobs waiting) {
+		long beyond = waiting.listed().size() + waiting.notListed() - depth.visible() - depth.delayed()
+				- depth.inFlight();
+		if (beyond <= 0) {
+			return 0;
+		}
+		Instant since = now.minus(UNCOUNTED_WINDOW);
+		long recent = waiting.listed().stream().filter((job) -> job.submittedAt().isAfter(since)).count();
+		return Math.min(beyond, recent);
 	}
 
 	/** Mean measured render seconds over the listed jobs' models, or the configured default. */

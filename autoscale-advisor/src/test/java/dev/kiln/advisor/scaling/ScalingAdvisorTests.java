@@ -64,6 +64,36 @@ class ScalingAdvisorTests {
 		assertThat(this.advisor.latest()).isNull();
 	}
 
+	@Test
+	void countsJustRecordedJobsThatTheQueueDoesNotShowYetButNotOldOnes() {
+		given(this.workers.live()).willReturn(List.of());
+		given(this.sampler.sample()).willReturn(List.of(new LaneDepth(Lane.INTERACTIVE, 0, 0, 0),
+				new LaneDepth(Lane.STANDARD, 0, 0, 0), new LaneDepth(Lane.BATCH, 0, 0, 0)));
+		Instant now = this.clock.instant();
+		given(this.jobs.read(org.mockito.ArgumentMatchers.any()))
+			.willReturn(new JobIndexReader.LaneJobs(List.of(), 0, Map.of()));
+		given(this.jobs.read(Lane.STANDARD)).willReturn(new JobIndexReader.LaneJobs(
+				List.of(new dev.kiln.advisor.policy.QueuedJob(now, now.plusSeconds(900))), 0, Map.of()));
+
+		// recorded a moment ago, its message not yet counted by SQS (or not yet sent): the lane has work
+		this.advisor.refresh();
+		assertThat(this.advisor.decision().lane(Lane.STANDARD).total()).isEqualTo(1);
+		assertThat(this.advisor.latest().active()).isTrue();
+
+		// once SQS counts it, it is not counted twice
+		given(this.sampler.sample()).willReturn(List.of(new LaneDepth(Lane.INTERACTIVE, 0, 0, 0),
+				new LaneDepth(Lane.STANDARD, 1, 0, 0), new LaneDepth(Lane.BATCH, 0, 0, 0)));
+		this.advisor.refresh();
+		assertThat(this.advisor.decision().lane(Lane.STANDARD).total()).isEqualTo(1);
+
+		// an index entry whose message SQS never shows stops counting after the window: it cannot hold a replica
+		given(this.sampler.sample()).willReturn(List.of(new LaneDepth(Lane.INTERACTIVE, 0, 0, 0),
+				new LaneDepth(Lane.STANDARD, 0, 0, 0), new LaneDepth(Lane.BATCH, 0, 0, 0)));
+		this.clock.advance(ScalingAdvisor.UNCOUNTED_WINDOW.plusSeconds(1));
+		this.advisor.refresh();
+		assertThat(this.advisor.decision().lane(Lane.STANDARD).total()).isZero();
+	}
+
 	private double stale() {
 		return this.meters.get("kiln.advisor.inputs.stale").gauge().value();
 	}

@@ -35,7 +35,10 @@ class JobRepository {
 	// QUEUED or RETRYING pruned. The job also goes into the outbox (kiln:jobs:unsent, scored by its submit time) until
 	// SQS confirms its message: if this answer never reaches the gateway, or the gateway dies before the send, the
 	// queue service's relay sends the message from the record.
-	// KEYS: 1 job, 2 lane queued, 3 tenant jobs, 4 tenant waiting set, 5 idempotency key, 6 outbox
+	// A created job is announced on its lane's arrivals channel (PUBLISH, fire and forget): the autoscale advisor
+	// decides at once on it instead of at its next poll; a missed announcement only costs that poll.
+	// KEYS: 1 job, 2 lane queued, 3 tenant jobs, 4 tenant waiting set, 5 idempotency key, 6 outbox, 7 the lane's
+	// arrivals channel (a channel, not a key; passed here so that the script names no key layout of its own)
 	// ARGV: 1 score, 2 job id, 3 max waiting jobs, 4 idempotency TTL seconds (0 = no key), 5 job key prefix, 6.. fields
 	private static final RedisScript<List> CREATE = RedisScript.of("""
 			if ARGV[4] ~= '0' then
@@ -64,11 +67,15 @@ class JobRepository {
 			if ARGV[4] ~= '0' then
 			  redis.call('SET', KEYS[5], ARGV[2], 'EX', tonumber(ARGV[4]))
 			end
+			redis.call('PUBLISH', KEYS[7], ARGV[2])
 			return {'created', ARGV[2], tostring(redis.call('ZRANK', KEYS[2], ARGV[2]))}
 			""", List.class);
 
 	// Removes a record that never reached its queue, only while it is still QUEUED.
-	// KEYS: 1 job, 2 lane queued, 3 tenant jobs, 4 tenant waiting set, 5 idempotency key, 6 outbox
+	// A created job is announced on its lane's arrivals channel (PUBLISH, fire and forget): the autoscale advisor
+	// decides at once on it instead of at its next poll; a missed announcement only costs that poll.
+	// KEYS: 1 job, 2 lane queued, 3 tenant jobs, 4 tenant waiting set, 5 idempotency key, 6 outbox, 7 the lane's
+	// arrivals channel (a channel, not a key; passed here so that the script names no key layout of its own)
 	private static final RedisScript<Long> WITHDRAW = RedisScript.of("""
 			if redis.call('HGET', KEYS[1], 'state') ~= 'QUEUED' then return 0 end
 			redis.call('ZREM', KEYS[6], ARGV[1])
@@ -286,7 +293,7 @@ class JobRepository {
 		return List.of(RedisKeys.job(message.jobId()), RedisKeys.laneQueued(message.lane()),
 				RedisKeys.tenantJobs(message.tenant()), waitingSet(message.tenant()),
 				RedisKeys.idempotency(message.tenant(), (idempotencyKey != null) ? idempotencyKey : "-"),
-				RedisKeys.unsentJobs());
+				RedisKeys.unsentJobs(), RedisKeys.laneArrivals(message.lane()));
 	}
 
 	/** The gateway's set of a tenant's jobs that may still be waiting, for the quota. */
