@@ -40,6 +40,12 @@ final class BenchStack implements AutoCloseable {
 	/** The second gateway of {@link #start}, on platform threads. */
 	static final String PLATFORM_THREADS_GATEWAY = "gateway-platform-threads";
 
+	/** The advisor as configured (deciding on arrivals and on its poll). */
+	static final String ADVISOR = "autoscale-advisor";
+
+	/** The advisor that decides only on its poll, with {@code pollOnlyAdvisor}. */
+	static final String POLL_ONLY_ADVISOR = "autoscale-advisor-poll-only";
+
 	private final EmbeddedStack embedded;
 
 	private final List<ConfigurableApplicationContext> services;
@@ -83,9 +89,13 @@ final class BenchStack implements AutoCloseable {
 	 * @param keys API keys to create, one tenant each
 	 * @param platformThreadsGateway also start a second gateway, {@value #PLATFORM_THREADS_GATEWAY}, that serves
 	 * requests on platform threads ({@code spring.threads.virtual.enabled=false}) instead of virtual threads
+	 * @param pollOnlyAdvisor with {@code advisor}, also start a second advisor, {@value #POLL_ONLY_ADVISOR}, that
+	 * decides only on its poll ({@code kiln.advisor.wake.enabled=false}), the way the advisor worked before it woke on
+	 * arrivals: the baseline of the scale signal, measured side by side
 	 * @return the running stack
 	 */
-	static BenchStack start(boolean worker, boolean advisor, Map<String, String> keys, boolean platformThreadsGateway) {
+	static BenchStack start(boolean worker, boolean advisor, Map<String, String> keys, boolean platformThreadsGateway,
+			boolean pollOnlyAdvisor) {
 		EmbeddedStack embedded = EmbeddedStack.start(0, 0, 0);
 		List<ConfigurableApplicationContext> services = new ArrayList<>();
 		Map<String, Integer> ports = new LinkedHashMap<>();
@@ -123,8 +133,13 @@ final class BenchStack implements AutoCloseable {
 				services.add(run(PLATFORM_THREADS_GATEWAY, GatewayApplication.class, ports, common, gateway));
 			}
 			if (advisor) {
-				services.add(run("autoscale-advisor", AutoscaleAdvisorApplication.class, ports, common,
+				services.add(run(ADVISOR, AutoscaleAdvisorApplication.class, ports, common,
 						Map.of("kiln.advisor.grpc-port", "0")));
+			}
+			if (advisor && pollOnlyAdvisor) {
+				services.add(run(POLL_ONLY_ADVISOR, AutoscaleAdvisorApplication.class, ports, common,
+						Map.of("kiln.advisor.grpc-port", "0", "kiln.advisor.wake.enabled", "false",
+								"kiln.advisor.cost.attribution", "false")));
 			}
 		}
 		catch (RuntimeException ex) {
@@ -151,14 +166,20 @@ final class BenchStack implements AutoCloseable {
 		return context;
 	}
 
-	/** The gRPC port of the advisor's KEDA external scaler. */
-	int advisorGrpcPort() {
+	/**
+	 * The gRPC port of an advisor's KEDA external scaler.
+	 * @param name {@value #ADVISOR} or {@value #POLL_ONLY_ADVISOR}
+	 * @return the port
+	 */
+	int advisorGrpcPort(String name) {
+		int httpPort = this.ports.getOrDefault(name, -1);
 		for (ConfigurableApplicationContext context : this.services) {
-			if (context.getBeanNamesForType(KedaScalerServer.class).length > 0) {
+			if (context.getBeanNamesForType(KedaScalerServer.class).length > 0 && httpPort == Integer
+				.parseInt(context.getEnvironment().getProperty("local.server.port", "0"))) {
 				return context.getBean(KedaScalerServer.class).port();
 			}
 		}
-		throw new IllegalStateException("The advisor is not running");
+		throw new IllegalStateException("The advisor " + name + " is not running");
 	}
 
 	URI url(String service) {
