@@ -17,8 +17,33 @@ public final class RedisFixture {
 	}
 
 	public static StringRedisTemplate redis() {
-		LettuceConnectionFactory factory = new LettuceConnectionFactory(
-				new RedisStandaloneConfiguration("127.0.0.1", SharedEmbeddedStack.get().redis().port()));
+		return redis(0);
+	}
+
+	/**
+	 * A template on one logical database of the shared embedded Redis, emptied first. A test that counts what a
+	 * component finds by scanning shared keys (the cost attributor's watch set, cursors and {@code kiln:tenant:*}
+	 * indexes) takes a database no other test and no Spring context of this JVM uses (they all use database 0), so
+	 * its counts are its own.
+	 * @param database 1-15 (the embedded Redis has Redis' default 16)
+	 */
+	public static StringRedisTemplate ownDatabase(int database) {
+		if (database < 1 || database > 15) {
+			throw new IllegalArgumentException("database must be 1-15 (0 is shared) but was " + database);
+		}
+		StringRedisTemplate template = redis(database);
+		template.execute((org.springframework.data.redis.core.RedisCallback<Void>) (connection) -> {
+			connection.serverCommands().flushDb();
+			return null;
+		});
+		return template;
+	}
+
+	private static StringRedisTemplate redis(int database) {
+		RedisStandaloneConfiguration configuration = new RedisStandaloneConfiguration("127.0.0.1",
+				SharedEmbeddedStack.get().redis().port());
+		configuration.setDatabase(database);
+		LettuceConnectionFactory factory = new LettuceConnectionFactory(configuration);
 		factory.afterPropertiesSet();
 		factory.start();
 		StringRedisTemplate template = new StringRedisTemplate(factory);

@@ -30,13 +30,16 @@ import dev.kiln.queue.lifecycle.JobStateMachine;
 /**
  * One running queue service shared by the operations tests (dead letters, redrive, admin API, stuck jobs,
  * retention), against the embedded SQS, S3 and Redis. Its scheduled sweeps are slowed down so that each test drives
- * them itself; queue prefix and bucket are its own.
+ * them itself, and its webhook dispatcher is off (no operations test sends webhooks): this context stays cached while
+ * other test classes run, and a dispatcher polling the shared due set would claim their deliveries (and refuse their
+ * http:// receivers). Queue prefix and bucket are its own.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "kiln.provision=true", "kiln.queues.prefix=qsops", "kiln.storage.bucket=qsops-images",
 				"kiln.queues.visibility-timeout=1s", "kiln.queues.max-receive-count=2", "kiln.retention=1h",
 				"kiln.lanes.dead-letter-interval=1h", "kiln.stuck-jobs.interval=1h", "kiln.stuck-jobs.threshold=1s",
 				"kiln.retention-sweep.interval=1h", "kiln.outbox.interval=1h", "kiln.outbox.grace=2s",
+				"kiln.webhooks.enabled=false",
 				"spring.cloud.aws.sqs.listener.poll-timeout=1s" })
 public abstract class OperationsContext {
 

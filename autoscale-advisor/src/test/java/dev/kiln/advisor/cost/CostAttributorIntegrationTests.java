@@ -22,10 +22,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.BDDMockito.given;
 import static org.mockito.Mockito.mock;
 
-/** Finished jobs get their cost once, summed per tenant and day, in a real Redis. */
+/**
+ * Finished jobs get their cost once, summed per tenant and day, in a real Redis.
+ * <p>
+ * The attributor's watch set and cursors are fixed keys and it scans every tenant's job index, so another attributor
+ * on the same keys (a cached Spring context's {@code @Scheduled} round, which once settled a job first and left
+ * {@code settle()} here returning 1, not 2) or another test's tenant indexes would change the counts asserted here.
+ * This test therefore runs in a Redis database of its own, emptied before each test.
+ */
 class CostAttributorIntegrationTests {
 
-	private final StringRedisTemplate redis = RedisFixture.redis();
+	/** No other test or context uses it (see {@link RedisFixture#ownDatabase}). */
+	private static final int DATABASE = 1;
+
+	private final StringRedisTemplate redis = RedisFixture.ownDatabase(DATABASE);
 
 	private final ScalingAdvisor advisor = mock(ScalingAdvisor.class);
 

@@ -15,7 +15,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** With the spot price history switched on, the advisor reads prices through it, and falls back while EC2 is down. */
 @SpringBootTest(properties = { "kiln.queues.prefix=spottest", "kiln.advisor.grpc-port=0",
-		"kiln.advisor.prices.spot-history.enabled=true" })
+		"kiln.advisor.prices.spot-history.enabled=true",
+		// no scheduled cost rounds from this cached context on the shared Redis (other tests' counts are their own)
+		"kiln.advisor.cost.attribution=false" })
 class SpotPriceWiringIntegrationTests {
 
 	@DynamicPropertySource
