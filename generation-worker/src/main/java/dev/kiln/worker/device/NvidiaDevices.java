@@ -13,7 +13,8 @@ import java.util.stream.Stream;
 /**
  * Evidence that the container was given an NVIDIA GPU, independent of libtorch: the device nodes the NVIDIA container
  * runtime mounts ({@code /dev/nvidia0}, {@code /dev/nvidia1}, ...) and the {@code NVIDIA_VISIBLE_DEVICES} variable it
- * acts on (set by the device plugin for a pod with an {@code nvidia.com/gpu} limit, and by CUDA base images).
+ * acts on when it names devices (the device plugin sets the ids or UUIDs of a pod's {@code nvidia.com/gpu}
+ * allocation; {@code all}, which CUDA base images set, proves nothing).
  */
 @FunctionalInterface
 public interface NvidiaDevices {
@@ -49,9 +50,10 @@ public interface NvidiaDevices {
 				}
 			}
 			String visible = environment.get("NVIDIA_VISIBLE_DEVICES");
-			// "void" and "none" are how the runtime is told to expose no GPU (the CPU image of a CUDA base, say)
+			// "all" is what CUDA base images set whether or not a GPU is there (a real allocation names device ids
+			// or UUIDs, and mounts the device nodes above); "void" and "none" ask the runtime for no GPU
 			if (visible != null && !visible.isBlank()
-					&& !List.of("void", "none").contains(visible.strip().toLowerCase(Locale.ROOT))) {
+					&& !List.of("all", "void", "none").contains(visible.strip().toLowerCase(Locale.ROOT))) {
 				seen.add("NVIDIA_VISIBLE_DEVICES=" + visible.strip());
 			}
 			return List.copyOf(seen);

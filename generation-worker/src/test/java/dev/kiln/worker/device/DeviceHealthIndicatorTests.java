@@ -117,8 +117,13 @@ class DeviceHealthIndicatorTests {
 			Files.createFile(dev.resolve(node));
 		}
 
-		assertThat(NvidiaDevices.of(dev, Map.of("NVIDIA_VISIBLE_DEVICES", "all")).visible()).containsExactly(
-				dev.resolve("nvidia0").toString(), dev.resolve("nvidia1").toString(), "NVIDIA_VISIBLE_DEVICES=all");
+		assertThat(NvidiaDevices.of(dev, Map.of("NVIDIA_VISIBLE_DEVICES", "GPU-3c0a")).visible()).containsExactly(
+				dev.resolve("nvidia0").toString(), dev.resolve("nvidia1").toString(), "NVIDIA_VISIBLE_DEVICES=GPU-3c0a");
+		assertThat(NvidiaDevices.of(dev.resolve("missing"), Map.of("NVIDIA_VISIBLE_DEVICES", "0,1")).visible())
+			.containsExactly("NVIDIA_VISIBLE_DEVICES=0,1");
+		assertThat(NvidiaDevices.of(dev.resolve("missing"), Map.of("NVIDIA_VISIBLE_DEVICES", "all")).visible())
+			.as("set by every CUDA base image, GPU or not")
+			.isEmpty();
 		assertThat(NvidiaDevices.of(dev.resolve("missing"), Map.of("NVIDIA_VISIBLE_DEVICES", "void")).visible())
 			.isEmpty();
 		assertThat(NvidiaDevices.of(dev.resolve("missing"), Map.of("NVIDIA_VISIBLE_DEVICES", "none")).visible())

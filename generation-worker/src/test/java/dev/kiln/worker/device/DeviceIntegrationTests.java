@@ -49,7 +49,7 @@ class DeviceIntegrationTests {
 	private int port;
 
 	static NvidiaDevices nvidiaDevices() {
-		return () -> List.of("/dev/nvidia0", "NVIDIA_VISIBLE_DEVICES=all");
+		return () -> List.of("/dev/nvidia0", "NVIDIA_VISIBLE_DEVICES=GPU-3c0a");
 	}
 
 	@DynamicPropertySource
