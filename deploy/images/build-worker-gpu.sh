@@ -8,7 +8,8 @@
 #
 # The versions are not written here: PyTorch and DJL come from the pytorch-jni jar inside the worker the Maven build
 # just produced (the root pom's pytorch.version and djl.version), the CUDA flavour from the Dockerfile's
-# ARG PYTORCH_FLAVOR. Extra arguments after the registry go to docker build (e.g. --build-arg LIBTORCH_SHA256=...).
+# ARG PYTORCH_FLAVOR. Extra arguments after the registry (pass "" for none) go to docker build, e.g.
+#   deploy/images/build-worker-gpu.sh "" --build-arg LIBTORCH_SHA256=<sha256 of the LibTorch zip>
 set -euo pipefail
 
 registry=${1:-}
