@@ -51,6 +51,10 @@ spec:
           value: /models
         - name: DJL_CACHE_DIR
           value: /models/djl-cache
+        # Every worker pod gets a GPU (worker.gpu), so a worker that cannot use it must not start and render on the
+        # CPU instead; a model's own `device` still wins.
+        - name: KILN_WORKER_DEVICE
+          value: gpu
         {{- if $oneShot }}
         - name: KILN_WORKER_MAX_JOBS
           value: {{ $w.autoscaling.scaledJob.jobsPerPod | quote }}

@@ -187,6 +187,41 @@ class KilnChartTests {
 
 	@ParameterizedTest
 	@MethodSource("valueSets")
+	void workersMustRenderOnTheirOneGpu(String valueSet) {
+		Container worker = workerContainer(workerTemplate(chart(valueSet)));
+		assertThat(env(worker, "KILN_WORKER_DEVICE")).as("a worker that cannot use its GPU does not start").isEqualTo("gpu");
+		assertThat(worker.getResources().getLimits().get("nvidia.com/gpu").getNumericalAmount().intValue())
+			.as("one render slot, one GPU")
+			.isEqualTo(1);
+	}
+
+	@Test
+	void refusesMoreThanOneGpuPerWorker() {
+		assertThatIllegalStateException()
+			.isThrownBy(() -> RenderedChart.render("two-gpus", Map.of("worker.gpu.count", "2"), List.of()))
+			.withMessageContaining("worker.gpu.count must be 1")
+			.withMessageContaining("one job at a time");
+	}
+
+	@Test
+	void refusesABottlerocketPinWhoseNvidiaDriverPredatesCuda128() {
+		assertThatIllegalStateException()
+			.isThrownBy(() -> RenderedChart.render("old-bottlerocket",
+					Map.of("karpenter.nodeClass.amiAlias", "bottlerocket@v1.37.2"), List.of()))
+			.withMessageContaining("older than bottlerocket@v1.38.0")
+			.withMessageContaining("driver 570");
+		for (String pin : List.of("bottlerocket@v1.38.0", "bottlerocket@v1.40.0", "bottlerocket@v2.0.0")) {
+			RenderedChart chart = RenderedChart.render("pin-" + pin, Map.of("karpenter.nodeClass.amiAlias", pin), List.of());
+			assertThat(chart.find("EC2NodeClass", RenderedChart.componentName("gpu")).orElseThrow().tree()
+				.path("spec").path("amiSelectorTerms").get(0).path("alias").asString()).isEqualTo(pin);
+		}
+		RenderedChart noKarpenter = RenderedChart.render("old-pin-no-karpenter",
+				Map.of("karpenter.enabled", "false", "karpenter.nodeClass.amiAlias", "bottlerocket@v1.20.0"), List.of());
+		assertThat(noKarpenter.ofKind("EC2NodeClass")).isEmpty();
+	}
+
+	@ParameterizedTest
+	@MethodSource("valueSets")
 	void everyImageIsPinnedAndNoneIsLatest(String valueSet) {
 		for (PodTemplateSpec template : podTemplates(chart(valueSet))) {
 			List<Container> containers = new ArrayList<>(template.getSpec().getContainers());
@@ -328,7 +363,7 @@ class KilnChartTests {
 			.as("pods reach IMDSv2 for spot notices")
 			.isEqualTo(2);
 		assertThat(container.getImage())
-			.isEqualTo("123456789012.dkr.ecr.us-east-1.amazonaws.com/kiln/generation-worker-gpu:0.1.0");
+			.isEqualTo("123456789012.dkr.ecr.us-east-1.amazonaws.com/kiln/generation-worker-cu128:0.1.0");
 		assertThat(container.getEnv()).anyMatch((e) -> e.getName().equals("SPRING_DATA_REDIS_PASSWORD")
 				&& e.getValueFrom().getSecretKeyRef().getName().equals("kiln-redis"));
 	}
@@ -344,7 +379,7 @@ class KilnChartTests {
 			}
 		}
 		assertThat(alerts).contains("KilnBacklogTooOld", "KilnDeadLetters", "KilnJobsNotEnqueued", "KilnSpendNearCap", "KilnWorkerFailureRate",
-				"KilnAdvisorInputsStale", "KilnSpotInterruptions");
+				"KilnAdvisorInputsStale", "KilnSpotInterruptions", "KilnWorkerOnCpu");
 		assertThat(alerts.stream().filter("KilnBacklogTooOld"::equals)).as("one backlog alert per lane").hasSize(3);
 		assertThat(chart("native-sqs").ofKind("ServiceMonitor")).hasSize(4);
 	}

@@ -2,6 +2,8 @@ package dev.kiln.worker;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -72,6 +74,8 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	 * @param maxJobs jobs (messages) this worker takes before it drains and exits with status 0; 0 for no limit.
 	 * KEDA's ScaledJob mode runs one Kubernetes Job per message with {@code max-jobs=1}
 	 * @param spot the EC2 spot interruption notice poller
+	 * @param device the device of every model that names none: {@code auto} (GPU when DJL sees one), {@code cpu} or
+	 * {@code gpu} (start-up fails unless DJL sees a GPU). The Helm chart sets {@code gpu}: its pods always get one
 	 */
 	public record Worker(@DefaultValue("") String id, @DefaultValue("250ms") @NotNull Duration progressInterval,
 			@NotEmpty(message = "must name at least one model") Map<String, @Valid Model> models,
@@ -86,12 +90,20 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 			@DefaultValue("20s") @NotNull Duration drainTimeout,
 			@DefaultValue("10") @Min(0) int checkpointEvery,
 			@DefaultValue("0") @Min(0) int previewEvery, @DefaultValue("0") @Min(0) int maxJobs,
-			@Valid @DefaultValue Spot spot) {
+			@Valid @DefaultValue Spot spot,
+			@DefaultValue("auto") @Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device) {
 
 		public Worker {
 			if (id.isBlank()) {
 				String host = System.getenv("HOSTNAME");
 				id = (host != null && !host.isBlank()) ? host : "worker-" + UUID.randomUUID().toString().substring(0, 8);
+			}
+			if (models != null) {
+				String fallback = device;
+				Map<String, Model> resolved = new LinkedHashMap<>();
+				models.forEach((name, model) -> resolved.put(name,
+						(model == null || model.device() != null) ? model : model.withDevice(fallback)));
+				models = Collections.unmodifiableMap(resolved);
 			}
 		}
 
@@ -148,7 +160,8 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	 * @param type how to load it
 	 * @param location where its files are: {@code file:/path}, a plain path, {@code classpath:path} or
 	 * {@code s3://bucket/prefix} (downloaded once into the model cache)
-	 * @param device {@code auto} (GPU when DJL sees one), {@code cpu} or {@code gpu}
+	 * @param device {@code auto} (GPU when DJL sees one), {@code cpu} or {@code gpu}; unset, the worker's
+	 * {@code kiln.worker.device}
 	 * @param maxPixels largest width × height it renders
 	 * @param maxSteps most steps it renders
 	 * @param maxBatch most images it renders in one forward pass
@@ -156,11 +169,17 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	 * {@code euler-ancestral}
 	 */
 	public record Model(@NotNull ModelType type, @NotBlank String location,
-			@DefaultValue("auto") @Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device,
+			@Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device,
 			@DefaultValue("1048576") @Min(4096) @Max(4194304) int maxPixels,
 			@DefaultValue("150") @Min(1) @Max(1000) int maxSteps, @DefaultValue("8") @Min(1) @Max(64) int maxBatch,
 			@DefaultValue("pndm") @Pattern(regexp = "pndm|ddim|euler-ancestral",
 					message = "must be pndm, ddim or euler-ancestral") String scheduler) {
+
+		/** The same model on that device. */
+		Model withDevice(String device) {
+			return new Model(this.type, this.location, device, this.maxPixels, this.maxSteps, this.maxBatch,
+					this.scheduler);
+		}
 
 		@AssertTrue(message = "location must be file:/path, a plain path, classpath:path or s3://bucket/prefix")
 		boolean isLocationSupported() {

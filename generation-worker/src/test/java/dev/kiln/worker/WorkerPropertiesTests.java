@@ -31,6 +31,35 @@ class WorkerPropertiesTests {
 	}
 
 	@Test
+	void modelsWithoutADeviceTakeTheWorkersAndAModelsOwnWins() {
+		this.runner
+			.withPropertyValues("kiln.worker.device=gpu", "kiln.worker.models.cpu-only.type=builtin",
+					"kiln.worker.models.cpu-only.location=file:/tmp/models/c", "kiln.worker.models.cpu-only.device=cpu")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				WorkerProperties.Worker worker = context.getBean(WorkerProperties.class).worker();
+				assertThat(worker.device()).isEqualTo("gpu");
+				assertThat(worker.models().get("m").device()).isEqualTo("gpu");
+				assertThat(worker.models().get("cpu-only").device()).isEqualTo("cpu");
+			});
+	}
+
+	@Test
+	void theWorkersDeviceDefaultsToAuto() {
+		this.runner.run((context) -> assertThat(
+				context.getBean(WorkerProperties.class).worker().models().get("m").device()).isEqualTo("auto"));
+	}
+
+	@Test
+	void rejectsAnUnknownWorkerDevice() {
+		this.runner.withPropertyValues("kiln.worker.device=tpu")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.hasMessageContaining("device")
+				.hasMessageContaining("must be auto, cpu or gpu"));
+	}
+
+	@Test
 	void bindsStableDiffusionModelsFromS3() {
 		this.runner
 			.withPropertyValues("kiln.worker.models.sd.type=sd-torchscript",

@@ -167,7 +167,7 @@ class JobProcessor {
 			if (refusal != null) {
 				throw new PermanentJobFailure("invalid-request", refusal);
 			}
-			return new Admitted(message, job, model, model.generator().resumable() ? checkpoint(job) : null);
+			return new Admitted(message, job, model, model.generator().resumable() ? checkpoint(job, model) : null);
 		}
 		catch (PermanentJobFailure ex) {
 			fail(message, job, ex.errorType(), ex.getMessage());
@@ -179,13 +179,24 @@ class JobProcessor {
 		}
 	}
 
-	private @Nullable RenderCheckpoint checkpoint(JobMessage job) {
+	/**
+	 * The job's checkpoint, if it has one this model wrote for this render. A checkpoint of another model (another
+	 * type, scheduler or location behind the same id, or one written before checkpoints named their model) is
+	 * discarded: the job starts over.
+	 */
+	private @Nullable RenderCheckpoint checkpoint(JobMessage job, ServedModel model) {
 		byte[] bytes = this.outputs.readCheckpoint(job);
 		if (bytes == null) {
 			return null;
 		}
 		try {
 			RenderCheckpoint checkpoint = RenderCheckpoint.fromBytes(bytes);
+			String origin = origin(model);
+			if (!checkpoint.origin().equals(origin)) {
+				logger.warn("Job {} has a checkpoint written by another model ('{}', this one is '{}'); starting afresh",
+						job.jobId(), checkpoint.origin(), origin);
+				return null;
+			}
 			if (checkpoint.totalSteps() == job.steps() && checkpoint.step() < job.steps()) {
 				logger.info("Job {} resumes from its checkpoint at step {} of {}", job.jobId(), checkpoint.step(),
 						checkpoint.totalSteps());
@@ -198,6 +209,16 @@ class JobProcessor {
 			logger.warn("Job {} has an unreadable checkpoint ({}); starting afresh", job.jobId(), ex.getMessage());
 		}
 		return null;
+	}
+
+	/**
+	 * What a checkpoint records as its writer: the model id, type, scheduler and location. A checkpoint resumes only
+	 * on a model with the same description, so a redeploy that puts other weights or another sampler behind the id
+	 * never continues a render it did not start.
+	 */
+	static String origin(ServedModel model) {
+		WorkerProperties.Model limits = model.limits();
+		return model.id() + " " + limits.type().wireName() + " " + limits.scheduler() + " " + limits.location();
 	}
 
 	/** Jobs that may share a forward pass: same model, size and steps, none resumed, within the model's max batch. */
@@ -223,6 +244,16 @@ class JobProcessor {
 	}
 
 	private void render(List<Admitted> group) {
+		render(group, true);
+	}
+
+	/**
+	 * Renders the group in one pass and ends each job's attempt.
+	 * @param group compatible jobs
+	 * @param announce whether to send {@code STARTED} (not when the jobs are rendered again after their first pass
+	 * ran out of GPU memory: they started then)
+	 */
+	private void render(List<Admitted> group, boolean announce) {
 		ServedModel model = group.get(0).model();
 		this.activity.rendering(group.stream().map((job) -> job.job().jobId()).toList());
 		Instant started = this.clock.instant();
@@ -231,7 +262,7 @@ class JobProcessor {
 		// is always sent first
 		List<CompletableFuture<?>> startedEvents = new ArrayList<>();
 		try {
-			for (Admitted admitted : group) {
+			for (Admitted admitted : (announce ? group : List.<Admitted>of())) {
 				JobMessage job = admitted.job();
 				startedEvents.add(this.events.publishAsync(
 						JobEvent.started(job.jobId(), job.steps(), admitted.attempt(), this.settings.id(), started)));
@@ -280,10 +311,56 @@ class JobProcessor {
 			}
 			case PermanentJobFailure ex ->
 				group.forEach((job) -> fail(job.message(), job.job(), ex.errorType(), ex.getMessage()));
+			case IllegalArgumentException ex when group.stream().anyMatch((job) -> job.checkpoint() != null) -> {
+				// the model refused the checkpoint (a state layout of another version): start over without it; a
+				// request that is itself invalid fails again, now as invalid-request
+				logger.warn("Jobs {} could not resume from their checkpoints ({}); starting afresh", jobIds(group),
+						ex.getMessage());
+				render(group.stream().map(Admitted::withoutCheckpoint).toList(), false);
+			}
 			case IllegalArgumentException ex ->
 				group.forEach((job) -> fail(job.message(), job.job(), "invalid-request", ex.getMessage()));
+			case Throwable ex when CudaOutOfMemory.isCause(ex) -> outOfMemory(group, ex);
 			default -> group.forEach((job) -> retryLater(job.message(), job.job(), failure, monitor.lastStep()));
 		}
+	}
+
+	/**
+	 * A pass that ran out of GPU memory: the group is rendered again in two halves, each split again should it still
+	 * not fit, down to one job; a job that does not fit alone fails with {@code out-of-memory} (retrying it elsewhere
+	 * would run out the same way). Each job keeps its own outputs, events and outcome.
+	 */
+	private void outOfMemory(List<Admitted> group, Throwable failure) {
+		ServedModel model = group.get(0).model();
+		Counter.builder("kiln.worker.out.of.memory")
+			.description("Render passes that ran out of GPU memory (the batch is split, or a lone job fails)")
+			.tag("model", model.id())
+			.register(this.meters)
+			.increment();
+		int images = group.stream().mapToInt((job) -> job.job().numImages()).sum();
+		JobMessage first = group.get(0).job();
+		if (group.size() == 1) {
+			fail(group.get(0).message(), first, "out-of-memory", "Model '" + model.id() + "' ran out of GPU memory "
+					+ "rendering " + images + " image(s) of " + first.width() + "x" + first.height() + " alone: "
+					+ CudaOutOfMemory.summary(failure));
+			return;
+		}
+		int half = group.size() / 2;
+		logger.warn("A batch of {} jobs ({} images {}x{}) of model {} ran out of GPU memory; rendering it again as {} + "
+				+ "{} jobs: {}", group.size(), images, first.width(), first.height(), model.id(), half,
+				group.size() - half, CudaOutOfMemory.summary(failure));
+		for (List<Admitted> part : List.of(group.subList(0, half), group.subList(half, group.size()))) {
+			if (this.drain.draining()) {
+				part.forEach((job) -> handBack(job.message(), 0));
+			}
+			else {
+				render(List.copyOf(part), false);
+			}
+		}
+	}
+
+	private static List<String> jobIds(List<Admitted> group) {
+		return group.stream().map((job) -> job.job().jobId()).toList();
 	}
 
 	/**
@@ -467,7 +544,9 @@ class JobProcessor {
 
 		@Override
 		public void onCheckpoint(int request, RenderCheckpoint checkpoint) {
-			JobProcessor.this.outputs.writeCheckpoint(this.group.get(request).job(), checkpoint.toBytes());
+			Admitted admitted = this.group.get(request);
+			JobProcessor.this.outputs.writeCheckpoint(admitted.job(),
+					checkpoint.withOrigin(origin(admitted.model())).toBytes());
 		}
 
 		@Override
@@ -533,6 +612,10 @@ class JobProcessor {
 
 		int attempt() {
 			return this.message.attempt();
+		}
+
+		Admitted withoutCheckpoint() {
+			return new Admitted(this.message, this.job, this.model, null);
 		}
 
 		RenderRequest request() {

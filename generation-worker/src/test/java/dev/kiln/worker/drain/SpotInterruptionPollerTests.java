@@ -120,7 +120,7 @@ class SpotInterruptionPollerTests {
 		WorkerProperties.Worker worker = new WorkerProperties.Worker("w", Duration.ofMillis(250), Map.of("m", model),
 				"/tmp", Duration.ofSeconds(1), 4, 1, Duration.ofSeconds(5), Duration.ofSeconds(120),
 				Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofMinutes(15), Duration.ofSeconds(20), 10, 0, 0,
-				new WorkerProperties.Spot(enabled, base, Duration.ofHours(1)));
+				new WorkerProperties.Spot(enabled, base, Duration.ofHours(1)), "auto");
 		return new WorkerProperties(new WorkerProperties.Queues("kiln"), new WorkerProperties.Storage("b"), worker);
 	}
 

@@ -1,0 +1,20 @@
+package dev.kiln.worker.device;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The real sources of device facts; tests replace them. */
+@Configuration(proxyBeanMethods = false)
+class DeviceConfiguration {
+
+	@Bean
+	NvidiaDevices nvidiaDevices() {
+		return NvidiaDevices.host();
+	}
+
+	@Bean
+	Libtorch libtorch() {
+		return Libtorch.djl();
+	}
+
+}
