@@ -42,7 +42,8 @@ public record SubmitJobRequest(
 				requiredMode = Schema.RequiredMode.REQUIRED) @NotBlank @Size(max = 2000) @Pattern(
 						regexp = "[^\\p{Cc}\\p{Cs}\\x{FFFE}\\x{FFFF}]*",
 						message = "must not contain control characters, lone surrogates or noncharacters") String prompt,
-		@Schema(description = "What to steer away from", example = "blurry") @Size(max = 2000) @Pattern(
+		@Schema(description = "What to steer away from; leave it out for none", example = "blurry") @Size(min = 1,
+				max = 2000, message = "must be 1 to 2000 characters; leave the field out for none") @Pattern(
 				regexp = "[^\\p{Cc}\\p{Cs}\\x{FFFE}\\x{FFFF}]*",
 				message = "must not contain control characters, lone surrogates or noncharacters") @Nullable String negativePrompt,
 		@Schema(description = "Model id", example = "kiln-builtin") @Size(max = 100) @Pattern(
@@ -60,7 +61,8 @@ public record SubmitJobRequest(
 		@Schema(description = "RFC 3339 time by which the job should be done; in the future, at most 7 days ahead",
 				example = "2030-01-01T12:00:00Z") @Future @Nullable OffsetDateTime deadline,
 		@Schema(description = "https URL to POST webhook events to; must resolve to public addresses",
-				example = "https://example.com/kiln-webhook") @Size(max = 2048) @Nullable String callbackUrl,
+				example = "https://example.com/kiln-webhook") @Size(min = 1, max = 2048,
+						message = "must be 1 to 2048 characters; leave the field out for none") @Nullable String callbackUrl,
 		@Schema(description = "Your own JSON object (at most 4 KiB), echoed back on the job",
 				example = "{\"order\": \"A-17\"}") @Nullable Map<String, @Nullable Object> metadata) {
 
