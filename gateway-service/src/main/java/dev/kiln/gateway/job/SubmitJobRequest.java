@@ -1,9 +1,11 @@
 package dev.kiln.gateway.job;
 
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -14,6 +16,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import org.hibernate.validator.constraints.UniqueElements;
 import org.jspecify.annotations.Nullable;
 
 import dev.kiln.contract.Lane;
@@ -33,6 +36,7 @@ import dev.kiln.contract.Lane;
  * @param lane lane to wait in
  * @param deadline when the job should be done at the latest
  * @param callbackUrl where to POST webhook events about the job
+ * @param webhookEvents the optional events to send besides the terminal ones
  * @param metadata the caller's own JSON object, echoed back (at most 4 KiB)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -63,6 +67,11 @@ public record SubmitJobRequest(
 		@Schema(description = "https URL to POST webhook events to; must resolve to public addresses",
 				example = "https://example.com/kiln-webhook") @Size(min = 1, max = 2048,
 						message = "must be 1 to 2048 characters; leave the field out for none") @Nullable String callbackUrl,
+		@ArraySchema(arraySchema = @Schema(description = "Webhook events to send besides the terminal ones "
+				+ "(job.succeeded, job.failed, job.cancelled, always sent); needs a callbackUrl",
+				example = "[\"job.started\"]"), uniqueItems = true, minItems = 1) @Size(min = 1, max = 2,
+						message = "must list at least one event; leave the field out for none") @UniqueElements(
+								message = "must not list an event twice") @Nullable List<@NotNull WebhookEvent> webhookEvents,
 		@Schema(description = "Your own JSON object (at most 4 KiB), echoed back on the job",
 				example = "{\"order\": \"A-17\"}") @Nullable Map<String, @Nullable Object> metadata) {
 

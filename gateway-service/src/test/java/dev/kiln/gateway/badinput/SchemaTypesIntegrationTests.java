@@ -114,6 +114,17 @@ class SchemaTypesIntegrationTests {
 	record Property(String name, String type, String format, List<String> enumValues, boolean required) {
 	}
 
+	private static List<String> enumOf(JsonNode property) {
+		List<String> values = new ArrayList<>();
+		property.path("enum").forEach((v) -> values.add(v.asString()));
+		if (values.isEmpty() && property.has("$ref")) {
+			String ref = property.get("$ref").asString();
+			spec().get("components").get("schemas").get(ref.substring(ref.lastIndexOf('/') + 1)).path("enum")
+				.forEach((v) -> values.add(v.asString()));
+		}
+		return values;
+	}
+
 	static Map<String, Property> schema(String name) {
 		JsonNode schema = spec().get("components").get("schemas").get(name);
 		assertThat(schema).as("schema %s in %s", name, SPEC).isNotNull();
@@ -122,8 +133,8 @@ class SchemaTypesIntegrationTests {
 		Map<String, Property> properties = new LinkedHashMap<>();
 		for (Map.Entry<String, JsonNode> entry : schema.get("properties").properties()) {
 			JsonNode p = entry.getValue();
-			List<String> values = new ArrayList<>();
-			p.path("enum").forEach((v) -> values.add(v.asString()));
+			// an array's enum is its items' enum
+			List<String> values = enumOf(p.has("items") ? p.get("items") : p);
 			properties.put(entry.getKey(), new Property(entry.getKey(), p.get("type").asString(),
 					p.path("format").asString(""), values, required.contains(entry.getKey())));
 		}
@@ -180,6 +191,14 @@ class SchemaTypesIntegrationTests {
 			case "number" -> wrong.addAll(List.of("\"7.5\"", "\"7\"", "\"NaN\"", "true", "false", "[7.5]"));
 			case "boolean" -> wrong.addAll(List.of("\"true\"", "\"false\"", "1", "0", "1.0", "\"yes\"", "[true]"));
 			case "object" -> wrong.addAll(List.of("\"{}\"", "1", "1.5", "true", "[{}]"));
+			case "array" -> {
+				wrong.addAll(List.of("1", "1.5", "true", "[1]", "[true]", "[[]]", "[{}]", "[null]", "[\"\"]"));
+				for (String value : property.enumValues()) {
+					wrong.add(quoted(value));
+					wrong.add("\"" + value + "," + value + "\"");
+					wrong.add("[" + quoted(value.toUpperCase(Locale.ROOT)) + "]");
+				}
+			}
 			default -> throw new IllegalStateException("No wrong values for type " + property.type() + " of "
 					+ property.name() + ": teach the generator this type");
 		}
@@ -210,6 +229,11 @@ class SchemaTypesIntegrationTests {
 					now.plus(3, ChronoUnit.HOURS).plusMillis(123).toString(),
 					now.plus(5, ChronoUnit.HOURS).toString().replace('T', 't').replace('Z', 'z')));
 			case "callbackUrl" -> "\"https://93.184.215.14/hook\"";
+			case "webhookEvents" -> "[" + String.join(",",
+					property.enumValues().subList(0, 1 + random.nextInt(property.enumValues().size()))
+						.stream()
+						.map(SchemaTypesIntegrationTests::quoted)
+						.toList()) + "]";
 			case "metadata" -> oneOf(random, "{}", "{\"order\":\"A-17\",\"n\":[1,2.5,true,null]}");
 			case "tenant" -> quoted("gw-type-new-" + random.nextInt(1_000_000));
 			case "admin" -> oneOf(random, "true", "false");
@@ -243,6 +267,11 @@ class SchemaTypesIntegrationTests {
 			else if (property.required() || random.nextBoolean()) {
 				fields.put(property.name(), validValue(property, random));
 			}
+		}
+		if (fields.containsKey("webhookEvents") && !wrong.contains("webhookEvents") && !fields.containsKey("callbackUrl")
+				&& schema.containsKey("callbackUrl")) {
+			// events need a URL to go to
+			fields.put("callbackUrl", validValue(schema.get("callbackUrl"), random));
 		}
 		List<String> order = new ArrayList<>(fields.keySet());
 		Collections.shuffle(order, random);
