@@ -125,7 +125,7 @@ class JobService {
 		if (request.callbackUrl() != null) {
 			extra.put(JobFields.CALLBACK_URL, request.callbackUrl());
 		}
-		if (request.webhookEvents() != null) {
+		if (request.webhookEvents() != null && !request.webhookEvents().isEmpty()) {
 			extra.put(JobFields.WEBHOOK_EVENTS,
 					String.join(",", request.webhookEvents().stream().map(WebhookEvent::wireName).toList()));
 		}
@@ -234,7 +234,7 @@ class JobService {
 				problems.add(new FieldProblem("callbackUrl", refusal));
 			}
 		}
-		if (request.webhookEvents() != null && request.callbackUrl() == null) {
+		if (request.webhookEvents() != null && !request.webhookEvents().isEmpty() && request.callbackUrl() == null) {
 			problems.add(new FieldProblem("webhookEvents", "needs a callbackUrl to send the events to"));
 		}
 		String metadata = null;

@@ -68,10 +68,9 @@ public record SubmitJobRequest(
 				example = "https://example.com/kiln-webhook") @Size(min = 1, max = 2048,
 						message = "must be 1 to 2048 characters; leave the field out for none") @Nullable String callbackUrl,
 		@ArraySchema(arraySchema = @Schema(description = "Webhook events to send besides the terminal ones "
-				+ "(job.succeeded, job.failed, job.cancelled, always sent); needs a callbackUrl",
-				example = "[\"job.started\"]"), uniqueItems = true, minItems = 1) @Size(min = 1, max = 2,
-						message = "must list at least one event; leave the field out for none") @UniqueElements(
-								message = "must not list an event twice") @Nullable List<@NotNull WebhookEvent> webhookEvents,
+				+ "(job.succeeded, job.failed, job.cancelled, always sent); needs a callbackUrl unless empty",
+				example = "[\"job.started\"]"), uniqueItems = true) @Size(max = 2) @UniqueElements(
+						message = "must not list an event twice") @Nullable List<@NotNull WebhookEvent> webhookEvents,
 		@Schema(description = "Your own JSON object (at most 4 KiB), echoed back on the job",
 				example = "{\"order\": \"A-17\"}") @Nullable Map<String, @Nullable Object> metadata) {
 

@@ -242,6 +242,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 			if (Map.class.isAssignableFrom(target)) {
 				return "must be a JSON object";
 			}
+			if (target.isEnum()) {
+				return "must be one of the values the API document lists, exactly as written there";
+			}
+			if (java.util.Collection.class.isAssignableFrom(target)) {
+				return "must be a JSON array";
+			}
 			return "wrong type or format";
 		}
 		return "unreadable value";
