@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
@@ -18,16 +19,33 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code https} only, unless {@code allowHttp} (local runs);</li>
  * <li>no user name or password in the URL;</li>
  * <li>the scheme's default port, unless {@code allowNonDefaultPorts};</li>
- * <li>every address the host resolves to must be public: not loopback, private (RFC 1918, IPv6 unique-local,
- * carrier-grade NAT), link-local (including the cloud metadata addresses 169.254.169.254 and fd00:ec2::254),
- * multicast, unspecified, or otherwise reserved — unless {@code allowPrivateNetworks} (tests, local runs).</li>
+ * <li>a host written as an IPv4 address must use the standard form, four decimal numbers (no octal, hexadecimal,
+ * single-integer or short forms);</li>
+ * <li>the host must resolve, and every address it resolves to must be public: not loopback, private (RFC 1918,
+ * IPv6 unique-local, carrier-grade NAT), link-local (including the cloud metadata addresses 169.254.169.254 and
+ * fd00:ec2::254), multicast, unspecified, or otherwise reserved — unless {@code allowPrivateNetworks} (tests, local
+ * runs).</li>
  * </ul>
+ * {@link #check} resolves the host once and returns the addresses it checked; a sender connects to those and does
+ * not resolve the name again.
  *
  * @param allowHttp accept {@code http} as well as {@code https}
  * @param allowNonDefaultPorts accept ports other than 80/443
  * @param allowPrivateNetworks accept hosts that resolve to non-public addresses
  */
 public record CallbackUrlPolicy(boolean allowHttp, boolean allowNonDefaultPorts, boolean allowPrivateNetworks) {
+
+	private static final Pattern NUMERIC_LABEL = Pattern.compile("[0-9]+|0[xX][0-9a-fA-F]*");
+
+	private static final String OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+
+	private static final Pattern STANDARD_IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
+
+	private static final String NON_STANDARD_IPV4 = "has a host written as an IPv4 address in a non-standard form "
+			+ "(octal, hexadecimal, a single integer, or other than four parts); write it as four decimal numbers "
+			+ "from 0 to 255 without leading zeros, e.g. 203.0.113.7";
+
+	private static final Resolver SYSTEM = (host) -> List.of(InetAddress.getAllByName(host));
 
 	/** The production rule: https, default port, public addresses only. */
 	public static CallbackUrlPolicy strict() {
@@ -44,12 +62,37 @@ public record CallbackUrlPolicy(boolean allowHttp, boolean allowNonDefaultPorts,
 	}
 
 	/**
+	 * What a check found: a refusal, or the host and the addresses that passed. A sender that connects must connect
+	 * to these very addresses (resolving the host again opens a DNS-rebinding window between check and use).
+	 *
+	 * @param refusal why the URL is refused (a sentence naming the rule), or {@code null} when it passed
+	 * @param host the URL's host as written, without IPv6 brackets; empty when refused before it was read
+	 * @param addresses every address the host resolved to, all of them checked; empty when refused
+	 */
+	public record Check(@Nullable String refusal, String host, List<InetAddress> addresses) {
+
+		public Check {
+			addresses = List.copyOf(addresses);
+		}
+
+		static Check refused(String refusal, String host) {
+			return new Check(refusal, host, List.of());
+		}
+
+		/** Whether the URL passed. */
+		public boolean passed() {
+			return this.refusal == null;
+		}
+
+	}
+
+	/**
 	 * Checks a URL, resolving its host with the system resolver.
 	 * @param url the URL
 	 * @return {@code null} when it is acceptable, else why not
 	 */
 	public @Nullable String refusal(String url) {
-		return refusal(url, (host) -> List.of(InetAddress.getAllByName(host)));
+		return refusal(url, SYSTEM);
 	}
 
 	/**
@@ -59,48 +102,79 @@ public record CallbackUrlPolicy(boolean allowHttp, boolean allowNonDefaultPorts,
 	 * @return {@code null} when it is acceptable, else why not (a sentence naming the rule)
 	 */
 	public @Nullable String refusal(String url, Resolver resolver) {
+		return check(url, resolver).refusal();
+	}
+
+	/**
+	 * Checks a URL and keeps the addresses its host resolved to (once), for a sender to connect to.
+	 * @param url the URL
+	 * @param resolver how to resolve its host; called at most once
+	 * @return the outcome
+	 */
+	public Check check(String url, Resolver resolver) {
 		URI uri;
 		try {
 			uri = new URI(url);
 		}
 		catch (URISyntaxException ex) {
-			return "is not a valid URL";
+			return Check.refused("is not a valid URL", "");
 		}
 		String scheme = (uri.getScheme() != null) ? uri.getScheme().toLowerCase(Locale.ROOT) : "";
 		if (!scheme.equals("https") && !(this.allowHttp && scheme.equals("http"))) {
-			return this.allowHttp ? "must use http or https" : "must use https";
+			return Check.refused(this.allowHttp ? "must use http or https" : "must use https", "");
 		}
 		if (uri.getRawUserInfo() != null) {
-			return "must not contain a user name or password";
+			return Check.refused("must not contain a user name or password", "");
 		}
-		String host = uri.getHost();
-		if (host == null || host.isBlank()) {
-			return "must name a host";
+		String written = uri.getHost();
+		if (written == null || written.isBlank()) {
+			// java.net.URI reads no host from some numeric forms (e.g. 0x7f.0.0.1): say why they are refused
+			String authority = (uri.getRawAuthority() != null) ? uri.getRawAuthority() : "";
+			String named = authority.replaceFirst("^.*@", "").replaceFirst(":[0-9]*$", "");
+			return Check.refused(isNonStandardIpv4(named) ? NON_STANDARD_IPV4 : "must name a host", "");
 		}
+		String host = written.startsWith("[") ? written.substring(1, written.length() - 1) : written;
 		int port = uri.getPort();
 		int defaultPort = scheme.equals("https") ? 443 : 80;
 		if (port != -1 && port != defaultPort && !this.allowNonDefaultPorts) {
-			return "must use the default port " + defaultPort;
+			return Check.refused("must use the default port " + defaultPort, host);
 		}
-		if (this.allowPrivateNetworks) {
-			return null;
+		if (!written.startsWith("[") && isNonStandardIpv4(host)) {
+			return Check.refused(NON_STANDARD_IPV4, host);
 		}
 		List<InetAddress> addresses;
 		try {
-			addresses = resolver.resolve(host.startsWith("[") ? host.substring(1, host.length() - 1) : host);
+			addresses = resolver.resolve(host);
 		}
 		catch (UnknownHostException ex) {
-			return "has a host that does not resolve";
+			return Check.refused("has a host that does not resolve", host);
 		}
 		if (addresses.isEmpty()) {
-			return "has a host that does not resolve";
+			return Check.refused("has a host that does not resolve", host);
 		}
-		for (InetAddress address : addresses) {
-			if (!isPublic(address)) {
-				return "resolves to a non-public address (" + address.getHostAddress() + ")";
+		if (!this.allowPrivateNetworks) {
+			for (InetAddress address : addresses) {
+				if (!isPublic(address)) {
+					return Check.refused("resolves to a non-public address (" + address.getHostAddress() + ")", host);
+				}
 			}
 		}
-		return null;
+		return new Check(null, host, addresses);
+	}
+
+	/**
+	 * Whether a host is an IPv4 address written other than as four decimal numbers of 0-255 without leading zeros.
+	 * As in the WHATWG URL standard, a host whose last label is a number (decimal, or hexadecimal with {@code 0x}) is
+	 * an IPv4 address; resolvers and HTTP clients disagree on forms such as {@code 0177.0.0.1} (octal 127),
+	 * {@code 0x7f.0.0.1}, {@code 2130706433} or {@code 127.1}, so only the standard form is accepted.
+	 */
+	static boolean isNonStandardIpv4(String host) {
+		String[] labels = host.split("\\.", -1);
+		String last = labels[labels.length - 1];
+		if (last.isEmpty() && labels.length > 1) {
+			last = labels[labels.length - 2];
+		}
+		return NUMERIC_LABEL.matcher(last).matches() && !STANDARD_IPV4.matcher(host).matches();
 	}
 
 	/** Whether an address is on the public internet. */

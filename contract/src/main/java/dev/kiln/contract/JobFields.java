@@ -77,7 +77,8 @@ public final class JobFields {
 
 	/**
 	 * Which non-terminal events the owner wants as webhooks: a comma-separated list of {@code job.started} and
-	 * {@code job.progress}; terminal events are always sent when there is a callback URL.
+	 * {@code job.progress}, written by the gateway from the request's {@code webhookEvents}; terminal events are
+	 * always sent when there is a callback URL.
 	 */
 	public static final String WEBHOOK_EVENTS = "webhookEvents";
 

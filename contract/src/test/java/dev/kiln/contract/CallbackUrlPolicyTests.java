@@ -65,6 +65,46 @@ class CallbackUrlPolicyTests {
 			.isEqualTo("must not contain a user name or password");
 	}
 
+	@ParameterizedTest
+	@ValueSource(strings = { "0177.0.0.1", "0x7f.0.0.1", "0x7F000001", "2130706433", "127.1", "127.0.1", "017700000001",
+			"127.000.000.001", "0300.0250.0.1", "93.184.215.014", "93.184.215.14.", "0", "1.2.3.4.5", "256.1.1.1",
+			"example.0x7f", "hooks.example.123" })
+	void refusesIpv4AddressesInNonStandardForms(String host) {
+		CallbackUrlPolicy.Resolver never = (name) -> {
+			throw new AssertionError("resolved " + name + " although its form is refused");
+		};
+		assertThat(this.strict.refusal("https://" + host + "/hook", never))
+			.startsWith("has a host written as an IPv4 address in a non-standard form");
+		assertThat(new CallbackUrlPolicy(true, true, true).refusal("http://" + host + ":8080/hook", never))
+			.as("also where private networks are allowed")
+			.startsWith("has a host written as an IPv4 address in a non-standard form");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "93.184.215.14", "8.8.8.8", "1.0.0.1", "hooks.example.com", "0x7f.example.com",
+			"123.example.com", "a1.b2", "xn--bcher-kva.example" })
+	void acceptsStandardIpv4AndHostNames(String host) {
+		assertThat(this.strict.refusal("https://" + host + "/hook", resolvesTo("93.184.216.34"))).isNull();
+	}
+
+	@Test
+	void aCheckResolvesOnceAndKeepsTheAddressesItChecked() throws UnknownHostException {
+		java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+		CallbackUrlPolicy.Check check = this.strict.check("https://[2606:2800:220:1::1]/hook", (host) -> {
+			lookups.incrementAndGet();
+			assertThat(host).isEqualTo("2606:2800:220:1::1");
+			return List.of(InetAddress.getByName(host));
+		});
+		assertThat(check.passed()).isTrue();
+		assertThat(check.host()).isEqualTo("2606:2800:220:1::1");
+		assertThat(check.addresses()).containsExactly(InetAddress.getByName("2606:2800:220:1::1"));
+		assertThat(lookups).hasValue(1);
+		CallbackUrlPolicy.Check refused = this.strict.check("https://mixed.example.com/",
+				(host) -> List.of(InetAddress.getByName("93.184.216.34"), InetAddress.getByName("10.0.0.1")));
+		assertThat(refused.passed()).isFalse();
+		assertThat(refused.addresses()).isEmpty();
+	}
+
 	private static CallbackUrlPolicy.Resolver resolvesTo(String address) {
 		return (host) -> List.of(InetAddress.getByName(address));
 	}

@@ -178,7 +178,10 @@ public record GatewayApiProperties(@Valid @DefaultValue Callbacks callbacks,
 	 * @param batch whether to batch sends; {@code false} sends each message on its own ({@code SendMessage})
 	 * @param batchWindow longest a message waits for others to share its batch
 	 * @param maxBatchSize most messages per batch (SQS allows 10)
-	 * @param timeout longest a request waits for SQS to take its message before the job is withdrawn (503)
+	 * @param timeout longest a request waits for SQS to confirm its message; when it runs out the outcome is unknown,
+	 * so the job stays recorded (in the outbox, {@code kiln:jobs:unsent}) and the caller gets its 202; the queue
+	 * service's outbox relay sends the message if the job is still {@code QUEUED} after its grace period (a duplicate
+	 * is dropped by workers). Only a send SQS certainly refused withdraws the job (503)
 	 */
 	public record Sends(@DefaultValue("true") boolean batch, @DefaultValue("5ms") @NotNull Duration batchWindow,
 			@DefaultValue("10") @Min(1) @Max(10) int maxBatchSize, @DefaultValue("10s") @NotNull Duration timeout) {

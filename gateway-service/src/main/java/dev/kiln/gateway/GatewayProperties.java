@@ -45,11 +45,9 @@ public record GatewayProperties(@Valid @DefaultValue Queues queues, @Valid @Defa
 	/**
 	 * Request defaults.
 	 *
-	 * @param defaultTenant tenant recorded for requests until API keys name one
 	 * @param defaultModel model used when a request names none
 	 */
-	public record Jobs(@DefaultValue("default") @NotBlank String defaultTenant,
-			@DefaultValue("kiln-builtin") @NotBlank String defaultModel) {
+	public record Jobs(@DefaultValue("kiln-builtin") @NotBlank String defaultModel) {
 	}
 
 }

@@ -104,7 +104,7 @@ class ApiSpecIntegrationTests {
 		}
 		assertThat(api.getComponents().getSchemas().get("SubmitJobRequest").getProperties()).containsKeys("prompt",
 				"negativePrompt", "model", "width", "height", "steps", "guidanceScale", "seed", "numImages", "lane",
-				"deadline", "callbackUrl", "metadata");
+				"deadline", "callbackUrl", "webhookEvents", "metadata");
 	}
 
 }

@@ -119,7 +119,8 @@ class GatewayIntegrationTests {
 	void acceptedJobIsRecordedAsQueuedAndEnqueuedOnItsLane() {
 		ResponseEntity<JsonNode> response = submit(ACME, """
 				{"prompt": "a red fox", "width": 128, "height": 64, "seed": 42, "lane": "interactive",
-				 "callbackUrl": "https://93.184.215.14/hook", "metadata": {"order": "A-17", "n": [1, 2]}}""");
+				 "callbackUrl": "https://93.184.215.14/hook", "webhookEvents": ["job.progress", "job.started"],
+				 "metadata": {"order": "A-17", "n": [1, 2]}}""");
 		assertThat(response.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
 		String id = response.getBody().get("id").asString();
 		assertThat(response.getHeaders().getLocation()).hasPath("/v1/jobs/" + id);
@@ -132,6 +133,7 @@ class GatewayIntegrationTests {
 			.containsEntry(JobFields.LANE, "interactive")
 			.containsEntry(JobFields.TENANT, "gw-acme")
 			.containsEntry(JobFields.CALLBACK_URL, "https://93.184.215.14/hook")
+			.containsEntry(JobFields.WEBHOOK_EVENTS, "job.progress,job.started")
 			.containsEntry(JobFields.METADATA, "{\"order\":\"A-17\",\"n\":[1,2]}");
 		assertThat(this.redis.opsForZSet().score(RedisKeys.laneQueued(Lane.INTERACTIVE), id)).isNotNull();
 		// SQS confirmed the message: the job left the outbox, the relay has nothing to send
@@ -224,6 +226,17 @@ class GatewayIntegrationTests {
 				{"prompt": "fox", "width": 2048, "height": 2048}""");
 		assertThat(tooLarge.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
 		assertThat(tooLarge.getBody().get("errors").get(0).get("message").asString()).contains("1048576");
+
+		ResponseEntity<JsonNode> eventsWithoutUrl = submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 64, "webhookEvents": ["job.started"]}""");
+		assertThat(eventsWithoutUrl.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+		assertThat(eventsWithoutUrl.getBody().get("errors").findValuesAsString("field")).containsExactly("webhookEvents");
+
+		ResponseEntity<JsonNode> twice = submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 64, "callbackUrl": "https://93.184.215.14/hook",
+				 "webhookEvents": ["job.started", "job.started"]}""");
+		assertThat(twice.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+		assertThat(twice.getBody().get("errors").findValuesAsString("field")).containsExactly("webhookEvents");
 
 		ResponseEntity<JsonNode> http = submit(ACME, """
 				{"prompt": "fox", "width": 64, "height": 64, "callbackUrl": "http://example.com/hook"}""");

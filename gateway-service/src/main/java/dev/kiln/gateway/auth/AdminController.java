@@ -91,7 +91,8 @@ class AdminController {
 					regexp = "[a-z0-9][a-z0-9_-]{0,62}",
 					message = "must be lower-case letters, digits, '-' or '_'") String tenant,
 			@Schema(description = "Whether the key may reach /admin/**", defaultValue = "false") @Nullable Boolean admin,
-			@Schema(description = "Label", example = "ci pipeline") @Size(max = 100) @Nullable String name) {
+			@Schema(description = "Label; leave it out for none", example = "ci pipeline") @Size(min = 1, max = 100,
+					message = "must be 1 to 100 characters; leave the field out for none") @Nullable String name) {
 	}
 
 	/**

@@ -125,6 +125,10 @@ class JobService {
 		if (request.callbackUrl() != null) {
 			extra.put(JobFields.CALLBACK_URL, request.callbackUrl());
 		}
+		if (request.webhookEvents() != null && !request.webhookEvents().isEmpty()) {
+			extra.put(JobFields.WEBHOOK_EVENTS,
+					String.join(",", request.webhookEvents().stream().map(WebhookEvent::wireName).toList()));
+		}
 		if (metadata != null) {
 			extra.put(JobFields.METADATA, metadata);
 		}
@@ -229,6 +233,9 @@ class JobService {
 			if (refusal != null) {
 				problems.add(new FieldProblem("callbackUrl", refusal));
 			}
+		}
+		if (request.webhookEvents() != null && !request.webhookEvents().isEmpty() && request.callbackUrl() == null) {
+			problems.add(new FieldProblem("webhookEvents", "needs a callbackUrl to send the events to"));
 		}
 		String metadata = null;
 		if (request.metadata() != null) {

@@ -1,9 +1,11 @@
 package dev.kiln.gateway.job;
 
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -14,6 +16,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import org.hibernate.validator.constraints.UniqueElements;
 import org.jspecify.annotations.Nullable;
 
 import dev.kiln.contract.Lane;
@@ -33,6 +36,7 @@ import dev.kiln.contract.Lane;
  * @param lane lane to wait in
  * @param deadline when the job should be done at the latest
  * @param callbackUrl where to POST webhook events about the job
+ * @param webhookEvents the optional events to send besides the terminal ones
  * @param metadata the caller's own JSON object, echoed back (at most 4 KiB)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -42,7 +46,8 @@ public record SubmitJobRequest(
 				requiredMode = Schema.RequiredMode.REQUIRED) @NotBlank @Size(max = 2000) @Pattern(
 						regexp = "[^\\p{Cc}\\p{Cs}\\x{FFFE}\\x{FFFF}]*",
 						message = "must not contain control characters, lone surrogates or noncharacters") String prompt,
-		@Schema(description = "What to steer away from", example = "blurry") @Size(max = 2000) @Pattern(
+		@Schema(description = "What to steer away from; leave it out for none", example = "blurry") @Size(min = 1,
+				max = 2000, message = "must be 1 to 2000 characters; leave the field out for none") @Pattern(
 				regexp = "[^\\p{Cc}\\p{Cs}\\x{FFFE}\\x{FFFF}]*",
 				message = "must not contain control characters, lone surrogates or noncharacters") @Nullable String negativePrompt,
 		@Schema(description = "Model id", example = "kiln-builtin") @Size(max = 100) @Pattern(
@@ -60,7 +65,12 @@ public record SubmitJobRequest(
 		@Schema(description = "RFC 3339 time by which the job should be done; in the future, at most 7 days ahead",
 				example = "2030-01-01T12:00:00Z") @Future @Nullable OffsetDateTime deadline,
 		@Schema(description = "https URL to POST webhook events to; must resolve to public addresses",
-				example = "https://example.com/kiln-webhook") @Size(max = 2048) @Nullable String callbackUrl,
+				example = "https://example.com/kiln-webhook") @Size(min = 1, max = 2048,
+						message = "must be 1 to 2048 characters; leave the field out for none") @Nullable String callbackUrl,
+		@ArraySchema(arraySchema = @Schema(description = "Webhook events to send besides the terminal ones "
+				+ "(job.succeeded, job.failed, job.cancelled, always sent); needs a callbackUrl unless empty",
+				example = "[\"job.started\"]"), uniqueItems = true) @Size(max = 2) @UniqueElements(
+						message = "must not list an event twice") @Nullable List<@NotNull WebhookEvent> webhookEvents,
 		@Schema(description = "Your own JSON object (at most 4 KiB), echoed back on the job",
 				example = "{\"order\": \"A-17\"}") @Nullable Map<String, @Nullable Object> metadata) {
 

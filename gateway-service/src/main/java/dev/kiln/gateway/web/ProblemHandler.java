@@ -1,5 +1,6 @@
 package dev.kiln.gateway.web;
 
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -27,6 +28,10 @@ import org.springframework.web.method.annotation.HandlerMethodValidationExceptio
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+
+import dev.kiln.contract.Lane;
 
 
 /**
@@ -168,7 +173,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 		return super.createResponseEntity(body, headers, statusCode, request);
 	}
 
-	private static java.net.URI typeFor(HttpStatusCode status) {
+	static java.net.URI typeFor(HttpStatusCode status) {
 		return switch (status.value()) {
 			case 400 -> ProblemTypes.INVALID_REQUEST;
 			case 401 -> ProblemTypes.UNAUTHORIZED;
@@ -208,11 +213,41 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	}
 
 	private static String reason(JacksonException ex) {
-		String name = ex.getClass().getSimpleName();
-		if (name.contains("UnrecognizedProperty")) {
+		if (ex instanceof UnrecognizedPropertyException) {
 			return "unknown field";
 		}
-		if (name.contains("InvalidFormat") || name.contains("MismatchedInput")) {
+		if (ex instanceof MismatchedInputException mismatch) {
+			Class<?> target = mismatch.getTargetType();
+			if (target == null) {
+				return "wrong type or format";
+			}
+			if (target == Integer.class || target == int.class || target == Long.class || target == long.class) {
+				return "must be a JSON integer (no quotes, no fraction)";
+			}
+			if (target == Double.class || target == double.class) {
+				return "must be a JSON number (no quotes)";
+			}
+			if (target == String.class) {
+				return "must be a JSON string";
+			}
+			if (target == Boolean.class || target == boolean.class) {
+				return "must be true or false";
+			}
+			if (target == Lane.class) {
+				return "must be one of \"interactive\", \"standard\", \"batch\" (lower case)";
+			}
+			if (target == OffsetDateTime.class) {
+				return "must be an RFC 3339 date-time string with an offset, e.g. \"2030-01-01T12:00:00Z\"";
+			}
+			if (Map.class.isAssignableFrom(target)) {
+				return "must be a JSON object";
+			}
+			if (target.isEnum()) {
+				return "must be one of the values the API document lists, exactly as written there";
+			}
+			if (java.util.Collection.class.isAssignableFrom(target)) {
+				return "must be a JSON array";
+			}
 			return "wrong type or format";
 		}
 		return "unreadable value";

@@ -58,6 +58,31 @@ public final class ProblemTypes {
 	/** A dependency (queue, store) is unavailable; retry later. */
 	public static final URI SERVICE_UNAVAILABLE = URI.create(BASE + "service-unavailable");
 
+	/**
+	 * The request target is not a path the gateway accepts: an encoded slash ({@code %2F}), backslash or NUL
+	 * ({@code %00}), a {@code ..} above the root, a bad {@code %} escape, or a character HTTP does not allow there.
+	 * Answered by the HTTP connector before any endpoint sees the request.
+	 */
+	public static final URI INVALID_URI = URI.create(BASE + "invalid-uri");
+
+	/**
+	 * The request line and headers together are larger than the gateway reads (Tomcat's
+	 * {@code max-http-request-header-size}, 8 KB by default); status 431.
+	 */
+	public static final URI REQUEST_HEADER_TOO_LARGE = URI.create(BASE + "request-header-too-large");
+
+	/**
+	 * The request is not well-formed HTTP/1.1: a bad request line, method or header, a missing or repeated
+	 * {@code Host}, conflicting lengths, or a broken chunked body. Answered by the HTTP connector.
+	 */
+	public static final URI MALFORMED_HTTP_REQUEST = URI.create(BASE + "malformed-http-request");
+
+	/** The request asks for something the server does not do at all (e.g. {@code CONNECT}, an unknown transfer coding). */
+	public static final URI NOT_IMPLEMENTED = URI.create(BASE + "not-implemented");
+
+	/** The request's HTTP version is not supported. */
+	public static final URI HTTP_VERSION_NOT_SUPPORTED = URI.create(BASE + "http-version-not-supported");
+
 	/** Anything else; the server logged the cause. */
 	public static final URI INTERNAL_ERROR = URI.create(BASE + "internal-error");
 

@@ -115,6 +115,23 @@ final class Gateway {
 	}
 
 	/**
+	 * Posts a JSON body to another endpoint with another key.
+	 * @param path the path, e.g. {@code /admin/api-keys}
+	 * @param apiKey the key to send
+	 * @param body the JSON text
+	 * @return the answer
+	 */
+	Answer post(String path, String apiKey, String body) {
+		return send(HttpRequest.newBuilder(URI.create(this.base + path))
+			.timeout(Duration.ofSeconds(30))
+			.header("Authorization", "Bearer " + apiKey)
+			.header("Accept", "application/json, application/problem+json")
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+			.build());
+	}
+
+	/**
 	 * Posts a body.
 	 * @param body the bytes
 	 * @param contentType the {@code Content-Type} header, or {@code null} to send none
@@ -133,8 +150,12 @@ final class Gateway {
 		if (contentType != null) {
 			request.header("Content-Type", contentType);
 		}
+		return send(request.build());
+	}
+
+	private static Answer send(HttpRequest request) {
 		try {
-			HttpResponse<byte[]> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+			HttpResponse<byte[]> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofByteArray());
 			return new Answer(response.statusCode(), response.headers().firstValue("Content-Type").orElse(""),
 					new String(response.body(), StandardCharsets.UTF_8));
 		}

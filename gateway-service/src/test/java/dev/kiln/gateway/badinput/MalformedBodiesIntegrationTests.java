@@ -136,6 +136,42 @@ class MalformedBodiesIntegrationTests {
 		corpus.add(Case.json("deadline is a number", "{" + VALID + ",\"deadline\":[2030,1,1]}"));
 		corpus.add(Case.json("deadline is not a time", "{" + VALID + ",\"deadline\":\"next friday\"}"));
 		corpus.add(Case.json("callbackUrl is an object", "{" + VALID + ",\"callbackUrl\":{\"url\":\"x\"}}"));
+		// Scalars of another type: no coercion (issue #12)
+		corpus.add(Case.json("width is a numeric string", "{\"prompt\":\"fox\",\"width\":\"512\",\"height\":64}"));
+		corpus.add(Case.json("height is a float", "{\"prompt\":\"fox\",\"width\":64,\"height\":64.5}"));
+		corpus.add(Case.json("steps is 20.5", "{" + VALID + ",\"steps\":20.5}"));
+		corpus.add(Case.json("steps is 20.0", "{" + VALID + ",\"steps\":20.0}"));
+		corpus.add(Case.json("steps in exponent form", "{" + VALID + ",\"steps\":2e1}"));
+		corpus.add(Case.json("seed is a numeric string", "{" + VALID + ",\"seed\":\"42\"}"));
+		corpus.add(Case.json("numImages is true", "{" + VALID + ",\"numImages\":true}"));
+		corpus.add(Case.json("guidanceScale is a numeric string", "{" + VALID + ",\"guidanceScale\":\"7.5\"}"));
+		corpus.add(Case.json("guidanceScale is false", "{" + VALID + ",\"guidanceScale\":false}"));
+		corpus.add(Case.json("prompt is a number", "{\"prompt\":123,\"width\":64,\"height\":64}"));
+		corpus.add(Case.json("prompt is true", "{\"prompt\":true,\"width\":64,\"height\":64}"));
+		corpus.add(Case.json("negativePrompt is a float", "{" + VALID + ",\"negativePrompt\":1.5}"));
+		corpus.add(Case.json("model is a number", "{" + VALID + ",\"model\":7}"));
+		corpus.add(Case.json("callbackUrl is false", "{" + VALID + ",\"callbackUrl\":false}"));
+		corpus.add(Case.json("deadline is epoch seconds", "{" + VALID + ",\"deadline\":1767225600}"));
+		corpus.add(Case.json("deadline is epoch seconds with a fraction", "{" + VALID + ",\"deadline\":1767225600.5}"));
+		corpus.add(Case.json("deadline is epoch seconds as a string", "{" + VALID + ",\"deadline\":\"1767225600\"}"));
+		corpus.add(Case.json("deadline without an offset", "{" + VALID + ",\"deadline\":\"2030-01-01T12:00:00\"}"));
+		corpus.add(Case.json("deadline is a date only", "{" + VALID + ",\"deadline\":\"2030-01-01\"}"));
+		corpus.add(Case.json("deadline without seconds", "{" + VALID + ",\"deadline\":\"2030-01-01T12:00Z\"}"));
+		corpus.add(Case.json("deadline with a space for T", "{" + VALID + ",\"deadline\":\"2030-01-01 12:00:00Z\"}"));
+		corpus.add(Case.json("deadline on February 30th", "{" + VALID + ",\"deadline\":\"2030-02-30T12:00:00Z\"}"));
+		corpus.add(Case.json("lane in upper case", "{" + VALID + ",\"lane\":\"BATCH\"}"));
+		corpus.add(Case.json("lane capitalised", "{" + VALID + ",\"lane\":\"Standard\"}"));
+		corpus.add(Case.json("lane with spaces", "{" + VALID + ",\"lane\":\" batch\"}"));
+		// Empty strings where a value is optional: leave the field out instead
+		corpus.add(Case.json("deadline is empty", "{" + VALID + ",\"deadline\":\"\"}"));
+		corpus.add(Case.json("deadline is blank", "{" + VALID + ",\"deadline\":\" \"}"));
+		corpus.add(Case.json("lane is empty", "{" + VALID + ",\"lane\":\"\"}"));
+		corpus.add(Case.json("seed is empty", "{" + VALID + ",\"seed\":\"\"}"));
+		corpus.add(Case.json("steps is empty", "{" + VALID + ",\"steps\":\"\"}"));
+		corpus.add(Case.json("metadata is empty", "{" + VALID + ",\"metadata\":\"\"}"));
+		corpus.add(Case.json("negativePrompt is empty", "{" + VALID + ",\"negativePrompt\":\"\"}"));
+		corpus.add(Case.json("model is empty", "{" + VALID + ",\"model\":\"\"}"));
+		corpus.add(Case.json("callbackUrl is empty", "{" + VALID + ",\"callbackUrl\":\"\"}"));
 		// Huge numbers
 		corpus.add(Case.json("width beyond int", "{\"prompt\":\"fox\",\"width\":4294967360,\"height\":64}"));
 		corpus.add(Case.json("width beyond long",

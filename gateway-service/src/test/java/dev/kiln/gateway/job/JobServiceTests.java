@@ -66,7 +66,7 @@ class JobServiceTests {
 				new GatewayApiProperties.Workers(Duration.ZERO));
 		GatewayProperties gateway = new GatewayProperties(new GatewayProperties.Queues("kiln"),
 				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
-				new GatewayProperties.Jobs("default", "small"));
+				new GatewayProperties.Jobs("small"));
 		this.service = new JobService(this.repository, this.publisher, mock(), this.links, this.models, this.json,
 				Clock.fixed(NOW, ZoneOffset.UTC), gateway, api);
 		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
@@ -85,7 +85,7 @@ class JobServiceTests {
 	@Test
 	void refusesADeadlineMoreThanSevenDaysAhead() {
 		SubmitJobRequest request = new SubmitJobRequest("fox", null, null, 64, 64, null, null, null, null, null,
-				OffsetDateTime.ofInstant(NOW.plus(Duration.ofDays(8)), ZoneOffset.UTC), null, null);
+				OffsetDateTime.ofInstant(NOW.plus(Duration.ofDays(8)), ZoneOffset.UTC), null, null, null);
 		ApiProblemException ex = catchThrowableOfType(ApiProblemException.class,
 				() -> this.service.submit(CALLER, request, null));
 		assertThat(ex.errors()).extracting(ApiProblemException.FieldProblem::field).containsExactly("deadline");
@@ -140,7 +140,7 @@ class JobServiceTests {
 
 	private static SubmitJobRequest request(int width, int height, Integer steps, Integer numImages, String callback) {
 		return new SubmitJobRequest("fox", null, null, width, height, steps, null, null, numImages, null, null, callback,
-				null);
+				null, null);
 	}
 
 }

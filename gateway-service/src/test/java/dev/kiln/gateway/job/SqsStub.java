@@ -155,7 +155,7 @@ final class SqsStub {
 	static GatewayProperties gateway() {
 		return new GatewayProperties(new GatewayProperties.Queues("kiln"),
 				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
-				new GatewayProperties.Jobs("default", "small"));
+				new GatewayProperties.Jobs("small"));
 	}
 
 	static GatewayApiProperties api(GatewayApiProperties.Sends sends) {

@@ -1,7 +1,7 @@
 package dev.kiln.queue.webhook;
 
-import java.net.URI;
-import java.net.http.HttpClient;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,11 +28,8 @@ import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
-import org.springframework.http.MediaType;
-import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
-import org.springframework.web.client.RestClient;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -48,7 +45,8 @@ import dev.kiln.queue.QueueServiceProperties;
  * means a retry, never a loss, and replicas never send the same attempt twice), and POSTs it:
  * <ul>
  * <li>the callback URL is checked again against {@link CallbackUrlPolicy} first (DNS may have changed); a refused URL
- * ends the delivery as {@code refused};</li>
+ * ends the delivery as {@code refused}; the host is resolved once for that check and the request connects to the
+ * addresses it checked ({@link WebhookSender}), never to a second lookup's answer;</li>
  * <li>the body is built once and kept in the delivery, so retries send the same event; each attempt is signed anew
  * ({@value WebhookSignature#HEADER}, per-tenant secret), with a {@code kiln.webhooks.timeout} connect and read timeout
  * and no redirects followed;</li>
@@ -83,6 +81,9 @@ class WebhookDispatcher {
 			return 1
 			""", Long.class);
 
+	private static final CallbackUrlPolicy.Resolver SYSTEM_RESOLVER = (host) -> List
+		.of(InetAddress.getAllByName(host));
+
 	private static final Set<String> TERMINAL_EVENTS = Set.of("job.succeeded", "job.failed", "job.cancelled");
 
 	private final StringRedisTemplate redis;
@@ -99,11 +100,9 @@ class WebhookDispatcher {
 
 	private final QueueServiceProperties.Webhooks settings;
 
-	private final CallbackUrlPolicy policy;
-
 	private final Duration keep;
 
-	private final RestClient http;
+	private final WebhookSender sender;
 
 	private final ExecutorService sending = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -118,14 +117,8 @@ class WebhookDispatcher {
 		this.clock = clock;
 		this.meters = meters;
 		this.settings = properties.webhooks();
-		this.policy = this.settings.policy();
 		this.keep = properties.retention();
-		JdkClientHttpRequestFactory requests = new JdkClientHttpRequestFactory(HttpClient.newBuilder()
-			.connectTimeout(this.settings.timeout())
-			.followRedirects(HttpClient.Redirect.NEVER)
-			.build());
-		requests.setReadTimeout(this.settings.timeout());
-		this.http = RestClient.builder().requestFactory(requests).build();
+		this.sender = new WebhookSender(this.settings.policy(), SYSTEM_RESOLVER, this.settings.timeout());
 		this.senders = new Semaphore(this.settings.batchSize());
 	}
 
@@ -187,11 +180,12 @@ class WebhookDispatcher {
 	}
 
 	@PreDestroy
-	void stop() throws InterruptedException {
+	void stop() throws InterruptedException, IOException {
 		this.sending.shutdown();
 		if (!this.sending.awaitTermination(this.settings.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
 			this.sending.shutdownNow();
 		}
+		this.sender.close();
 	}
 
 	private void attemptLogged(String id) {
@@ -214,14 +208,6 @@ class WebhookDispatcher {
 		boolean terminal = TERMINAL_EVENTS.contains(delivery.get("event"));
 		String url = delivery.getOrDefault("url", "");
 		int attempts = Integer.parseInt(delivery.getOrDefault("attempts", "0")) + 1;
-		String refusal = this.policy.refusal(url);
-		if (refusal != null) {
-			this.redis.opsForHash().putAll(key, Map.of("attempts", Integer.toString(attempts), "lastError",
-					"callback URL refused: it " + refusal, "lastAttemptAt", this.clock.instant().toString()));
-			end(id, jobId, "refused", terminal);
-			logger.warn("Webhook {} for job {} not sent: the callback URL {}", id, jobId, refusal);
-			return;
-		}
 		String body = delivery.get("body");
 		if (body == null) {
 			body = body(id, delivery);
@@ -229,7 +215,15 @@ class WebhookDispatcher {
 		}
 		String tenant = delivery.getOrDefault("tenant", "");
 		long started = System.nanoTime();
-		String failure = send(url, id, tenant, body);
+		WebhookSender.Outcome outcome = send(url, id, tenant, body);
+		if (outcome.refusal() != null) {
+			this.redis.opsForHash().putAll(key, Map.of("attempts", Integer.toString(attempts), "lastError",
+					"callback URL refused: it " + outcome.refusal(), "lastAttemptAt", this.clock.instant().toString()));
+			end(id, jobId, "refused", terminal);
+			logger.warn("Webhook {} for job {} not sent: the callback URL {}", id, jobId, outcome.refusal());
+			return;
+		}
+		String failure = outcome.failure();
 		Timer.builder("kiln.webhook.attempt")
 			.description("Time one webhook delivery attempt took")
 			.tag("outcome", (failure == null) ? "success" : "error")
@@ -280,22 +274,12 @@ class WebhookDispatcher {
 		return Duration.ofMillis(exponential - half + ThreadLocalRandom.current().nextLong(half + 1));
 	}
 
-	private @Nullable String send(String url, String id, String tenant, String body) {
+	private WebhookSender.Outcome send(String url, String id, String tenant, String body) {
 		long t = this.clock.instant().getEpochSecond();
-		try {
-			int status = this.http.post()
-				.uri(URI.create(url))
-				.contentType(MediaType.APPLICATION_JSON)
-				.header(WebhookSignature.HEADER, WebhookSignature.header(this.secrets.secret(tenant), t, body))
-				.header("Kiln-Delivery", id)
-				.header("User-Agent", "Kiln-Webhooks/1")
-				.body(body)
-				.exchange((request, response) -> response.getStatusCode().value(), true);
-			return (status >= 200 && status < 300) ? null : "HTTP " + status;
-		}
-		catch (RuntimeException ex) {
-			return ex.getClass().getSimpleName().replace("Exception", "") + ": " + ex.getMessage();
-		}
+		return this.sender.post(url,
+				Map.of(WebhookSignature.HEADER, WebhookSignature.header(this.secrets.secret(tenant), t, body),
+						"Kiln-Delivery", id, "User-Agent", "Kiln-Webhooks/1"),
+				body);
 	}
 
 	private String body(String id, Map<String, String> delivery) {
