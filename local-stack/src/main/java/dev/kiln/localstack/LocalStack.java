@@ -141,8 +141,11 @@ public final class LocalStack implements AutoCloseable {
 					Map.of("kiln.provision", "true", "kiln.webhooks.allow-http", "true",
 							"kiln.webhooks.allow-non-default-ports", "true", "kiln.webhooks.allow-private-networks",
 							"true", "spring.cloud.aws.sqs.listener.poll-timeout", "1s"));
+			// A render still running when the stack stops stops at its next step (not after up to 20 s): its queue
+			// and record go with the stack, so there is nobody to finish it for.
 			run(services, progress, "generation-worker", GenerationWorkerApplication.class, ports, common, noApiDocs,
-					Map.of("kiln.worker.model-cache", models.toString(), "kiln.worker.id", "local-worker-1"));
+					Map.of("kiln.worker.model-cache", models.toString(), "kiln.worker.id", "local-worker-1",
+							"kiln.worker.drain-timeout", "0s"));
 			// One admin key for the "demo" tenant, created at start-up and printed; only its hash is stored.
 			run(services, progress, "gateway", GatewayApplication.class, ports, common,
 					Map.of("kiln.gateway.auth.bootstrap-keys[0].key", apiKey,

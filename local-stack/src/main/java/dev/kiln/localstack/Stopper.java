@@ -78,7 +78,8 @@ final class Stopper {
 		}
 		long begin = System.nanoTime();
 		if (signal != null) {
-			this.out.println("Stopping Kiln (" + signal + ")...");
+			logger.info("{}: stopping", signal);
+			this.out.println("Stopping Kiln...");
 		}
 		Thread watchdog = new Thread(() -> {
 			try {
