@@ -342,7 +342,15 @@ public final class LocalStack implements AutoCloseable {
 		}
 		PrintStream out = System.out;
 		Path logs = options.workDirectory().resolve("logs");
-		PrintStream err = ServiceLogs.install(logs, options.verbose());
+		PrintStream err;
+		try {
+			err = ServiceLogs.install(logs, options.verbose());
+		}
+		catch (UncheckedIOException ex) {
+			System.err.println(ex.getMessage() + ": " + ex.getCause().getMessage());
+			System.exit(1);
+			return;
+		}
 		LocalStack stack;
 		try {
 			stack = start(options, null, out::println);
