@@ -1,6 +1,7 @@
 package dev.kiln.localstack;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +12,12 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.Banner;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -35,11 +40,20 @@ import dev.kiln.worker.GenerationWorkerApplication;
  */
 public final class LocalStack implements AutoCloseable {
 
+	private static final Logger logger = LoggerFactory.getLogger(LocalStack.class);
+
+	/**
+	 * The order services stop in: first those that take work (the worker, then the gateway), then the advisor, last
+	 * the queue service, which records what the others report; the embedded stores stop after all of them.
+	 */
+	private static final List<String> STOP_ORDER = List.of("generation-worker", "gateway", "autoscale-advisor",
+			"queue-service");
+
 	private final @Nullable EmbeddedStack stack;
 
 	private final Map<String, String> backend;
 
-	private final List<ConfigurableApplicationContext> services;
+	private final Map<String, ConfigurableApplicationContext> services;
 
 	private final Map<String, Integer> ports;
 
@@ -47,8 +61,10 @@ public final class LocalStack implements AutoCloseable {
 
 	private final String apiKey;
 
+	private final AtomicBoolean closed = new AtomicBoolean();
+
 	private LocalStack(@Nullable EmbeddedStack stack, Map<String, String> backend,
-			List<ConfigurableApplicationContext> services, Map<String, Integer> ports, long startedMillis,
+			Map<String, ConfigurableApplicationContext> services, Map<String, Integer> ports, long startedMillis,
 			String apiKey) {
 		this.stack = stack;
 		this.backend = Map.copyOf(backend);
@@ -65,7 +81,8 @@ public final class LocalStack implements AutoCloseable {
 	 * @throws Ports.PortInUseException when a port is taken, naming the option that changes it
 	 */
 	public static LocalStack start(LocalStackOptions options) {
-		return start(options, null);
+		return start(options, null, (line) -> {
+		});
 	}
 
 	/**
@@ -77,10 +94,12 @@ public final class LocalStack implements AutoCloseable {
 	 * @return the running stack
 	 */
 	public static LocalStack startAgainst(LocalStackOptions options, Map<String, String> backendProperties) {
-		return start(options, backendProperties);
+		return start(options, backendProperties, (line) -> {
+		});
 	}
 
-	private static LocalStack start(LocalStackOptions options, @Nullable Map<String, String> backendProperties) {
+	private static LocalStack start(LocalStackOptions options, @Nullable Map<String, String> backendProperties,
+			Consumer<String> progress) {
 		long begin = System.nanoTime();
 		Map<String, Integer> ports = new LinkedHashMap<>();
 		ports.put("queue-service", Ports.claim(options.queueServicePort(), "the queue service", "--queue-service-port"));
@@ -89,6 +108,7 @@ public final class LocalStack implements AutoCloseable {
 		ports.put("autoscale-advisor", Ports.claim(options.advisorPort(), "the advisor", "--advisor-port"));
 		ports.put("advisor-grpc", Ports.claim(options.advisorGrpcPort(), "the advisor's gRPC scaler",
 				"--advisor-grpc-port"));
+		progress.accept("Starting Kiln (logs in " + options.workDirectory().resolve("logs") + ")");
 		Path models = options.workDirectory().resolve("models").toAbsolutePath();
 		try {
 			Files.createDirectories(models);
@@ -97,10 +117,15 @@ public final class LocalStack implements AutoCloseable {
 			throw new UncheckedIOException("Could not create " + models, ex);
 		}
 		String apiKey = newApiKey();
-		EmbeddedStack stack = (backendProperties != null) ? null
-				: EmbeddedStack.start(options.sqsPort(), options.s3Port(), options.redisPort());
+		EmbeddedStack stack = null;
+		if (backendProperties == null) {
+			long stackBegin = System.nanoTime();
+			stack = ServiceLogs.as(ServiceLogs.EMBEDDED,
+					() -> EmbeddedStack.start(options.sqsPort(), options.s3Port(), options.redisPort()));
+			progress.accept(ready("SQS, S3 and Redis", stackBegin));
+		}
 		Map<String, String> backend = (stack != null) ? stack.serviceProperties() : backendProperties;
-		List<ConfigurableApplicationContext> services = new ArrayList<>();
+		Map<String, ConfigurableApplicationContext> services = new LinkedHashMap<>();
 		try {
 			Map<String, String> common = new LinkedHashMap<>(backend);
 			common.put("kiln.queues.prefix", "kiln");
@@ -110,28 +135,37 @@ public final class LocalStack implements AutoCloseable {
 
 			// The queue service provisions the queues and the bucket, so it starts first.
 			// Local runs may send webhooks to plain-http receivers on this machine.
-			services.add(run(QueueServiceApplication.class, ports.get("queue-service"), common, noApiDocs,
+			// Its SQS listener stops only when its current long poll answers: locally a 1 s poll costs nothing and
+			// lets it stop within a second instead of ten.
+			run(services, progress, "queue-service", QueueServiceApplication.class, ports, common, noApiDocs,
 					Map.of("kiln.provision", "true", "kiln.webhooks.allow-http", "true",
 							"kiln.webhooks.allow-non-default-ports", "true", "kiln.webhooks.allow-private-networks",
-							"true")));
-			services.add(run(GenerationWorkerApplication.class, ports.get("generation-worker"), common, noApiDocs,
-					Map.of("kiln.worker.model-cache", models.toString(), "kiln.worker.id", "local-worker-1")));
+							"true", "spring.cloud.aws.sqs.listener.poll-timeout", "1s"));
+			// A render still running when the stack stops stops at its next step (not after up to 20 s): its queue
+			// and record go with the stack, so there is nobody to finish it for.
+			run(services, progress, "generation-worker", GenerationWorkerApplication.class, ports, common, noApiDocs,
+					Map.of("kiln.worker.model-cache", models.toString(), "kiln.worker.id", "local-worker-1",
+							"kiln.worker.drain-timeout", "0s"));
 			// One admin key for the "demo" tenant, created at start-up and printed; only its hash is stored.
-			services.add(run(GatewayApplication.class, ports.get("gateway"), common,
+			run(services, progress, "gateway", GatewayApplication.class, ports, common,
 					Map.of("kiln.gateway.auth.bootstrap-keys[0].key", apiKey,
 							"kiln.gateway.auth.bootstrap-keys[0].tenant", "demo",
 							"kiln.gateway.auth.bootstrap-keys[0].admin", "true",
 							"kiln.gateway.auth.bootstrap-keys[0].name", "local-stack"),
 					Map.of("kiln.gateway.callbacks.allow-http", "true", "kiln.gateway.callbacks.allow-non-default-ports",
-							"true", "kiln.gateway.callbacks.allow-private-networks", "true")));
-			services.add(run(AutoscaleAdvisorApplication.class, ports.get("autoscale-advisor"), common, noApiDocs,
-					Map.of("kiln.advisor.grpc-port", Integer.toString(ports.get("advisor-grpc")))));
+							"true", "kiln.gateway.callbacks.allow-private-networks", "true"));
+			run(services, progress, "autoscale-advisor", AutoscaleAdvisorApplication.class, ports, common, noApiDocs,
+					Map.of("kiln.advisor.grpc-port", Integer.toString(ports.get("advisor-grpc"))));
 		}
 		catch (RuntimeException ex) {
 			closeAll(services, stack, ex);
 			throw ex;
 		}
 		return new LocalStack(stack, backend, services, ports, (System.nanoTime() - begin) / 1_000_000, apiKey);
+	}
+
+	private static String ready(String what, long beginNanos) {
+		return "  %-17s ready in %.1f s".formatted(what, (System.nanoTime() - beginNanos) / 1e9);
 	}
 
 	private static String newApiKey() {
@@ -150,18 +184,33 @@ public final class LocalStack implements AutoCloseable {
 		return "http://localhost:" + this.ports.get("queue-service");
 	}
 
+	/**
+	 * Starts one service as its own application context, on a thread that carries its name so that its log goes
+	 * to its own file ({@link ServiceLogs}).
+	 * @throws ServiceStartException when it does not start
+	 */
 	@SafeVarargs
-	private static ConfigurableApplicationContext run(Class<?> application, int port, Map<String, String>... properties) {
+	private static void run(Map<String, ConfigurableApplicationContext> services, Consumer<String> progress,
+			String name, Class<?> application, Map<String, Integer> ports, Map<String, String>... properties) {
 		List<String> args = new ArrayList<>();
-		args.add("--server.port=" + port);
+		args.add("--server.port=" + ports.get(name));
 		// LocalS3 logs a stack trace for every HEAD of a missing bucket, which provisioning does on purpose.
 		args.add("--logging.level.com.robothy.netty.codec.HttpMessageHandler=OFF");
 		for (Map<String, String> map : properties) {
-			map.forEach((name, value) -> args.add("--" + name + "=" + value));
+			map.forEach((key, value) -> args.add("--" + key + "=" + value));
 		}
-		return new SpringApplicationBuilder(application).bannerMode(Banner.Mode.OFF)
-			.registerShutdownHook(false)
-			.run(args.toArray(String[]::new));
+		long begin = System.nanoTime();
+		try {
+			services.put(name,
+					ServiceLogs.as(name,
+							() -> new SpringApplicationBuilder(application).bannerMode(Banner.Mode.OFF)
+								.registerShutdownHook(false)
+								.run(args.toArray(String[]::new))));
+		}
+		catch (RuntimeException ex) {
+			throw new ServiceStartException(name, ex);
+		}
+		progress.accept(ready(name, begin));
 	}
 
 	/** The gateway's base URL. */
@@ -195,42 +244,60 @@ public final class LocalStack implements AutoCloseable {
 		return Collections.unmodifiableMap(this.ports);
 	}
 
-	/** What to print once everything is up. */
-	String summary() {
-		return """
+	/**
+	 * What to print once everything is up.
+	 * @param staysUp whether the stack keeps running (no {@code --prompt}): then it also says how to try it and how
+	 * to stop it
+	 */
+	String summary(boolean staysUp) {
+		String summary = """
 				Kiln local stack is up (%.1f s).
 				  API key        %s   (tenant "demo", admin; send it as Authorization: Bearer <key>)
 				  Gateway        %s   (web page: %s/, Swagger UI: %s/swagger-ui.html)
 				  Queue service  http://localhost:%d/actuator/health
 				  Worker         http://localhost:%d/actuator/health
 				  Advisor        %s/v1/scaling   (KEDA external scaler: gRPC localhost:%d)
-				  Backends       SQS %s   S3 %s (path-style)   Redis %s:%s
+				  Backends       SQS %s   S3 %s (path-style)   Redis %s:%s""".formatted(this.startedMillis / 1000.0,
+				this.apiKey, gatewayUrl(), gatewayUrl(), gatewayUrl(), this.ports.get("queue-service"),
+				this.ports.get("generation-worker"), advisorUrl(), this.ports.get("advisor-grpc"),
+				this.backend.get("spring.cloud.aws.sqs.endpoint"), this.backend.get("spring.cloud.aws.s3.endpoint"),
+				this.backend.get("spring.data.redis.host"), this.backend.get("spring.data.redis.port"));
+		if (!staysUp) {
+			return summary;
+		}
+		return summary + """
+
 				Try:
 				  curl -si -X POST %s/v1/jobs -H "Authorization: Bearer %s" -H 'Content-Type: application/json' \\
 				       -d '{"prompt": "a lighthouse at dusk", "width": 512, "height": 512}'
-				Press Ctrl+C to stop.""".formatted(this.startedMillis / 1000.0, this.apiKey, gatewayUrl(), gatewayUrl(),
-				gatewayUrl(),
-				this.ports.get("queue-service"), this.ports.get("generation-worker"), advisorUrl(),
-				this.ports.get("advisor-grpc"),
-				this.backend.get("spring.cloud.aws.sqs.endpoint"), this.backend.get("spring.cloud.aws.s3.endpoint"),
-				this.backend.get("spring.data.redis.host"), this.backend.get("spring.data.redis.port"), gatewayUrl(),
-				this.apiKey);
+				Press Ctrl+C to stop.""".formatted(gatewayUrl(), this.apiKey);
 	}
 
+	/**
+	 * Stops the services in {@link #STOP_ORDER}, then the embedded stores. Only the first call does anything; a
+	 * call while another is still stopping the stack returns at once.
+	 */
 	@Override
 	public void close() {
-		closeAll(this.services, this.stack, null);
+		if (this.closed.compareAndSet(false, true)) {
+			closeAll(this.services, this.stack, null);
+		}
 	}
 
-	private static void closeAll(List<ConfigurableApplicationContext> services, @Nullable EmbeddedStack stack,
+	private static void closeAll(Map<String, ConfigurableApplicationContext> services, @Nullable EmbeddedStack stack,
 			@Nullable RuntimeException failure) {
-		List<ConfigurableApplicationContext> reversed = new ArrayList<>(services);
-		Collections.reverse(reversed);
-		for (ConfigurableApplicationContext context : reversed) {
+		for (String name : STOP_ORDER) {
+			ConfigurableApplicationContext context = services.get(name);
+			if (context == null) {
+				continue;
+			}
+			long begin = System.nanoTime();
 			try {
-				context.close();
+				ServiceLogs.as(name, context::close);
+				logger.info("Stopped {} in {} ms", name, (System.nanoTime() - begin) / 1_000_000);
 			}
 			catch (RuntimeException ex) {
+				logger.warn("Could not stop {} cleanly", name, ex);
 				if (failure != null) {
 					failure.addSuppressed(ex);
 				}
@@ -239,16 +306,25 @@ public final class LocalStack implements AutoCloseable {
 		if (stack == null) {
 			return;
 		}
+		long begin = System.nanoTime();
 		try {
-			stack.close();
+			ServiceLogs.as(ServiceLogs.EMBEDDED, stack::close);
+			logger.info("Stopped the embedded SQS, S3 and Redis in {} ms", (System.nanoTime() - begin) / 1_000_000);
 		}
 		catch (RuntimeException ex) {
+			logger.warn("Could not stop the embedded SQS, S3 and Redis cleanly", ex);
 			if (failure != null) {
 				failure.addSuppressed(ex);
 			}
 		}
 	}
 
+	/**
+	 * What {@code run-local} runs. Prints a few progress lines and sends the services' logs to
+	 * {@code <work dir>/logs}; exits with 0 after a {@code --prompt} job saved its image, 1 with one line on
+	 * standard error when something failed, 2 for bad arguments, 128 + the signal's number when stopped by a signal.
+	 * @param args see {@link LocalStackOptions#USAGE}
+	 */
 	public static void main(String[] args) {
 		if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
 			System.out.println(LocalStackOptions.USAGE);
@@ -264,22 +340,85 @@ public final class LocalStack implements AutoCloseable {
 			System.exit(2);
 			return;
 		}
-		LocalStack stack;
+		PrintStream out = System.out;
+		Path logs = options.workDirectory().resolve("logs");
+		PrintStream err;
 		try {
-			stack = start(options);
+			err = ServiceLogs.install(logs, options.verbose());
 		}
-		catch (Ports.PortInUseException ex) {
-			System.err.println(ex.getMessage());
+		catch (UncheckedIOException ex) {
+			System.err.println(ex.getMessage() + ": " + ex.getCause().getMessage());
 			System.exit(1);
 			return;
 		}
-		Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "kiln-local-stack-shutdown"));
-		System.out.println(stack.summary());
-		if (options.prompt() != null) {
-			int status = new DemoJob(stack.gatewayUrl(), stack.apiKey(), options.workDirectory().resolve("images"))
-				.run(options);
-			System.exit(status);
+		LocalStack stack;
+		try {
+			stack = start(options, null, out::println);
 		}
+		catch (RuntimeException ex) {
+			String line = failure(ex, logs);
+			logger.error(line, ex);
+			err.println(line);
+			System.exit(1);
+			return;
+		}
+		Stopper stopper = new Stopper(stack, out);
+		Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "kiln-local-stack-shutdown"));
+		stopper.stopOnSignals();
+		out.println(stack.summary(options.prompt() == null));
+		if (options.prompt() == null) {
+			return;
+		}
+		int status = 0;
+		try (DemoJob job = new DemoJob(stack.gatewayUrl(), stack.apiKey(), options.workDirectory().resolve("images"),
+				out)) {
+			job.run(options);
+		}
+		catch (RuntimeException ex) {
+			if (stopper.isStopping()) {
+				stopper.awaitExit();
+			}
+			logger.error("The demo job failed", ex);
+			err.println((ex instanceof DemoJob.JobFailedException) ? ex.getMessage()
+					: "The job could not be run: " + ex.getMessage() + " (details in " + logs.resolve("local-stack.log")
+							+ ")");
+			status = 1;
+		}
+		stopper.stopAndExit(status, null);
+	}
+
+	private static String failure(RuntimeException ex, Path logs) {
+		if (ex instanceof Ports.PortInUseException) {
+			return ex.getMessage();
+		}
+		if (ex instanceof ServiceStartException start) {
+			return start.getMessage() + " (details in " + logs.resolve(start.service() + ".log") + ")";
+		}
+		return "Kiln did not start: " + ex.getMessage() + " (details in " + logs.resolve("local-stack.log") + ")";
+	}
+
+	/** A service did not start; the message names it and the root cause. */
+	static final class ServiceStartException extends RuntimeException {
+
+		private final String service;
+
+		ServiceStartException(String service, RuntimeException cause) {
+			super(service + " did not start: " + rootMessage(cause), cause);
+			this.service = service;
+		}
+
+		String service() {
+			return this.service;
+		}
+
+		private static String rootMessage(Throwable ex) {
+			Throwable root = ex;
+			while (root.getCause() != null && root.getCause() != root) {
+				root = root.getCause();
+			}
+			return (root.getMessage() != null) ? root.getMessage() : root.getClass().getSimpleName();
+		}
+
 	}
 
 }

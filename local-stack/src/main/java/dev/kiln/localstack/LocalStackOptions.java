@@ -20,17 +20,18 @@ import org.jspecify.annotations.Nullable;
  * @param sqsPort embedded SQS port
  * @param s3Port embedded S3 port
  * @param redisPort embedded Redis port
- * @param workDirectory where models and downloaded images are kept
+ * @param workDirectory where models, downloaded images and the services' logs ({@code logs/}) are kept
  * @param prompt when set, submit one job with this prompt, wait for it, save the image and exit
  * @param width width of that job
  * @param height height of that job
  * @param steps steps of that job
  * @param seed seed of that job, or {@code null} for a random one
+ * @param verbose whether to print the services' logs on the console as well as into their files
  */
 public record LocalStackOptions(int gatewayPort, int queueServicePort, int workerPort, int advisorPort,
 		int advisorGrpcPort, int sqsPort,
 		int s3Port, int redisPort, Path workDirectory, @Nullable String prompt, int width, int height, int steps,
-		@Nullable Long seed) {
+		@Nullable Long seed, boolean verbose) {
 
 	static final String USAGE = """
 			Usage: run-local [options]
@@ -40,26 +41,30 @@ public record LocalStackOptions(int gatewayPort, int queueServicePort, int worke
 			  --gateway-port N         gateway (default 8080); likewise --queue-service-port (8081),
 			                           --worker-port (8082), --advisor-port (8083), --advisor-grpc-port (9090)
 			  --sqs-port N             embedded SQS (default 9324); --s3-port (9444), --redis-port (6379)
-			  --work-dir DIR           models and saved images (default ./kiln-local)
+			  --work-dir DIR           models, saved images and logs (default ./kiln-local)
+			  --verbose                print every service's log here too (they are always in DIR/logs)
+			  --no-build               (run-local only) start from the last build instead of building first
 			  Any port may be 0 to pick a free one.""";
 
 	private static final Set<String> OPTIONS = Set.of("prompt", "width", "height", "steps", "seed", "gateway-port",
 			"queue-service-port", "worker-port", "advisor-port", "advisor-grpc-port", "sqs-port", "s3-port", "redis-port",
 			"work-dir");
 
+	private static final Set<String> FLAGS = Set.of("verbose");
+
 	/** The defaults: fixed, documented ports and {@code ./kiln-local}. */
 	public static LocalStackOptions defaults() {
 		return new LocalStackOptions(8080, 8081, 8082, 8083, 9090, 9324, 9444, 6379, Path.of("kiln-local"), null, 512, 512,
-				20, null);
+				20, null, false);
 	}
 
 	/** Free ports everywhere, for tests. */
 	public static LocalStackOptions anyPorts(Path workDirectory) {
-		return new LocalStackOptions(0, 0, 0, 0, 0, 0, 0, 0, workDirectory, null, 512, 512, 20, null);
+		return new LocalStackOptions(0, 0, 0, 0, 0, 0, 0, 0, workDirectory, null, 512, 512, 20, null, false);
 	}
 
 	/**
-	 * Parses {@code --name value} and {@code --name=value} arguments.
+	 * Parses {@code --name value} and {@code --name=value} arguments and {@code --verbose}.
 	 * @param args the arguments
 	 * @return the options
 	 * @throws IllegalArgumentException with a message naming the bad argument
@@ -73,6 +78,10 @@ public record LocalStackOptions(int gatewayPort, int queueServicePort, int worke
 				throw new IllegalArgumentException("Unexpected argument '" + arg + "'");
 			}
 			String name = arg.substring(2);
+			if (FLAGS.contains(name)) {
+				values.put(name, "true");
+				continue;
+			}
 			String value;
 			int equals = name.indexOf('=');
 			if (equals >= 0) {
@@ -103,7 +112,7 @@ public record LocalStackOptions(int gatewayPort, int queueServicePort, int worke
 				Path.of(values.getOrDefault("work-dir", d.workDirectory().toString())), prompt,
 				number(values, "width", d.width()), number(values, "height", d.height()),
 				number(values, "steps", d.steps()),
-				values.containsKey("seed") ? (long) number(values, "seed", 0) : null);
+				values.containsKey("seed") ? (long) number(values, "seed", 0) : null, values.containsKey("verbose"));
 	}
 
 	private static int port(Map<String, String> values, String name, int fallback) {

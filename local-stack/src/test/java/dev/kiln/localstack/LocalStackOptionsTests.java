@@ -28,6 +28,14 @@ class LocalStackOptionsTests {
 		assertThat(options.gatewayPort()).isEqualTo(9000);
 		assertThat(options.seed()).isEqualTo(12L);
 		assertThat(options.width()).isEqualTo(256);
+		assertThat(options.verbose()).isFalse();
+	}
+
+	@Test
+	void verboseIsAFlagWithoutAValue() {
+		LocalStackOptions options = LocalStackOptions.parse("--verbose", "--prompt", "a red fox");
+		assertThat(options.verbose()).isTrue();
+		assertThat(options.prompt()).isEqualTo("a red fox");
 	}
 
 	@Test

@@ -96,7 +96,10 @@ public class TenantRateLimiter implements DisposableBean {
 
 	@Override
 	public void destroy() {
-		this.connection.close();
+		// The connection factory's client closes all its connections when it stops, which comes before this.
+		if (this.connection.isOpen()) {
+			this.connection.close();
+		}
 	}
 
 	/**
