@@ -112,9 +112,10 @@ class WebhookDeliveryIntegrationTests {
 
 	@Test
 	void aDeliveryThatNeverSucceedsEndsAsFailedOnTheJob() {
-		ConfigurableApplicationContext context = start();
+		// 6 s leave room for several attempts 300-600 ms apart even when the first one is late on a loaded machine
+		ConfigurableApplicationContext context = start(Duration.ofSeconds(6));
 		String jobId = succeededJob(context, "hooks-down", "/down");
-		await().atMost(Duration.ofSeconds(20))
+		await().atMost(Duration.ofSeconds(40))
 			.untilAsserted(() -> assertThat(field(context, jobId, JobFields.WEBHOOK_STATUS)).isEqualTo("failed"));
 		assertThat(countTo("/down")).isGreaterThan(1);
 		assertThat(context.getBean(MeterRegistry.class).get("kiln.webhook.deliveries").tag("outcome", "failed")
@@ -123,13 +124,18 @@ class WebhookDeliveryIntegrationTests {
 	}
 
 	private ConfigurableApplicationContext start() {
+		// long enough that a slow restart never makes the retried delivery give up
+		return start(Duration.ofSeconds(60));
+	}
+
+	private ConfigurableApplicationContext start(Duration giveUpAfter) {
 		List<String> args = new ArrayList<>();
 		SharedEmbeddedStack.get().serviceProperties().forEach((name, value) -> args.add("--" + name + "=" + value));
 		args.addAll(List.of("--server.port=0", "--kiln.provision=true", "--kiln.queues.prefix=qshooks",
 				"--kiln.storage.bucket=qshooks-images", "--kiln.webhooks.allow-http=true",
 				"--kiln.webhooks.allow-non-default-ports=true", "--kiln.webhooks.allow-private-networks=true",
 				"--kiln.webhooks.poll-interval=100ms", "--kiln.webhooks.initial-backoff=300ms",
-				"--kiln.webhooks.max-backoff=600ms", "--kiln.webhooks.give-up-after=3s",
+				"--kiln.webhooks.max-backoff=600ms", "--kiln.webhooks.give-up-after=" + giveUpAfter.toMillis() + "ms",
 				"--kiln.retention-sweep.enabled=false", "--spring.cloud.aws.sqs.listener.poll-timeout=1s"));
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(QueueServiceApplication.class)
 			.run(args.toArray(String[]::new));
