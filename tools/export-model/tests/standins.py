@@ -16,9 +16,13 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-import torch
-import torch.nn.functional as F
-from torch import nn
+try:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+except ImportError as ex:
+    sys.exit(f"tools/export-model needs PyTorch for {sys.executable} ({ex}): "
+             "apt-get install python3-torch python3-pytest")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
