@@ -185,7 +185,8 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		for (String file : required) {
 			if (!Files.isRegularFile(directory.resolve(file))) {
 				throw new FileNotFoundException("Stable Diffusion model directory " + directory + " holds no " + file
-						+ "; it needs " + String.join(", ", required));
+						+ "; it needs " + String.join(", ", required.subList(0, required.size() - 1)) + " and "
+						+ required.get(required.size() - 1));
 			}
 		}
 		SchedulerType type = SchedulerType.of((scheduler != null) ? scheduler
