@@ -1,14 +1,43 @@
 package dev.kiln.contract;
 
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
 /**
  * A model a worker serves and the limits it renders within, published in worker heartbeats so the gateway can
- * validate model ids and sizes before accepting a job.
+ * validate model ids and sizes before accepting a job. The last four fields come from the model's
+ * {@code kiln-model.json} and were added within schema version 1: heartbeats written before them read as
+ * {@code null} and empty lists.
  *
  * @param id model id
- * @param type how it is loaded ({@code builtin}, {@code sd-torchscript})
+ * @param type how it is loaded ({@code builtin}, {@code sd-torchscript}, {@code noop})
  * @param maxPixels largest width × height
  * @param maxSteps most steps
  * @param maxBatch most images per job
+ * @param family the Stable Diffusion family ({@code sd1}, {@code sd2}, {@code sdxl}), or {@code null} when unknown
+ * @param sizes the only sizes it renders; empty when any size within {@code maxPixels} is rendered
+ * @param scheduler the sampler it renders with, or {@code null} when it has no choice
+ * @param schedulers the samplers it can render with; empty when it has no choice
  */
-public record ModelInfo(String id, String type, int maxPixels, int maxSteps, int maxBatch) {
+public record ModelInfo(String id, String type, int maxPixels, int maxSteps, int maxBatch, @Nullable String family,
+		List<ImageSize> sizes, @Nullable String scheduler, List<String> schedulers) {
+
+	public ModelInfo {
+		sizes = (sizes != null) ? List.copyOf(sizes) : List.of();
+		schedulers = (schedulers != null) ? List.copyOf(schedulers) : List.of();
+	}
+
+	/**
+	 * A model known only by its limits (no manifest).
+	 * @param id model id
+	 * @param type how it is loaded
+	 * @param maxPixels largest width × height
+	 * @param maxSteps most steps
+	 * @param maxBatch most images per job
+	 */
+	public ModelInfo(String id, String type, int maxPixels, int maxSteps, int maxBatch) {
+		this(id, type, maxPixels, maxSteps, maxBatch, null, List.of(), null, List.of());
+	}
+
 }

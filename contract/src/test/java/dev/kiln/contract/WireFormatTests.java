@@ -67,6 +67,33 @@ class WireFormatTests {
 	}
 
 	@Test
+	void workerHeartbeatWritesTheGoldenSample() throws IOException {
+		assertThat(this.mapper.readTree(this.mapper.writeValueAsString(sampleHeartbeat())))
+			.isEqualTo(golden("worker-heartbeat-v1.json"));
+	}
+
+	@Test
+	void workerHeartbeatReadsTheGoldenSample() throws IOException {
+		assertThat(this.mapper.readValue(goldenText("worker-heartbeat-v1.json"), WorkerHeartbeat.class))
+			.isEqualTo(sampleHeartbeat());
+	}
+
+	@Test
+	void heartbeatsWrittenBeforeModelManifestsStillRead() throws IOException {
+		// a version 1 heartbeat of a worker that did not announce family, sizes and schedulers yet
+		String older = """
+				{"schemaVersion": 1, "workerId": "worker-a", "models": [{"id": "sd15", "type": "sd-torchscript",
+				 "maxPixels": 393216, "maxSteps": 150, "maxBatch": 4}], "device": "gpu(0)", "busy": false,
+				 "jobId": null, "startedAt": "2026-11-23T10:00:00Z", "beatAt": "2026-11-23T10:15:42.500Z"}
+				""";
+		ModelInfo model = this.mapper.readValue(older, WorkerHeartbeat.class).models().get(0);
+		assertThat(model).isEqualTo(new ModelInfo("sd15", "sd-torchscript", 393216, 150, 4));
+		assertThat(model.family()).isNull();
+		assertThat(model.sizes()).isEmpty();
+		assertThat(model.schedulers()).isEmpty();
+	}
+
+	@Test
 	void laneUsesLowerCaseWireNames() {
 		assertThat(Lane.fromWireName("Batch")).isEqualTo(Lane.BATCH);
 		assertThat(Lane.INTERACTIVE.wireName()).isEqualTo("interactive");
@@ -106,6 +133,15 @@ class WireFormatTests {
 		return JobEvent.succeeded(JOB_ID, 20,
 				List.of(ObjectKeys.image("acme", JOB_ID, 0), ObjectKeys.metadata("acme", JOB_ID)), 1, "worker-a",
 				Instant.parse("2026-11-23T10:15:42.500Z"), 1.25);
+	}
+
+	static WorkerHeartbeat sampleHeartbeat() {
+		ModelInfo sd = new ModelInfo("sd15", "sd-torchscript", 393216, 150, 4, "sd1",
+				List.of(new ImageSize(512, 512), new ImageSize(768, 512)), "pndm",
+				List.of("pndm", "ddim", "euler-ancestral"));
+		ModelInfo builtin = new ModelInfo("kiln-builtin", "builtin", 1048576, 150, 8);
+		return new WorkerHeartbeat(1, "worker-a", List.of(sd, builtin), "gpu(0)", true, JOB_ID,
+				Instant.parse("2026-11-23T10:00:00Z"), Instant.parse("2026-11-23T10:15:42.500Z"));
 	}
 
 	private JsonNode golden(String name) throws IOException {

@@ -16,8 +16,10 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -76,6 +78,7 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	 * @param spot the EC2 spot interruption notice poller
 	 * @param device the device of every model that names none: {@code auto} (GPU when DJL sees one), {@code cpu} or
 	 * {@code gpu} (start-up fails unless DJL sees a GPU). The Helm chart sets {@code gpu}: its pods always get one
+	 * @param modelDownload how {@code s3://} model locations are downloaded into the model cache
 	 */
 	public record Worker(@DefaultValue("") String id, @DefaultValue("250ms") @NotNull Duration progressInterval,
 			@NotEmpty(message = "must name at least one model") Map<String, @Valid Model> models,
@@ -91,7 +94,8 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 			@DefaultValue("10") @Min(0) int checkpointEvery,
 			@DefaultValue("0") @Min(0) int previewEvery, @DefaultValue("0") @Min(0) int maxJobs,
 			@Valid @DefaultValue Spot spot,
-			@DefaultValue("auto") @Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device) {
+			@DefaultValue("auto") @Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device,
+			@Valid @DefaultValue ModelDownload modelDownload) {
 
 		public Worker {
 			if (id.isBlank()) {
@@ -155,6 +159,25 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	}
 
 	/**
+	 * Downloads of {@code s3://} model locations: each file in ranged GETs of {@code part-size}, {@code parallelism}
+	 * at a time; a failed part is tried again up to {@code attempts} times, and parts already on disk are kept for the
+	 * next start.
+	 *
+	 * @param parallelism ranged GETs in flight per file
+	 * @param partSize bytes per ranged GET
+	 * @param attempts tries per part before the download (and the start-up) fails
+	 */
+	public record ModelDownload(@DefaultValue("4") @Min(1) @Max(64) int parallelism,
+			@DefaultValue("64MB") @NotNull DataSize partSize, @DefaultValue("3") @Min(1) @Max(10) int attempts) {
+
+		@AssertTrue(message = "part-size must be from 1KB to 1GB")
+		boolean isPartSizeValid() {
+			return this.partSize.toBytes() >= 1024 && this.partSize.toBytes() <= DataSize.ofGigabytes(1).toBytes();
+		}
+
+	}
+
+	/**
 	 * A model this worker serves.
 	 *
 	 * @param type how to load it
@@ -162,17 +185,19 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	 * {@code s3://bucket/prefix} (downloaded once into the model cache)
 	 * @param device {@code auto} (GPU when DJL sees one), {@code cpu} or {@code gpu}; unset, the worker's
 	 * {@code kiln.worker.device}
-	 * @param maxPixels largest width × height it renders
-	 * @param maxSteps most steps it renders
-	 * @param maxBatch most images it renders in one forward pass
+	 * @param maxPixels largest width × height it renders; default: the largest size of the model's
+	 * {@code kiln-model.json}, else 1048576. With a manifest it can only narrow the manifest's sizes
+	 * @param maxSteps most steps it renders; default 150
+	 * @param maxBatch most images it renders in one forward pass; default: the manifest's {@code max_batch}, else 8.
+	 * With a manifest it must not exceed {@code max_batch} (the batch the trace was checked at)
 	 * @param scheduler the sampler of a {@code sd-torchscript} model: {@code pndm}, {@code ddim} or
-	 * {@code euler-ancestral}
+	 * {@code euler-ancestral}; default: the manifest's {@code default_scheduler}, else {@code pndm}
 	 */
 	public record Model(@NotNull ModelType type, @NotBlank String location,
 			@Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device,
-			@DefaultValue("1048576") @Min(4096) @Max(4194304) int maxPixels,
-			@DefaultValue("150") @Min(1) @Max(1000) int maxSteps, @DefaultValue("8") @Min(1) @Max(64) int maxBatch,
-			@DefaultValue("pndm") @Pattern(regexp = "pndm|ddim|euler-ancestral",
+			@Nullable @Min(4096) @Max(4194304) Integer maxPixels, @Nullable @Min(1) @Max(1000) Integer maxSteps,
+			@Nullable @Min(1) @Max(64) Integer maxBatch,
+			@Nullable @Pattern(regexp = "pndm|ddim|euler-ancestral",
 					message = "must be pndm, ddim or euler-ancestral") String scheduler) {
 
 		/** The same model on that device. */

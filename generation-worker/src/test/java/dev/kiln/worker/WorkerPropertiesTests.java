@@ -26,7 +26,10 @@ class WorkerPropertiesTests {
 			assertThat(worker.receiveBatch()).isEqualTo(1);
 			assertThat(worker.laneTurnAfter()).isEqualTo(4);
 			assertThat(worker.spot().enabled()).isFalse();
-			assertThat(worker.models().get("m").scheduler()).isEqualTo("pndm");
+			// unset: the model's kiln-model.json decides, else pndm (ModelRegistry.limits, StableDiffusionGenerator.load)
+			assertThat(worker.models().get("m").scheduler()).isNull();
+			assertThat(worker.models().get("m").maxBatch()).isNull();
+			assertThat(worker.modelDownload().parallelism()).isEqualTo(4);
 		});
 	}
 

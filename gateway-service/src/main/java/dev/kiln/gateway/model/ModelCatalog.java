@@ -1,6 +1,7 @@
 package dev.kiln.gateway.model;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,7 @@ import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.kiln.contract.ImageSize;
 import dev.kiln.contract.ModelInfo;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.contract.WorkerHeartbeat;
@@ -60,28 +62,42 @@ public class ModelCatalog {
 			.build((key) -> readHeartbeats());
 	}
 
-	/** Every model with its limits and live workers, by id. */
+	/**
+	 * Every model with its limits and live workers, by id. A configured model keeps its configured limits; one known
+	 * only from heartbeats takes the largest limits any live worker announces. Family, sizes and samplers come from
+	 * the workers (their models' manifests): the first family announced, the sizes and samplers any of them renders.
+	 */
 	public List<ModelView> models() {
 		List<WorkerHeartbeat> workers = liveWorkers();
 		Map<String, ModelView> models = new TreeMap<>();
-		this.configured.forEach((id, limits) -> models.put(id,
-				new ModelView(id, limits.maxPixels(), limits.maxSteps(), limits.maxBatch(), true, 0, 0)));
+		this.configured.forEach((id, limits) -> models.put(id, new ModelView(id, limits.maxPixels(), limits.maxSteps(),
+				limits.maxBatch(), true, 0, 0, null, List.of(), null, List.of())));
 		for (WorkerHeartbeat worker : workers) {
 			for (ModelInfo model : worker.models()) {
 				ModelView known = models.get(model.id());
-				if (known == null) {
-					known = new ModelView(model.id(), model.maxPixels(), model.maxSteps(), model.maxBatch(), false, 0, 0);
-				}
-				else if (!known.configured()) {
-					known = new ModelView(model.id(), Math.max(known.maxPixels(), model.maxPixels()),
-							Math.max(known.maxSteps(), model.maxSteps()), Math.max(known.maxBatch(), model.maxBatch()),
-							false, known.liveWorkers(), known.busyWorkers());
-				}
-				models.put(model.id(), new ModelView(known.id(), known.maxPixels(), known.maxSteps(), known.maxBatch(),
-						known.configured(), known.liveWorkers() + 1, known.busyWorkers() + (worker.busy() ? 1 : 0)));
+				models.put(model.id(), (known == null) ? view(model, worker.busy()) : merge(known, model, worker.busy()));
 			}
 		}
 		return new ArrayList<>(models.values());
+	}
+
+	private static ModelView view(ModelInfo model, boolean busy) {
+		return new ModelView(model.id(), model.maxPixels(), model.maxSteps(), model.maxBatch(), false, 1, busy ? 1 : 0,
+				model.family(), model.sizes(), model.scheduler(), model.schedulers());
+	}
+
+	private static ModelView merge(ModelView known, ModelInfo model, boolean busy) {
+		boolean configured = known.configured();
+		Set<ImageSize> sizes = new LinkedHashSet<>(known.sizes());
+		sizes.addAll(model.sizes());
+		Set<String> schedulers = new LinkedHashSet<>(known.schedulers());
+		schedulers.addAll(model.schedulers());
+		return new ModelView(known.id(), configured ? known.maxPixels() : Math.max(known.maxPixels(), model.maxPixels()),
+				configured ? known.maxSteps() : Math.max(known.maxSteps(), model.maxSteps()),
+				configured ? known.maxBatch() : Math.max(known.maxBatch(), model.maxBatch()), configured,
+				known.liveWorkers() + 1, known.busyWorkers() + (busy ? 1 : 0),
+				(known.family() != null) ? known.family() : model.family(), List.copyOf(sizes),
+				(known.scheduler() != null) ? known.scheduler() : model.scheduler(), List.copyOf(schedulers));
 	}
 
 	/**

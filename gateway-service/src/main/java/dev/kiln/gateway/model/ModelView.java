@@ -1,6 +1,12 @@
 package dev.kiln.gateway.model;
 
+import java.util.List;
+
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
+import org.jspecify.annotations.Nullable;
+
+import dev.kiln.contract.ImageSize;
 
 /**
  * A model jobs may ask for.
@@ -12,9 +18,29 @@ import io.swagger.v3.oas.annotations.media.Schema;
  * @param configured whether the gateway's catalog lists it (jobs are accepted while no worker serves it)
  * @param liveWorkers workers serving it now
  * @param busyWorkers of those, workers rendering now
+ * @param family the Stable Diffusion family live workers announce from the model's {@code kiln-model.json}
+ * ({@code sd1}, {@code sd2}, {@code sdxl}), or {@code null}
+ * @param sizes the only sizes live workers render it at (its manifest's); empty when any size within
+ * {@code maxPixels} is rendered, or no worker said
+ * @param scheduler the sampler live workers render it with, or {@code null}
+ * @param schedulers the samplers live workers can render it with
  */
 @Schema(description = "A model and its limits")
 public record ModelView(@Schema(example = "kiln-builtin") String id, @Schema(example = "1048576") int maxPixels,
 		@Schema(example = "150") int maxSteps, @Schema(example = "8") int maxBatch, boolean configured,
-		int liveWorkers, int busyWorkers) {
+		int liveWorkers, int busyWorkers,
+		@Schema(example = "sd1", nullable = true, description = "Stable Diffusion family, from the model's manifest")
+		@Nullable String family,
+		@ArraySchema(schema = @Schema(implementation = ImageSize.class),
+				arraySchema = @Schema(description = "The only sizes it renders; empty: any size within maxPixels"))
+		List<ImageSize> sizes,
+		@Schema(example = "pndm", nullable = true, description = "The sampler it renders with") @Nullable String scheduler,
+		@ArraySchema(arraySchema = @Schema(description = "The samplers it can render with"),
+				schema = @Schema(example = "ddim")) List<String> schedulers) {
+
+	public ModelView {
+		sizes = List.copyOf(sizes);
+		schedulers = List.copyOf(schedulers);
+	}
+
 }

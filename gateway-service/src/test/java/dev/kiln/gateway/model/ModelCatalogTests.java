@@ -15,6 +15,7 @@ import org.springframework.data.redis.core.ValueOperations;
 import org.springframework.data.redis.core.ZSetOperations;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.kiln.contract.ImageSize;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.contract.WorkerHeartbeat;
 import dev.kiln.gateway.GatewayApiProperties;
@@ -96,6 +97,60 @@ class ModelCatalogTests {
 		assertThat(catalog.limits("kiln-builtin")).contains(new GatewayApiProperties.ModelLimits(65536, 30, 2));
 		assertThat(catalog.limits("sd-turbo")).isEmpty();
 		verify(this.workers, times(1)).range(RedisKeys.workers(), 0, -1);
+	}
+
+	@Test
+	void modelsShowWhatWorkersAnnounceFromTheirManifests() {
+		ModelCatalog catalog = catalog(Duration.ZERO);
+		Map<String, String> documents = Map.of(
+				RedisKeys.worker("w1"), exported("w1", "sd15", "[{\"width\":512,\"height\":512}]", true),
+				RedisKeys.worker("w2"), exported("w2", "sd15", "[{\"width\":768,\"height\":512}]", false),
+				RedisKeys.worker("w3"), exported("w3", "kiln-builtin", "[{\"width\":256,\"height\":256}]", false));
+		given(this.heartbeats.multiGet(anyList())).willAnswer((invocation) -> invocation.<List<String>>getArgument(0)
+			.stream()
+			.map(documents::get)
+			.toList());
+		this.live.addAll(List.of("w1", "w2", "w3"));
+		Map<String, ModelView> byId = new java.util.HashMap<>();
+		catalog.models().forEach((model) -> byId.put(model.id(), model));
+
+		ModelView sd = byId.get("sd15");
+		assertThat(sd.configured()).isFalse();
+		assertThat(sd.family()).isEqualTo("sd1");
+		assertThat(sd.sizes()).containsExactly(new ImageSize(512, 512), new ImageSize(768, 512));
+		assertThat(sd.maxPixels()).isEqualTo(393216);
+		assertThat(sd.maxBatch()).isEqualTo(4);
+		assertThat(sd.scheduler()).isEqualTo("pndm");
+		assertThat(sd.schedulers()).containsExactly("pndm", "ddim", "euler-ancestral");
+		assertThat(sd.liveWorkers()).isEqualTo(2);
+		assertThat(sd.busyWorkers()).isEqualTo(1);
+		// a configured model keeps its configured limits; what workers say about it is shown beside them
+		ModelView builtin = byId.get("kiln-builtin");
+		assertThat(builtin.configured()).isTrue();
+		assertThat(builtin.maxPixels()).isEqualTo(65536);
+		assertThat(builtin.maxBatch()).isEqualTo(2);
+		assertThat(builtin.sizes()).containsExactly(new ImageSize(256, 256));
+	}
+
+	@Test
+	void modelsOfWorkersWithoutManifestsHaveNoSizesOrFamily() {
+		ModelCatalog catalog = catalog(Duration.ZERO);
+		this.live.add("w1");
+		ModelView turbo = catalog.models().stream().filter((model) -> model.id().equals("sd-turbo")).findFirst().get();
+		assertThat(turbo.family()).isNull();
+		assertThat(turbo.sizes()).isEmpty();
+		assertThat(turbo.schedulers()).isEmpty();
+		assertThat(turbo.maxPixels()).isEqualTo(262144);
+	}
+
+	private static String exported(String worker, String model, String sizes, boolean busy) {
+		int maxPixels = sizes.contains("768") ? 393216 : (sizes.contains("512") ? 262144 : 65536);
+		return """
+				{"schemaVersion":1,"workerId":"%s",
+				 "models":[{"id":"%s","type":"sd-torchscript","maxPixels":%d,"maxSteps":150,"maxBatch":4,
+				   "family":"sd1","sizes":%s,"scheduler":"pndm","schedulers":["pndm","ddim","euler-ancestral"]}],
+				 "device":"gpu(0)","busy":%s,"jobId":null,"startedAt":"2026-11-23T10:00:00Z",
+				 "beatAt":"2026-11-23T10:00:01Z"}""".formatted(worker, model, maxPixels, sizes, busy);
 	}
 
 	private ModelCatalog catalog(Duration ttl) {

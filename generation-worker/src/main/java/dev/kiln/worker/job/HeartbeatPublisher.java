@@ -12,11 +12,13 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.kiln.contract.ImageSize;
 import dev.kiln.contract.ModelInfo;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.contract.WorkerHeartbeat;
 import dev.kiln.worker.WorkerProperties;
 import dev.kiln.worker.model.ModelRegistry;
+import dev.kiln.worker.model.ServedModel;
 
 /**
  * Writes this worker's heartbeat ({@link WorkerHeartbeat} as JSON at {@code kiln:worker:{id}}, expiring after three
@@ -55,14 +57,20 @@ class HeartbeatPublisher {
 		this.ttl = properties.worker().heartbeatInterval().multipliedBy(TTL_BEATS);
 		this.models = registry.all()
 			.stream()
-			.map((model) -> new ModelInfo(model.id(), model.limits().type().wireName(), model.limits().maxPixels(),
-					model.limits().maxSteps(), model.limits().maxBatch()))
+			.map((model) -> modelInfo(model.id(), model.limits()))
 			.toList();
 		this.device = registry.all()
 			.stream()
 			.map((model) -> model.generator().device())
 			.distinct()
 			.collect(Collectors.joining(","));
+	}
+
+	/** What the gateway learns of a model: its limits, and from its manifest its family, sizes and samplers. */
+	static ModelInfo modelInfo(String id, ServedModel.Limits limits) {
+		return new ModelInfo(id, limits.type(), limits.maxPixels(), limits.maxSteps(), limits.maxBatch(),
+				limits.family(), limits.sizes().stream().map((size) -> new ImageSize(size.width(), size.height())).toList(),
+				limits.scheduler(), limits.schedulers());
 	}
 
 	/** Writes one beat. */

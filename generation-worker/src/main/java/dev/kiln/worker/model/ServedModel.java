@@ -1,16 +1,42 @@
 package dev.kiln.worker.model;
 
-import dev.kiln.worker.WorkerProperties;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
 import dev.kiln.worker.render.ImageGenerator;
+import dev.kiln.worker.render.sd.ModelManifest;
 
 /**
  * A loaded model and the limits it renders within.
  *
  * @param id the model id
  * @param generator the loaded generator
- * @param limits its configured limits
+ * @param limits its limits: from its {@code kiln-model.json} when it has one, narrowed by configuration
  */
-public record ServedModel(String id, ImageGenerator generator, WorkerProperties.Model limits) {
+public record ServedModel(String id, ImageGenerator generator, Limits limits) {
+
+	/**
+	 * What a model renders.
+	 *
+	 * @param type how it is loaded ({@code builtin}, {@code sd-torchscript}, {@code noop})
+	 * @param maxPixels largest width × height
+	 * @param maxSteps most steps
+	 * @param maxBatch most images per job, and per forward pass
+	 * @param sizes the only sizes it renders, or empty for any size its generator takes within {@code maxPixels}
+	 * @param family the Stable Diffusion family from the manifest ({@code sd1}, {@code sd2}, {@code sdxl}), if any
+	 * @param scheduler the sampler it renders with, if it has a choice
+	 * @param schedulers the samplers it could render with
+	 */
+	public record Limits(String type, int maxPixels, int maxSteps, int maxBatch, List<ModelManifest.Size> sizes,
+			@Nullable String family, @Nullable String scheduler, List<String> schedulers) {
+
+		public Limits {
+			sizes = List.copyOf(sizes);
+			schedulers = List.copyOf(schedulers);
+		}
+
+	}
 
 	/**
 	 * Why this model cannot render a job of that shape, or {@code null} when it can.
@@ -20,7 +46,11 @@ public record ServedModel(String id, ImageGenerator generator, WorkerProperties.
 	 * @param images images requested
 	 * @return a human-readable reason, or {@code null}
 	 */
-	public @org.jspecify.annotations.Nullable String refusal(int width, int height, int steps, int images) {
+	public @Nullable String refusal(int width, int height, int steps, int images) {
+		if (!this.limits.sizes().isEmpty() && !this.limits.sizes().contains(new ModelManifest.Size(width, height))) {
+			return "Model '" + this.id + "' renders only the sizes " + this.limits.sizes() + "; " + width + "x" + height
+					+ " is not one of them";
+		}
 		if ((long) width * height > this.limits.maxPixels()) {
 			return "Model '" + this.id + "' renders at most " + this.limits.maxPixels() + " pixels; " + width + "x"
 					+ height + " is " + ((long) width * height);

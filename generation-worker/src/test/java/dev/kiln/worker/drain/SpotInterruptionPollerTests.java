@@ -15,6 +15,7 @@ import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
 
 import dev.kiln.worker.WorkerProperties;
 
@@ -120,7 +121,8 @@ class SpotInterruptionPollerTests {
 		WorkerProperties.Worker worker = new WorkerProperties.Worker("w", Duration.ofMillis(250), Map.of("m", model),
 				"/tmp", Duration.ofSeconds(1), 4, 1, Duration.ofSeconds(5), Duration.ofSeconds(120),
 				Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofMinutes(15), Duration.ofSeconds(20), 10, 0, 0,
-				new WorkerProperties.Spot(enabled, base, Duration.ofHours(1)), "auto");
+				new WorkerProperties.Spot(enabled, base, Duration.ofHours(1)), "auto",
+				new WorkerProperties.ModelDownload(4, DataSize.ofMegabytes(64), 3));
 		return new WorkerProperties(new WorkerProperties.Queues("kiln"), new WorkerProperties.Storage("b"), worker);
 	}
 

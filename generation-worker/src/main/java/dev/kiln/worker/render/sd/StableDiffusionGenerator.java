@@ -112,6 +112,12 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 
 	private final PredictionType prediction;
 
+	private final float vaeScaling;
+
+	private final int latentChannels;
+
+	private final @Nullable DataType vaeType;
+
 	private final List<AutoCloseable> resources;
 
 	private boolean closed;
@@ -119,6 +125,19 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 	StableDiffusionGenerator(String modelId, Device device, PromptTokenizer tokenizer, TextEncoder textEncoder,
 			UNet unet, VaeDecoder vaeDecoder, SchedulerType scheduler, PredictionType prediction,
 			List<AutoCloseable> resources) {
+		this(modelId, device, tokenizer, textEncoder, unet, vaeDecoder, scheduler, prediction, VAE_SCALING,
+				LATENT_CHANNELS, null, resources);
+	}
+
+	/**
+	 * A generator over the given parts.
+	 * @param vaeScaling latents are divided by it before decoding
+	 * @param latentChannels latent channels
+	 * @param vaeType the VAE decoder's input type, or {@code null} for the text encoder's
+	 */
+	StableDiffusionGenerator(String modelId, Device device, PromptTokenizer tokenizer, TextEncoder textEncoder,
+			UNet unet, VaeDecoder vaeDecoder, SchedulerType scheduler, PredictionType prediction, float vaeScaling,
+			int latentChannels, @Nullable DataType vaeType, List<AutoCloseable> resources) {
 		this.modelId = modelId;
 		this.device = device;
 		this.tokenizer = tokenizer;
@@ -127,37 +146,58 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		this.vaeDecoder = vaeDecoder;
 		this.scheduler = scheduler;
 		this.prediction = prediction;
+		this.vaeScaling = vaeScaling;
+		this.latentChannels = latentChannels;
+		this.vaeType = vaeType;
 		this.resources = List.copyOf(resources);
 	}
 
 	/**
-	 * Loads a Stable Diffusion model folder and checks it with a one-step 64 × 64 render, so a folder whose modules
-	 * do not honour the expected tensor contracts fails here rather than on a job.
+	 * Loads a Stable Diffusion model folder and checks it with a one-step render (at the manifest's smallest size, or
+	 * 64 × 64 without one), so a folder whose modules do not honour the expected tensor contracts fails here rather
+	 * than on a job. With a {@value ModelManifest#FILE} ({@link ModelManifest}) the prediction type, VAE scaling
+	 * factor, latent channels, VAE type and default scheduler come from it (checking the files' sha256 is the
+	 * registry's work); without one, the defaults of SD 1.x and {@code scheduler_config.json}'s prediction type.
 	 * @param directory the folder holding {@code text_encoder.pt}, {@code unet.pt}, {@code vae_decoder.pt} and
 	 * {@code tokenizer.json} (and optionally {@code scheduler_config.json})
 	 * @param modelId the model id this generator serves
 	 * @param device the device to load onto, for example from
 	 * {@link dev.kiln.worker.render.BuiltinGenerator#pickDevice(String)}
-	 * @param scheduler {@code pndm}, {@code ddim} or {@code euler-ancestral} (case-insensitive)
+	 * @param scheduler {@code pndm}, {@code ddim} or {@code euler-ancestral} (case-insensitive); {@code null} for the
+	 * manifest's default, or {@code pndm} without a manifest
 	 * @return the generator; close it to free its native memory
 	 * @throws IllegalArgumentException for an unknown scheduler name
 	 * @throws FileNotFoundException when the folder or one of its required files is missing
 	 * @throws IOException when a file cannot be read or loaded, or the modules fail the check render
 	 */
-	public static StableDiffusionGenerator load(Path directory, String modelId, Device device, String scheduler)
-			throws IOException {
-		SchedulerType type = SchedulerType.of(scheduler);
+	public static StableDiffusionGenerator load(Path directory, String modelId, Device device,
+			@Nullable String scheduler) throws IOException {
+		if (scheduler != null) {
+			SchedulerType.of(scheduler);
+		}
 		if (!Files.isDirectory(directory)) {
 			throw new FileNotFoundException("Stable Diffusion model directory " + directory + " does not exist");
 		}
-		for (String file : new String[] { TEXT_ENCODER_FILE, UNET_FILE, VAE_DECODER_FILE, TOKENIZER_FILE }) {
+		ModelManifest manifest = ModelManifest.present(directory)
+				? ModelManifest.read(directory.resolve(ModelManifest.FILE)) : null;
+		List<String> required = (manifest != null) ? manifest.requiredFiles()
+				: List.of(TEXT_ENCODER_FILE, UNET_FILE, VAE_DECODER_FILE, TOKENIZER_FILE);
+		for (String file : required) {
 			if (!Files.isRegularFile(directory.resolve(file))) {
 				throw new FileNotFoundException("Stable Diffusion model directory " + directory + " holds no " + file
-						+ "; it needs " + TEXT_ENCODER_FILE + ", " + UNET_FILE + ", " + VAE_DECODER_FILE + " and "
-						+ TOKENIZER_FILE);
+						+ "; it needs " + String.join(", ", required.subList(0, required.size() - 1)) + " and "
+						+ required.get(required.size() - 1));
 			}
 		}
-		PredictionType prediction = predictionType(directory.resolve(SCHEDULER_CONFIG_FILE));
+		SchedulerType type = SchedulerType.of((scheduler != null) ? scheduler
+				: (manifest != null) ? manifest.defaultScheduler() : SchedulerType.PNDM.configName());
+		PredictionType prediction = (manifest != null) ? PredictionType.of(manifest.predictionType())
+				: predictionType(directory.resolve(SCHEDULER_CONFIG_FILE));
+		if (manifest != null) {
+			checkSupported(directory, manifest, type);
+		}
+		ModelManifest.Size check = (manifest != null) ? smallest(manifest.sizes()) : new ModelManifest.Size(MIN_SIZE,
+				MIN_SIZE);
 		ClipTokenizer tokenizer = ClipTokenizer.load(directory.resolve(TOKENIZER_FILE));
 		TorchScriptModules modules;
 		try {
@@ -167,19 +207,51 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			tokenizer.close();
 			throw ex;
 		}
-		StableDiffusionGenerator generator = new StableDiffusionGenerator(modelId, device, tokenizer,
-				modules.textEncoder(), modules.unet(), modules.vaeDecoder(), type, prediction,
-				List.of(modules, tokenizer));
+		StableDiffusionGenerator generator = (manifest == null)
+				? new StableDiffusionGenerator(modelId, device, tokenizer, modules.textEncoder(), modules.unet(),
+						modules.vaeDecoder(), type, prediction, List.of(modules, tokenizer))
+				: new StableDiffusionGenerator(modelId, device, tokenizer, modules.textEncoder(), modules.unet(),
+						modules.vaeDecoder(), type, prediction, (float) manifest.vaeScalingFactor(),
+						manifest.latentChannels(), dataType(manifest.vaeDtype()), List.of(modules, tokenizer));
 		try {
-			generator.render(new RenderRequest("", null, MIN_SIZE, MIN_SIZE, 1, 1.0, 0, 1), StepListener.NONE);
+			generator.render(new RenderRequest("", null, check.width(), check.height(), 1, 1.0, 0, 1),
+					StepListener.NONE);
 		}
 		catch (RuntimeException ex) {
 			generator.close();
-			throw new IOException("The modules in " + directory + " failed a one-step " + MIN_SIZE + "x" + MIN_SIZE
-					+ " check render (" + ex.getMessage() + "); they must follow the tensor contracts of DJL's"
-					+ " traced Stable Diffusion modules", ex);
+			throw new IOException("The modules in " + directory + " failed a one-step " + check + " check render ("
+					+ ex.getMessage() + "); they must follow the tensor contracts of tools/export-model (or of DJL's"
+					+ " traced Stable Diffusion modules)", ex);
 		}
 		return generator;
+	}
+
+	/** What this pipeline does not render yet, refused at start-up with the field that asks for it. */
+	private static void checkSupported(Path directory, ModelManifest manifest, SchedulerType scheduler)
+			throws IOException {
+		String file = directory.resolve(ModelManifest.FILE).toString();
+		if (manifest.family().equals("sdxl")) {
+			throw new IOException(file + ": family 'sdxl' is exported by tools/export-model but this worker renders"
+					+ " only sd1 and sd2 models so far");
+		}
+		if (!manifest.timestepSpacing().equals("leading")) {
+			throw new IOException(file + ": timestep_spacing '" + manifest.timestepSpacing() + "' is not rendered"
+					+ " by this worker yet (only 'leading')");
+		}
+	}
+
+	private static ModelManifest.Size smallest(List<ModelManifest.Size> sizes) {
+		ModelManifest.Size smallest = sizes.get(0);
+		for (ModelManifest.Size size : sizes) {
+			if ((long) size.width() * size.height() < (long) smallest.width() * smallest.height()) {
+				smallest = size;
+			}
+		}
+		return smallest;
+	}
+
+	private static DataType dataType(String dtype) {
+		return dtype.equals("fp16") ? DataType.FLOAT16 : DataType.FLOAT32;
 	}
 
 	/**
@@ -206,6 +278,19 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		}
 	}
 
+	/**
+	 * The samplers a model can render with.
+	 * @param manifest its manifest, or {@code null}
+	 * @return the configuration names of the samplers
+	 */
+	public static List<String> schedulers(@Nullable ModelManifest manifest) {
+		return Arrays.stream(SchedulerType.values())
+			.filter((type) -> manifest == null || type != SchedulerType.PNDM
+					|| manifest.timestepSpacing().equals("leading"))
+			.map(SchedulerType::configName)
+			.toList();
+	}
+
 	@Override
 	public String modelId() {
 		return this.modelId;
@@ -217,7 +302,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 	}
 
 	/** The sampler this generator uses. */
-	String scheduler() {
+	public String scheduler() {
 		return this.scheduler.configName();
 	}
 
@@ -292,7 +377,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			NDArray scales = manager.create(guidance, new Shape(images, 1, 1, 1));
 			NoiseSource noise = new SeededNoise(seeds);
 			Scheduler sampler = this.scheduler.create(steps, this.prediction, noise, manager);
-			Shape latentShape = new Shape(images, LATENT_CHANNELS, height / LATENT_SCALE, width / LATENT_SCALE);
+			Shape latentShape = new Shape(images, this.latentChannels, height / LATENT_SCALE, width / LATENT_SCALE);
 			// drawn even when resuming, so every noise stream is where an uninterrupted render's would be
 			NDArray latents = noise.next(manager, latentShape).mul((float) sampler.initNoiseSigma());
 			int[] timesteps = sampler.timesteps();
@@ -329,7 +414,8 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 					monitor.onStep(done, steps);
 				}
 			}
-			NDArray decoded = this.vaeDecoder.decode(latents.div(VAE_SCALING).toType(modelType, false));
+			DataType vaeInput = (this.vaeType != null) ? this.vaeType : modelType;
+			NDArray decoded = this.vaeDecoder.decode(latents.div(this.vaeScaling).toType(vaeInput, false));
 			expectShape("VAE decoder output", decoded, new Shape(images, 3, height, width));
 			List<byte[]> pngs = pngs(decoded.toType(DataType.FLOAT32, false).toFloatArray(), images, width, height);
 			Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
