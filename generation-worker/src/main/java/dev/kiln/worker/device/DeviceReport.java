@@ -29,15 +29,15 @@ record DeviceReport(String type, int gpus, List<String> nvidia, boolean mismatch
 	 */
 	static DeviceReport of(List<ServedModel> models, NvidiaDevices nvidia, Libtorch libtorch) {
 		List<String> seen = nvidia.visible();
-		if (models.stream().allMatch((model) -> model.limits().type() == WorkerProperties.ModelType.NOOP)) {
+		if (models.stream().allMatch((model) -> model.config().type() == WorkerProperties.ModelType.NOOP)) {
 			// no model needs libtorch: do not load it just to ask
 			return new DeviceReport("none", 0, seen, false, List.of(), "not loaded: only no-op models are served");
 		}
 		boolean onGpu = models.stream().anyMatch((model) -> model.generator().device().startsWith("gpu"));
 		int gpus = libtorch.gpuCount();
 		List<String> cpuModels = models.stream()
-			.filter((model) -> model.limits().type() != WorkerProperties.ModelType.NOOP)
-			.filter((model) -> "auto".equals(model.limits().device()))
+			.filter((model) -> model.config().type() != WorkerProperties.ModelType.NOOP)
+			.filter((model) -> "auto".equals(model.config().device()))
 			.filter((model) -> model.generator().device().startsWith("cpu"))
 			.map(ServedModel::id)
 			.toList();

@@ -217,8 +217,9 @@ class JobProcessor {
 	 * never continues a render it did not start.
 	 */
 	static String origin(ServedModel model) {
-		WorkerProperties.Model limits = model.limits();
-		return model.id() + " " + limits.type().wireName() + " " + limits.scheduler() + " " + limits.location();
+		WorkerProperties.Model config = model.config();
+		return model.id() + " " + config.type().wireName() + " " + model.limits().scheduler() + " "
+				+ config.location();
 	}
 
 	/** Jobs that may share a forward pass: same model, size and steps, none resumed, within the model's max batch. */

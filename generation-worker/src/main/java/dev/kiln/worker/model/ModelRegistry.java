@@ -64,7 +64,7 @@ public class ModelRegistry implements DisposableBean {
 			long start = System.nanoTime();
 			if (model.type() == WorkerProperties.ModelType.NOOP) {
 				logger.warn("Model {} is a no-op model: its images are plain grey, for measuring Kiln itself", id);
-				return new ServedModel(id, new NoopGenerator(id), limits(id, model, null, null, List.of()));
+				return new ServedModel(id, new NoopGenerator(id), model, limits(id, model, null, null, List.of()));
 			}
 			Device device = BuiltinGenerator.pickDevice(model.device());
 			Path directory = files.directory(id, model.location());
@@ -89,7 +89,7 @@ public class ModelRegistry implements DisposableBean {
 					: limits(id, model, null, null, List.of());
 			logger.info("Model {} ({}) loaded from {} on {} in {} ms: {}", id, model.type().wireName(), directory,
 					generator.device(), (System.nanoTime() - start) / 1_000_000, describe(limits, manifest));
-			return new ServedModel(id, generator, limits);
+			return new ServedModel(id, generator, model, limits);
 		}
 		catch (IOException | RuntimeException ex) {
 			throw new IllegalStateException("Could not load model '" + id + "' from " + model.location() + ": "

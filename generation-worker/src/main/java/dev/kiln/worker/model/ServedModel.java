@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.kiln.worker.WorkerProperties;
 import dev.kiln.worker.render.ImageGenerator;
 import dev.kiln.worker.render.sd.ModelManifest;
 
@@ -12,9 +13,20 @@ import dev.kiln.worker.render.sd.ModelManifest;
  *
  * @param id the model id
  * @param generator the loaded generator
+ * @param config its configuration ({@code kiln.worker.models.<id>}, the device resolved against the worker's)
  * @param limits its limits: from its {@code kiln-model.json} when it has one, narrowed by configuration
  */
-public record ServedModel(String id, ImageGenerator generator, Limits limits) {
+public record ServedModel(String id, ImageGenerator generator, WorkerProperties.Model config, Limits limits) {
+
+	/**
+	 * A model without a manifest, its limits from its configuration alone.
+	 * @param id the model id
+	 * @param generator the loaded generator
+	 * @param config its configuration
+	 */
+	public ServedModel(String id, ImageGenerator generator, WorkerProperties.Model config) {
+		this(id, generator, config, ModelRegistry.limits(id, config, null, config.scheduler(), List.of()));
+	}
 
 	/**
 	 * What a model renders.
