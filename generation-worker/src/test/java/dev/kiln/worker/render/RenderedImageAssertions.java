@@ -96,8 +96,9 @@ public final class RenderedImageAssertions {
 	 * @param differingChannels how many channels differ at all
 	 * @param channels how many channels were compared
 	 * @param psnr peak signal-to-noise ratio in dB ({@code 10·log10(255² / MSE)}); infinite for identical images
+	 * @param meanChannel the mean absolute difference of a channel, in levels of 255
 	 */
-	public record Difference(int maxChannel, long differingChannels, long channels, double psnr) {
+	public record Difference(int maxChannel, long differingChannels, long channels, double psnr, double meanChannel) {
 
 		/** Compares two PNGs, failing the test if they differ in size. */
 		public static Difference between(byte[] a, byte[] b) {
@@ -111,6 +112,7 @@ public final class RenderedImageAssertions {
 			int max = 0;
 			long differing = 0;
 			long squares = 0;
+			long total = 0;
 			for (int y = 0; y < a.getHeight(); y++) {
 				for (int x = 0; x < a.getWidth(); x++) {
 					int p = a.getRGB(x, y);
@@ -120,13 +122,14 @@ public final class RenderedImageAssertions {
 						max = Math.max(max, d);
 						differing += (d != 0) ? 1 : 0;
 						squares += (long) d * d;
+						total += d;
 					}
 				}
 			}
 			long channels = 3L * a.getWidth() * a.getHeight();
 			double mse = (double) squares / channels;
 			double psnr = (squares == 0) ? Double.POSITIVE_INFINITY : 10 * Math.log10(255.0 * 255.0 / mse);
-			return new Difference(max, differing, channels, psnr);
+			return new Difference(max, differing, channels, psnr, (double) total / channels);
 		}
 
 		@Override

@@ -1,16 +1,13 @@
 package dev.kiln.worker.render.sd;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import javax.imageio.ImageIO;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -398,14 +395,7 @@ class StableDiffusionGeneratorTests {
 	}
 
 	private static BufferedImage decode(byte[] png) {
-		try {
-			BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
-			assertThat(image).as("a decodable PNG").isNotNull();
-			return image;
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
+		return RenderedImageAssertions.decode(png);
 	}
 
 	private static String describe(NDArray array) {
