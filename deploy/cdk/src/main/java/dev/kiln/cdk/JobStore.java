@@ -3,6 +3,7 @@ package dev.kiln.cdk;
 import java.util.List;
 import java.util.Map;
 
+import software.amazon.awscdk.Annotations;
 import software.amazon.awscdk.services.ec2.ISecurityGroup;
 import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.ec2.Peer;
@@ -52,6 +53,15 @@ final class JobStore extends Construct {
 	/** The Redis settings Kiln needs, in both parameter groups. */
 	static final Map<String, String> PARAMETERS = Map.of("hash-max-listpack-value", "1024");
 
+	/**
+	 * MemoryDB runs only in cluster mode, where a command or script touching several keys must find them in one hash
+	 * slot. Kiln's Lua scripts (e.g. the gateway's job creation) touch several {@code kiln:*} keys with no common hash
+	 * tag, so they fail with CROSSSLOT until the keys share one ({@code {kiln}:...}).
+	 */
+	static final String CLUSTER_MODE_WARNING = "MemoryDB runs in cluster mode only: Kiln's multi-key Lua scripts need "
+			+ "their Redis keys in one hash slot (a common {hash tag} in contract's RedisKeys) before they run on it; "
+			+ "until then use -c kiln:jobStore=elasticache. See deploy/cdk/README.md, 'Job store'.";
+
 	private final Flavour flavour;
 
 	private final Secret secret;
@@ -82,6 +92,9 @@ final class JobStore extends Construct {
 			.subnetType(SubnetType.PRIVATE_WITH_EGRESS)
 			.build()).getSubnetIds();
 		String password = this.secret.getSecretValue().unsafeUnwrap();
+		if (flavour == Flavour.MEMORYDB) {
+			Annotations.of(this).addWarningV2("kiln:memorydb-cluster-mode", CLUSTER_MODE_WARNING);
+		}
 		this.host = switch (flavour) {
 			case MEMORYDB -> memoryDb(name, subnets, password);
 			case ELASTICACHE -> elastiCache(name, subnets, password);
@@ -105,7 +118,7 @@ final class JobStore extends Construct {
 			.authenticationMode(Map.of("Type", "password", "Passwords", List.of(password)))
 			.build();
 		CfnACL acl = CfnACL.Builder.create(this, "Acl").aclName(name).userNames(List.of(USER)).build();
-		acl.addDependency(user);
+		acl.getNode().addDependency(user);
 		CfnCluster cluster = CfnCluster.Builder.create(this, "Cluster")
 			.clusterName(name)
 			.engine("valkey")
@@ -122,9 +135,9 @@ final class JobStore extends Construct {
 			.snapshotRetentionLimit(7)
 			.autoMinorVersionUpgrade(true)
 			.build();
-		cluster.addDependency(acl);
-		cluster.addDependency(parameters);
-		cluster.addDependency(subnetGroup);
+		cluster.getNode().addDependency(acl);
+		cluster.getNode().addDependency(parameters);
+		cluster.getNode().addDependency(subnetGroup);
 		return cluster.getAttrClusterEndpointAddress();
 	}
 
@@ -159,7 +172,7 @@ final class JobStore extends Construct {
 			.snapshotRetentionLimit(7)
 			.autoMinorVersionUpgrade(true)
 			.build();
-		group.addDependency(subnetGroup);
+		group.getNode().addDependency(subnetGroup);
 		return group.getAttrPrimaryEndPointAddress();
 	}
 

@@ -27,13 +27,14 @@ final class ModelSnapshot extends Construct {
 		super(scope, id);
 		this.snapshotId = environment.dataVolumeSnapshotId();
 		String image = repositories.registry() + EcrRepositories.WORKER + ":" + environment.imageTag();
-		CfnOutput.Builder.create(this, "SnapshotCommand")
+		CfnOutput command = CfnOutput.Builder.create(this, "SnapshotCommand")
 			.description((this.snapshotId != null) ? "Rebuilds the data-volume snapshot in use"
 					: "Builds the data-volume snapshot; pass its id as -c kiln:dataVolumeSnapshotId=snap-...")
 			.value("git clone " + TOOL + " && cd bottlerocket-images-cache && ./snapshot.sh -r "
 					+ environment.region() + " -a /aws/service/bottlerocket/aws-k8s-" + environment.kubernetesVersion()
 					+ "-nvidia/x86_64/latest/image_id " + image)
 			.build();
+		command.overrideLogicalId("ModelsSnapshotCommand");
 	}
 
 	@Nullable String snapshotId() {
