@@ -28,6 +28,7 @@ import software.amazon.awscdk.services.eks_v2.HelmChart;
 import software.amazon.awscdk.services.eks_v2.HelmChartOptions;
 import software.amazon.awscdk.services.eks_v2.KubectlProviderOptions;
 import software.amazon.awscdk.services.eks_v2.KubernetesVersion;
+import software.amazon.awscdk.services.eks_v2.Nodegroup;
 import software.amazon.awscdk.services.eks_v2.NodegroupAmiType;
 import software.amazon.awscdk.services.eks_v2.NodegroupOptions;
 import software.amazon.awscdk.services.iam.Role;
@@ -115,7 +116,7 @@ final class KilnStack extends Stack {
 			.build();
 		// The system nodes: Bottlerocket, on demand, for CoreDNS, Karpenter, KEDA and the Kiln services. GPU nodes are
 		// Karpenter's, from the chart's NodePool.
-		this.cluster.addNodegroupCapacity("System", NodegroupOptions.builder()
+		Nodegroup system = this.cluster.addNodegroupCapacity("System", NodegroupOptions.builder()
 			.nodegroupName("system")
 			.amiType(NodegroupAmiType.BOTTLEROCKET_X86_64)
 			.instanceTypes(List.of(new InstanceType("m7i.large"), new InstanceType("m6i.large")))
@@ -152,6 +153,9 @@ final class KilnStack extends Stack {
 			.wait(true)
 			.build());
 		kedaChart.getNode().addDependency(keda);
+		// both controllers run on the system nodes (Karpenter never on nodes it manages); installs wait for them
+		kedaChart.getNode().addDependency(system);
+		this.karpenter.chart().getNode().addDependency(system);
 
 		ModelSnapshot models = new ModelSnapshot(this, "Models", environment, repositories);
 
