@@ -90,6 +90,8 @@ final class KilnStack extends Stack {
 						.trafficType(FlowLogTrafficType.REJECT)
 						.build()))
 					.build();
+		// Karpenter finds the node subnets by this tag; an existing VPC's subnets cannot be tagged from here, so the
+		// chart gets their ids instead (KilnValues)
 		for (ISubnet subnet : vpc.getPrivateSubnets()) {
 			Tags.of(subnet).add(DISCOVERY_TAG, clusterName);
 		}
@@ -161,7 +163,10 @@ final class KilnStack extends Stack {
 
 		this.values = new KilnValues(repositories.registry(), environment.imageTag(), environment.region(),
 				environment.account(), topology, this.jobStore.host(), environment.jobStore(),
-				this.karpenter.nodeRole().getRoleName(), clusterName, this.cluster.getClusterSecurityGroupId(),
+				this.karpenter.nodeRole().getRoleName(), clusterName,
+				(environment.vpcId() != null)
+						? vpc.getPrivateSubnets().stream().map(ISubnet::getSubnetId).toList() : List.of(),
+				this.cluster.getClusterSecurityGroupId(),
 				environment.amiAlias(), models.snapshotId());
 		Asset chart = Asset.Builder.create(this, "KilnChart").path(environment.chartDirectory().toString()).build();
 		var release = this.cluster.addHelmChart("Kiln", HelmChartOptions.builder()

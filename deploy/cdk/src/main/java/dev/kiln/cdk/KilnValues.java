@@ -21,12 +21,14 @@ import org.jspecify.annotations.Nullable;
  * @param jobStore which store, for its client settings
  * @param nodeRoleName Karpenter's node role name
  * @param clusterName the cluster's name ({@code karpenter.sh/discovery} tag of the subnets)
+ * @param subnetIds the node subnets of an existing VPC, whose subnets the stack cannot tag; empty for a VPC the stack
+ * created and tagged
  * @param clusterSecurityGroupId the cluster security group (nodes join it; the job store admits it)
  * @param amiAlias Bottlerocket alias of the GPU nodes
  * @param dataVolumeSnapshotId the data-volume snapshot, or {@code null}
  */
 record KilnValues(String registry, String imageTag, String region, String account, KilnTopology topology,
-		String redisHost, JobStore.Flavour jobStore, String nodeRoleName, String clusterName,
+		String redisHost, JobStore.Flavour jobStore, String nodeRoleName, String clusterName, List<String> subnetIds,
 		String clusterSecurityGroupId, String amiAlias, @Nullable String dataVolumeSnapshotId) {
 
 	/** The namespace and release name of Kiln; service accounts are {@code kiln-<component>}. */
@@ -73,7 +75,9 @@ record KilnValues(String registry, String imageTag, String region, String accoun
 		Map<String, Object> nodeClass = new LinkedHashMap<>();
 		nodeClass.put("amiAlias", this.amiAlias);
 		nodeClass.put("role", this.nodeRoleName);
-		nodeClass.put("subnetSelectorTerms", List.of(Map.of("tags", Map.of(KilnStack.DISCOVERY_TAG, this.clusterName))));
+		nodeClass.put("subnetSelectorTerms",
+				this.subnetIds.isEmpty() ? List.of(Map.of("tags", Map.of(KilnStack.DISCOVERY_TAG, this.clusterName)))
+						: this.subnetIds.stream().map((id) -> Map.of("id", id)).toList());
 		nodeClass.put("securityGroupSelectorTerms", List.of(Map.of("id", this.clusterSecurityGroupId)));
 		if (!dataVolume.isEmpty()) {
 			nodeClass.put("dataVolume", dataVolume);

@@ -38,13 +38,18 @@ class KilnChartValuesTests {
 	@BeforeAll
 	static void render(@TempDir Path directory) throws Exception {
 		memoryDb = render(directory.resolve("memorydb.yaml"), values(JobStore.Flavour.MEMORYDB));
-		elastiCache = render(directory.resolve("elasticache.yaml"), values(JobStore.Flavour.ELASTICACHE));
+		elastiCache = render(directory.resolve("elasticache.yaml"),
+				values(JobStore.Flavour.ELASTICACHE, List.of("subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb")));
 	}
 
 	static KilnValues values(JobStore.Flavour flavour) {
+		return values(flavour, List.of());
+	}
+
+	static KilnValues values(JobStore.Flavour flavour, List<String> subnetIds) {
 		return new KilnValues("123456789012.dkr.ecr.us-east-1.amazonaws.com/", "0.1.0", "us-east-1", "123456789012",
 				TOPOLOGY, "clustercfg.kiln-test.abc123.memorydb.us-east-1.amazonaws.com", flavour,
-				"KarpenterNodeRole-kiln-test", "kiln-test", "sg-0123456789abcdef0", "bottlerocket@v1.40.0",
+				"KarpenterNodeRole-kiln-test", "kiln-test", subnetIds, "sg-0123456789abcdef0", "bottlerocket@v1.40.0",
 				"snap-0123456789abcdef0");
 	}
 
@@ -121,6 +126,13 @@ class KilnChartValuesTests {
 			.isEqualTo("sg-0123456789abcdef0");
 		assertThat(nodeClass.path("amiSelectorTerms").get(0).path("alias").asString()).isEqualTo("bottlerocket@v1.40.0");
 		assertThat(nodeClass.toString()).contains("snap-0123456789abcdef0");
+	}
+
+	@Test
+	void anExistingVpcsSubnetsAreSelectedById() {
+		JsonNode terms = ofKind(elastiCache, "EC2NodeClass").get(0).path("spec").path("subnetSelectorTerms");
+		assertThat(terms).extracting((term) -> term.path("id").asString())
+			.containsExactly("subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb");
 	}
 
 	private static List<JsonNode> ofKind(List<JsonNode> documents, String kind) {
