@@ -238,10 +238,15 @@ class ClusterReadinessTests {
 
 	@Test
 	void helmTestChecksThatTheGatewayAnswersAndAGpuPodSeesItsDevice() {
-		RenderedChart chart = render("defaults", Map.of());
+		for (String template : List.of("gateway-answers.yaml", "gpu-device.yaml")) {
+			assertThat(RenderedChart.read(RenderedChart.CHART.resolve("templates/tests/" + template)))
+				.as("%s is a helm test hook", template)
+				.contains("helm.sh/hook: test");
+		}
+		RenderedChart chart = RenderedChart.renderTestHooks("defaults", Map.of());
 		List<Pod> tests = chart.ofKind("Pod").stream()
 			.map((m) -> Serialization.unmarshal(m.yaml(), Pod.class))
-			.filter((pod) -> "test".equals(pod.getMetadata().getAnnotations().get("helm.sh/hook")))
+			.filter((pod) -> "test".equals(pod.getMetadata().getAnnotations().get(RenderedChart.RENDERED_HOOK)))
 			.toList();
 		assertThat(tests).hasSize(2);
 		Pod gateway = tests.stream().filter((p) -> p.getMetadata().getName().contains("gateway")).findFirst().orElseThrow();
@@ -261,7 +266,7 @@ class ClusterReadinessTests {
 				assertThat(container.getImage()).doesNotEndWith(":latest").matches(".*:[^/]+$");
 			}
 		}
-		assertThat(render("no-gpu-test", Map.of("tests.gpu.enabled", "false")).ofKind("Pod")).hasSize(1);
+		assertThat(RenderedChart.renderTestHooks("no-gpu-test", Map.of("tests.gpu.enabled", "false")).ofKind("Pod")).hasSize(1);
 	}
 
 	// --- observability --------------------------------------------------------------------------------------------
@@ -304,7 +309,7 @@ class ClusterReadinessTests {
 				Map.of("aws.accountId", "012345678901", "worker.autoscaling.trigger", "aws-sqs-queue"))))
 			.isEqualTo("https://sqs.us-east-1.amazonaws.com/012345678901/kiln-jobs-interactive");
 		assertThatIllegalStateException()
-			.isThrownBy(() -> render("short", Map.of("aws.accountId", "12345", "worker.autoscaling.trigger", "aws-sqs-queue")))
+			.isThrownBy(() -> render("short", Map.of("aws.accountId", "1234567890123", "worker.autoscaling.trigger", "aws-sqs-queue")))
 			.withMessageContaining("accountId");
 	}
 
