@@ -260,6 +260,7 @@ class ClusterReadinessTests {
 		assertThat(gpu.getSpec().getTolerations()).anyMatch((t) -> "nvidia.com/gpu".equals(t.getKey()));
 		assertThat(gpu.getSpec().getAffinity().getNodeAffinity().toString()).contains(RenderedChart.componentName("gpu"));
 		for (Pod pod : tests) {
+			assertThat(RenderedChart.unknownFields(pod)).as("unknown fields of %s", pod.getMetadata().getName()).isEmpty();
 			for (Container container : pod.getSpec().getContainers()) {
 				assertThat(container.getSecurityContext().getRunAsNonRoot()).isTrue();
 				assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();

@@ -123,7 +123,7 @@ class KilnChartTests {
 			Class<? extends HasMetadata> type = TYPED.get(manifest.kind());
 			if (type != null) {
 				HasMetadata typed = Serialization.unmarshal(manifest.yaml(), type);
-				assertThat(unknownFields(typed)).as("unknown fields of %s", manifest).isEmpty();
+				assertThat(RenderedChart.unknownFields(typed)).as("unknown fields of %s", manifest).isEmpty();
 			}
 		}
 		for (Manifest manifest : chart.ofKind("Deployment")) {
@@ -466,6 +466,18 @@ class KilnChartTests {
 	}
 
 	@Test
+	void typedParsingCatchesAMisnamedFieldDeepInAnObject() {
+		Manifest gateway = chart("defaults").find("Deployment", RenderedChart.componentName("gateway")).orElseThrow();
+		var tree = (tools.jackson.databind.node.ObjectNode) gateway.tree().deepCopy();
+		var container = (tools.jackson.databind.node.ObjectNode) tree.path("spec").path("template").path("spec")
+			.path("containers").get(0);
+		container.putObject("lifecycle").putObject("preStop").putObject("slep").put("seconds", 5);
+		Deployment typed = Serialization.unmarshal(tree.toString(), Deployment.class);
+		assertThat(RenderedChart.unknownFields(typed)).singleElement().asString().contains("PreStop").contains("slep");
+		assertThat(RenderedChart.unknownFields(Serialization.unmarshal(gateway.yaml(), Deployment.class))).isEmpty();
+	}
+
+	@Test
 	void crdValidationCatchesAMisnamedOrInvalidField() {
 		Manifest nodePool = chart("defaults").ofKind("NodePool").get(0);
 		var tree = (tools.jackson.databind.node.ObjectNode) nodePool.tree().deepCopy();
@@ -475,48 +487,6 @@ class KilnChartTests {
 		assertThat(crds.validate(tree)).hasSizeGreaterThanOrEqualTo(2)
 			.anyMatch((error) -> error.contains("consolidationPolicy"))
 			.anyMatch((error) -> error.contains("interruptionQueue"));
-	}
-
-	/**
-	 * Fields the typed model did not know, anywhere in the object: fabric8 keeps them in
-	 * {@code additionalProperties}, so a misnamed field (or one at the wrong level) shows up here.
-	 */
-	private static List<String> unknownFields(Object typed) {
-		List<String> unknown = new ArrayList<>();
-		collectUnknown(typed, typed.getClass().getSimpleName(), unknown);
-		return unknown;
-	}
-
-	private static void collectUnknown(Object value, String path, List<String> unknown) {
-		if (value instanceof List<?> list) {
-			for (int i = 0; i < list.size(); i++) {
-				collectUnknown(list.get(i), path + "[" + i + "]", unknown);
-			}
-			return;
-		}
-		if (value == null || !value.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")) {
-			return;
-		}
-		for (java.lang.reflect.Method getter : value.getClass().getMethods()) {
-			if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get")
-					|| getter.getDeclaringClass() == Object.class) {
-				continue;
-			}
-			Object child;
-			try {
-				child = getter.invoke(value);
-			}
-			catch (ReflectiveOperationException ex) {
-				throw new IllegalStateException(ex);
-			}
-			if (getter.getName().equals("getAdditionalProperties")) {
-				if (child instanceof Map<?, ?> extra && !extra.isEmpty()) {
-					unknown.add(path + " " + extra.keySet());
-				}
-				continue;
-			}
-			collectUnknown(child, path + "." + getter.getName().substring(3), unknown);
-		}
 	}
 
 	private static boolean isCustom(Manifest manifest) {

@@ -208,6 +208,48 @@ record RenderedChart(String valueSet, List<Manifest> documents) {
 		};
 	}
 
+	/**
+	 * Fields the typed model did not know, anywhere in the object: fabric8 keeps them in
+	 * {@code additionalProperties}, so a misnamed field (or one at the wrong level) shows up here.
+	 */
+	static List<String> unknownFields(Object typed) {
+		List<String> unknown = new ArrayList<>();
+		collectUnknown(typed, typed.getClass().getSimpleName(), unknown);
+		return unknown;
+	}
+
+	private static void collectUnknown(Object value, String path, List<String> unknown) {
+		if (value instanceof List<?> list) {
+			for (int i = 0; i < list.size(); i++) {
+				collectUnknown(list.get(i), path + "[" + i + "]", unknown);
+			}
+			return;
+		}
+		if (value == null || !value.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")) {
+			return;
+		}
+		for (java.lang.reflect.Method getter : value.getClass().getMethods()) {
+			if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get")
+					|| getter.getDeclaringClass() == Object.class) {
+				continue;
+			}
+			Object child;
+			try {
+				child = getter.invoke(value);
+			}
+			catch (ReflectiveOperationException ex) {
+				throw new IllegalStateException(ex);
+			}
+			if (getter.getName().equals("getAdditionalProperties")) {
+				if (child instanceof Map<?, ?> extra && !extra.isEmpty()) {
+					unknown.add(path + " " + extra.keySet());
+				}
+				continue;
+			}
+			collectUnknown(child, path + "." + getter.getName().substring(3), unknown);
+		}
+	}
+
 	static String read(Path file) {
 		try {
 			return Files.readString(file);
