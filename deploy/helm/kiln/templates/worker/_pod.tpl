@@ -35,7 +35,12 @@ spec:
       command:
         - sh
         - -c
-        - find /models -xdev ! -user 65532 -exec chown 65532:65532 {} +
+        # The folder itself is what makes the cache writable; entries below (e.g. root-owned files of a snapshot) are
+        # handed over where root can reach them without DAC_READ_SEARCH.
+        - >-
+          chown 65532:65532 /models &&
+          { find /models -mindepth 1 -xdev ! -user 65532 -exec chown 65532:65532 {} + ||
+          echo "model-cache-owner: some entries below /models were left as they are" >&2; }
       resources:
         requests:
           cpu: 50m
