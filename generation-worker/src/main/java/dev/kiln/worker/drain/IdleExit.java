@@ -70,7 +70,7 @@ class IdleExit implements SmartLifecycle {
 		if (this.maxIdle == null || this.scheduler != null) {
 			return;
 		}
-		this.lastBusy = this.clock.instant();
+		startClock();
 		ScheduledExecutorService executor = Executors
 			.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("kiln-idle-exit").factory());
 		long period = Math.max(1, Math.min(this.maxIdle.toMillis() / 4, LONGEST_CHECK_INTERVAL.toMillis()));
@@ -90,6 +90,11 @@ class IdleExit implements SmartLifecycle {
 	@Override
 	public synchronized boolean isRunning() {
 		return this.scheduler != null;
+	}
+
+	/** Starts the idle clock without the scheduler; {@link #start()} does both. Package-private for tests. */
+	void startClock() {
+		this.lastBusy = this.clock.instant();
 	}
 
 	/** Looks once: restarts the idle clock when there is work in hand, ends the process when idle long enough. */

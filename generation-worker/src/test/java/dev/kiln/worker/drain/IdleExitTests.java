@@ -20,6 +20,10 @@ import dev.kiln.worker.WorkerProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+/**
+ * The idle exit's decisions, driven by hand on a fake clock (no scheduler runs here, so every count is the test's own);
+ * {@code WorkerProcessIntegrationTests} shows the scheduled exit of a real worker process.
+ */
 class IdleExitTests {
 
 	private static final Instant START = Instant.parse("2026-12-01T12:00:00Z");
@@ -35,7 +39,7 @@ class IdleExitTests {
 	@Test
 	void exitsOnceAfterMaxIdleWithNothingInHand() {
 		IdleExit idle = idleExit(Duration.ofSeconds(60));
-		idle.start();
+		idle.startClock();
 		try {
 			this.clock.advance(Duration.ofSeconds(59));
 			idle.check();
@@ -50,14 +54,14 @@ class IdleExitTests {
 			assertThat(this.exits).as("exits once").hasValue(1);
 		}
 		finally {
-			idle.stop();
+			assertThat(idle.isRunning()).as("no scheduler behind these checks").isFalse();
 		}
 	}
 
 	@Test
 	void workInHandRestartsTheIdleClock() {
 		IdleExit idle = idleExit(Duration.ofSeconds(60));
-		idle.start();
+		idle.startClock();
 		try {
 			this.clock.advance(Duration.ofSeconds(50));
 			this.inHand.set(true);
@@ -74,15 +78,25 @@ class IdleExitTests {
 			assertThat(this.exits).hasValue(1);
 		}
 		finally {
-			idle.stop();
+			assertThat(idle.isRunning()).as("no scheduler behind these checks").isFalse();
 		}
+	}
+
+	@Test
+	void startSchedulesTheChecksAndStopEndsThem() {
+		IdleExit idle = idleExit(Duration.ofHours(1));
+		idle.start();
+		assertThat(idle.isRunning()).isTrue();
+		idle.stop();
+		assertThat(idle.isRunning()).isFalse();
+		assertThat(this.exits).hasValue(0);
 	}
 
 	@Test
 	void unsetNeverExits() {
 		IdleExit idle = idleExit(null);
 		idle.start();
-		assertThat(idle.isRunning()).isFalse();
+		assertThat(idle.isRunning()).as("nothing scheduled").isFalse();
 		this.clock.advance(Duration.ofDays(1));
 		idle.check();
 		assertThat(this.exits).hasValue(0);
@@ -92,7 +106,7 @@ class IdleExitTests {
 	@Test
 	void aDrainAlreadyUnderWayIsLeftAlone() {
 		IdleExit idle = idleExit(Duration.ofSeconds(5));
-		idle.start();
+		idle.startClock();
 		try {
 			this.signal.raise("shutting down");
 			this.clock.advance(Duration.ofMinutes(1));
@@ -101,7 +115,7 @@ class IdleExitTests {
 			assertThat(this.signal.reason()).isEqualTo("shutting down");
 		}
 		finally {
-			idle.stop();
+			assertThat(idle.isRunning()).as("no scheduler behind these checks").isFalse();
 		}
 	}
 
@@ -109,14 +123,14 @@ class IdleExitTests {
 	void theIdleClockStartsWhenTheWorkerStartsTakingJobs() {
 		IdleExit idle = idleExit(Duration.ofSeconds(60));
 		this.clock.advance(Duration.ofMinutes(5)); // e.g. loading models before the lifecycle starts
-		idle.start();
+		idle.startClock();
 		try {
 			this.clock.advance(Duration.ofSeconds(30));
 			idle.check();
 			assertThat(this.exits).hasValue(0);
 		}
 		finally {
-			idle.stop();
+			assertThat(idle.isRunning()).as("no scheduler behind these checks").isFalse();
 		}
 	}
 
