@@ -19,9 +19,9 @@ interface Scheduler {
 	/**
 	 * The UNet timesteps, one per evaluation, in order. PNDM evaluates one more time than the requested steps when
 	 * there are two or more (its second-order start repeats a timestep).
-	 * @return the timesteps; do not modify
+	 * @return the timesteps, integral except for "linspace" Euler and Karras σ schedules; do not modify
 	 */
-	int[] timesteps();
+	double[] timesteps();
 
 	/**
 	 * The standard deviation of the initial latents.
@@ -74,6 +74,15 @@ interface Scheduler {
 	 * @return the number of arrays
 	 */
 	default int stateArrays(int evaluations) {
+		return 0;
+	}
+
+	/**
+	 * How many noise tensors shaped like the latents the sampler draws over a whole render (one per step for
+	 * ancestral samplers, as diffusers draws them, whether or not the last is used).
+	 * @return the number of draws
+	 */
+	default int noiseDraws() {
 		return 0;
 	}
 

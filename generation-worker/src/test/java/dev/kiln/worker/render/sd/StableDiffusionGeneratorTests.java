@@ -93,7 +93,12 @@ class StableDiffusionGeneratorTests {
 		}
 		long[] expected = switch (type) {
 			case PNDM -> new long[] { 801, 601, 601, 401, 201, 1 };
-			case DDIM, EULER_ANCESTRAL -> new long[] { 801, 601, 401, 201, 1 };
+			case DDIM, EULER_ANCESTRAL, EULER -> new long[] { 801, 601, 401, 201, 1 };
+			// DPMSolverMultistepScheduler's "leading": arange(6) * (1000 // 6) reversed without its last, + 1
+			case DPM_PP_2M -> new long[] { 831, 665, 499, 333, 167 };
+			// Karras σs between σ(999) and σ(0), back to timesteps by log-σ interpolation, rounded (numpy, diffusers'
+			// _convert_to_karras and _sigma_to_t written out)
+			case DPM_PP_2M_KARRAS -> new long[] { 999, 786, 427, 59, 0 };
 		};
 		assertThat(standIns.timesteps).containsExactly(box(expected));
 		int extra = expected.length - 5;
@@ -141,6 +146,49 @@ class StableDiffusionGeneratorTests {
 					aloneToo.pngs());
 		}
 		assertThat(steps).containsExactly(1, 2, 3);
+	}
+
+	@ParameterizedTest
+	@EnumSource(SchedulerType.class)
+	void guidanceOfOneOrLessRunsTheConditionalPassOnlyHalvingTheUnetWork(SchedulerType type) {
+		StandIns guided = new StandIns();
+		StandIns unguided = new StandIns();
+		StandIns zero = new StandIns();
+		StandIns mixed = new StandIns();
+		RenderRequest at7 = new RenderRequest("a lighthouse", "fog", 64, 64, 4, 7.5, 5, 2);
+		RenderRequest at1 = new RenderRequest("a lighthouse", "fog", 64, 64, 4, 1.0, 5, 2);
+		RenderRequest at0 = new RenderRequest("a lighthouse", "fog", 64, 64, 4, 0.0, 5, 2);
+		RenderedImages one;
+		RenderedImages none;
+		List<RenderedImages> together;
+		try (StableDiffusionGenerator generator = guided.generator(type)) {
+			generator.render(at7, StepListener.NONE);
+		}
+		try (StableDiffusionGenerator generator = unguided.generator(type)) {
+			one = generator.render(at1, StepListener.NONE);
+		}
+		try (StableDiffusionGenerator generator = zero.generator(type)) {
+			none = generator.render(at0, StepListener.NONE);
+		}
+		try (StableDiffusionGenerator generator = mixed.generator(type)) {
+			together = generator.render(List.of(at7, at1), List.of(null, null).stream().map((c) -> (RenderCheckpoint) c)
+				.toList(), RenderMonitor.of(StepListener.NONE));
+		}
+		long guidedRows = guided.unetRows.stream().mapToLong(Long::longValue).sum();
+		long unguidedRows = unguided.unetRows.stream().mapToLong(Long::longValue).sum();
+		// the same number of UNet calls, each over half the rows: 2 images × 2 passes vs 2 images × 1 pass
+		assertThat(unguided.unetRows).hasSameSizeAs(guided.unetRows).containsOnly(2L);
+		assertThat(guided.unetRows).containsOnly(4L);
+		assertThat(unguidedRows * 2).isEqualTo(guidedRows);
+		// batched with a guided request, the unguided one adds only its conditional rows: 2 × 2 + 2
+		assertThat(mixed.unetRows).containsOnly(6L);
+		// diffusers: guidance 0 is no guidance, not "the negative prompt only": the same as 1
+		for (int i = 0; i < 2; i++) {
+			RenderedImageAssertions.assertSameRender("guidance 0 vs 1, image " + i, none.pngs().get(i),
+					one.pngs().get(i));
+			RenderedImageAssertions.assertSameRender("unguided alone vs batched with a guided request, image " + i,
+					together.get(1).pngs().get(i), one.pngs().get(i));
+		}
 	}
 
 	@Test
@@ -342,7 +390,8 @@ class StableDiffusionGeneratorTests {
 	void loadRefusesUnknownSchedulerBeforeTouchingFiles(@TempDir Path directory) {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> StableDiffusionGenerator.load(directory.resolve("absent"), "sd", Device.cpu(), "lms"))
-			.withMessage("Unknown scheduler 'lms'; expected one of 'pndm', 'ddim', 'euler-ancestral'");
+			.withMessage("Unknown scheduler 'lms'; expected one of 'pndm', 'ddim', 'euler-ancestral', 'euler', 'dpm++2m',"
+					+ " 'dpm++2m-karras'");
 	}
 
 	@Test
@@ -416,6 +465,8 @@ class StableDiffusionGeneratorTests {
 
 		final List<Long> timesteps = new ArrayList<>();
 
+		final List<Long> unetRows = new ArrayList<>();
+
 		final List<String> decoded = new ArrayList<>();
 
 		StableDiffusionGenerator generator(SchedulerType type) {
@@ -439,7 +490,7 @@ class StableDiffusionGeneratorTests {
 		NDArray predict(NDArray latents, NDArray timestep, NDArray embeddings) {
 			Shape shape = latents.getShape();
 			long batch = shape.get(0);
-			assertThat(batch % 2).isZero();
+			this.unetRows.add(batch);
 			assertThat(shape.dimension()).isEqualTo(4);
 			assertThat(shape.get(1)).isEqualTo(4);
 			assertThat(latents.getDataType()).isEqualTo(DataType.FLOAT32);
