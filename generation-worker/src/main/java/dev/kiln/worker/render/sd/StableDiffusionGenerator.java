@@ -223,7 +223,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 								NoiseSchedule.STABLE_DIFFUSION.stepsOffset()),
 						List.of(modules, tokenizer));
 		try {
-			generator.render(new RenderRequest("", null, check.width(), check.height(), 1, 1.0, 0, 1),
+			generator.render(new RenderRequest("", null, check.width(), check.height(), 1, 7.5, 0, 1),
 					StepListener.NONE);
 		}
 		catch (RuntimeException ex) {
