@@ -45,13 +45,16 @@ import org.jspecify.annotations.Nullable;
  * {@code "prediction_type": "v_prediction"} (SD 2.x 768² models), otherwise the UNet predicts noise.
  * <p>
  * A render tokenizes and encodes the prompt and the negative prompt (the empty string when there is none), draws
- * each image's latent noise {@code (4, H/8, W/8)} from its own seed ({@code seed + i} for image {@code i}), then for
- * each scheduler timestep runs the UNet once over the whole batch, latents doubled and text embeddings
- * {@code [prompt × n, negative × n]}, combines the halves by classifier-free guidance
- * ({@code uncond + g·(cond − uncond)}) and steps the scheduler; finally it decodes latents ÷ 0.18215 with the VAE,
- * maps {@code x/2 + 0.5} clipped to [0, 1] to 8-bit RGB and encodes PNGs. Schedulers: {@code pndm}, {@code ddim},
- * {@code euler-ancestral} (see {@link SchedulerType}). The listener hears of each of the request's {@code steps}
- * once; PNDM's extra first evaluation (its second-order start) is reported together with the one after it.
+ * each image's latent noise {@code (4, H/8, W/8)} from PyTorch's generator seeded with its own seed ({@code seed + i}
+ * for image {@code i}; {@link TorchNoise}: diffusers' latents for that seed), then for each scheduler timestep runs
+ * the UNet once over the whole batch: every image's latents with its prompt, then again the latents of the images
+ * whose guidance scale exceeds 1 with their negative prompts. Those combine by classifier-free guidance
+ * ({@code uncond + g·(cond − uncond)}); an image at guidance ≤ 1 takes its conditional prediction alone, as diffusers
+ * does ({@code do_classifier_free_guidance = guidance_scale > 1}). Then the scheduler steps; finally it decodes
+ * latents ÷ 0.18215 with the VAE, maps {@code x/2 + 0.5} clipped to [0, 1] to 8-bit RGB and encodes PNGs.
+ * Schedulers: see {@link SchedulerType}, with the manifest's timestep spacing. The listener hears of each of the
+ * request's {@code steps} once; PNDM's extra first evaluation (its second-order start) is reported together with the
+ * one after it.
  * <p>
  * Several requests of the same width, height and steps render together ({@link #batches()}): each image of each
  * request is one row of the batch, with its own prompts, guidance scale and seed, and comes out as it would alone
@@ -169,7 +172,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 	 * @param modelId the model id this generator serves
 	 * @param device the device to load onto, for example from
 	 * {@link dev.kiln.worker.render.BuiltinGenerator#pickDevice(String)}
-	 * @param scheduler {@code pndm}, {@code ddim} or {@code euler-ancestral} (case-insensitive); {@code null} for the
+	 * @param scheduler a {@link SchedulerType} name such as {@code ddim} (case-insensitive); {@code null} for the
 	 * manifest's default, or {@code pndm} without a manifest
 	 * @return the generator; close it to free its native memory
 	 * @throws IllegalArgumentException for an unknown scheduler name
@@ -223,6 +226,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 								NoiseSchedule.STABLE_DIFFUSION.stepsOffset()),
 						List.of(modules, tokenizer));
 		try {
+			// guided, so the check runs the usual doubled batch
 			generator.render(new RenderRequest("", null, check.width(), check.height(), 1, 7.5, 0, 1),
 					StepListener.NONE);
 		}
