@@ -104,11 +104,6 @@ final class EulerScheduler implements Scheduler {
 		return sample.div((float) Math.sqrt(sigma * sigma + 1));
 	}
 
-	@Override
-	public int noiseDraws() {
-		return this.ancestral ? this.timesteps.length : 0;
-	}
-
 	/**
 	 * Draws, and drops, the noise the interrupted render drew in its first {@code evaluations} steps, so the noise
 	 * of the remaining steps is the noise an uninterrupted render would use.

@@ -77,13 +77,4 @@ interface Scheduler {
 		return 0;
 	}
 
-	/**
-	 * How many noise tensors shaped like the latents the sampler draws over a whole render (one per step for
-	 * ancestral samplers, as diffusers draws them, whether or not the last is used).
-	 * @return the number of draws
-	 */
-	default int noiseDraws() {
-		return 0;
-	}
-
 }

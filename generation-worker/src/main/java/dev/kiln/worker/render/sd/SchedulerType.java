@@ -25,7 +25,10 @@ enum SchedulerType {
 	DPM_PP_2M("dpm++2m"),
 
 	/** DPM-Solver++ 2M with Karras σs; not yet offered to jobs (see the README). */
-	DPM_PP_2M_KARRAS("dpm++2m-karras");
+	DPM_PP_2M_KARRAS("dpm++2m-karras"),
+
+	/** Latent Consistency Model sampling, 1 to 50 steps; not yet offered to jobs (see the README). */
+	LCM("lcm");
 
 	private final String configName;
 
@@ -62,9 +65,18 @@ enum SchedulerType {
 		return this == PNDM || this == DDIM || this == EULER_ANCESTRAL;
 	}
 
-	/** Whether it adds fresh noise at every step, so draws {@code steps} noise tensors after the latents. */
-	boolean ancestral() {
-		return this == EULER_ANCESTRAL;
+	/**
+	 * How many noise tensors it draws after the initial latents: one per step for Euler ancestral (diffusers draws
+	 * at every step), one per step but the last for LCM, none for the others.
+	 * @param steps sampling steps
+	 * @return the number of draws
+	 */
+	int noiseDraws(int steps) {
+		return switch (this) {
+			case EULER_ANCESTRAL -> steps;
+			case LCM -> steps - 1;
+			case PNDM, DDIM, EULER, DPM_PP_2M, DPM_PP_2M_KARRAS -> 0;
+		};
 	}
 
 	/**
@@ -85,6 +97,7 @@ enum SchedulerType {
 			case EULER -> new EulerScheduler(schedule, steps, prediction, false, false, noise);
 			case DPM_PP_2M -> new DpmSolverMultistepScheduler(schedule, steps, prediction, false, manager);
 			case DPM_PP_2M_KARRAS -> new DpmSolverMultistepScheduler(schedule, steps, prediction, true, manager);
+			case LCM -> new LcmScheduler(schedule, steps, prediction, noise);
 		};
 	}
 

@@ -412,7 +412,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			Scheduler sampler;
 			NDArray latents;
 			Shape latentShape = new Shape(images, this.latentChannels, height / LATENT_SCALE, width / LATENT_SCALE);
-			try (TorchNoise noise = TorchNoise.perImage(seeds, 1 + (this.scheduler.ancestral() ? steps : 0))) {
+			try (TorchNoise noise = TorchNoise.perImage(seeds, 1 + this.scheduler.noiseDraws(steps))) {
 				sampler = this.scheduler.create(this.noiseSchedule, steps, this.prediction, noise, manager);
 				// drawn even when resuming, so every noise stream is where an uninterrupted render's would be
 				latents = noise.next(manager, latentShape).mul((float) sampler.initNoiseSigma());

@@ -230,4 +230,43 @@ class DiffusersSchedulerTests {
 		assertMean(dpmSolver(PredictionType.V_PREDICTION, true), 0.2096);
 	}
 
+	// test_scheduler_lcm.py: get_scheduler_config: 1000 steps, "scaled_linear" 0.00085 to 0.012, epsilon; the
+	// scheduler's defaults: original_inference_steps 50, timestep_scaling 10, clip_sample False; full_loop: generator
+	// torch.manual_seed(0) handed to every step; these tests compare the sum to 1e-3
+	private NDArray lcm(int steps) {
+		NoiseSchedule schedule = new NoiseSchedule(1000, 0.00085, 0.012, NoiseSchedule.Betas.SCALED_LINEAR,
+				NoiseSchedule.Spacing.LEADING, 0, true);
+		try (TorchNoise noise = TorchNoise.shared(0, Math.max(steps - 1, 1))) {
+			return plainLoop(new LcmScheduler(schedule, steps, PredictionType.EPSILON, noise));
+		}
+	}
+
+	@Test
+	void lcmFullLoopOnestep() {
+		// test_scheduler_lcm.py, LCMSchedulerTest.test_full_loop_onestep: 18.7097, 0.0244 (both to 1e-3)
+		NDArray abs = lcm(1).abs();
+		assertThat((double) abs.sum().getFloat()).isCloseTo(18.7097, within(1e-3));
+		assertThat((double) abs.mean().getFloat()).isCloseTo(0.0244, within(1e-3));
+	}
+
+	@Test
+	void lcmFullLoopMultistep() {
+		// test_scheduler_lcm.py, LCMSchedulerTest.test_full_loop_multistep: 197.7616, 0.2575 (both to 1e-3)
+		NDArray abs = lcm(10).abs();
+		assertThat((double) abs.sum().getFloat()).isCloseTo(197.7616, within(1e-3));
+		assertThat((double) abs.mean().getFloat()).isCloseTo(0.2575, within(1e-3));
+	}
+
+	@Test
+	void lcmInferenceTimesteps() {
+		// test_scheduler_lcm.py, LCMSchedulerTest.test_inference_steps: the last timestep of 10, 25, 26, 50 steps is
+		// 99, 39, 39, 19
+		NoiseSchedule schedule = NoiseSchedule.STABLE_DIFFUSION;
+		NoiseSource none = (m, shape) -> m.zeros(shape);
+		assertThat(new LcmScheduler(schedule, 10, PredictionType.EPSILON, none).timesteps()).endsWith(99);
+		assertThat(new LcmScheduler(schedule, 25, PredictionType.EPSILON, none).timesteps()).endsWith(39);
+		assertThat(new LcmScheduler(schedule, 26, PredictionType.EPSILON, none).timesteps()).endsWith(39);
+		assertThat(new LcmScheduler(schedule, 50, PredictionType.EPSILON, none).timesteps()).endsWith(19);
+	}
+
 }

@@ -261,7 +261,7 @@ class SchedulerTests {
 		assertThat(SchedulerType.of("PNDM")).isEqualTo(SchedulerType.PNDM);
 		assertThatIllegalArgumentException().isThrownBy(() -> SchedulerType.of("dpm++"))
 			.withMessage("Unknown scheduler 'dpm++'; expected one of 'pndm', 'ddim', 'euler-ancestral', 'euler',"
-					+ " 'dpm++2m', 'dpm++2m-karras'");
+					+ " 'dpm++2m', 'dpm++2m-karras', 'lcm'");
 	}
 
 	@Test

@@ -99,6 +99,8 @@ class StableDiffusionGeneratorTests {
 			// Karras σs between σ(999) and σ(0), back to timesteps by log-σ interpolation, rounded (numpy, diffusers'
 			// _convert_to_karras and _sigma_to_t written out)
 			case DPM_PP_2M_KARRAS -> new long[] { 999, 786, 427, 59, 0 };
+			// LCMScheduler: (1..50)·20 − 1 reversed, at floor(linspace(0, 50, 5, endpoint=False)) = 0, 10, 20, 30, 40
+			case LCM -> new long[] { 999, 799, 599, 399, 199 };
 		};
 		assertThat(standIns.timesteps).containsExactly(box(expected));
 		int extra = expected.length - 5;
@@ -242,7 +244,7 @@ class StableDiffusionGeneratorTests {
 				case PNDM -> 3;
 				// the previous step's x̂₀
 				case DPM_PP_2M, DPM_PP_2M_KARRAS -> 1;
-				case DDIM, EULER, EULER_ANCESTRAL -> 0;
+				case DDIM, EULER, EULER_ANCESTRAL, LCM -> 0;
 			};
 			assertThat(checkpoint.state()).hasSize((1 + kept) * 2 * 4 * 8 * 8);
 			RenderCheckpoint stored = RenderCheckpoint.fromBytes(checkpoint.toBytes());
@@ -396,7 +398,7 @@ class StableDiffusionGeneratorTests {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> StableDiffusionGenerator.load(directory.resolve("absent"), "sd", Device.cpu(), "lms"))
 			.withMessage("Unknown scheduler 'lms'; expected one of 'pndm', 'ddim', 'euler-ancestral', 'euler', 'dpm++2m',"
-					+ " 'dpm++2m-karras'");
+					+ " 'dpm++2m-karras', 'lcm'");
 	}
 
 	@Test
