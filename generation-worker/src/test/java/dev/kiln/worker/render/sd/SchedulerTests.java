@@ -112,6 +112,43 @@ class SchedulerTests {
 	}
 
 	@Test
+	void trailingAndLinspaceSpacingAsDiffusersComputesThem() {
+		// diffusers' DDIMScheduler.set_timesteps written out in numpy (/usr/bin/python3, numpy 1.24):
+		// trailing: np.round(np.arange(1000, 0, -1000 / n)).astype(np.int64) - 1
+		// linspace: np.linspace(0, 999, n).round()[::-1]
+		NoiseSchedule trailing = NoiseSchedule.STABLE_DIFFUSION.withSpacing(NoiseSchedule.Spacing.TRAILING, 1);
+		NoiseSchedule linspace = NoiseSchedule.STABLE_DIFFUSION.withSpacing(NoiseSchedule.Spacing.LINSPACE, 0);
+		assertThat(new DdimScheduler(trailing, 1, PredictionType.EPSILON, false).timesteps()).containsExactly(999);
+		assertThat(new DdimScheduler(trailing, 4, PredictionType.EPSILON, false).timesteps()).containsExactly(999, 749,
+				499, 249);
+		assertThat(new DdimScheduler(trailing, 7, PredictionType.EPSILON, false).timesteps()).containsExactly(999, 856,
+				713, 570, 428, 285, 142);
+		assertThat(new DdimScheduler(trailing, 16, PredictionType.EPSILON, false).timesteps()).hasSize(16)
+			.startsWith(999, 937, 874, 811, 749, 687, 624, 561);
+		assertThat(new DdimScheduler(linspace, 4, PredictionType.EPSILON, false).timesteps()).containsExactly(999, 666,
+				333, 0);
+		assertThat(new DdimScheduler(linspace, 7, PredictionType.EPSILON, false).timesteps()).containsExactly(999, 832,
+				666, 500, 333, 166, 0);
+		// EulerDiscreteScheduler keeps linspace's fractions: np.linspace(0, 999, 7)[::-1]
+		NoiseSource none = (m, shape) -> m.zeros(shape);
+		assertThat(new EulerScheduler(linspace, 7, PredictionType.EPSILON, false, false, none).timesteps())
+			.containsExactly(999, 832.5, 666, 499.5, 333, 166.5, 0);
+	}
+
+	@Test
+	void oneStepTrailingEulerAncestralStartsFromPureNoiseAsSdTurbo() {
+		// SD-Turbo's configuration: "trailing", so one step samples at t = 999, and diffusers' init_noise_sigma for
+		// "trailing"/"linspace" is σ_max itself, not √(σ_max² + 1)
+		NoiseSchedule trailing = NoiseSchedule.STABLE_DIFFUSION.withSpacing(NoiseSchedule.Spacing.TRAILING, 1);
+		EulerScheduler scheduler = new EulerScheduler(trailing, 1, PredictionType.EPSILON, false, true,
+				(m, shape) -> m.zeros(shape));
+		double sigmaMax = Math.sqrt((1 - alphaBar(999)) / alphaBar(999));
+		assertThat(scheduler.timesteps()).containsExactly(999);
+		assertThat(scheduler.initNoiseSigma()).isCloseTo(sigmaMax, within(1e-9)).isCloseTo(14.6146, within(1e-3));
+		assertThat(scheduler.sigmas()).containsExactly(scheduler.sigmas()[0], 0.0);
+	}
+
+	@Test
 	void fewStepsUseIntegerStepRatio() {
 		assertThat(new DdimScheduler(3, PredictionType.EPSILON).timesteps()).containsExactly(667, 334, 1);
 		assertThat(new PndmScheduler(3, PredictionType.EPSILON, manager).timesteps()).containsExactly(667, 334, 334,

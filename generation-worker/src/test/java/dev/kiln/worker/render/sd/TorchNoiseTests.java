@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * A seed gives the noise PyTorch's CPU generator gives for it, so Kiln's initial latents are diffusers' for the same
- * seed. Expected values come from PyTorch itself (torch 1.13.1 on the build machine, the Debian package), by the
+ * seed. Expected values come from PyTorch itself (torch 1.13.0a0, the Debian package, on the build machine), by the
  * commands quoted beside them; PyTorch's CPU normal sampler (mt19937, Box–Muller over blocks of 16) gave the same
  * values in torch 1.13 as in the libtorch 2.7.1 DJL runs, which is what these tests check.
  */
