@@ -181,6 +181,22 @@ class SchedulerTests {
 	}
 
 	@Test
+	void ddimClipSampleClampsThePredictedCleanSampleOnly() {
+		// diffusers' DDIMScheduler.step: pred_original_sample.clamp(-1, 1) when clip_sample; ε stays the model's
+		double a = alphaBar(981);
+		double aPrev = alphaBar(961);
+		float[] actual = step(new DdimScheduler(NoiseSchedule.STABLE_DIFFUSION, 50, PredictionType.EPSILON, true), 0);
+		boolean clipped = false;
+		for (int i = 0; i < SAMPLE.length; i++) {
+			double x0 = (SAMPLE[i] - Math.sqrt(1 - a) * MODEL_OUTPUT[i]) / Math.sqrt(a);
+			clipped |= Math.abs(x0) > 1;
+			double expected = Math.sqrt(aPrev) * Math.clamp(x0, -1, 1) + Math.sqrt(1 - aPrev) * MODEL_OUTPUT[i];
+			assertThat((double) actual[i]).as("element %d", i).isCloseTo(expected, within(1e-4));
+		}
+		assertThat(clipped).as("the fixture leaves [-1, 1]").isTrue();
+	}
+
+	@Test
 	void ddimStepWithVelocityPrediction() {
 		double a = alphaBar(981);
 		double aPrev = alphaBar(961);

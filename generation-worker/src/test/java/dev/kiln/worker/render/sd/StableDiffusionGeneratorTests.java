@@ -193,6 +193,23 @@ class StableDiffusionGeneratorTests {
 		}
 	}
 
+	@ParameterizedTest
+	@EnumSource(value = SchedulerType.class, names = { "DDIM", "EULER_ANCESTRAL", "EULER", "DPM_PP_2M" })
+	void aTrailingModelSuchAsSdTurboRendersOneStepFromTheNoisiestTimestep(SchedulerType type) {
+		StandIns standIns = new StandIns();
+		NoiseSchedule trailing = NoiseSchedule.STABLE_DIFFUSION.withSpacing(NoiseSchedule.Spacing.TRAILING, 1);
+		try (StableDiffusionGenerator generator = new StableDiffusionGenerator("sd-turbo", Device.cpu(), tokenizer,
+				standIns::encode, standIns::predict, standIns::decode, type, PredictionType.EPSILON,
+				StableDiffusionGenerator.VAE_SCALING, StableDiffusionGenerator.LATENT_CHANNELS, null, trailing,
+				List.of())) {
+			generator.render(new RenderRequest("a lighthouse", null, 64, 64, 1, 0.0, 3, 1), StepListener.NONE);
+			generator.render(new RenderRequest("a lighthouse", null, 64, 64, 4, 0.0, 3, 1), StepListener.NONE);
+		}
+		// diffusers' "trailing": round(arange(1000, 0, -1000 / n)) - 1; guidance 0 (SD-Turbo's): one row per call
+		assertThat(standIns.timesteps).containsExactly(999L, 999L, 749L, 499L, 249L);
+		assertThat(standIns.unetRows).containsOnly(1L);
+	}
+
 	@Test
 	void requestsOfDifferentShapesAreRefused() {
 		try (StableDiffusionGenerator generator = new StandIns().generator(SchedulerType.DDIM)) {
