@@ -2,6 +2,7 @@ package dev.kiln.worker.render.sd;
 
 import java.util.List;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -116,7 +117,7 @@ final class EulerScheduler implements Scheduler {
 		if (!this.ancestral) {
 			return;
 		}
-		try (NDManager scratch = NDManager.newBaseManager(TorchScriptModules.ENGINE)) {
+		try (NDManager scratch = NDManager.newBaseManager(Device.cpu(), TorchScriptModules.ENGINE)) {
 			for (int i = 0; i < evaluations; i++) {
 				this.noise.next(scratch, latentShape).close();
 			}

@@ -2,6 +2,7 @@ package dev.kiln.worker.render.sd;
 
 import java.util.List;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -76,7 +77,7 @@ final class LcmScheduler implements Scheduler {
 		if (!state.isEmpty()) {
 			throw new IllegalArgumentException("LCM keeps no state but " + state.size() + " arrays were given");
 		}
-		try (NDManager scratch = NDManager.newBaseManager(TorchScriptModules.ENGINE)) {
+		try (NDManager scratch = NDManager.newBaseManager(Device.cpu(), TorchScriptModules.ENGINE)) {
 			for (int i = 0; i < Math.min(evaluations, this.timesteps.length - 1); i++) {
 				this.noise.next(scratch, latentShape).close();
 			}

@@ -114,6 +114,38 @@ class TorchNoiseTests {
 	}
 
 	@Test
+	void concurrentRendersEachGetTheirOwnSeedsNoise() throws InterruptedException {
+		// PyTorch's generator is process-wide: without the lock another thread could seed or draw between a seed and
+		// its draws
+		float[] zero = TorchNoise.randn(this.manager, 0, new Shape(1, 4, 16, 16), 2).get(1).toFloatArray();
+		float[] other = TorchNoise.randn(this.manager, 42, new Shape(1, 4, 16, 16), 2).get(1).toFloatArray();
+		List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+		List<Thread> threads = new java.util.ArrayList<>();
+		for (int t = 0; t < 4; t++) {
+			long seed = (t % 2 == 0) ? 0 : 42;
+			float[] expected = (t % 2 == 0) ? zero : other;
+			threads.add(Thread.ofPlatform().start(() -> {
+				try (NDManager own = NDManager.newBaseManager(TorchScriptModules.ENGINE)) {
+					for (int i = 0; i < 25; i++) {
+						try (TorchNoise noise = TorchNoise.perImage(new long[] { seed }, 2)) {
+							noise.next(own, new Shape(1, 4, 16, 16));
+							assertThat(noise.next(own, new Shape(1, 4, 16, 16)).toFloatArray()).containsExactly(expected);
+						}
+					}
+				}
+				catch (Throwable ex) {
+					failures.add(ex);
+				}
+			}));
+		}
+		for (Thread thread : threads) {
+			thread.join();
+		}
+		assertThat(failures).isEmpty();
+		assertThat(zero).isNotEqualTo(other);
+	}
+
+	@Test
 	void matchesThePyTorchOnThisMachine() throws IOException, InterruptedException {
 		assumeThat(Files.isExecutable(PYTHON)).as("/usr/bin/python3").isTrue();
 		// diffusers with one generator per image: randn_tensor draws (1, ...) from each and concatenates
