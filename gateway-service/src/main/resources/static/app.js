@@ -159,7 +159,7 @@
   }
 
   // The models the gateway lists (GET /v1/models), each with what it renders, so nobody takes the built-in
-  // model's abstract patterns for Stable Diffusion; a model served by a live worker is picked first.
+  // model's abstract patterns for Stable Diffusion; the gateway's default model is picked first.
   async function models() {
     if (!keyInput.value.trim()) {
       return;
@@ -168,7 +168,8 @@
     if (!response.ok) {
       return;
     }
-    modelList = (await response.json()).models;
+    const body = await response.json();
+    modelList = body.models;
     const select = $('model');
     const previous = select.value;
     select.replaceChildren();
@@ -178,11 +179,10 @@
       option.textContent = model.id;
       select.appendChild(option);
     }
-    const served = modelList.find((model) => model.liveWorkers > 0);
     if (modelList.some((model) => model.id === previous)) {
       select.value = previous;
-    } else if (served) {
-      select.value = served.id;
+    } else if (modelList.some((model) => model.id === body.defaultModel)) {
+      select.value = body.defaultModel;
     }
     describeModel();
   }

@@ -246,7 +246,9 @@ class GatewayIntegrationTests {
 	@Test
 	void modelsMergeTheCatalogWithLiveWorkers() {
 		beat("gwtest-w1", "gwtest-eta", "gwtest-live-only");
-		JsonNode models = get(ACME, "/v1/models").getBody().get("models");
+		JsonNode list = get(ACME, "/v1/models").getBody();
+		assertThat(list.get("defaultModel").asString()).isEqualTo("kiln-builtin");
+		JsonNode models = list.get("models");
 		Map<String, JsonNode> byId = new java.util.HashMap<>();
 		models.forEach((model) -> byId.put(model.get("id").asString(), model));
 		assertThat(byId.get("kiln-builtin").get("maxPixels").asInt()).isEqualTo(1048576);

@@ -81,6 +81,8 @@ class ExportedModelIntegrationTests {
 		assertThat(exported.get("maxBatch").asInt()).isEqualTo(3);
 		assertThat(exported.get("maxPixels").asInt()).isEqualTo(128 * 64);
 		assertThat(exported.get("description").asString()).isEqualTo("Stable Diffusion (sd1), exported TorchScript");
+		assertThat(gateway.get().uri("/v1/models").retrieve().body(JsonNode.class).get("defaultModel").asString())
+			.isEqualTo(MODEL);
 		JsonNode builtin = model(ExportedModel.BUILTIN);
 		assertThat(builtin.get("description").asString()).isEqualTo(ServedModel.Limits.BUILTIN_DESCRIPTION)
 			.contains("not Stable Diffusion");
