@@ -156,7 +156,7 @@ public final class LocalStack implements AutoCloseable {
 					(exported != null) ? exported.workerProperties() : Map.of());
 			// Requests that name no model get the exported one; the gateway's catalog comes from the heartbeats.
 			Map<String, String> defaultModel = (exported != null)
-					? Map.of("kiln.gateway.jobs.default-model", exported.id()) : Map.of();
+					? Map.of("kiln.jobs.default-model", exported.id()) : Map.of();
 			// One admin key for the "demo" tenant, created at start-up and printed; only its hash is stored.
 			run(services, progress, "gateway", GatewayApplication.class, ports, common,
 					Map.of("kiln.gateway.auth.bootstrap-keys[0].key", apiKey,
