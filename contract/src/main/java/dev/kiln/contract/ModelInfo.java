@@ -2,12 +2,15 @@ package dev.kiln.contract;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A model a worker serves and the limits it renders within, published in worker heartbeats so the gateway can
  * validate model ids and sizes before accepting a job. The last five fields were added within schema version 1:
- * heartbeats written before them read as {@code null} and empty lists.
+ * heartbeats written before them read as {@code null} and empty lists. Fields it does not know are ignored, as
+ * {@link WorkerHeartbeat}'s are, so that a reader that fails on unknown fields (the gateway's) still reads the
+ * heartbeats of workers a version ahead.
  *
  * @param id model id
  * @param type how it is loaded ({@code builtin}, {@code sd-torchscript}, {@code noop})
@@ -21,6 +24,7 @@ import org.jspecify.annotations.Nullable;
  * @param description what it renders, in a few words for people (the built-in model says it is not Stable
  * Diffusion), or {@code null} when the worker did not say
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelInfo(String id, String type, int maxPixels, int maxSteps, int maxBatch, @Nullable String family,
 		List<ImageSize> sizes, @Nullable String scheduler, List<String> schedulers, @Nullable String description) {
 
