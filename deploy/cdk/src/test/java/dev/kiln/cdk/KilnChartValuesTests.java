@@ -14,6 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
+import dev.kiln.deploy.testing.CrdSchemas;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -74,7 +76,7 @@ class KilnChartValuesTests {
 	void customResourcesAreValidAgainstTheVendoredCrds() {
 		CrdSchemas schemas = CrdSchemas.load();
 		for (List<JsonNode> documents : List.of(memoryDb, elastiCache)) {
-			List<JsonNode> custom = documents.stream().filter(schemas::covers).toList();
+			List<JsonNode> custom = documents.stream().filter(schemas::coversGroup).toList();
 			assertThat(custom).extracting((object) -> object.path("kind").asString())
 				.contains("ScaledObject", "NodePool", "EC2NodeClass");
 			for (JsonNode object : custom) {
@@ -108,12 +110,31 @@ class KilnChartValuesTests {
 				.containsEntry("SPRING_DATA_REDIS_SSL_ENABLED", "true")
 				.containsEntry("SPRING_DATA_REDIS_USERNAME", JobStore.USER)
 				.containsEntry("SPRING_DATA_REDIS_CLUSTER_NODES",
-						"clustercfg.kiln-test.abc123.memorydb.us-east-1.amazonaws.com:6379");
+						"clustercfg.kiln-test.abc123.memorydb.us-east-1.amazonaws.com:6379")
+				.doesNotContainKey("SPRING_DATA_REDIS_HOST");
 		}
 		for (JsonNode deployment : ofKind(elastiCache, "Deployment")) {
 			assertThat(env(deployment.path("spec").path("template"))).doesNotContainKey("SPRING_DATA_REDIS_CLUSTER_NODES")
+				.doesNotContainKey("SPRING_DATA_REDIS_USERNAME")
+				.containsEntry("SPRING_DATA_REDIS_SSL_ENABLED", "true")
 				.containsEntry("SPRING_DATA_REDIS_HOST", "clustercfg.kiln-test.abc123.memorydb.us-east-1.amazonaws.com");
 		}
+	}
+
+	@Test
+	void theAdvisorsGrpcPortAdmitsTheNamespaceTheStackInstallsKedaInto() {
+		JsonNode advisor = ofKind(memoryDb, "NetworkPolicy").stream()
+			.filter((policy) -> policy.path("metadata").path("name").asString().equals(KilnValues.RELEASE + "-advisor"))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("no advisor NetworkPolicy"));
+		List<String> grpcPeers = new ArrayList<>();
+		for (JsonNode rule : advisor.path("spec").path("ingress")) {
+			if (rule.path("ports").toString().contains("grpc")) {
+				rule.path("from").forEach((peer) -> grpcPeers.add(peer.path("namespaceSelector").path("matchLabels")
+					.path("kubernetes.io/metadata.name").asString()));
+			}
+		}
+		assertThat(grpcPeers).containsExactly(KilnStack.KEDA_NAMESPACE);
 	}
 
 	@Test
