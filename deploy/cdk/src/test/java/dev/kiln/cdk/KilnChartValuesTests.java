@@ -3,6 +3,7 @@ package dev.kiln.cdk;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -37,11 +38,17 @@ class KilnChartValuesTests {
 
 	private static List<JsonNode> elastiCache;
 
+	/** MemoryDB values with KEDA's native SQS trigger, which reads the queues with the stack's KEDA role. */
+	private static List<JsonNode> nativeSqs;
+
 	@BeforeAll
 	static void render(@TempDir Path directory) throws Exception {
 		memoryDb = render(directory.resolve("memorydb.yaml"), values(JobStore.Flavour.MEMORYDB));
 		elastiCache = render(directory.resolve("elasticache.yaml"),
 				values(JobStore.Flavour.ELASTICACHE, List.of("subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb")));
+		Map<String, Object> withNativeTrigger = new LinkedHashMap<>(values(JobStore.Flavour.MEMORYDB).toMap());
+		withNativeTrigger.put("worker", Map.of("autoscaling", Map.of("trigger", "aws-sqs-queue")));
+		nativeSqs = render(directory.resolve("native-sqs.yaml"), withNativeTrigger);
 	}
 
 	static KilnValues values(JobStore.Flavour flavour) {
@@ -56,7 +63,11 @@ class KilnChartValuesTests {
 	}
 
 	private static List<JsonNode> render(Path file, KilnValues values) throws Exception {
-		Files.writeString(file, YAML.writeValueAsString(values.toMap()));
+		return render(file, values.toMap());
+	}
+
+	private static List<JsonNode> render(Path file, Map<String, Object> values) throws Exception {
+		Files.writeString(file, YAML.writeValueAsString(values));
 		String output = new Helm(KilnStacks.CHART).template()
 			.withName(KilnValues.RELEASE)
 			.withNamespace(KilnValues.NAMESPACE)
@@ -75,7 +86,7 @@ class KilnChartValuesTests {
 	@Test
 	void customResourcesAreValidAgainstTheVendoredCrds() {
 		CrdSchemas schemas = CrdSchemas.load();
-		for (List<JsonNode> documents : List.of(memoryDb, elastiCache)) {
+		for (List<JsonNode> documents : List.of(memoryDb, elastiCache, nativeSqs)) {
 			List<JsonNode> custom = documents.stream().filter(schemas::coversGroup).toList();
 			assertThat(custom).extracting((object) -> object.path("kind").asString())
 				.contains("ScaledObject", "NodePool", "EC2NodeClass");
@@ -119,6 +130,18 @@ class KilnChartValuesTests {
 				.containsEntry("SPRING_DATA_REDIS_SSL_ENABLED", "true")
 				.containsEntry("SPRING_DATA_REDIS_HOST", "clustercfg.kiln-test.abc123.memorydb.us-east-1.amazonaws.com");
 		}
+	}
+
+	@Test
+	void kedasNativeSqsTriggerReadsTheQueuesWithTheRoleTheStackGivesKeda() {
+		// Pod Identity: KEDA's own role (ServiceRoles.keda, associated with keda/keda-operator); the worker's role has no
+		// sqs:GetQueueAttributes and KEDA could not find it without an IRSA annotation anyway
+		List<JsonNode> auths = ofKind(nativeSqs, "TriggerAuthentication");
+		assertThat(auths).hasSize(1);
+		assertThat(auths.get(0).path("spec").path("podIdentity").path("provider").asString()).isEqualTo("aws");
+		assertThat(auths.get(0).path("spec").path("podIdentity").path("identityOwner").asString()).isEqualTo("keda");
+		assertThat(ofKind(nativeSqs, "ScaledObject").get(0).path("spec").path("triggers"))
+			.allSatisfy((trigger) -> assertThat(trigger.path("type").asString()).isEqualTo("aws-sqs-queue"));
 	}
 
 	@Test
