@@ -149,12 +149,28 @@ release unfinished jobs and 20 s for the JVM to exit. 120 - 20 - 20 - 20 = 60 s 
   value: {{ .Values.queues.prefix | quote }}
 - name: KILN_STORAGE_BUCKET
   value: {{ .Values.storage.bucket | quote }}
+{{- if .Values.redis.cluster }}
+{{- /* cluster mode (MemoryDB, ElastiCache cluster mode enabled): the configuration endpoint seeds the topology */}}
+- name: SPRING_DATA_REDIS_CLUSTER_NODES
+  value: {{ printf "%s:%v" (required "redis.host is required" .Values.redis.host) .Values.redis.port | quote }}
+{{- else }}
 - name: SPRING_DATA_REDIS_HOST
   value: {{ required "redis.host is required" .Values.redis.host | quote }}
 - name: SPRING_DATA_REDIS_PORT
   value: {{ .Values.redis.port | quote }}
+{{- end }}
 - name: SPRING_DATA_REDIS_SSL_ENABLED
   value: {{ .Values.redis.ssl | quote }}
+{{- if .Values.redis.existingSecretUsernameKey }}
+- name: SPRING_DATA_REDIS_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "redis.existingSecretUsernameKey needs redis.existingSecret" .Values.redis.existingSecret }}
+      key: {{ .Values.redis.existingSecretUsernameKey }}
+{{- else if .Values.redis.username }}
+- name: SPRING_DATA_REDIS_USERNAME
+  value: {{ .Values.redis.username | quote }}
+{{- end }}
 {{- with .Values.redis.existingSecret }}
 - name: SPRING_DATA_REDIS_PASSWORD
   valueFrom:

@@ -19,6 +19,7 @@ import software.amazon.awscdk.services.ec2.SubnetSelection;
 import software.amazon.awscdk.services.ec2.SubnetType;
 import software.amazon.awscdk.services.ec2.Vpc;
 import software.amazon.awscdk.services.ec2.VpcLookupOptions;
+import software.amazon.awscdk.services.eks.CfnAddon;
 import software.amazon.awscdk.services.eks.CfnPodIdentityAssociation;
 import software.amazon.awscdk.services.eks_v2.Cluster;
 import software.amazon.awscdk.services.eks_v2.ClusterLoggingTypes;
@@ -130,6 +131,15 @@ final class KilnStack extends Stack {
 			.build());
 		// EKS Pod Identity: the agent add-on; every role below is bound to its service account by an association
 		this.cluster.getEksPodIdentityAgent();
+		// The chart's NetworkPolicies (on by default) are enforced only by the VPC CNI's network policy agent: the
+		// managed add-on with enableNetworkPolicy (EKS user guide, "Restrict pod network traffic with Kubernetes network
+		// policies"); it takes over the self-managed CNI the cluster starts with
+		CfnAddon.Builder.create(this, "VpcCni")
+			.clusterName(this.cluster.getClusterName())
+			.addonName("vpc-cni")
+			.configurationValues("{\"enableNetworkPolicy\":\"true\"}")
+			.resolveConflicts("OVERWRITE")
+			.build();
 
 		KilnQueues queues = new KilnQueues(this, "Queues", topology);
 		KilnBucket bucket = new KilnBucket(this, "Outputs", topology);

@@ -1,6 +1,5 @@
 package dev.kiln.cdk;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,17 +52,19 @@ record KilnValues(String registry, String imageTag, String region, String accoun
 		values.put("aws", Map.of("region", this.region, "accountId", this.account, "identity", "podIdentity"));
 		values.put("queues", Map.of("prefix", this.topology.prefix()));
 		values.put("storage", Map.of("bucket", this.topology.bucket()));
-		values.put("redis", Map.of("host", this.redisHost, "port", JobStore.PORT, "ssl", true, "existingSecret",
-				REDIS_SECRET, "existingSecretKey", REDIS_SECRET_KEY));
-		List<Map<String, Object>> env = new ArrayList<>();
+		// both stores take TLS only; MemoryDB runs in cluster mode only and authenticates a named ACL user, ElastiCache
+		// (cluster mode disabled) the default user with its AUTH token
+		Map<String, Object> redis = new LinkedHashMap<>();
+		redis.put("host", this.redisHost);
+		redis.put("port", JobStore.PORT);
+		redis.put("ssl", true);
+		redis.put("cluster", this.jobStore == JobStore.Flavour.MEMORYDB);
 		if (this.jobStore == JobStore.Flavour.MEMORYDB) {
-			// MemoryDB authenticates a named ACL user and only runs in cluster mode
-			env.add(Map.of("name", "SPRING_DATA_REDIS_USERNAME", "value", JobStore.USER));
-			env.add(Map.of("name", "SPRING_DATA_REDIS_CLUSTER_NODES", "value", this.redisHost + ":" + JobStore.PORT));
+			redis.put("username", JobStore.USER);
 		}
-		if (!env.isEmpty()) {
-			values.put("extraEnv", env);
-		}
+		redis.put("existingSecret", REDIS_SECRET);
+		redis.put("existingSecretKey", REDIS_SECRET_KEY);
+		values.put("redis", redis);
 		values.put("queueService", Map.of("config",
 				Map.of("maxReceiveCount", this.topology.maxReceiveCount(), "visibilityTimeout",
 						this.topology.visibilityTimeoutSeconds() + "s", "queueRetention",
@@ -83,6 +84,9 @@ record KilnValues(String registry, String imageTag, String region, String accoun
 			nodeClass.put("dataVolume", dataVolume);
 		}
 		values.put("karpenter", Map.of("enabled", true, "nodeClass", nodeClass));
+		// the advisor's gRPC port admits KEDA's namespace only: the one the stack installs KEDA into
+		values.put("networkPolicy", Map.of("kedaNamespaceSelector",
+				Map.of("kubernetes.io/metadata.name", KilnStack.KEDA_NAMESPACE)));
 		return values;
 	}
 

@@ -97,7 +97,7 @@ final class ServiceRoles extends Construct {
 				allow("WriteOutputs", List.of(objects), "s3:PutObject", "s3:GetObject", "s3:DeleteObject"),
 				allow("EncryptOutputs", List.of(key), "kms:GenerateDataKey", "kms:Decrypt"))));
 
-		// KEDA's operator reads the lanes' depth itself with the `aws-sqs-queue` trigger (identityOwner: operator)
+		// KEDA's operator reads the lanes' depth itself with the aws-sqs-queue trigger (chart: identityOwner keda)
 		this.keda = Role.Builder.create(this, "Keda")
 			.roleName(roleName(environment, "keda"))
 			.description("KEDA operator: reads Kiln's queue depth for the aws-sqs-queue trigger")

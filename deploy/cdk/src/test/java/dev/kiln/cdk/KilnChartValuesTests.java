@@ -3,6 +3,7 @@ package dev.kiln.cdk;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -13,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
+
+import dev.kiln.deploy.testing.CrdSchemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,11 +38,17 @@ class KilnChartValuesTests {
 
 	private static List<JsonNode> elastiCache;
 
+	/** MemoryDB values with KEDA's native SQS trigger, which reads the queues with the stack's KEDA role. */
+	private static List<JsonNode> nativeSqs;
+
 	@BeforeAll
 	static void render(@TempDir Path directory) throws Exception {
 		memoryDb = render(directory.resolve("memorydb.yaml"), values(JobStore.Flavour.MEMORYDB));
 		elastiCache = render(directory.resolve("elasticache.yaml"),
 				values(JobStore.Flavour.ELASTICACHE, List.of("subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb")));
+		Map<String, Object> withNativeTrigger = new LinkedHashMap<>(values(JobStore.Flavour.MEMORYDB).toMap());
+		withNativeTrigger.put("worker", Map.of("autoscaling", Map.of("trigger", "aws-sqs-queue")));
+		nativeSqs = render(directory.resolve("native-sqs.yaml"), withNativeTrigger);
 	}
 
 	static KilnValues values(JobStore.Flavour flavour) {
@@ -54,7 +63,11 @@ class KilnChartValuesTests {
 	}
 
 	private static List<JsonNode> render(Path file, KilnValues values) throws Exception {
-		Files.writeString(file, YAML.writeValueAsString(values.toMap()));
+		return render(file, values.toMap());
+	}
+
+	private static List<JsonNode> render(Path file, Map<String, Object> values) throws Exception {
+		Files.writeString(file, YAML.writeValueAsString(values));
 		String output = new Helm(KilnStacks.CHART).template()
 			.withName(KilnValues.RELEASE)
 			.withNamespace(KilnValues.NAMESPACE)
@@ -73,8 +86,8 @@ class KilnChartValuesTests {
 	@Test
 	void customResourcesAreValidAgainstTheVendoredCrds() {
 		CrdSchemas schemas = CrdSchemas.load();
-		for (List<JsonNode> documents : List.of(memoryDb, elastiCache)) {
-			List<JsonNode> custom = documents.stream().filter(schemas::covers).toList();
+		for (List<JsonNode> documents : List.of(memoryDb, elastiCache, nativeSqs)) {
+			List<JsonNode> custom = documents.stream().filter(schemas::coversGroup).toList();
 			assertThat(custom).extracting((object) -> object.path("kind").asString())
 				.contains("ScaledObject", "NodePool", "EC2NodeClass");
 			for (JsonNode object : custom) {
@@ -108,12 +121,43 @@ class KilnChartValuesTests {
 				.containsEntry("SPRING_DATA_REDIS_SSL_ENABLED", "true")
 				.containsEntry("SPRING_DATA_REDIS_USERNAME", JobStore.USER)
 				.containsEntry("SPRING_DATA_REDIS_CLUSTER_NODES",
-						"clustercfg.kiln-test.abc123.memorydb.us-east-1.amazonaws.com:6379");
+						"clustercfg.kiln-test.abc123.memorydb.us-east-1.amazonaws.com:6379")
+				.doesNotContainKey("SPRING_DATA_REDIS_HOST");
 		}
 		for (JsonNode deployment : ofKind(elastiCache, "Deployment")) {
 			assertThat(env(deployment.path("spec").path("template"))).doesNotContainKey("SPRING_DATA_REDIS_CLUSTER_NODES")
+				.doesNotContainKey("SPRING_DATA_REDIS_USERNAME")
+				.containsEntry("SPRING_DATA_REDIS_SSL_ENABLED", "true")
 				.containsEntry("SPRING_DATA_REDIS_HOST", "clustercfg.kiln-test.abc123.memorydb.us-east-1.amazonaws.com");
 		}
+	}
+
+	@Test
+	void kedasNativeSqsTriggerReadsTheQueuesWithTheRoleTheStackGivesKeda() {
+		// Pod Identity: KEDA's own role (ServiceRoles.keda, associated with keda/keda-operator); the worker's role has no
+		// sqs:GetQueueAttributes and KEDA could not find it without an IRSA annotation anyway
+		List<JsonNode> auths = ofKind(nativeSqs, "TriggerAuthentication");
+		assertThat(auths).hasSize(1);
+		assertThat(auths.get(0).path("spec").path("podIdentity").path("provider").asString()).isEqualTo("aws");
+		assertThat(auths.get(0).path("spec").path("podIdentity").path("identityOwner").asString()).isEqualTo("keda");
+		assertThat(ofKind(nativeSqs, "ScaledObject").get(0).path("spec").path("triggers"))
+			.allSatisfy((trigger) -> assertThat(trigger.path("type").asString()).isEqualTo("aws-sqs-queue"));
+	}
+
+	@Test
+	void theAdvisorsGrpcPortAdmitsTheNamespaceTheStackInstallsKedaInto() {
+		JsonNode advisor = ofKind(memoryDb, "NetworkPolicy").stream()
+			.filter((policy) -> policy.path("metadata").path("name").asString().equals(KilnValues.RELEASE + "-advisor"))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("no advisor NetworkPolicy"));
+		List<String> grpcPeers = new ArrayList<>();
+		for (JsonNode rule : advisor.path("spec").path("ingress")) {
+			if (rule.path("ports").toString().contains("grpc")) {
+				rule.path("from").forEach((peer) -> grpcPeers.add(peer.path("namespaceSelector").path("matchLabels")
+					.path("kubernetes.io/metadata.name").asString()));
+			}
+		}
+		assertThat(grpcPeers).containsExactly(KilnStack.KEDA_NAMESPACE);
 	}
 
 	@Test

@@ -1,5 +1,7 @@
 package dev.kiln.cdk;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -7,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +33,9 @@ class KilnStackTests {
 	/** The topology the queue-service prints with its defaults (QueueServiceProperties) and the test's bucket. */
 	private static final KilnTopology TOPOLOGY = KilnTopology.of(KilnStacks.environment(JobStore.Flavour.MEMORYDB)
 		.topologyArguments());
+
+	/** An IAM action in the README: {@code `service:Action`}, the action name capitalised. */
+	private static final Pattern IAM_ACTION = Pattern.compile("`([a-z0-9]+:[A-Z][A-Za-z]+)`");
 
 	private static KilnStacks.Synthesized synthesized;
 
@@ -122,6 +129,29 @@ class KilnStackTests {
 	}
 
 	@Test
+	void theReadmesIamTableIsWhatTheRolesAllow() throws Exception {
+		Map<String, Map<String, Set<String>>> table = iamTable(Files.readString(Path.of("README.md")));
+		assertThat(table).containsOnlyKeys("gateway", "queue-service", "advisor", "worker", "keda");
+		for (Map.Entry<String, Map<String, Set<String>>> role : table.entrySet()) {
+			assertThat(role.getValue()).as("README IAM table, role %s", role.getKey())
+				.isEqualTo(actionsBySid(role("kiln-test-" + role.getKey())));
+		}
+	}
+
+	@Test
+	void theIamTableParserSeesAMissingAction() {
+		String table = """
+				| Role (`kiln-<env>-…`) | Statement | Actions | Resources | Code |
+				|---|---|---|---|---|
+				| gateway | SendJobs | `sqs:SendMessage` | jobs queues | `JobPublisher` |
+				| | PresignOutputs | `s3:GetObject` (condition `s3:prefix` = `jobs/*`) | `bucket/jobs/*` | `ImageLinks` |
+				""";
+		assertThat(iamTable(table)).isEqualTo(Map.of("gateway",
+				Map.of("SendJobs", Set.of("sqs:SendMessage"), "PresignOutputs", Set.of("s3:GetObject"))));
+		assertThat(iamTable(table).get("gateway")).isNotEqualTo(actionsBySid(role("kiln-test-gateway")));
+	}
+
+	@Test
 	void serviceRolesNameOnlyKilnsQueuesBucketAndKey() {
 		Set<String> jobs = logicalIds(TOPOLOGY.jobsQueues().stream().map(KilnTopology.WorkQueue::name).toList());
 		Map<String, Object> gateway = statements(role("kiln-test-gateway")).get("SendJobs");
@@ -160,6 +190,12 @@ class KilnStackTests {
 	void memoryDbWarnsThatKilnsScriptsNeedOneHashSlot() {
 		Annotations.fromStack(synthesized.stack())
 			.hasWarning("*", Match.stringLikeRegexp(".*MemoryDB runs in cluster mode only.*"));
+	}
+
+	@Test
+	void theVpcCniEnforcesTheChartsNetworkPolicies() {
+		template.hasResourceProperties("AWS::EKS::Addon", Map.of("AddonName", "vpc-cni", "ConfigurationValues",
+				Match.serializedJson(Map.of("enableNetworkPolicy", "true"))));
 	}
 
 	@Test
@@ -271,6 +307,32 @@ class KilnStackTests {
 		Set<String> ids = new TreeSet<>();
 		queueNames.forEach((name) -> ids.add(logicalIdOfQueue(name)));
 		return ids;
+	}
+
+	/**
+	 * The IAM table of the README: role, then statement id, then its actions (the backquoted {@code service:Action}
+	 * words of the third column; condition keys such as {@code s3:prefix} are lower case and left out).
+	 */
+	private static Map<String, Map<String, Set<String>>> iamTable(String readme) {
+		Map<String, Map<String, Set<String>>> table = new LinkedHashMap<>();
+		List<String> lines = readme.lines().toList();
+		int header = lines.indexOf(lines.stream().filter((line) -> line.startsWith("| Role (")).findFirst()
+			.orElseThrow(() -> new AssertionError("no IAM table (a line starting with '| Role (')")));
+		String role = null;
+		for (String line : lines.subList(header + 2, lines.size())) {
+			if (!line.startsWith("|")) {
+				break;
+			}
+			String[] cells = line.split("\\|");
+			role = cells[1].isBlank() ? role : cells[1].strip();
+			Set<String> actions = new TreeSet<>();
+			Matcher action = IAM_ACTION.matcher(cells[3]);
+			while (action.find()) {
+				actions.add(action.group(1));
+			}
+			table.computeIfAbsent(role, (name) -> new LinkedHashMap<>()).put(cells[2].strip(), actions);
+		}
+		return table;
 	}
 
 	private static Map<String, Object> role(String name) {
