@@ -182,6 +182,22 @@ final class BenchStack implements AutoCloseable {
 		throw new IllegalStateException("The advisor " + name + " is not running");
 	}
 
+	/**
+	 * A bean of a running service: the floor of the end-to-end run uses the services' own clients.
+	 * @param service the service's name, as {@link #url}
+	 * @param type the bean's type
+	 * @return the bean
+	 */
+	<T> T bean(String service, Class<T> type) {
+		int httpPort = this.ports.getOrDefault(service, -1);
+		for (ConfigurableApplicationContext context : this.services) {
+			if (httpPort == Integer.parseInt(context.getEnvironment().getProperty("local.server.port", "0"))) {
+				return context.getBean(type);
+			}
+		}
+		throw new IllegalStateException("The service " + service + " is not running");
+	}
+
 	URI url(String service) {
 		return URI.create("http://localhost:" + this.ports.get(service));
 	}

@@ -64,6 +64,9 @@ final class EndToEndBenchmark {
 
 	private final Http http = new Http();
 
+	/** The last job submitted, for the floor's payloads. */
+	private String lastJob = "";
+
 	EndToEndBenchmark(BenchStack stack, String key, String tenant) {
 		this.stack = stack;
 		this.key = key;
@@ -71,10 +74,20 @@ final class EndToEndBenchmark {
 	}
 
 	/**
-	 * Runs {@code jobs} jobs per lane and way of watching, alternating lanes and ways.
-	 * @return milliseconds per hop, per way of watching and lane
+	 * The end-to-end run's figures.
+	 * @param kiln milliseconds per hop, per way of watching and lane
+	 * @param floor milliseconds per floor sample, by hop ({@link CallFloor#HOPS}) and by call
+	 * ({@link CallFloor#CALLS}), one sample after each Kiln job
 	 */
-	Map<Watch, Map<String, Map<String, List<Double>>>> run(int warmUp, int jobs) {
+	record Result(Map<Watch, Map<String, Map<String, List<Double>>>> kiln, Map<String, List<Double>> floor) {
+	}
+
+	/**
+	 * Runs {@code jobs} jobs per lane and way of watching, alternating lanes and ways, each followed by one sample of
+	 * the call floor ({@link CallFloor}).
+	 * @return milliseconds per hop, per way of watching and lane, and the floor's
+	 */
+	Result run(int warmUp, int jobs) {
 		Map<Watch, Map<String, Map<String, List<Double>>>> result = new EnumMap<>(Watch.class);
 		for (Watch watch : Watch.values()) {
 			Map<String, Map<String, List<Double>>> byLane = new LinkedHashMap<>();
@@ -87,8 +100,14 @@ final class EndToEndBenchmark {
 			}
 			result.put(watch, byLane);
 		}
-		for (int i = 0; i < warmUp; i++) {
+		CallFloor floor = new CallFloor(this.stack);
+		List<Map<String, Double>> floorSamples = new ArrayList<>();
+		for (int i = 0; i < Math.max(1, warmUp); i++) {
 			one("interactive", Watch.values()[i % 2]);
+			if (i == 0) {
+				floor.copyFrom(this.tenant, this.lastJob);
+			}
+			floor.once();
 		}
 		for (int i = 0; i < jobs; i++) {
 			for (Watch watch : (i % 2 == 0) ? List.of(Watch.POLL, Watch.EVENTS) : List.of(Watch.EVENTS, Watch.POLL)) {
@@ -98,13 +117,15 @@ final class EndToEndBenchmark {
 					for (int h = 0; h < HOPS.length; h++) {
 						result.get(watch).get(lane).get(HOPS[h]).add(hops[h]);
 					}
+					// interleaved: the floor's calls right after each job, on the same servers and clients
+					floorSamples.add(floor.once());
 				}
 			}
 			if ((i + 1) % 10 == 0) {
 				Report.progress("end-to-end %d/%d", i + 1, jobs);
 			}
 		}
-		return result;
+		return new Result(result, CallFloor.byHop(floorSamples));
 	}
 
 	private double[] one(String lane, Watch watch) {
@@ -118,6 +139,7 @@ final class EndToEndBenchmark {
 			throw new IllegalStateException("Gateway answered " + answer.status() + ": " + answer.body());
 		}
 		String id = answer.json().get("id").asString();
+		this.lastJob = id;
 		URI status = jobs.resolve("/v1/jobs/" + id);
 		Instant seen = switch (watch) {
 			case POLL -> poll(status);

@@ -158,7 +158,7 @@ public final class KilnBenchmarks {
 		Map<String, Map<Integer, Double>> decisions = new DecisionBenchmark().run(decisionSizes, quick ? 500 : 5000);
 
 		// 4. end to end and the scale signal, with a worker and the advisor
-		Map<EndToEndBenchmark.Watch, Map<String, Map<String, List<Double>>>> e2e;
+		EndToEndBenchmark.Result e2e;
 		Map<String, List<Double>> freshness;
 		String template = redisTemplate[0];
 		e2e = endToEnd(quick ? 3 : 10, quick ? 10 : 50);
@@ -215,8 +215,7 @@ public final class KilnBenchmarks {
 		System.exit(0);
 	}
 
-	private static Map<EndToEndBenchmark.Watch, Map<String, Map<String, List<Double>>>> endToEnd(int warmUp,
-			int jobs) throws Exception {
+	private static EndToEndBenchmark.Result endToEnd(int warmUp, int jobs) throws Exception {
 		try (BenchStack stack = BenchStack.start(true, true, Map.of(E2E_KEY, "bench-e2e"), false, false)) {
 			return new EndToEndBenchmark(stack, E2E_KEY, "bench-e2e").run(warmUp, jobs);
 		}
@@ -318,8 +317,8 @@ public final class KilnBenchmarks {
 						Stats.f(ss.p99())));
 	}
 
-	private static void appendEndToEnd(StringBuilder md,
-			Map<EndToEndBenchmark.Watch, Map<String, Map<String, List<Double>>>> e2e) {
+	private static void appendEndToEnd(StringBuilder md, EndToEndBenchmark.Result result) {
+		Map<EndToEndBenchmark.Watch, Map<String, Map<String, List<Double>>>> e2e = result.kiln();
 		md.append("### End-to-end overhead (submit → SUCCEEDED visible)\n\n");
 		md.append("No-op model (`type: noop`: a grey PNG, no inference), 64×64, 1 step, one job at a time, lanes and "
 				+ "ways of watching alternating, one worker. Hops from the job record (`submittedAt`), `metadata.json` "
@@ -345,6 +344,65 @@ public final class KilnBenchmarks {
 								Stats.f(o.p99()), (o.p99() <= 150) ? "met" : "missed"));
 			}
 		}
+		appendOverheadRatio(md, result);
+	}
+
+	/** Kiln's hops against the floor of the calls they make, both lanes pooled, per way of watching. */
+	private static void appendOverheadRatio(StringBuilder md, EndToEndBenchmark.Result result) {
+		Map<String, List<Double>> floor = result.floor();
+		md.append("### Overhead ÷ floor\n\n");
+		md.append(("The floor: after each Kiln job above, the SQS, S3 and Redis calls a job needs, made directly one "
+				+ "after another with the services' own clients (the gateway's, worker's and queue service's beans) "
+				+ "against the same embedded servers, each timed on its own (%d samples, interleaved with the jobs): "
+				+ "the job's message body sent and received (long poll, a message waiting), its PNG and "
+				+ "`metadata.json` as the worker wrote them put, the `SUCCEEDED` event sent and received, and "
+				+ "`apply-event.lua` run on a copy of the job's record. Ratio = Kiln p50 ÷ floor p50, both lanes "
+				+ "pooled.\n\n").formatted(floor.get(CallFloor.TOTAL).size()));
+		md.append("| hop (ms) | floor: calls | floor p50 / p99 | Kiln p50 / p99, events | ratio, events "
+				+ "| Kiln p50 / p99, polling | ratio, polling |\n");
+		md.append("|---|---|---|---|---|---|---|\n");
+		Map<EndToEndBenchmark.Watch, Double> totals = new java.util.EnumMap<>(EndToEndBenchmark.Watch.class);
+		for (String hop : EndToEndBenchmark.HOPS) {
+			if (hop.equals("total")) {
+				continue;
+			}
+			List<String> calls = CallFloor.HOPS.get(hop);
+			Stats f = (calls != null) ? Stats.of(floor.get(hop)) : null;
+			StringBuilder row = new StringBuilder("| %s | %s | %s |".formatted(hop,
+					(calls != null) ? String.join(" + ", calls.stream().map((c) -> c.replaceAll(" \\(.*", "")).toList())
+							: hop.startsWith("render") ? "— (subtracted from the total)" : "none (Kiln's own)",
+					(f != null) ? Stats.f(f.p50()) + " / " + Stats.f(f.p99()) : "—"));
+			for (EndToEndBenchmark.Watch watch : List.of(EndToEndBenchmark.Watch.EVENTS,
+					EndToEndBenchmark.Watch.POLL)) {
+				List<Double> kiln = new ArrayList<>(result.kiln().get(watch).get("interactive").get(hop));
+				kiln.addAll(result.kiln().get(watch).get("standard").get(hop));
+				Stats k = Stats.of(kiln);
+				double ratio = (f != null) ? k.p50() / f.p50() : Double.NaN;
+				if (hop.equals(CallFloor.TOTAL)) {
+					totals.put(watch, ratio);
+				}
+				row.append(" %s / %s | %s |".formatted(Stats.f(k.p50()), Stats.f(k.p99()),
+						(f != null) ? "%.2f×".formatted(ratio) : "—"));
+			}
+			md.append(hop.equals(CallFloor.TOTAL) ? row.toString().replace("| " + hop + " |", "| **" + hop + "** |")
+					: row).append("\n");
+		}
+		md.append("\nThe floor's calls one by one (p50 / p99 ms): ");
+		List<String> parts = new ArrayList<>();
+		for (String call : CallFloor.CALLS) {
+			Stats c = Stats.of(floor.get(call));
+			parts.add("%s %s / %s".formatted(call, Stats.f(c.p50()), Stats.f(c.p99())));
+		}
+		md.append(String.join("; ", parts)).append(". The two deletes are in no hop: Kiln makes them after the event "
+				+ "is sent (the worker) and after it is applied (the queue service's batched acknowledgement), off the "
+				+ "measured path. Rows without a floor (worker prep, visible to the client) and the parts of a hop the "
+				+ "floor does not make (the gateway's HTTP, validation and create script; the worker's lease script) "
+				+ "are Kiln's own and count in its total.\n\n");
+		double events = totals.get(EndToEndBenchmark.Watch.EVENTS);
+		double polling = totals.get(EndToEndBenchmark.Watch.POLL);
+		md.append("**Overhead ÷ floor at p50: %.2f× following events, %.2f× polling (goal ≤ 1.5×: %s).**\n\n"
+			.formatted(events, polling, (events <= 1.5 && polling <= 1.5) ? "met"
+					: (events <= 1.5) ? "met following events, missed polling" : "missed"));
 	}
 
 }

@@ -2,6 +2,10 @@ package dev.kiln.worker.job;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
@@ -16,8 +20,10 @@ import dev.kiln.contract.ObjectKeys;
 import dev.kiln.worker.WorkerProperties;
 
 /**
- * Writes a job's images and then its metadata document to the bucket (the metadata last, so its presence means every
- * image before it is complete), and keeps its render checkpoint and previews while it renders.
+ * Writes a job's images and its metadata document to the bucket, all at once, and keeps its render checkpoint and
+ * previews while it renders. What says a job's outputs are complete is its {@code SUCCEEDED} event, which goes out
+ * only once {@link #write} has returned, that is once S3 confirmed every object; an attempt that dies half-way leaves
+ * a partial set that its retry overwrites under the same keys.
  */
 @Component
 class OutputStore {
@@ -35,26 +41,62 @@ class OutputStore {
 	}
 
 	/**
-	 * Writes the outputs.
+	 * Writes the outputs concurrently (one {@code PutObject} per object, the last on the calling thread, the others on
+	 * virtual threads) and returns once S3 has confirmed every one of them.
 	 * @param job the job
 	 * @param pngs the images
 	 * @param metadata the metadata document
 	 * @return the keys written, images first, metadata last
+	 * @throws RuntimeException the first failure of any {@code PutObject}, once none is still running
 	 */
 	List<String> write(JobMessage job, List<byte[]> pngs, RenderMetadata metadata) {
 		List<String> keys = new ArrayList<>();
 		for (int i = 0; i < pngs.size(); i++) {
-			String key = ObjectKeys.image(job.tenant(), job.jobId(), i);
-			this.s3.putObject((request) -> request.bucket(this.bucket).key(key).contentType("image/png"),
-					RequestBody.fromBytes(pngs.get(i)));
-			keys.add(key);
+			keys.add(ObjectKeys.image(job.tenant(), job.jobId(), i));
 		}
 		String metadataKey = ObjectKeys.metadata(job.tenant(), job.jobId());
-		byte[] document = this.json.writeValueAsBytes(metadata);
-		this.s3.putObject((request) -> request.bucket(this.bucket).key(metadataKey).contentType("application/json"),
-				RequestBody.fromBytes(document));
 		keys.add(metadataKey);
+		byte[] document = this.json.writeValueAsBytes(metadata);
+		List<Future<?>> images = new ArrayList<>();
+		RuntimeException failure = null;
+		try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+			for (int i = 0; i < pngs.size(); i++) {
+				String key = keys.get(i);
+				byte[] png = pngs.get(i);
+				images.add(executor.submit(() -> put(key, "image/png", png)));
+			}
+			try {
+				put(metadataKey, "application/json", document);
+			}
+			catch (RuntimeException ex) {
+				failure = ex;
+			}
+		}
+		// closing the executor waited for every image
+		for (Future<?> image : images) {
+			try {
+				image.get();
+			}
+			catch (ExecutionException ex) {
+				if (failure == null) {
+					failure = (ex.getCause() instanceof RuntimeException cause) ? cause
+							: new IllegalStateException("Writing an image failed", ex.getCause());
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new IllegalStateException("Interrupted while writing the outputs of " + job.jobId(), ex);
+			}
+		}
+		if (failure != null) {
+			throw failure;
+		}
 		return keys;
+	}
+
+	private void put(String key, String contentType, byte[] bytes) {
+		this.s3.putObject((request) -> request.bucket(this.bucket).key(key).contentType(contentType),
+				RequestBody.fromBytes(bytes));
 	}
 
 	/**

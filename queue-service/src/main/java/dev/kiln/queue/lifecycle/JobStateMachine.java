@@ -2,7 +2,10 @@ package dev.kiln.queue.lifecycle;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.UUID;
@@ -43,6 +46,9 @@ public class JobStateMachine {
 	private static final RedisScript<String> REDRIVE = RedisScript
 		.of(new ClassPathResource("dev/kiln/queue/lifecycle/redrive-job.lua"), String.class);
 
+	/** Jobs {@link #jobs} keeps: far more than run at once on any fleet Kiln serves, and a few MB at most. */
+	private static final int KNOWN_JOBS = 10_000;
+
 	private final StringRedisTemplate redis;
 
 	private final JsonMapper json;
@@ -52,6 +58,20 @@ public class JobStateMachine {
 	private final Clock clock;
 
 	private final Duration retention;
+
+	/**
+	 * What {@link #apply} needs from a record and never changes in a job's life (lane, model, submit time), kept from
+	 * a job's first event to its last so that its {@code SUCCEEDED} does not read and parse the record again. Bounded,
+	 * least recently used out; a job not here (another replica took its earlier events, or it was pushed out) is read.
+	 */
+	private final Map<String, Job> jobs = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+
+		@Override
+		protected boolean removeEldestEntry(Map.Entry<String, Job> eldest) {
+			return size() > KNOWN_JOBS;
+		}
+
+	});
 
 	JobStateMachine(StringRedisTemplate redis, JsonMapper json, MeterRegistry meters, Clock clock,
 			QueueServiceProperties properties) {
@@ -68,7 +88,10 @@ public class JobStateMachine {
 	 * @return what happened: {@code FROM>TO}, or {@code ignored:<reason>}
 	 */
 	public String apply(JobEvent event) {
-		Job job = job(event.jobId());
+		Job job = this.jobs.get(event.jobId());
+		if (job == null) {
+			job = job(event.jobId());
+		}
 		String preview = (event.type() == JobEventType.PROGRESS && !event.outputKeys().isEmpty())
 				? event.outputKeys().get(0) : "";
 		String deliveryId = event.jobId() + "." + event.type().name().toLowerCase(Locale.ROOT) + "."
@@ -83,6 +106,13 @@ public class JobStateMachine {
 				Integer.toString(event.attempt()), Objects.toString(event.workerId(), ""), event.timestamp().toString(),
 				Long.toString(Math.max(1, this.retention.toSeconds())), Objects.toString(event.renderSeconds(), ""),
 				preview, Long.toString(job.submittedMillis()), deliveryId, Long.toString(this.clock.millis()));
+		if (outcome.startsWith("ignored:unknown") || outcome.endsWith(">SUCCEEDED") || outcome.endsWith(">FAILED")
+				|| outcome.endsWith(">CANCELLED") || outcome.equals("ignored:terminal")) {
+			this.jobs.remove(event.jobId());
+		}
+		else if (job.known()) {
+			this.jobs.put(event.jobId(), job);
+		}
 		count(outcome);
 		return outcome;
 	}
@@ -110,7 +140,7 @@ public class JobStateMachine {
 		@Nullable JobMessage request = (fields.get(1) != null) ? this.json.readValue((String) fields.get(1), JobMessage.class)
 				: null;
 		return new Job(lane, (request != null) ? request.model() : "unknown",
-				(request != null) ? request.submittedAt().toEpochMilli() : this.clock.millis());
+				(request != null) ? request.submittedAt().toEpochMilli() : this.clock.millis(), request != null);
 	}
 
 	private void count(String outcome) {
@@ -131,7 +161,8 @@ public class JobStateMachine {
 			.increment();
 	}
 
-	private record Job(Lane lane, String model, long submittedMillis) {
+	/** @param known read from a record that has its request (an unknown job's defaults are not kept) */
+	private record Job(Lane lane, String model, long submittedMillis, boolean known) {
 	}
 
 }
