@@ -79,6 +79,7 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	 * @param device the device of every model that names none: {@code auto} (GPU when DJL sees one), {@code cpu} or
 	 * {@code gpu} (start-up fails unless DJL sees a GPU). The Helm chart sets {@code gpu}: its pods always get one
 	 * @param modelDownload how {@code s3://} model locations are downloaded into the model cache
+	 * @param batching dynamic batching: filling a forward pass from a lane's backlog
 	 */
 	public record Worker(@DefaultValue("") String id, @DefaultValue("250ms") @NotNull Duration progressInterval,
 			@NotEmpty(message = "must name at least one model") Map<String, @Valid Model> models,
@@ -95,7 +96,7 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 			@DefaultValue("0") @Min(0) int previewEvery, @DefaultValue("0") @Min(0) int maxJobs,
 			@Valid @DefaultValue Spot spot,
 			@DefaultValue("auto") @Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device,
-			@Valid @DefaultValue ModelDownload modelDownload) {
+			@Valid @DefaultValue ModelDownload modelDownload, @Valid @DefaultValue Batching batching) {
 
 		public Worker {
 			if (id.isBlank()) {
@@ -142,6 +143,27 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 		@AssertTrue(message = "drain-timeout must not be negative")
 		boolean isDrainTimeoutValid() {
 			return !this.drainTimeout.isNegative();
+		}
+
+	}
+
+	/**
+	 * Dynamic batching: when a lane has a backlog, the worker keeps receiving from it until the forward pass holds the
+	 * model's {@code max-batch} images of compatible jobs (same model, size and steps), for at most {@code max-wait} and
+	 * never past the earliest deadline of a job in the pass; on the interactive lane it never waits for jobs that have
+	 * not arrived. The rule in full is in {@code dev.kiln.worker.job.BatchPolicy} and the module README.
+	 *
+	 * @param enabled whether to fill passes from a backlog; off, a pass holds only the compatible jobs of one receive
+	 * of {@code receive-batch} messages
+	 * @param maxWait the longest time spent filling one pass ({@code batch-wait}), from when its round began; 0 for no
+	 * filling beyond the first receive
+	 */
+	public record Batching(@DefaultValue("true") boolean enabled, @DefaultValue("20ms") @NotNull Duration maxWait) {
+
+		@AssertTrue(message = "max-wait must be from 0 to 1s (a longer wait holds jobs that are ready to render)")
+		boolean isMaxWaitValid() {
+			return this.maxWait != null && !this.maxWait.isNegative()
+					&& this.maxWait.compareTo(Duration.ofSeconds(1)) <= 0;
 		}
 
 	}
