@@ -34,7 +34,8 @@ import dev.kiln.worker.GenerationWorkerApplication;
 /**
  * Images per second of one real generation worker (its receive loop, SQS, S3, Redis, events) draining a backlog of
  * jobs on the standard lane: batch 1 ({@code kiln.worker.batching.enabled=false}, {@code receive-batch=1}) against
- * dynamic batching (the defaults: {@code max-wait} 20 ms), for the built-in model and the exported-TorchScript
+ * dynamic batching (the defaults, {@code max-wait} 20 ms, with {@code kiln.worker.batching.cpu=true} so that it also
+ * fills passes on a CPU), for the built-in model and the exported-TorchScript
  * stand-in, in one run. Per round and mode a worker starts (serving both models), renders a warm-up backlog of each
  * model, then for each model the whole backlog is sent at once (SendMessageBatch, 10 per call) and timed from the
  * first send until the lane's queue is empty (every job's PNG, metadata and SUCCEEDED are out and its message
@@ -84,10 +85,23 @@ final class BatchingBenchmark {
 
 	}
 
-	BatchingBenchmark(int backlog, int rounds, Map<String, Shape> shapes) {
+	private final Path standin;
+
+	private final String device;
+
+	/**
+	 * @param backlog jobs per measured backlog
+	 * @param rounds rounds per mode
+	 * @param shapes the job shape per model ({@link #BUILTIN}, {@link #STANDIN})
+	 * @param model the exported model folder served as {@link #STANDIN} (the stand-in, or a real export on a GPU)
+	 * @param device {@code cpu} or {@code gpu}
+	 */
+	BatchingBenchmark(int backlog, int rounds, Map<String, Shape> shapes, Path model, String device) {
 		this.backlog = backlog;
 		this.rounds = rounds;
 		this.shapes = shapes;
+		this.standin = model;
+		this.device = device;
 	}
 
 	/**
@@ -95,7 +109,7 @@ final class BatchingBenchmark {
 	 * @return by model, by mode, one drain per round
 	 */
 	Map<String, Map<String, List<Drain>>> run() throws Exception {
-		Path standin = StandinModel.export();
+		Path standin = this.standin;
 		Path builtin = Files.createTempDirectory("kiln-bench-batching");
 		Map<String, Map<String, List<Drain>>> results = new LinkedHashMap<>();
 		for (String model : this.shapes.keySet()) {
@@ -128,7 +142,7 @@ final class BatchingBenchmark {
 					java.util.Collections.reverse(order);
 				}
 				for (String mode : order) {
-					try (ConfigurableApplicationContext worker = worker(stack, mode, builtin, standin)) {
+					try (ConfigurableApplicationContext worker = worker(stack, mode, builtin, standin, this.device)) {
 						for (Map.Entry<String, Shape> model : this.shapes.entrySet()) {
 							drain(sqs, s3, jobs, model.getKey(), model.getValue(), 16); // warm-up
 							Drain drain = drain(sqs, s3, jobs, model.getKey(), model.getValue(), this.backlog);
@@ -145,7 +159,7 @@ final class BatchingBenchmark {
 	}
 
 	private static ConfigurableApplicationContext worker(EmbeddedStack stack, String mode, Path builtin,
-			Path standin) {
+			Path standin, String device) {
 		List<String> args = new ArrayList<>();
 		args.add("--server.port=0");
 		stack.serviceProperties().forEach((key, value) -> args.add("--" + key + "=" + value));
@@ -157,16 +171,20 @@ final class BatchingBenchmark {
 		properties.put("kiln.worker.models." + BUILTIN + ".type", "builtin");
 		properties.put("kiln.worker.models." + BUILTIN + ".location", "file:" + builtin.resolve(BUILTIN));
 		properties.put("kiln.worker.models." + BUILTIN + ".max-pixels", "262144");
-		properties.put("kiln.worker.models." + BUILTIN + ".device", "cpu");
+		properties.put("kiln.worker.models." + BUILTIN + ".device", device);
 		properties.put("kiln.worker.models." + STANDIN + ".type", "sd-torchscript");
 		properties.put("kiln.worker.models." + STANDIN + ".location", "file:" + standin);
-		properties.put("kiln.worker.models." + STANDIN + ".device", "cpu");
+		properties.put("kiln.worker.models." + STANDIN + ".device", device);
 		properties.put("kiln.worker.checkpoint-every", "0");
 		properties.put("logging.level.root", "WARN");
 		properties.put("logging.level.com.robothy.netty.codec.HttpMessageHandler", "OFF");
 		if (mode.equals(MODES.get(0))) {
 			properties.put("kiln.worker.batching.enabled", "false");
 			properties.put("kiln.worker.receive-batch", "1");
+		}
+		else {
+			// on a CPU the worker fills passes only when asked to (kiln.worker.batching.cpu, off by default)
+			properties.put("kiln.worker.batching.cpu", "true");
 		}
 		properties.forEach((key, value) -> args.add("--" + key + "=" + value));
 		return new SpringApplicationBuilder(GenerationWorkerApplication.class).bannerMode(Banner.Mode.OFF)

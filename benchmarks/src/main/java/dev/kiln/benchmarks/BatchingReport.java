@@ -13,21 +13,41 @@ final class BatchingReport {
 	private BatchingReport() {
 	}
 
-	static String run(String machine, boolean quick) throws Exception {
+	/**
+	 * Runs both benchmarks.
+	 * @param machine the machine's description
+	 * @param options the command line: {@code --quick}; for a GPU (see BENCHMARKS.md) {@code --device gpu},
+	 * {@code --sd-model DIR} (an exported Stable Diffusion folder instead of the stand-in), {@code --sd-size N}
+	 * (square job size for it, default 64, the stand-in's) and {@code --sd-steps N} (default 20)
+	 * @return the Markdown
+	 */
+	static String run(String machine, List<String> options) throws Exception {
+		boolean quick = options.contains("--quick");
+		String device = option(options, "--device", "cpu");
+		String sdModel = option(options, "--sd-model", "");
+		int sdSize = Integer.parseInt(option(options, "--sd-size", "64"));
+		int sdSteps = Integer.parseInt(option(options, "--sd-steps", "20"));
 		int backlog = 64;
 		int rounds = quick ? 1 : 2;
 		int stepRepeats = quick ? 2 : 5;
 		int steps = 10;
 		Map<String, BatchingBenchmark.Shape> shapes = new java.util.LinkedHashMap<>();
 		shapes.put(BatchingBenchmark.BUILTIN, new BatchingBenchmark.Shape(256, 256, 20));
-		shapes.put(BatchingBenchmark.STANDIN, new BatchingBenchmark.Shape(64, 64, 20));
-		Map<String, Map<String, List<Double>>> stepTimes = new StepTimeBenchmark(steps, stepRepeats).run();
-		Map<String, Map<String, List<BatchingBenchmark.Drain>>> drains = new BatchingBenchmark(backlog, rounds, shapes)
-			.run();
+		shapes.put(BatchingBenchmark.STANDIN, new BatchingBenchmark.Shape(sdSize, sdSize, sdSteps));
+		java.nio.file.Path model = sdModel.isEmpty() ? StandinModel.export() : java.nio.file.Path.of(sdModel)
+			.toAbsolutePath();
+		List<Integer> sizes = sdModel.isEmpty() ? List.of(64, 256) : List.of(sdSize);
+		Map<String, Map<String, List<Double>>> stepTimes = new StepTimeBenchmark(steps, stepRepeats, model, device,
+				sizes).run();
+		Map<String, Map<String, List<BatchingBenchmark.Drain>>> drains = new BatchingBenchmark(backlog, rounds, shapes,
+				model, device).run();
 		String loadAfter = load();
 
 		StringBuilder md = new StringBuilder();
-		md.append("Machine: ").append(machine).append("; 1-min load average at the end ").append(loadAfter)
+		md.append("Device: `").append(device).append("`; SD model: ")
+			.append(sdModel.isEmpty() ? "the exported TorchScript stand-in (`tools/export-model/tests/standins.py`)"
+					: "`" + sdModel + "`")
+			.append(". Machine: ").append(machine).append("; 1-min load average at the end ").append(loadAfter)
 			.append(".\n\n");
 		md.append("**Worker throughput under a backlog of %d jobs** (standard lane, one image per job; ".formatted(backlog)
 				+ "%d round(s) per mode, modes alternating; images/s from the first send to an empty queue):\n\n"
@@ -50,7 +70,7 @@ final class BatchingReport {
 		md.append("| case | ");
 		md.append(String.join(" s/step | ", StepTimeBenchmark.MODELS)).append(" s/step |\n|---|");
 		md.append("---|".repeat(StepTimeBenchmark.MODELS.size())).append("\n");
-		for (String c : StepTimeBenchmark.CASES) {
+		for (String c : StepTimeBenchmark.cases(sizes)) {
 			md.append("| ").append(c).append(" |");
 			for (String model : StepTimeBenchmark.MODELS) {
 				Map<String, List<Double>> cases = stepTimes.get(model);
@@ -67,6 +87,11 @@ final class BatchingReport {
 			md.append("\n");
 		}
 		return md.toString();
+	}
+
+	private static String option(List<String> options, String name, String fallback) {
+		int at = options.indexOf(name);
+		return (at >= 0 && at + 1 < options.size()) ? options.get(at + 1) : fallback;
 	}
 
 	private static String rounds(List<BatchingBenchmark.Drain> drains) {

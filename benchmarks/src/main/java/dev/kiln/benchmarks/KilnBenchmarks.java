@@ -64,7 +64,7 @@ public final class KilnBenchmarks {
 		if (options.contains("--batching")) {
 			// dynamic batching vs batch 1 through a worker, and TorchScript s/step; printed, for a hand-run section
 			System.out.println();
-			System.out.println(BatchingReport.run(machine, quick));
+			System.out.println(BatchingReport.run(machine, options));
 			System.exit(0);
 		}
 		if (options.contains("--accept")) {

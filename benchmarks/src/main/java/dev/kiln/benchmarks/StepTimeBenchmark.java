@@ -28,17 +28,41 @@ import dev.kiln.worker.render.sd.StableDiffusionGenerator;
  */
 final class StepTimeBenchmark {
 
-	static final List<String> MODELS = List.of("exported TorchScript stand-in", "built-in");
-
-	static final List<String> CASES = List.of("64² batch 1", "64² batch 4", "256² batch 1", "256² batch 4");
+	static final List<String> MODELS = List.of("exported TorchScript", "built-in");
 
 	private final int steps;
 
 	private final int repeats;
 
-	StepTimeBenchmark(int steps, int repeats) {
+	private final Path standin;
+
+	private final String device;
+
+	private final List<String> cases;
+
+	/**
+	 * @param steps steps per render
+	 * @param repeats measured renders per case
+	 * @param model the exported model folder (the stand-in, or a real export on a GPU machine)
+	 * @param device {@code cpu} or {@code gpu}
+	 * @param sizes square sizes to render, each at batch 1 and 4
+	 */
+	StepTimeBenchmark(int steps, int repeats, Path model, String device, List<Integer> sizes) {
 		this.steps = steps;
 		this.repeats = repeats;
+		this.standin = model;
+		this.device = device;
+		this.cases = cases(sizes);
+	}
+
+	/** The case names of these sizes: {@code "64² batch 1"}, {@code "64² batch 4"}, ... */
+	static List<String> cases(List<Integer> sizes) {
+		List<String> cases = new ArrayList<>();
+		for (int size : sizes) {
+			cases.add(size + "² batch 1");
+			cases.add(size + "² batch 4");
+		}
+		return cases;
 	}
 
 	/**
@@ -49,12 +73,13 @@ final class StepTimeBenchmark {
 	Map<String, Map<String, List<Double>>> run() throws Exception {
 		Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
 		Path builtin = BuiltinGenerator.materialize(Files.createTempDirectory("kiln-bench-step"));
-		try (ImageGenerator standin = StableDiffusionGenerator.load(StandinModel.export(), "standin", Device.cpu(),
-				null); ImageGenerator model = BuiltinGenerator.load(builtin, "kiln-builtin", Device.cpu())) {
+		Device on = this.device.equals("gpu") ? Device.gpu() : Device.cpu();
+		try (ImageGenerator standin = StableDiffusionGenerator.load(this.standin, "standin", on, null);
+				ImageGenerator model = BuiltinGenerator.load(builtin, "kiln-builtin", on)) {
 			Map<String, ImageGenerator> generators = Map.of(MODELS.get(0), standin, MODELS.get(1), model);
 			for (String name : MODELS) {
 				Map<String, List<Double>> cases = new LinkedHashMap<>();
-				for (String c : CASES) {
+				for (String c : this.cases) {
 					try {
 						render(generators.get(name), c);
 						render(generators.get(name), c);
@@ -68,7 +93,7 @@ final class StepTimeBenchmark {
 				results.put(name, cases);
 			}
 			for (int r = 0; r < this.repeats; r++) {
-				List<String> order = new ArrayList<>(CASES);
+				List<String> order = new ArrayList<>(this.cases);
 				if (r % 2 == 1) {
 					Collections.reverse(order);
 				}
@@ -88,7 +113,7 @@ final class StepTimeBenchmark {
 
 	/** One render of the case; seconds per step. */
 	private double render(ImageGenerator generator, String name) {
-		int size = name.startsWith("256") ? 256 : 64;
+		int size = Integer.parseInt(name.substring(0, name.indexOf('²')));
 		int batch = name.endsWith("4") ? 4 : 1;
 		List<RenderRequest> requests = new ArrayList<>();
 		List<@Nullable RenderCheckpoint> fresh = new ArrayList<>();

@@ -157,8 +157,13 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	 * of {@code receive-batch} messages
 	 * @param maxWait the longest time spent filling one pass ({@code batch-wait}), from when its round began; 0 for no
 	 * filling beyond the first receive
+	 * @param cpu whether to fill passes of models that render on the CPU too. Off by default: on a CPU a pass of n
+	 * images costs about n passes of one (the cores are busy at batch 1), and measured here the built-in model rendered
+	 * a 64-job backlog of 256² images slower in passes of 8 than one by one (BENCHMARKS.md, "Dynamic batching"); only
+	 * models whose per-pass overhead dominates (small ones) gain. GPUs are what batching is for
 	 */
-	public record Batching(@DefaultValue("true") boolean enabled, @DefaultValue("20ms") @NotNull Duration maxWait) {
+	public record Batching(@DefaultValue("true") boolean enabled, @DefaultValue("20ms") @NotNull Duration maxWait,
+			@DefaultValue("false") boolean cpu) {
 
 		@AssertTrue(message = "max-wait must be from 0 to 1s (a longer wait holds jobs that are ready to render)")
 		boolean isMaxWaitValid() {

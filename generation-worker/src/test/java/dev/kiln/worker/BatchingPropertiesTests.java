@@ -26,6 +26,7 @@ class BatchingPropertiesTests {
 			WorkerProperties.Batching batching = context.getBean(WorkerProperties.class).worker().batching();
 			assertThat(batching.enabled()).isTrue();
 			assertThat(batching.maxWait()).isEqualTo(Duration.ofMillis(20));
+			assertThat(batching.cpu()).as("GPUs are what batching is for").isFalse();
 		});
 	}
 

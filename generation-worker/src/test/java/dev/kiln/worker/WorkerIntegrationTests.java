@@ -54,7 +54,7 @@ import static org.awaitility.Awaitility.await;
 		"kiln.worker.models.kiln-builtin.max-pixels=65536", "kiln.worker.models.kiln-builtin.max-steps=1000",
 		"kiln.worker.receive-batch=4", "kiln.worker.heartbeat-interval=1s", "kiln.worker.lease-ttl=3s",
 		"kiln.worker.visibility-timeout=5s", "kiln.worker.retry-backoff=60s", "kiln.worker.preview-every=2",
-		"kiln.worker.checkpoint-every=50" })
+		"kiln.worker.checkpoint-every=50", "kiln.worker.batching.cpu=true" })
 class WorkerIntegrationTests {
 
 	private static final QueueNames QUEUES = new QueueNames("wktest");

@@ -48,6 +48,8 @@ class PassFiller {
 
 	private final boolean enabled;
 
+	private final boolean cpu;
+
 	PassFiller(JobQueues queues, ModelRegistry models, WorkerActivity activity, Clock clock,
 			WorkerProperties properties) {
 		this.queues = queues;
@@ -56,6 +58,7 @@ class PassFiller {
 		this.clock = clock;
 		WorkerProperties.Batching batching = properties.worker().batching();
 		this.enabled = batching.enabled();
+		this.cpu = batching.cpu();
 		this.policy = new BatchPolicy(batching.enabled(), batching.maxWait());
 	}
 
@@ -70,7 +73,7 @@ class PassFiller {
 			return receiveBatch;
 		}
 		int largest = this.models.all().stream()
-			.filter((model) -> model.generator().batches())
+			.filter(this::fills)
 			.mapToInt((model) -> model.limits().maxBatch())
 			.max()
 			.orElse(1);
@@ -108,7 +111,8 @@ class PassFiller {
 				later.add(message);
 			}
 		}
-		if (!this.policy.fills(inHand.size(), capacity, images)) {
+		ServedModel model = this.models.find(first.model()).orElse(null);
+		if (model == null || !fills(model) || !this.policy.fills(inHand.size(), capacity, images)) {
 			return new Pass(pass, later);
 		}
 		Instant began = this.clock.instant();
@@ -154,10 +158,23 @@ class PassFiller {
 		return new Pass(pass, later);
 	}
 
-	/** Images one pass of the job's model holds; 1 when the model is unknown or renders one request at a time. */
+	/** Images a pass of the job's model holds; 1 when the model is unknown or renders one request at a time. */
 	private int capacity(JobMessage job) {
 		ServedModel model = this.models.find(job.model()).orElse(null);
 		return (model != null && model.generator().batches()) ? model.limits().maxBatch() : 1;
+	}
+
+	/**
+	 * Whether passes of this model are filled from a backlog: not when it renders one request at a time, nor on the
+	 * CPU without {@code kiln.worker.batching.cpu} (then compatible jobs already in hand still share a pass, as without
+	 * dynamic batching, but nothing is received to fill it).
+	 */
+	private boolean fills(ServedModel model) {
+		if (!model.generator().batches()) {
+			return false;
+		}
+		String device = model.generator().device();
+		return this.cpu || device == null || !device.startsWith("cpu");
 	}
 
 	private static boolean fits(JobMessage first, JobMessage job, int images, int capacity, boolean alone) {

@@ -71,18 +71,24 @@ class PassFillerTests {
 
 	@BeforeEach
 	void wire() {
-		filler("true", "20ms");
+		filler("true", "20ms", "gpu(0)", "false");
 	}
 
 	private void filler(String enabled, String maxWait) {
+		filler(enabled, maxWait, "gpu(0)", "false");
+	}
+
+	private void filler(String enabled, String maxWait, String device, String cpu) {
 		WorkerProperties properties = new Binder(new MapConfigurationPropertySource(Map.of("kiln.worker.id", "w1",
 				"kiln.worker.model-cache", "/tmp/kiln-models", "kiln.worker.models.m.type", "builtin",
 				"kiln.worker.models.m.location", "file:/models/m", "kiln.worker.models.m.max-batch", "4",
-				"kiln.worker.batching.enabled", enabled, "kiln.worker.batching.max-wait", maxWait)))
+				"kiln.worker.batching.enabled", enabled, "kiln.worker.batching.max-wait", maxWait,
+				"kiln.worker.batching.cpu", cpu)))
 			.bind("kiln", WorkerProperties.class)
 			.get();
 		ImageGenerator generator = mock();
 		given(generator.batches()).willReturn(true);
+		given(generator.device()).willReturn(device);
 		ServedModel model = new ServedModel("m", generator, properties.worker().models().get("m"));
 		given(this.registry.find("m")).willReturn(Optional.of(model));
 		given(this.registry.all()).willReturn(List.of(model));
@@ -175,6 +181,22 @@ class PassFillerTests {
 		verify(this.queues, never()).receive(any(), anyInt(), any());
 		filler("true", "20ms");
 		assertThat(this.filler.receiveCount(1)).as("enough for the largest pass").isEqualTo(4);
+	}
+
+	@Test
+	void onTheCpuItFillsOnlyWhenAskedToButStillSharesAPassAmongJobsInHand() {
+		filler("true", "20ms", "cpu()", "false");
+		HeldMessage a = message(job(Lane.STANDARD, 64, null));
+		HeldMessage b = message(job(Lane.STANDARD, 64, null));
+		assertThat(this.filler.receiveCount(1)).as("as without dynamic batching").isEqualTo(1);
+		assertThat(this.filler.fill(List.of(a, b), 100, () -> false).messages()).containsExactly(a, b);
+		verify(this.queues, never()).receive(any(), anyInt(), any());
+
+		filler("true", "20ms", "cpu()", "true");
+		given(this.queues.receive(eq(Lane.STANDARD), anyInt(), eq(Duration.ZERO))).willReturn(List.of());
+		assertThat(this.filler.receiveCount(1)).isEqualTo(4);
+		this.filler.fill(List.of(a, b), 100, () -> false);
+		verify(this.queues, org.mockito.Mockito.atLeastOnce()).receive(eq(Lane.STANDARD), anyInt(), eq(Duration.ZERO));
 	}
 
 	private static HeldMessage message(JobMessage job) {
