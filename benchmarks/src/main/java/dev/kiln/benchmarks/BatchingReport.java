@@ -34,13 +34,13 @@ final class BatchingReport {
 		Map<String, BatchingBenchmark.Shape> shapes = new java.util.LinkedHashMap<>();
 		shapes.put(BatchingBenchmark.BUILTIN, new BatchingBenchmark.Shape(256, 256, 20));
 		shapes.put(BatchingBenchmark.STANDIN, new BatchingBenchmark.Shape(sdSize, sdSize, sdSteps));
-		java.nio.file.Path model = sdModel.isEmpty() ? StandinModel.export() : java.nio.file.Path.of(sdModel)
+		java.nio.file.Path exported = sdModel.isEmpty() ? StandinModel.export() : java.nio.file.Path.of(sdModel)
 			.toAbsolutePath();
 		List<Integer> sizes = sdModel.isEmpty() ? List.of(64, 256) : List.of(sdSize);
-		Map<String, Map<String, List<Double>>> stepTimes = new StepTimeBenchmark(steps, stepRepeats, model, device,
+		Map<String, Map<String, List<Double>>> stepTimes = new StepTimeBenchmark(steps, stepRepeats, exported, device,
 				sizes).run();
 		Map<String, Map<String, List<BatchingBenchmark.Drain>>> drains = new BatchingBenchmark(backlog, rounds, shapes,
-				model, device).run();
+				exported, device).run();
 		String loadAfter = load();
 
 		StringBuilder md = new StringBuilder();
