@@ -85,21 +85,50 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end }}
 
+{{/* Whether workers may run on spot capacity: the Kiln NodePool allows it, or the workers watch for spot notices. */}}
+{{- define "kiln.worker.spotAllowed" -}}
+{{- if or .Values.worker.spotNotice.enabled (and .Values.karpenter.enabled (has "spot" .Values.karpenter.nodePool.capacityTypes)) }}true{{ end }}
+{{- end }}
+
+{{/*
+The drain time spot leaves: the notice, less Karpenter's reaction (notice to SIGTERM), the 20 s the worker needs to
+release unfinished jobs and 20 s for the JVM to exit. 120 - 20 - 20 - 20 = 60 s by default.
+*/}}
+{{- define "kiln.worker.spotDrainSeconds" -}}
+{{- $n := .Values.worker.spotNotice }}
+{{- sub (sub (int $n.noticeSeconds) (int $n.reactionSeconds)) 40 }}
+{{- end }}
+
+{{/* The worker's drain timeout: as set, or derived (what the spot notice leaves when spot is allowed, else 90 s). */}}
+{{- define "kiln.worker.drainTimeout" -}}
+{{- if .Values.worker.drainTimeout }}
+{{- .Values.worker.drainTimeout }}
+{{- else if include "kiln.worker.spotAllowed" . }}
+{{- $s := include "kiln.worker.spotDrainSeconds" . | int }}
+{{- if lt $s 10 }}
+{{- fail (printf "worker.spotNotice: noticeSeconds (%d) - reactionSeconds (%d) - 40 s leaves %d s to drain a worker; set worker.drainTimeout explicitly or fix the spot notice values." (int .Values.worker.spotNotice.noticeSeconds) (int .Values.worker.spotNotice.reactionSeconds) $s) }}
+{{- end }}
+{{- printf "%ds" $s }}
+{{- else }}
+{{- "90s" }}
+{{- end }}
+{{- end }}
+
 {{/* Seconds Spring's shutdown phase waits for the worker: the drain timeout plus 20 s to release unfinished jobs. */}}
 {{- define "kiln.worker.shutdownPhaseSeconds" -}}
-{{- add (include "kiln.durationSeconds" .Values.worker.drainTimeout | int) 20 }}
+{{- add (include "kiln.durationSeconds" (include "kiln.worker.drainTimeout" .) | int) 20 }}
 {{- end }}
 
 {{/* Worker termination grace period: computed from the drain timeout, or checked against it. */}}
 {{- define "kiln.worker.terminationGracePeriodSeconds" -}}
-{{- $drain := include "kiln.durationSeconds" .Values.worker.drainTimeout | int }}
+{{- $drain := include "kiln.durationSeconds" (include "kiln.worker.drainTimeout" .) | int }}
 {{- $phase := include "kiln.worker.shutdownPhaseSeconds" . | int }}
 {{- $grace := .Values.worker.terminationGracePeriodSeconds }}
 {{- if kindIs "invalid" $grace }}
 {{- $grace = add $drain (int .Values.worker.shutdownMarginSeconds) }}
 {{- end }}
 {{- if le (int $grace) $phase }}
-{{- fail (printf "worker.terminationGracePeriodSeconds (%d) must be greater than worker.drainTimeout (%s = %d s) plus the 20 s the worker needs to release unfinished jobs: Kubernetes would kill a worker still finishing its job. Leave it empty to let the chart compute it." (int $grace) .Values.worker.drainTimeout $drain) }}
+{{- fail (printf "worker.terminationGracePeriodSeconds (%d) must be greater than worker.drainTimeout (%s = %d s) plus the 20 s the worker needs to release unfinished jobs: Kubernetes would kill a worker still finishing its job. Leave it empty to let the chart compute it." (int $grace) (include "kiln.worker.drainTimeout" .) $drain) }}
 {{- end }}
 {{- int $grace }}
 {{- end }}
@@ -120,12 +149,28 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ .Values.queues.prefix | quote }}
 - name: KILN_STORAGE_BUCKET
   value: {{ .Values.storage.bucket | quote }}
+{{- if .Values.redis.cluster }}
+{{- /* cluster mode (MemoryDB, ElastiCache cluster mode enabled): the configuration endpoint seeds the topology */}}
+- name: SPRING_DATA_REDIS_CLUSTER_NODES
+  value: {{ printf "%s:%v" (required "redis.host is required" .Values.redis.host) .Values.redis.port | quote }}
+{{- else }}
 - name: SPRING_DATA_REDIS_HOST
   value: {{ required "redis.host is required" .Values.redis.host | quote }}
 - name: SPRING_DATA_REDIS_PORT
   value: {{ .Values.redis.port | quote }}
+{{- end }}
 - name: SPRING_DATA_REDIS_SSL_ENABLED
   value: {{ .Values.redis.ssl | quote }}
+{{- if .Values.redis.existingSecretUsernameKey }}
+- name: SPRING_DATA_REDIS_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "redis.existingSecretUsernameKey needs redis.existingSecret" .Values.redis.existingSecret }}
+      key: {{ .Values.redis.existingSecretUsernameKey }}
+{{- else if .Values.redis.username }}
+- name: SPRING_DATA_REDIS_USERNAME
+  value: {{ .Values.redis.username | quote }}
+{{- end }}
 {{- with .Values.redis.existingSecret }}
 - name: SPRING_DATA_REDIS_PASSWORD
   valueFrom:
@@ -225,10 +270,26 @@ spec:
 {{- end }}
 {{- end }}
 
+{{/*
+The AWS account id as 12 digits, whether it came as a string, as an integer (`--set aws.accountId=123456789012`) or
+as a YAML number (a float64 in Helm); a number loses leading zeros, which are put back. Empty when unset.
+*/}}
+{{- define "kiln.awsAccountId" -}}
+{{- $id := .Values.aws.accountId }}
+{{- if kindIs "string" $id }}
+{{- $id }}
+{{- else if kindIs "float64" $id }}
+{{- printf "%012.0f" $id }}
+{{- else if not (kindIs "invalid" $id) }}
+{{- printf "%012d" (int64 $id) }}
+{{- end }}
+{{- end }}
+
 {{/* Queue URL or name for KEDA's aws-sqs-queue trigger. Call with (dict "ctx" $ "queue" "kiln-jobs-standard"). */}}
 {{- define "kiln.queueUrl" -}}
-{{- if .ctx.Values.aws.accountId }}
-{{- printf "https://sqs.%s.amazonaws.com/%s/%s" .ctx.Values.aws.region (toString .ctx.Values.aws.accountId) .queue }}
+{{- $account := include "kiln.awsAccountId" .ctx }}
+{{- if $account }}
+{{- printf "https://sqs.%s.amazonaws.com/%s/%s" .ctx.Values.aws.region $account .queue }}
 {{- else }}
 {{- .queue }}
 {{- end }}
@@ -260,5 +321,69 @@ spec:
     scalerAddress: {{ printf "%s.%s.svc:%d" (include "kiln.componentName" (dict "ctx" $ "component" "advisor")) .Release.Namespace (int .Values.advisor.service.grpcPort) | quote }}
     queuePrefix: {{ .Values.queues.prefix | quote }}
     lanes: {{ join "," .Values.queues.lanes | quote }}
+{{- end }}
+{{- end }}
+
+{{/* Who KEDA authenticates as for the aws-sqs-queue trigger: as set, or `workload` with IRSA and `keda` otherwise. */}}
+{{- define "kiln.worker.sqsIdentityOwner" -}}
+{{- $owner := .Values.worker.autoscaling.sqs.identityOwner }}
+{{- if $owner }}
+{{- $owner }}
+{{- else if eq .Values.aws.identity "irsa" }}
+{{- "workload" }}
+{{- else }}
+{{- "keda" }}
+{{- end }}
+{{- end }}
+
+{{/* A Go duration of whole hours, minutes and seconds (`2h`, `1h30m`, `90s`), as Karpenter takes them, in seconds. */}}
+{{- define "kiln.goDurationSeconds" -}}
+{{- $total := 0 }}
+{{- range regexFindAll "[0-9]+[hms]" (toString .) -1 }}
+{{- $n := regexFind "^[0-9]+" . | int }}
+{{- if hasSuffix "h" . }}{{ $total = add $total (mul $n 3600) }}{{ else if hasSuffix "m" . }}{{ $total = add $total (mul $n 60) }}{{ else }}{{ $total = add $total $n }}{{ end }}
+{{- end }}
+{{- $total }}
+{{- end }}
+
+{{/* Gateway grace period: the preStop sleep, Spring's graceful shutdown (30 s per phase) and 5 s to exit. */}}
+{{- define "kiln.gateway.terminationGracePeriodSeconds" -}}
+{{- add (int .Values.gateway.preStopSleepSeconds) 35 }}
+{{- end }}
+
+{{/*
+NetworkPolicy of a component's pods: its HTTP port (service, actuator) only from Kiln's pods of this release and from
+the Prometheus namespace; `extraRules` (YAML list) are added as they are. Call with
+(dict "ctx" $ "component" "advisor" "extraRules" "...").
+*/}}
+{{- define "kiln.networkPolicy" -}}
+{{- if .ctx.Values.networkPolicy.enabled }}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ include "kiln.componentName" . }}
+  labels:
+    {{- include "kiln.labels" . | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "kiln.selectorLabels" . | nindent 6 }}
+  policyTypes:
+    - Ingress
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/part-of: kiln
+              app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+        - namespaceSelector:
+            matchLabels:
+              {{- toYaml .ctx.Values.networkPolicy.prometheusNamespaceSelector | nindent 14 }}
+      ports:
+        - port: http
+          protocol: TCP
+    {{- with .extraRules }}
+    {{- . | nindent 4 }}
+    {{- end }}
 {{- end }}
 {{- end }}

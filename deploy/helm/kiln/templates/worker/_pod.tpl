@@ -23,6 +23,47 @@ spec:
     {{- include "kiln.podSecurityContext" . | nindent 4 }}
   # Longer than the drain timeout: on SIGTERM a worker finishes (or releases) the job in hand before it exits.
   terminationGracePeriodSeconds: {{ include "kiln.worker.terminationGracePeriodSeconds" . }}
+  {{- if eq $w.model.cache "hostPath" }}
+  initContainers:
+    # kubelet creates a hostPath folder root-owned 0755 and fsGroup does not apply to hostPath, so the worker (65532)
+    # could not write its models. This hands the cache to it: root, but with the CHOWN capability only (no
+    # DAC_OVERRIDE, no privilege); files already the worker's are left alone. On Bottlerocket the folder lives on the
+    # data volume (SELinux type local_t), which ordinary container_t pods may write: no seLinuxOptions needed.
+    - name: model-cache-owner
+      image: {{ default (include "kiln.image" $c) $w.model.ownerImage | quote }}
+      imagePullPolicy: {{ .Values.image.pullPolicy }}
+      command:
+        - sh
+        - -c
+        # The folder itself is what makes the cache writable; entries below (e.g. root-owned files of a snapshot) are
+        # handed over where root can reach them without DAC_READ_SEARCH.
+        - >-
+          chown 65532:65532 /models &&
+          { find /models -mindepth 1 -xdev ! -user 65532 -exec chown 65532:65532 {} + ||
+          echo "model-cache-owner: some entries below /models were left as they are" >&2; }
+      resources:
+        requests:
+          cpu: 50m
+          memory: 32Mi
+        limits:
+          memory: 64Mi
+      securityContext:
+        runAsNonRoot: false
+        runAsUser: 0
+        runAsGroup: 0
+        allowPrivilegeEscalation: false
+        readOnlyRootFilesystem: true
+        capabilities:
+          drop:
+            - ALL
+          add:
+            - CHOWN
+        seccompProfile:
+          type: RuntimeDefault
+      volumeMounts:
+        - name: models
+          mountPath: /models
+  {{- end }}
   containers:
     - name: worker
       image: {{ include "kiln.image" $c | quote }}
@@ -34,7 +75,7 @@ spec:
       env:
         {{- include "kiln.commonEnv" . | nindent 8 }}
         - name: KILN_WORKER_DRAIN_TIMEOUT
-          value: {{ $w.drainTimeout | quote }}
+          value: {{ include "kiln.worker.drainTimeout" . | quote }}
         - name: SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE
           value: {{ include "kiln.worker.shutdownPhaseSeconds" . | printf "%ss" | quote }}
         - name: KILN_WORKER_HEARTBEAT_INTERVAL
@@ -58,6 +99,9 @@ spec:
         {{- if $oneShot }}
         - name: KILN_WORKER_MAX_JOBS
           value: {{ $w.autoscaling.scaledJob.jobsPerPod | quote }}
+        # A Job started for a message another Job took ends instead of holding its GPU node.
+        - name: KILN_WORKER_MAX_IDLE
+          value: {{ $w.autoscaling.scaledJob.maxIdle | quote }}
         {{- end }}
         {{- with $w.models }}
         - name: SPRING_APPLICATION_JSON
@@ -101,26 +145,32 @@ spec:
       persistentVolumeClaim:
         claimName: {{ required "worker.model.claimName is required when worker.model.cache is persistentVolumeClaim" $w.model.claimName }}
       {{- end }}
-  {{- with $w.nodeSelector }}
-  nodeSelector:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
-  {{- with $w.tolerations }}
-  tolerations:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
-  {{- if $w.affinity }}
-  affinity:
-    {{- toYaml $w.affinity | nindent 4 }}
-  {{- else if .Values.karpenter.enabled }}
-  affinity:
-    nodeAffinity:
-      requiredDuringSchedulingIgnoredDuringExecution:
-        nodeSelectorTerms:
-          - matchExpressions:
-              - key: karpenter.sh/nodepool
-                operator: In
-                values:
-                  - {{ include "kiln.componentName" (dict "ctx" . "component" "gpu") }}
-  {{- end }}
+  {{- include "kiln.worker.placement" . | nindent 2 }}
+{{- end }}
+
+{{/* Where worker pods (and the GPU test pod) run: node selector, tolerations, and the Kiln NodePool. */}}
+{{- define "kiln.worker.placement" -}}
+{{- $w := .Values.worker }}
+{{- with $w.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $w.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- if $w.affinity }}
+affinity:
+  {{- toYaml $w.affinity | nindent 2 }}
+{{- else if .Values.karpenter.enabled }}
+affinity:
+  nodeAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      nodeSelectorTerms:
+        - matchExpressions:
+            - key: karpenter.sh/nodepool
+              operator: In
+              values:
+                - {{ include "kiln.componentName" (dict "ctx" . "component" "gpu") }}
+{{- end }}
 {{- end }}

@@ -5,7 +5,12 @@
   const $ = (id) => document.getElementById(id);
   const keyInput = $('api-key');
   keyInput.value = localStorage.getItem('kiln.apiKey') || '';
-  keyInput.addEventListener('change', () => { localStorage.setItem('kiln.apiKey', keyInput.value.trim()); gallery(); });
+  keyInput.addEventListener('change', () => {
+    localStorage.setItem('kiln.apiKey', keyInput.value.trim());
+    models();
+    gallery();
+  });
+  let modelList = [];
 
   function headers(extra) {
     return Object.assign({ 'Authorization': 'Bearer ' + keyInput.value.trim() }, extra || {});
@@ -34,6 +39,7 @@
       width: Number($('width').value),
       height: Number($('height').value),
       steps: Number($('steps').value),
+      model: $('model').value || undefined,
       lane: $('lane').value
     };
     if ($('seed').value !== '') {
@@ -152,6 +158,48 @@
     gallery();
   }
 
+  // The models the gateway lists (GET /v1/models), each with what it renders, so nobody takes the built-in
+  // model's abstract patterns for Stable Diffusion; the gateway's default model is picked first.
+  async function models() {
+    if (!keyInput.value.trim()) {
+      return;
+    }
+    const response = await fetch('v1/models', { headers: headers() });
+    if (!response.ok) {
+      return;
+    }
+    const body = await response.json();
+    modelList = body.models;
+    const select = $('model');
+    const previous = select.value;
+    select.replaceChildren();
+    for (const model of modelList) {
+      const option = document.createElement('option');
+      option.value = model.id;
+      option.textContent = model.id;
+      select.appendChild(option);
+    }
+    if (modelList.some((model) => model.id === previous)) {
+      select.value = previous;
+    } else if (modelList.some((model) => model.id === body.defaultModel)) {
+      select.value = body.defaultModel;
+    }
+    describeModel();
+  }
+
+  function describeModel() {
+    const model = modelList.find((m) => m.id === $('model').value);
+    if (!model) {
+      $('model-description').textContent = '';
+      return;
+    }
+    const what = model.description || 'no worker serving it has said what it renders yet';
+    const sizes = (model.sizes && model.sizes.length > 0)
+      ? '; sizes ' + model.sizes.map((s) => s.width + 'x' + s.height).join(', ') : '';
+    const workers = model.liveWorkers > 0 ? '' : ' (no worker serves it right now)';
+    $('model-description').textContent = model.id + ': ' + what + sizes + workers;
+  }
+
   async function gallery() {
     if (!keyInput.value.trim()) {
       return;
@@ -175,5 +223,7 @@
   }
 
   $('submit-form').addEventListener('submit', submit);
+  $('model').addEventListener('change', describeModel);
+  models();
   gallery();
 })();

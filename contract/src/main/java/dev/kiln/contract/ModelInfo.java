@@ -2,13 +2,15 @@ package dev.kiln.contract;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A model a worker serves and the limits it renders within, published in worker heartbeats so the gateway can
- * validate model ids and sizes before accepting a job. The last four fields come from the model's
- * {@code kiln-model.json} and were added within schema version 1: heartbeats written before them read as
- * {@code null} and empty lists.
+ * validate model ids and sizes before accepting a job. The last five fields were added within schema version 1:
+ * heartbeats written before them read as {@code null} and empty lists. Fields it does not know are ignored, as
+ * {@link WorkerHeartbeat}'s are, so that a reader that fails on unknown fields (the gateway's) still reads the
+ * heartbeats of workers a version ahead.
  *
  * @param id model id
  * @param type how it is loaded ({@code builtin}, {@code sd-torchscript}, {@code noop})
@@ -19,9 +21,12 @@ import org.jspecify.annotations.Nullable;
  * @param sizes the only sizes it renders; empty when any size within {@code maxPixels} is rendered
  * @param scheduler the sampler it renders with, or {@code null} when it has no choice
  * @param schedulers the samplers it can render with; empty when it has no choice
+ * @param description what it renders, in a few words for people (the built-in model says it is not Stable
+ * Diffusion), or {@code null} when the worker did not say
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record ModelInfo(String id, String type, int maxPixels, int maxSteps, int maxBatch, @Nullable String family,
-		List<ImageSize> sizes, @Nullable String scheduler, List<String> schedulers) {
+		List<ImageSize> sizes, @Nullable String scheduler, List<String> schedulers, @Nullable String description) {
 
 	public ModelInfo {
 		sizes = (sizes != null) ? List.copyOf(sizes) : List.of();
@@ -37,7 +42,7 @@ public record ModelInfo(String id, String type, int maxPixels, int maxSteps, int
 	 * @param maxBatch most images per job
 	 */
 	public ModelInfo(String id, String type, int maxPixels, int maxSteps, int maxBatch) {
-		this(id, type, maxPixels, maxSteps, maxBatch, null, List.of(), null, List.of());
+		this(id, type, maxPixels, maxSteps, maxBatch, null, List.of(), null, List.of(), null);
 	}
 
 }

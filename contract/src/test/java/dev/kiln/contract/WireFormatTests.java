@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -91,6 +92,21 @@ class WireFormatTests {
 		assertThat(model.family()).isNull();
 		assertThat(model.sizes()).isEmpty();
 		assertThat(model.schedulers()).isEmpty();
+		assertThat(model.description()).isNull();
+	}
+
+	@Test
+	void aModelFieldAddedLaterIsIgnoredEvenByAReaderThatFailsOnUnknownFields() throws IOException {
+		// the gateway reads heartbeats with spring.jackson.deserialization.fail-on-unknown-properties=true
+		JsonMapper strict = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+		String newer = """
+				{"schemaVersion": 1, "workerId": "worker-a", "models": [{"id": "sd15", "type": "sd-torchscript",
+				 "maxPixels": 393216, "maxSteps": 150, "maxBatch": 4, "licence": "creativeml-openrail-m"}],
+				 "device": "gpu(0)", "busy": false, "jobId": null, "startedAt": "2026-11-23T10:00:00Z",
+				 "beatAt": "2026-11-23T10:15:42.500Z"}
+				""";
+		assertThat(strict.readValue(newer, WorkerHeartbeat.class).models())
+			.containsExactly(new ModelInfo("sd15", "sd-torchscript", 393216, 150, 4));
 	}
 
 	@Test
@@ -138,8 +154,9 @@ class WireFormatTests {
 	static WorkerHeartbeat sampleHeartbeat() {
 		ModelInfo sd = new ModelInfo("sd15", "sd-torchscript", 393216, 150, 4, "sd1",
 				List.of(new ImageSize(512, 512), new ImageSize(768, 512)), "pndm",
-				List.of("pndm", "ddim", "euler-ancestral"));
-		ModelInfo builtin = new ModelInfo("kiln-builtin", "builtin", 1048576, 150, 8);
+				List.of("pndm", "ddim", "euler-ancestral"), "Stable Diffusion (sd1)");
+		ModelInfo builtin = new ModelInfo("kiln-builtin", "builtin", 1048576, 150, 8, null, List.of(), null, List.of(),
+				"abstract patterns");
 		return new WorkerHeartbeat(1, "worker-a", List.of(sd, builtin), "gpu(0)", true, JOB_ID,
 				Instant.parse("2026-11-23T10:00:00Z"), Instant.parse("2026-11-23T10:15:42.500Z"));
 	}

@@ -90,6 +90,7 @@ class ChartDocumentationTests {
 			.call();
 		assertThat(release.getOutput()).contains("aws eks create-pod-identity-association")
 			.contains("--service-account kiln-worker")
+			.contains("--service-account keda-operator")
 			.doesNotContain("serviceAccount.roleArn is empty")
 			.contains("the HPA takes the largest metric");
 	}

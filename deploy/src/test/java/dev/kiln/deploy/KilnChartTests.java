@@ -13,12 +13,16 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,6 +35,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.deploy.RenderedChart.Manifest;
+import dev.kiln.deploy.testing.CrdSchemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -44,7 +49,12 @@ class KilnChartTests {
 
 	private static final Map<String, Class<? extends HasMetadata>> TYPED = Map.of("Deployment", Deployment.class,
 			"Service", Service.class, "ServiceAccount", ServiceAccount.class, "PodDisruptionBudget",
-			PodDisruptionBudget.class, "ConfigMap", ConfigMap.class);
+			PodDisruptionBudget.class, "ConfigMap", ConfigMap.class, "Ingress", Ingress.class,
+			"HorizontalPodAutoscaler", HorizontalPodAutoscaler.class, "NetworkPolicy", NetworkPolicy.class, "Pod",
+			Pod.class);
+
+	/** The one container allowed to run as root: it hands a hostPath model cache to the worker, with CHOWN only. */
+	private static final String MODEL_CACHE_OWNER = "model-cache-owner";
 
 	private static final List<String> CUSTOM_GROUPS = List.of("keda.sh/", "karpenter.sh/", "karpenter.k8s.aws/");
 
@@ -62,7 +72,7 @@ class KilnChartTests {
 	}
 
 	static Stream<Arguments> valueSets() {
-		return Stream.of("defaults", "native-sqs", "scaled-job", "karpenter-off", "production")
+		return Stream.of("defaults", "native-sqs", "scaled-job", "karpenter-off", "production", "everything")
 			.map((name) -> Arguments.of(Named.of(name, name)));
 	}
 
@@ -75,6 +85,8 @@ class KilnChartTests {
 			case "karpenter-off" -> RenderedChart.render(name, Map.of("karpenter.enabled", "false"), List.of());
 			case "production" ->
 				RenderedChart.render(name, Map.of(), List.of(RenderedChart.testResource("values-production.yaml")));
+			case "everything" ->
+				RenderedChart.render(name, Map.of(), List.of(RenderedChart.testResource("values-everything.yaml")));
 			default -> throw new IllegalArgumentException(name);
 		});
 	}
@@ -106,6 +118,13 @@ class KilnChartTests {
 					.as("%s is a kind the tests know", manifest)
 					.isTrue();
 				assertThat(parsed).as("%s", manifest).isInstanceOf(GenericKubernetesResource.class);
+			}
+		}
+		for (Manifest manifest : chart.documents()) {
+			Class<? extends HasMetadata> type = TYPED.get(manifest.kind());
+			if (type != null) {
+				HasMetadata typed = Serialization.unmarshal(manifest.yaml(), type);
+				assertThat(RenderedChart.unknownFields(typed)).as("unknown fields of %s", manifest).isEmpty();
 			}
 		}
 		for (Manifest manifest : chart.ofKind("Deployment")) {
@@ -223,7 +242,12 @@ class KilnChartTests {
 	@ParameterizedTest
 	@MethodSource("valueSets")
 	void everyImageIsPinnedAndNoneIsLatest(String valueSet) {
-		for (PodTemplateSpec template : podTemplates(chart(valueSet))) {
+		List<PodTemplateSpec> templates = new ArrayList<>(podTemplates(chart(valueSet)));
+		for (Manifest pod : chart(valueSet).ofKind("Pod")) {
+			Pod test = Serialization.unmarshal(pod.yaml(), Pod.class);
+			templates.add(new PodTemplateSpec(test.getMetadata(), test.getSpec()));
+		}
+		for (PodTemplateSpec template : templates) {
 			List<Container> containers = new ArrayList<>(template.getSpec().getContainers());
 			containers.addAll(template.getSpec().getInitContainers());
 			for (Container container : containers) {
@@ -247,6 +271,14 @@ class KilnChartTests {
 			containers.addAll(pod.getInitContainers());
 			for (Container container : containers) {
 				var security = container.getSecurityContext();
+				if (container.getName().equals(MODEL_CACHE_OWNER)) {
+					assertThat(security.getRunAsUser()).isZero();
+					assertThat(security.getCapabilities().getAdd()).as("root with CHOWN only").containsExactly("CHOWN");
+					assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+					assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+					assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+					continue;
+				}
 				assertThat(security.getRunAsNonRoot()).as("%s runAsNonRoot", container.getName()).isTrue();
 				assertThat(security.getReadOnlyRootFilesystem()).as("%s read-only root", container.getName()).isTrue();
 				assertThat(security.getAllowPrivilegeEscalation()).isFalse();
@@ -432,6 +464,18 @@ class KilnChartTests {
 		assertThatIllegalStateException()
 			.isThrownBy(() -> RenderedChart.render("no-gpu", Map.of("worker.gpu.count", "0"), List.of()))
 			.withMessageContaining("gpu/count");
+	}
+
+	@Test
+	void typedParsingCatchesAMisnamedFieldDeepInAnObject() {
+		Manifest gateway = chart("defaults").find("Deployment", RenderedChart.componentName("gateway")).orElseThrow();
+		var tree = (tools.jackson.databind.node.ObjectNode) gateway.tree().deepCopy();
+		var container = (tools.jackson.databind.node.ObjectNode) tree.path("spec").path("template").path("spec")
+			.path("containers").get(0);
+		container.putObject("lifecycle").putObject("preStop").putObject("slep").put("seconds", 5);
+		Deployment typed = Serialization.unmarshal(tree.toString(), Deployment.class);
+		assertThat(RenderedChart.unknownFields(typed)).singleElement().asString().contains("PreStop").contains("slep");
+		assertThat(RenderedChart.unknownFields(Serialization.unmarshal(gateway.yaml(), Deployment.class))).isEmpty();
 	}
 
 	@Test

@@ -84,6 +84,49 @@ record RenderedChart(String valueSet, List<Manifest> documents) {
 		return parse(valueSet, command.call());
 	}
 
+	/** Annotation the {@code helm test} pods carry instead of {@code helm.sh/hook} in {@link #renderTestHooks}. */
+	static final String RENDERED_HOOK = "kiln.dev/rendered-hook";
+
+	/**
+	 * Renders the chart with its {@code helm test} pods ({@code templates/tests}) among the manifests. Helm keeps hooks
+	 * out of the manifest that helm-java's template returns, so this renders a copy of the chart whose test templates
+	 * carry {@link #RENDERED_HOOK} instead of {@code helm.sh/hook}; nothing else differs.
+	 * @param valueSet a name for messages
+	 * @param values {@code --set} pairs
+	 * @return the rendered chart, test pods included
+	 */
+	static RenderedChart renderTestHooks(String valueSet, Map<String, Object> values) {
+		Path copy;
+		try {
+			copy = Files.createTempDirectory("kiln-chart-tests");
+			try (var files = Files.walk(CHART)) {
+				for (Path source : files.toList()) {
+					Path target = copy.resolve(CHART.relativize(source).toString());
+					if (Files.isDirectory(source)) {
+						Files.createDirectories(target);
+					}
+					else if (CHART.relativize(source).startsWith(Path.of("templates", "tests"))) {
+						Files.writeString(target, Files.readString(source).replace("helm.sh/hook:", RENDERED_HOOK + ":"));
+					}
+					else {
+						Files.copy(source, target);
+					}
+				}
+			}
+		}
+		catch (java.io.IOException ex) {
+			throw new java.io.UncheckedIOException(ex);
+		}
+		TemplateCommand command = new Helm(copy).template()
+			.withName(RELEASE)
+			.withNamespace(NAMESPACE)
+			.withKubeVersion("1.33.0");
+		for (Map.Entry<String, Object> value : values.entrySet()) {
+			command = command.set(value.getKey(), value.getValue());
+		}
+		return parse(valueSet, command.call());
+	}
+
 	static RenderedChart parse(String valueSet, String output) {
 		List<Manifest> documents = new ArrayList<>();
 		for (String text : DOCUMENT_SEPARATOR.split(output)) {
@@ -163,6 +206,48 @@ record RenderedChart(String valueSet, List<Manifest> documents) {
 			case "h" -> Duration.ofHours(amount);
 			default -> Duration.ofDays(amount);
 		};
+	}
+
+	/**
+	 * Fields the typed model did not know, anywhere in the object: fabric8 keeps them in
+	 * {@code additionalProperties}, so a misnamed field (or one at the wrong level) shows up here.
+	 */
+	static List<String> unknownFields(Object typed) {
+		List<String> unknown = new ArrayList<>();
+		collectUnknown(typed, typed.getClass().getSimpleName(), unknown);
+		return unknown;
+	}
+
+	private static void collectUnknown(Object value, String path, List<String> unknown) {
+		if (value instanceof List<?> list) {
+			for (int i = 0; i < list.size(); i++) {
+				collectUnknown(list.get(i), path + "[" + i + "]", unknown);
+			}
+			return;
+		}
+		if (value == null || !value.getClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")) {
+			return;
+		}
+		for (java.lang.reflect.Method getter : value.getClass().getMethods()) {
+			if (getter.getParameterCount() != 0 || !getter.getName().startsWith("get")
+					|| getter.getDeclaringClass() == Object.class) {
+				continue;
+			}
+			Object child;
+			try {
+				child = getter.invoke(value);
+			}
+			catch (ReflectiveOperationException ex) {
+				throw new IllegalStateException(ex);
+			}
+			if (getter.getName().equals("getAdditionalProperties")) {
+				if (child instanceof Map<?, ?> extra && !extra.isEmpty()) {
+					unknown.add(path + " " + extra.keySet());
+				}
+				continue;
+			}
+			collectUnknown(child, path + "." + getter.getName().substring(3), unknown);
+		}
 	}
 
 	static String read(Path file) {

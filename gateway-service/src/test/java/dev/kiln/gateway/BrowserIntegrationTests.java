@@ -65,6 +65,12 @@ class BrowserIntegrationTests {
 
 	static final String TENANT = "browser-acme";
 
+	private static final String WORKER = "gwbrowser-worker";
+
+	/** What workers announce of the built-in model ({@code ServedModel.Limits.BUILTIN_DESCRIPTION}). */
+	private static final String BUILTIN_DESCRIPTION = "renders abstract patterns from the prompt's words "
+			+ "(offline built-in, not Stable Diffusion)";
+
 	private static final Path CHROMIUM = Path.of(System.getProperty("kiln.chromium", "/usr/bin/chromium"));
 
 	private static final Path CHROMEDRIVER = Path.of(System.getProperty("kiln.chromedriver", "/usr/bin/chromedriver"));
@@ -116,6 +122,8 @@ class BrowserIntegrationTests {
 
 	@AfterEach
 	void stopBrowser() {
+		this.redis.delete(RedisKeys.worker(WORKER));
+		this.redis.opsForZSet().remove(RedisKeys.workers(), WORKER);
 		if (this.browser != null) {
 			this.browser.quit();
 		}
@@ -123,10 +131,16 @@ class BrowserIntegrationTests {
 
 	@Test
 	void typeAPromptSubmitAndSeeTheImage() throws IOException {
+		beat();
 		this.browser.get("http://localhost:" + this.port + "/");
 		WebElement key = this.browser.findElement(By.id("api-key"));
 		key.sendKeys(KEY);
 		((JavascriptExecutor) this.browser).executeScript("arguments[0].dispatchEvent(new Event('change'))", key);
+		// the page says which model renders and what it is, as the worker serving it announces
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(this.browser.findElement(By.id("model-description")).getText())
+				.isEqualTo("kiln-builtin: " + BUILTIN_DESCRIPTION));
+		assertThat(this.browser.findElement(By.id("model")).getAttribute("value")).isEqualTo("kiln-builtin");
 		this.browser.findElement(By.id("prompt")).sendKeys("a kiln glowing at night");
 		this.browser.findElement(By.id("steps")).clear();
 		this.browser.findElement(By.id("steps")).sendKeys("2");
@@ -134,7 +148,7 @@ class BrowserIntegrationTests {
 
 		String jobId = await().atMost(Duration.ofSeconds(30)).until(this::submittedJob, (id) -> id != null);
 		assertThat(this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.REQUEST).toString())
-			.contains("a kiln glowing at night");
+			.contains("a kiln glowing at night", "\"model\":\"kiln-builtin\"");
 		playWorker(jobId);
 
 		await().atMost(Duration.ofSeconds(30))
@@ -148,6 +162,17 @@ class BrowserIntegrationTests {
 		File shot = this.browser.getScreenshotAs(OutputType.FILE);
 		Files.copy(shot.toPath(), SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
 		assertThat(SCREENSHOT).isNotEmptyFile();
+	}
+
+	/** A live worker serving the built-in model, as its heartbeat announces it (expires soon after the test). */
+	private void beat() {
+		String now = Instant.now().toString();
+		this.redis.opsForValue().set(RedisKeys.worker(WORKER), """
+				{"schemaVersion":1,"workerId":"%s","models":[{"id":"kiln-builtin","type":"builtin","maxPixels":1048576,
+				 "maxSteps":150,"maxBatch":8,"description":"%s"}],"device":"cpu","busy":false,"jobId":null,
+				 "startedAt":"%s","beatAt":"%s"}""".formatted(WORKER, BUILTIN_DESCRIPTION, now, now),
+				Duration.ofSeconds(20));
+		this.redis.opsForZSet().add(RedisKeys.workers(), WORKER, System.currentTimeMillis());
 	}
 
 	private String submittedJob() {

@@ -246,7 +246,9 @@ class GatewayIntegrationTests {
 	@Test
 	void modelsMergeTheCatalogWithLiveWorkers() {
 		beat("gwtest-w1", "gwtest-eta", "gwtest-live-only");
-		JsonNode models = get(ACME, "/v1/models").getBody().get("models");
+		JsonNode list = get(ACME, "/v1/models").getBody();
+		assertThat(list.get("defaultModel").asString()).isEqualTo("kiln-builtin");
+		JsonNode models = list.get("models");
 		Map<String, JsonNode> byId = new java.util.HashMap<>();
 		models.forEach((model) -> byId.put(model.get("id").asString(), model));
 		assertThat(byId.get("kiln-builtin").get("maxPixels").asInt()).isEqualTo(1048576);
@@ -256,6 +258,57 @@ class GatewayIntegrationTests {
 		assertThat(submit(ACME, """
 				{"prompt": "fox", "width": 64, "height": 64, "model": "gwtest-live-only"}""").getStatusCode())
 			.isEqualTo(HttpStatus.ACCEPTED);
+	}
+
+	@Test
+	void aSizeOutsideTheAnnouncedSizesIsRefusedBeforeAnythingIsEnqueued() {
+		String now = Instant.now().toString();
+		this.redis.opsForValue().set(RedisKeys.worker("gwtest-sd-worker"), """
+				{"schemaVersion":1,"workerId":"gwtest-sd-worker","models":[{"id":"gwtest-sd","type":"sd-torchscript",
+				 "maxPixels":8192,"maxSteps":150,"maxBatch":3,"family":"sd1",
+				 "sizes":[{"width":64,"height":64},{"width":128,"height":64}],"scheduler":"pndm",
+				 "schedulers":["pndm","ddim"],"description":"Stable Diffusion (sd1), exported TorchScript"}],
+				 "device":"cpu","busy":false,"jobId":null,"startedAt":"%s","beatAt":"%s"}""".formatted(now, now),
+				Duration.ofMinutes(2));
+		this.redis.opsForZSet().add(RedisKeys.workers(), "gwtest-sd-worker", System.currentTimeMillis());
+		JsonNode model = null;
+		for (JsonNode each : get(ACME, "/v1/models").getBody().get("models")) {
+			model = each.get("id").asString().equals("gwtest-sd") ? each : model;
+		}
+		assertThat(model).isNotNull();
+		assertThat(model.get("description").asString()).isEqualTo("Stable Diffusion (sd1), exported TorchScript");
+		assertThat(model.get("maxBatch").asInt()).isEqualTo(3);
+		int before = visible(Lane.STANDARD);
+		long jobsBefore = jobCount("gw-acme");
+
+		// 64x128 has the pixels of 128x64 but is not one of the sizes it was traced at
+		ResponseEntity<JsonNode> wrongSize = submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 128, "model": "gwtest-sd"}""");
+		assertThat(wrongSize.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+		assertThat(wrongSize.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+		assertThat(wrongSize.getBody().get("errors").findValuesAsString("field")).containsExactly("width");
+		assertThat(wrongSize.getBody().get("errors").get(0).get("message").asString()).endsWith("64x64, 128x64");
+		ResponseEntity<JsonNode> tooMany = submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 64, "numImages": 4, "model": "gwtest-sd"}""");
+		assertThat(tooMany.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+		assertThat(tooMany.getBody().get("errors").findValuesAsString("field")).containsExactly("numImages");
+		assertThat(visible(Lane.STANDARD)).isEqualTo(before);
+		assertThat(jobCount("gw-acme")).isEqualTo(jobsBefore);
+
+		assertThat(submit(ACME, """
+				{"prompt": "fox", "width": 128, "height": 64, "numImages": 3, "model": "gwtest-sd"}""")
+			.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+		// a model no live worker has announced keeps today's rule: any size within its pixels
+		assertThat(submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 128, "model": "gwtest-eta"}""").getStatusCode())
+			.isEqualTo(HttpStatus.ACCEPTED);
+		this.redis.delete(RedisKeys.worker("gwtest-sd-worker"));
+		this.redis.opsForZSet().remove(RedisKeys.workers(), "gwtest-sd-worker");
+	}
+
+	/** How many jobs the tenant has recorded. */
+	private long jobCount(String tenant) {
+		return this.redis.opsForZSet().zCard(RedisKeys.tenantJobs(tenant));
 	}
 
 	@Test

@@ -79,6 +79,8 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	 * @param device the device of every model that names none: {@code auto} (GPU when DJL sees one), {@code cpu} or
 	 * {@code gpu} (start-up fails unless DJL sees a GPU). The Helm chart sets {@code gpu}: its pods always get one
 	 * @param modelDownload how {@code s3://} model locations are downloaded into the model cache
+	 * @param maxIdle how long the worker may have nothing in hand before it drains and exits with status 0; unset for
+	 * never. KEDA's ScaledJob mode sets it so a Job that found no message ends ({@code drain.IdleExit})
 	 * @param batching dynamic batching: filling a forward pass from a lane's backlog
 	 */
 	public record Worker(@DefaultValue("") String id, @DefaultValue("250ms") @NotNull Duration progressInterval,
@@ -96,7 +98,8 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 			@DefaultValue("0") @Min(0) int previewEvery, @DefaultValue("0") @Min(0) int maxJobs,
 			@Valid @DefaultValue Spot spot,
 			@DefaultValue("auto") @Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device,
-			@Valid @DefaultValue ModelDownload modelDownload, @Valid @DefaultValue Batching batching) {
+			@Valid @DefaultValue ModelDownload modelDownload, @Nullable Duration maxIdle,
+			@Valid @DefaultValue Batching batching) {
 
 		public Worker {
 			if (id.isBlank()) {
@@ -138,6 +141,11 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 		boolean isRetryBackoffValid() {
 			return this.retryBackoff.isPositive() && this.retryBackoff.compareTo(this.maxRetryBackoff) <= 0
 					&& this.maxRetryBackoff.compareTo(Duration.ofHours(12)) <= 0;
+		}
+
+		@AssertTrue(message = "max-idle must be positive when set")
+		boolean isMaxIdleValid() {
+			return this.maxIdle == null || this.maxIdle.isPositive();
 		}
 
 		@AssertTrue(message = "drain-timeout must not be negative")

@@ -43,6 +43,7 @@ import dev.kiln.contract.QueueNames;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.contract.WorkerHeartbeat;
 import dev.kiln.embedded.SharedEmbeddedStack;
+import dev.kiln.worker.model.ServedModel;
 import dev.kiln.worker.render.RenderedImageAssertions;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -174,7 +175,8 @@ class WorkerIntegrationTests {
 			WorkerHeartbeat heartbeat = this.json.readValue(document, WorkerHeartbeat.class);
 			assertThat(heartbeat.workerId()).isEqualTo("worker-it");
 			assertThat(heartbeat.device()).isEqualTo("cpu()");
-			assertThat(heartbeat.models()).containsExactly(new ModelInfo("kiln-builtin", "builtin", 65536, 1000, 8));
+			assertThat(heartbeat.models()).containsExactly(new ModelInfo("kiln-builtin", "builtin", 65536, 1000, 8, null,
+					List.of(), null, List.of(), ServedModel.Limits.BUILTIN_DESCRIPTION));
 			assertThat(this.redis.getExpire(RedisKeys.worker("worker-it"))).isBetween(1L, 3L);
 			assertThat(this.redis.opsForZSet().score(RedisKeys.workers(), "worker-it")).isNotNull();
 		});

@@ -164,6 +164,14 @@ class WorkerProcessIntegrationTests {
 	}
 
 	@Test
+	void withMaxIdleAWorkerThatFindsNoJobExitsWithStatusZero() throws Exception {
+		Process worker = startWorker("proc-max-idle", Map.of("kiln.worker.max-idle", "3s"));
+		assertThat(worker.waitFor(120, TimeUnit.SECONDS)).as("worker exited").isTrue();
+		assertThat(worker.exitValue()).isZero();
+		assertThat(log("proc-max-idle")).contains("(kiln.worker.max-idle)");
+	}
+
+	@Test
 	void sigtermMidJobPastTheDrainTimeoutCheckpointsAndHandsTheMessageBack() throws Exception {
 		Process worker = startWorker("proc-release",
 				Map.of("kiln.worker.drain-timeout", "1s", "kiln.worker.checkpoint-every", "0"));

@@ -56,7 +56,7 @@ final class DemoJob implements AutoCloseable {
 
 	/**
 	 * Runs the job.
-	 * @param options prompt, size, steps and seed
+	 * @param options prompt, model, size, steps and seed
 	 * @return the saved image
 	 * @throws JobFailedException when the job is refused, fails, is cancelled or does not finish in time
 	 */
@@ -66,6 +66,9 @@ final class DemoJob implements AutoCloseable {
 		request.put("width", options.width());
 		request.put("height", options.height());
 		request.put("steps", options.steps());
+		if (options.model() != null) {
+			request.put("model", options.model());
+		}
 		if (options.seed() != null) {
 			request.put("seed", options.seed());
 		}
@@ -82,8 +85,8 @@ final class DemoJob implements AutoCloseable {
 				return body;
 			});
 		String id = job.get("id").asString();
-		this.out.printf("Job %s submitted (%dx%d, %d steps, seed %d)%n", id, options.width(), options.height(),
-				options.steps(), job.get("seed").asLong());
+		this.out.printf("Job %s submitted (%s, %dx%d, %d steps, seed %d)%n", id, job.get("model").asString(),
+				options.width(), options.height(), options.steps(), job.get("seed").asLong());
 		long begin = System.nanoTime();
 		long deadline = begin + TIMEOUT.toNanos();
 		String lastState = "";

@@ -28,6 +28,7 @@ import dev.kiln.embedded.Ports;
 import dev.kiln.gateway.GatewayApplication;
 import dev.kiln.queue.QueueServiceApplication;
 import dev.kiln.worker.GenerationWorkerApplication;
+import dev.kiln.worker.model.ServedModel;
 
 /**
  * Embedded SQS, S3 and Redis and the four Kiln services, each a separate Spring application context with its real
@@ -61,17 +62,20 @@ public final class LocalStack implements AutoCloseable {
 
 	private final String apiKey;
 
+	private final @Nullable ExportedModel exportedModel;
+
 	private final AtomicBoolean closed = new AtomicBoolean();
 
 	private LocalStack(@Nullable EmbeddedStack stack, Map<String, String> backend,
 			Map<String, ConfigurableApplicationContext> services, Map<String, Integer> ports, long startedMillis,
-			String apiKey) {
+			String apiKey, @Nullable ExportedModel exportedModel) {
 		this.stack = stack;
 		this.backend = Map.copyOf(backend);
 		this.services = services;
 		this.ports = ports;
 		this.startedMillis = startedMillis;
 		this.apiKey = apiKey;
+		this.exportedModel = exportedModel;
 	}
 
 	/**
@@ -143,9 +147,16 @@ public final class LocalStack implements AutoCloseable {
 							"true", "spring.cloud.aws.sqs.listener.poll-timeout", "1s"));
 			// A render still running when the stack stops stops at its next step (not after up to 20 s): its queue
 			// and record go with the stack, so there is nobody to finish it for.
+			// --model-dir: the worker serves the exported folder beside the built-in model, takes its limits from its
+			// kiln-model.json and announces them in its heartbeats, which is how the gateway learns of it.
+			ExportedModel exported = options.exportedModel();
 			run(services, progress, "generation-worker", GenerationWorkerApplication.class, ports, common, noApiDocs,
 					Map.of("kiln.worker.model-cache", models.toString(), "kiln.worker.id", "local-worker-1",
-							"kiln.worker.drain-timeout", "0s"));
+							"kiln.worker.drain-timeout", "0s"),
+					(exported != null) ? exported.workerProperties() : Map.of());
+			// Requests that name no model get the exported one; the gateway's catalog comes from the heartbeats.
+			Map<String, String> defaultModel = (exported != null)
+					? Map.of("kiln.jobs.default-model", exported.id()) : Map.of();
 			// One admin key for the "demo" tenant, created at start-up and printed; only its hash is stored.
 			run(services, progress, "gateway", GatewayApplication.class, ports, common,
 					Map.of("kiln.gateway.auth.bootstrap-keys[0].key", apiKey,
@@ -153,7 +164,8 @@ public final class LocalStack implements AutoCloseable {
 							"kiln.gateway.auth.bootstrap-keys[0].admin", "true",
 							"kiln.gateway.auth.bootstrap-keys[0].name", "local-stack"),
 					Map.of("kiln.gateway.callbacks.allow-http", "true", "kiln.gateway.callbacks.allow-non-default-ports",
-							"true", "kiln.gateway.callbacks.allow-private-networks", "true"));
+							"true", "kiln.gateway.callbacks.allow-private-networks", "true"),
+					defaultModel);
 			run(services, progress, "autoscale-advisor", AutoscaleAdvisorApplication.class, ports, common, noApiDocs,
 					Map.of("kiln.advisor.grpc-port", Integer.toString(ports.get("advisor-grpc"))));
 		}
@@ -161,7 +173,8 @@ public final class LocalStack implements AutoCloseable {
 			closeAll(services, stack, ex);
 			throw ex;
 		}
-		return new LocalStack(stack, backend, services, ports, (System.nanoTime() - begin) / 1_000_000, apiKey);
+		return new LocalStack(stack, backend, services, ports, (System.nanoTime() - begin) / 1_000_000, apiKey,
+				options.exportedModel());
 	}
 
 	private static String ready(String what, long beginNanos) {
@@ -262,15 +275,30 @@ public final class LocalStack implements AutoCloseable {
 				this.ports.get("generation-worker"), advisorUrl(), this.ports.get("advisor-grpc"),
 				this.backend.get("spring.cloud.aws.sqs.endpoint"), this.backend.get("spring.cloud.aws.s3.endpoint"),
 				this.backend.get("spring.data.redis.host"), this.backend.get("spring.data.redis.port"));
+		summary += "\n" + models();
 		if (!staysUp) {
 			return summary;
 		}
+		int width = (this.exportedModel != null) ? this.exportedModel.defaultSize().width() : 512;
+		int height = (this.exportedModel != null) ? this.exportedModel.defaultSize().height() : 512;
 		return summary + """
 
 				Try:
 				  curl -si -X POST %s/v1/jobs -H "Authorization: Bearer %s" -H 'Content-Type: application/json' \\
-				       -d '{"prompt": "a lighthouse at dusk", "width": 512, "height": 512}'
-				Press Ctrl+C to stop.""".formatted(gatewayUrl(), this.apiKey);
+				       -d '{"prompt": "a lighthouse at dusk", "width": %d, "height": %d}'
+				Press Ctrl+C to stop.""".formatted(gatewayUrl(), this.apiKey, width, height);
+	}
+
+	/** Which models render, and what they are: the built-in model is not Stable Diffusion. */
+	private String models() {
+		String builtin = ExportedModel.BUILTIN + ": " + ServedModel.Limits.BUILTIN_DESCRIPTION;
+		if (this.exportedModel == null) {
+			return "  Model          " + builtin;
+		}
+		return "  Models         %s: Stable Diffusion %s from %s, sizes %s (the default)\n                 %s".formatted(
+				this.exportedModel.id(), this.exportedModel.manifest().family(), this.exportedModel.directory(),
+				String.join(", ", this.exportedModel.manifest().sizes().stream().map(Object::toString).toList()),
+				builtin);
 	}
 
 	/**
@@ -333,6 +361,11 @@ public final class LocalStack implements AutoCloseable {
 		LocalStackOptions options;
 		try {
 			options = LocalStackOptions.parse(args);
+		}
+		catch (ExportedModel.InvalidModelDirectoryException ex) {
+			System.err.println(ex.getMessage());
+			System.exit(2);
+			return;
 		}
 		catch (IllegalArgumentException ex) {
 			System.err.println(ex.getMessage());

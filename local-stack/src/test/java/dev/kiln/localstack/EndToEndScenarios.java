@@ -215,7 +215,8 @@ abstract class EndToEndScenarios {
 	@Test
 	void aTakenPortStopsStartUpNamingTheOption(@TempDir Path work) {
 		int taken = stack.ports().get("gateway");
-		LocalStackOptions clash = new LocalStackOptions(taken, 0, 0, 0, 0, 0, 0, 0, work, null, 64, 64, 1, null, false);
+		LocalStackOptions clash = new LocalStackOptions(taken, 0, 0, 0, 0, 0, 0, 0, work, null, 64, 64, 1, null, false, null,
+				null);
 		assertThatExceptionOfType(Ports.PortInUseException.class).isThrownBy(() -> LocalStack.start(clash))
 			.withMessageContaining("Port " + taken)
 			.withMessageContaining("--gateway-port");

@@ -77,6 +77,56 @@ class RunLocalIntegrationTests {
 	}
 
 	@Test
+	void withAModelDirThePromptRendersWithTheExportedModelAtItsFirstSize(@TempDir Path work) throws Exception {
+		// the stand-ins tools/export-model exported before the integration tests, in a folder named as the model
+		Path model = work.resolve("standin-sd1");
+		ExportedModelIntegrationTests.copyExportedModel(model);
+		Run run = runLocal(work, "--model-dir", model.toString(), "--prompt", "a lighthouse at dusk", "--steps", "3",
+				"--seed", "5");
+
+		assertThat(run.exitCode()).as(run::toString).isZero();
+		// libtorch itself (C++, past Java's logging) warns on CPUs it cannot use NNPACK on, when the UNet's and VAE's
+		// convolutions first run: "[W1201 18:15:42.885415778 NNPACK.cpp:57] Could not initialize NNPACK! Reason:
+		// Unsupported hardware." (TORCH_CPP_LOG_LEVEL does not reach it through DJL); nothing else may be there
+		assertThat(run.stderr()).as(run::toString)
+			.allMatch((line) -> line.matches("\\[W\\d{4} [\\d:.]+ NNPACK\\.cpp:\\d+\\] Could not initialize NNPACK!.*"));
+		assertThat(run.stdout()).as(run::toString)
+			.noneMatch((line) -> line.contains("Exception"))
+			.anySatisfy((line) -> assertThat(line)
+				.startsWith("  Models         standin-sd1: Stable Diffusion sd1 from " + model))
+			.anySatisfy((line) -> assertThat(line).contains("kiln-builtin: renders abstract patterns"))
+			// no --width/--height: the first size its kiln-model.json lists (standins.py: 64x64, 128x64)
+			.anySatisfy((line) -> assertThat(line)
+				.matches("Job \\S+ submitted \\(standin-sd1, 64x64, 3 steps, seed 5\\)"))
+			.anySatisfy((line) -> assertThat(line).matches("  SUCCEEDED in \\d+\\.\\d s"));
+		String saved = run.stdout()
+			.stream()
+			.filter((line) -> line.startsWith("Saved "))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("No 'Saved' line in " + run))
+			.substring("Saved ".length());
+		BufferedImage image = ImageIO.read(Path.of(saved).toFile());
+		assertThat(image).as("decoded %s", saved).isNotNull();
+		assertThat(image.getWidth()).isEqualTo(64);
+		assertThat(image.getHeight()).isEqualTo(64);
+		assertThat(work.resolve("kiln-local/logs/generation-worker.log")).content()
+			.contains("Model standin-sd1 (sd-torchscript) loaded from " + model);
+	}
+
+	@Test
+	void aModelDirWithoutAManifestEndsItWithOneLine(@TempDir Path work) throws Exception {
+		Path empty = Files.createDirectories(work.resolve("sd15"));
+		Run run = runLocal(work, "--model-dir", empty.toString(), "--prompt", "a lighthouse at dusk");
+
+		assertThat(run.exitCode()).as(run::toString).isEqualTo(2);
+		assertThat(run.stdout()).as(run::toString).isEmpty();
+		assertThat(run.stderr()).as(run::toString)
+			.singleElement()
+			.asString()
+			.startsWith("--model-dir " + empty + ": no kiln-model.json in it");
+	}
+
+	@Test
 	void aTakenPortEndsItWithOneLineNamingTheOption(@TempDir Path work) throws Exception {
 		try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
 			int port = taken.getLocalPort();

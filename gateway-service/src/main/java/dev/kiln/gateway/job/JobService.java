@@ -22,6 +22,7 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.CallbackUrlPolicy;
+import dev.kiln.contract.ImageSize;
 import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobIds;
 import dev.kiln.contract.JobMessage;
@@ -210,7 +211,16 @@ class JobService {
 		}
 		else {
 			long pixels = (long) request.width() * request.height();
-			if (pixels > limits.maxPixels()) {
+			// the sizes live workers announce from the model's kiln-model.json; none while no live worker has
+			// announced the model: its sizes are unknown then, so the job is accepted within maxPixels as before and
+			// a worker that cannot render that size fails it as invalid-request
+			List<ImageSize> sizes = this.models.sizes(model);
+			if (!sizes.isEmpty() && !sizes.contains(new ImageSize(request.width(), request.height()))) {
+				problems.add(new FieldProblem("width", "width × height " + request.width() + "x" + request.height()
+						+ " is not a size model " + model + " renders; its sizes: "
+						+ String.join(", ", sizes.stream().map(ImageSize::toString).toList())));
+			}
+			else if (pixels > limits.maxPixels()) {
 				problems.add(new FieldProblem("width", "width × height must be at most " + limits.maxPixels()
 						+ " pixels for model " + model));
 			}

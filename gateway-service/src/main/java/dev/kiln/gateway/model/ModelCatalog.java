@@ -71,7 +71,7 @@ public class ModelCatalog {
 		List<WorkerHeartbeat> workers = liveWorkers();
 		Map<String, ModelView> models = new TreeMap<>();
 		this.configured.forEach((id, limits) -> models.put(id, new ModelView(id, limits.maxPixels(), limits.maxSteps(),
-				limits.maxBatch(), true, 0, 0, null, List.of(), null, List.of())));
+				limits.maxBatch(), true, 0, 0, null, List.of(), null, List.of(), null)));
 		for (WorkerHeartbeat worker : workers) {
 			for (ModelInfo model : worker.models()) {
 				ModelView known = models.get(model.id());
@@ -83,7 +83,7 @@ public class ModelCatalog {
 
 	private static ModelView view(ModelInfo model, boolean busy) {
 		return new ModelView(model.id(), model.maxPixels(), model.maxSteps(), model.maxBatch(), false, 1, busy ? 1 : 0,
-				model.family(), model.sizes(), model.scheduler(), model.schedulers());
+				model.family(), model.sizes(), model.scheduler(), model.schedulers(), model.description());
 	}
 
 	private static ModelView merge(ModelView known, ModelInfo model, boolean busy) {
@@ -97,7 +97,8 @@ public class ModelCatalog {
 				configured ? known.maxBatch() : Math.max(known.maxBatch(), model.maxBatch()), configured,
 				known.liveWorkers() + 1, known.busyWorkers() + (busy ? 1 : 0),
 				(known.family() != null) ? known.family() : model.family(), List.copyOf(sizes),
-				(known.scheduler() != null) ? known.scheduler() : model.scheduler(), List.copyOf(schedulers));
+				(known.scheduler() != null) ? known.scheduler() : model.scheduler(), List.copyOf(schedulers),
+				(known.description() != null) ? known.description() : model.description());
 	}
 
 	/**
@@ -124,6 +125,29 @@ public class ModelCatalog {
 			}
 		}
 		return Optional.ofNullable(limits);
+	}
+
+	/**
+	 * The only sizes a job for a model may ask for: those the live workers serving it announce from its manifest.
+	 * Empty means any size within its {@code maxPixels}: either a live worker serving it renders any size (the
+	 * built-in model), or no live worker has announced it yet, so its sizes are unknown; such a job is accepted as
+	 * before, and a worker that cannot render that size fails it as {@code invalid-request}.
+	 * @param id the model id
+	 * @return the sizes, in the order workers announce them; empty when any size is accepted
+	 */
+	public List<ImageSize> sizes(String id) {
+		Set<ImageSize> sizes = new LinkedHashSet<>();
+		for (WorkerHeartbeat worker : liveWorkers()) {
+			for (ModelInfo model : worker.models()) {
+				if (model.id().equals(id)) {
+					if (model.sizes().isEmpty()) {
+						return List.of();
+					}
+					sizes.addAll(model.sizes());
+				}
+			}
+		}
+		return List.copyOf(sizes);
 	}
 
 	/** The ids of every known model, sorted. */

@@ -13,6 +13,8 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.kiln.gateway.GatewayProperties;
+
 /** Lists the models jobs may ask for. */
 @RestController
 @RequestMapping(path = "/v1/models", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -21,30 +23,35 @@ class ModelController {
 
 	private final ModelCatalog catalog;
 
-	ModelController(ModelCatalog catalog) {
+	private final String defaultModel;
+
+	ModelController(ModelCatalog catalog, GatewayProperties properties) {
 		this.catalog = catalog;
+		this.defaultModel = properties.jobs().defaultModel();
 	}
 
 	@GetMapping
 	@Operation(operationId = "listModels", summary = "List models",
 			description = "Configured models (accepted even while no worker runs) and models live workers serve, "
-					+ "with their limits and how many workers serve them now.")
+					+ "with their limits, what they render and how many workers serve them now, and the default model.")
 	@ApiResponse(responseCode = "200", description = "The models")
 	@ApiResponse(responseCode = "401", description = "Missing or invalid API key", content = @Content(
 			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
 	@ApiResponse(responseCode = "429", description = "Rate limited", content = @Content(
 			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
 	ModelList list() {
-		return new ModelList(this.catalog.models());
+		return new ModelList(this.catalog.models(), this.defaultModel);
 	}
 
 	/**
 	 * The models.
 	 *
 	 * @param models every known model, by id
+	 * @param defaultModel the model of a request that names none
 	 */
 	@Schema(description = "The models jobs may ask for")
-	record ModelList(List<ModelView> models) {
+	record ModelList(List<ModelView> models,
+			@Schema(description = "The model of a request that names none", example = "kiln-builtin") String defaultModel) {
 	}
 
 }

@@ -24,6 +24,8 @@ import dev.kiln.contract.ImageSize;
  * {@code maxPixels} is rendered, or no worker said
  * @param scheduler the sampler live workers render it with, or {@code null}
  * @param schedulers the samplers live workers can render it with
+ * @param description what it renders, as live workers describe it (the built-in model says it draws abstract
+ * patterns, not Stable Diffusion), or {@code null} while no worker has said
  */
 @Schema(description = "A model and its limits")
 public record ModelView(@Schema(example = "kiln-builtin") String id, @Schema(example = "1048576") int maxPixels,
@@ -36,7 +38,10 @@ public record ModelView(@Schema(example = "kiln-builtin") String id, @Schema(exa
 		List<ImageSize> sizes,
 		@Schema(example = "pndm", nullable = true, description = "The sampler it renders with") @Nullable String scheduler,
 		@ArraySchema(arraySchema = @Schema(description = "The samplers it can render with"),
-				schema = @Schema(example = "ddim")) List<String> schedulers) {
+				schema = @Schema(example = "ddim")) List<String> schedulers,
+		@Schema(example = "renders abstract patterns from the prompt's words (offline built-in, not Stable Diffusion)",
+				nullable = true, description = "What it renders, as the workers serving it say")
+		@Nullable String description) {
 
 	public ModelView {
 		sizes = List.copyOf(sizes);

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.kiln.contract.ImageSize;
 import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
@@ -80,6 +81,31 @@ class JobServiceTests {
 		assertThat(ex.errors()).extracting(ApiProblemException.FieldProblem::field)
 			.containsExactlyInAnyOrder("Idempotency-Key", "width", "steps", "numImages");
 		verify(this.repository, never()).create(any(), any(), any(), any(), any(), org.mockito.ArgumentMatchers.anyInt());
+	}
+
+	@Test
+	void refusesASizeTheModelsWorkersDoNotRenderNamingTheSizesTheyDo() {
+		given(this.models.sizes("small")).willReturn(List.of(new ImageSize(64, 64), new ImageSize(128, 64)));
+		ApiProblemException ex = catchThrowableOfType(ApiProblemException.class,
+				() -> this.service.submit(CALLER, request(128, 128, 20, 1, null), null));
+		assertThat(ex.status().value()).isEqualTo(400);
+		assertThat(ex.errors()).singleElement().satisfies((error) -> {
+			assertThat(error.field()).isEqualTo("width");
+			assertThat(error.message()).isEqualTo(
+					"width × height 128x128 is not a size model small renders; its sizes: 64x64, 128x64");
+		});
+		verify(this.repository, never()).create(any(), any(), any(), any(), any(), org.mockito.ArgumentMatchers.anyInt());
+		verify(this.publisher, never()).publish(any(), any());
+	}
+
+	@Test
+	void acceptsAnySizeWithinTheModelsPixelsWhileItsSizesAreUnknown() {
+		// no live worker has announced the model: the catalog knows no sizes, and only the pixel limit applies
+		given(this.models.sizes("small")).willReturn(List.of());
+		given(this.repository.create(any(), any(), any(), any(), any(), org.mockito.ArgumentMatchers.anyInt()))
+			.willReturn(new JobRepository.Created(JobRepository.Outcome.CREATED, "ignored", 0));
+		assertThat(this.service.submit(CALLER, request(128, 128, 20, 1, null), null).job().width()).isEqualTo(128);
+		verify(this.publisher).publish(any(), any());
 	}
 
 	@Test

@@ -133,6 +133,47 @@ class ModelCatalogTests {
 	}
 
 	@Test
+	void aModelsSizesAreThoseItsLiveWorkersAnnounceAndUnknownWithoutThem() {
+		ModelCatalog catalog = catalog(Duration.ZERO);
+		Map<String, String> documents = Map.of(
+				RedisKeys.worker("w1"), exported("w1", "sd15", "[{\"width\":512,\"height\":512}]", false),
+				RedisKeys.worker("w2"), exported("w2", "sd15", "[{\"width\":768,\"height\":512}]", false),
+				RedisKeys.worker("w3"), heartbeat("w3", "mixed"), RedisKeys.worker("w4"),
+				exported("w4", "mixed", "[{\"width\":512,\"height\":512}]", false));
+		given(this.heartbeats.multiGet(anyList())).willAnswer((invocation) -> invocation.<List<String>>getArgument(0)
+			.stream()
+			.map(documents::get)
+			.toList());
+		this.live.addAll(List.of("w1", "w2", "w3", "w4"));
+
+		assertThat(catalog.sizes("sd15")).containsExactly(new ImageSize(512, 512), new ImageSize(768, 512));
+		// one worker renders it at any size: no size is refused
+		assertThat(catalog.sizes("mixed")).isEmpty();
+		// no live worker announces it: its sizes are unknown, and none is refused
+		assertThat(catalog.sizes("kiln-builtin")).isEmpty();
+		assertThat(catalog.sizes("nobody-serves-this")).isEmpty();
+	}
+
+	@Test
+	void aModelIsDescribedAsItsWorkersDescribeIt() {
+		ModelCatalog catalog = catalog(Duration.ZERO);
+		String described = """
+				{"schemaVersion":1,"workerId":"w1",
+				 "models":[{"id":"kiln-builtin","type":"builtin","maxPixels":262144,"maxSteps":50,"maxBatch":2,
+				   "description":"renders abstract patterns"}],
+				 "device":"cpu","busy":false,"jobId":null,"startedAt":"2026-11-23T10:00:00Z",
+				 "beatAt":"2026-11-23T10:00:01Z"}""";
+		ModelView before = catalog.models().get(0);
+		assertThat(before.id()).isEqualTo("kiln-builtin");
+		assertThat(before.description()).as("configured, and no worker said yet").isNull();
+
+		given(this.heartbeats.multiGet(anyList())).willReturn(List.of(heartbeat("w0", "kiln-builtin"), described));
+		this.live.addAll(List.of("w0", "w1"));
+		assertThat(catalog.models()).singleElement()
+			.satisfies((model) -> assertThat(model.description()).isEqualTo("renders abstract patterns"));
+	}
+
+	@Test
 	void modelsOfWorkersWithoutManifestsHaveNoSizesOrFamily() {
 		ModelCatalog catalog = catalog(Duration.ZERO);
 		this.live.add("w1");
@@ -140,6 +181,7 @@ class ModelCatalogTests {
 		assertThat(turbo.family()).isNull();
 		assertThat(turbo.sizes()).isEmpty();
 		assertThat(turbo.schedulers()).isEmpty();
+		assertThat(turbo.description()).isNull();
 		assertThat(turbo.maxPixels()).isEqualTo(262144);
 	}
 

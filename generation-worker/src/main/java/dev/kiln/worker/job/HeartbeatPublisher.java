@@ -66,11 +66,14 @@ class HeartbeatPublisher {
 			.collect(Collectors.joining(","));
 	}
 
-	/** What the gateway learns of a model: its limits, and from its manifest its family, sizes and samplers. */
+	/**
+	 * What the gateway learns of a model: its limits, from its manifest its family, sizes and samplers, and what it
+	 * renders.
+	 */
 	static ModelInfo modelInfo(String id, ServedModel.Limits limits) {
 		return new ModelInfo(id, limits.type(), limits.maxPixels(), limits.maxSteps(), limits.maxBatch(),
 				limits.family(), limits.sizes().stream().map((size) -> new ImageSize(size.width(), size.height())).toList(),
-				limits.scheduler(), limits.schedulers());
+				limits.scheduler(), limits.schedulers(), limits.description());
 	}
 
 	/** Writes one beat. */

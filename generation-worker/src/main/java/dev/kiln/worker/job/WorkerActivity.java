@@ -12,13 +12,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
+import dev.kiln.worker.drain.WorkInHand;
+
 /**
  * What the worker has in hand right now: the messages it holds (whose visibility the heartbeat renews), the jobs it
  * leases (whose leases the heartbeat renews) and the jobs it renders (published as {@code busy} in its heartbeat and
  * as the {@code kiln_worker_busy} gauge).
  */
 @Component
-class WorkerActivity {
+class WorkerActivity implements WorkInHand {
 
 	private final Set<HeldMessage> held = ConcurrentHashMap.newKeySet();
 
@@ -70,6 +72,11 @@ class WorkerActivity {
 
 	boolean busy() {
 		return !this.rendering.isEmpty();
+	}
+
+	@Override
+	public boolean any() {
+		return busy() || !this.held.isEmpty() || !this.leased.isEmpty();
 	}
 
 	/** The first job rendering now, or {@code null}. */

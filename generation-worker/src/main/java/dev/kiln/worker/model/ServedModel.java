@@ -43,9 +43,28 @@ public record ServedModel(String id, ImageGenerator generator, WorkerProperties.
 	public record Limits(String type, int maxPixels, int maxSteps, int maxBatch, List<ModelManifest.Size> sizes,
 			@Nullable String family, @Nullable String scheduler, List<String> schedulers) {
 
+		/** What {@link #description()} says of the built-in model. */
+		public static final String BUILTIN_DESCRIPTION = "renders abstract patterns from the prompt's words "
+				+ "(offline built-in, not Stable Diffusion)";
+
 		public Limits {
 			sizes = List.copyOf(sizes);
 			schedulers = List.copyOf(schedulers);
+		}
+
+		/**
+		 * What the model renders, in a few words for people: announced in heartbeats, listed by the gateway's
+		 * {@code /v1/models} and shown on its web page, so nobody takes the built-in model's patterns for Stable
+		 * Diffusion.
+		 * @return the description
+		 */
+		public String description() {
+			return switch (this.type) {
+				case "builtin" -> BUILTIN_DESCRIPTION;
+				case "noop" -> "plain grey images at no cost, for measuring Kiln itself (not a real model)";
+				default -> "Stable Diffusion" + ((this.family != null) ? " (" + this.family + ")" : "")
+						+ ", exported TorchScript";
+			};
 		}
 
 	}

@@ -21,14 +21,15 @@ class HeartbeatModelInfoTests {
 				List.of("pndm", "ddim", "euler-ancestral"));
 		assertThat(HeartbeatPublisher.modelInfo("sd15", limits)).isEqualTo(new ModelInfo("sd15", "sd-torchscript",
 				393216, 150, 4, "sd1", List.of(new ImageSize(512, 512), new ImageSize(768, 512)), "ddim",
-				List.of("pndm", "ddim", "euler-ancestral")));
+				List.of("pndm", "ddim", "euler-ancestral"), "Stable Diffusion (sd1), exported TorchScript"));
 	}
 
 	@Test
 	void aModelWithoutAManifestAnnouncesItsLimitsOnly() {
 		ServedModel.Limits limits = new ServedModel.Limits("builtin", 65536, 1000, 8, List.of(), null, null, List.of());
 		assertThat(HeartbeatPublisher.modelInfo("kiln-builtin", limits))
-			.isEqualTo(new ModelInfo("kiln-builtin", "builtin", 65536, 1000, 8));
+			.isEqualTo(new ModelInfo("kiln-builtin", "builtin", 65536, 1000, 8, null, List.of(), null, List.of(),
+					"renders abstract patterns from the prompt's words (offline built-in, not Stable Diffusion)"));
 	}
 
 }

@@ -3,26 +3,37 @@ package dev.kiln.worker.render.sd;
 import ai.djl.ndarray.NDArray;
 
 /**
- * DDIM with η = 0 (Song et al. 2020), as diffusers' {@code DDIMScheduler} for Stable Diffusion: "leading" timesteps
- * with offset 1, {@code set_alpha_to_one = false}, no sample clipping. One step:
- * x̂₀ = (x − √(1−ᾱₜ)·ε) / √ᾱₜ, x_prev = √ᾱ_prev·x̂₀ + √(1−ᾱ_prev)·ε, with t_prev = t − 1000/steps.
+ * DDIM with η = 0 (Song et al. 2020), as diffusers' {@code DDIMScheduler}: the schedule's timesteps (rounded for
+ * "linspace"), t_prev = t − T // steps, ᾱ past timestep 0 per {@code set_alpha_to_one}, optional
+ * {@code clip_sample} (x̂₀ clamped to [−1, 1]). One step: x̂₀ = (x − √(1−ᾱₜ)·ε) / √ᾱₜ,
+ * x_prev = √ᾱ_prev·x̂₀ + √(1−ᾱ_prev)·ε.
  */
 final class DdimScheduler implements Scheduler {
 
-	private final int[] timesteps;
+	private final NoiseSchedule schedule;
+
+	private final double[] timesteps;
 
 	private final int stepRatio;
 
 	private final PredictionType prediction;
 
+	private final boolean clipSample;
+
 	DdimScheduler(int steps, PredictionType prediction) {
-		this.timesteps = NoiseSchedule.leadingTimesteps(steps);
-		this.stepRatio = NoiseSchedule.stepRatio(steps);
+		this(NoiseSchedule.STABLE_DIFFUSION, steps, prediction, false);
+	}
+
+	DdimScheduler(NoiseSchedule schedule, int steps, PredictionType prediction, boolean clipSample) {
+		this.schedule = schedule;
+		this.timesteps = NoiseSchedule.rounded(schedule.timesteps(steps));
+		this.stepRatio = schedule.stepRatio(steps);
 		this.prediction = prediction;
+		this.clipSample = clipSample;
 	}
 
 	@Override
-	public int[] timesteps() {
+	public double[] timesteps() {
 		return this.timesteps;
 	}
 
@@ -38,11 +49,9 @@ final class DdimScheduler implements Scheduler {
 
 	@Override
 	public NDArray step(NDArray modelOutput, int index, NDArray sample) {
-		int timestep = this.timesteps[index];
-		int previous = timestep - this.stepRatio;
-		double alpha = NoiseSchedule.alphaCumprod(timestep);
-		double alphaPrevious = (previous >= 0) ? NoiseSchedule.alphaCumprod(previous)
-				: NoiseSchedule.finalAlphaCumprod();
+		int timestep = (int) this.timesteps[index];
+		double alpha = this.schedule.alphaCumprod(timestep);
+		double alphaPrevious = this.schedule.alphaCumprodOrFinal(timestep - this.stepRatio);
 		double signal = Math.sqrt(alpha);
 		double noiseLevel = Math.sqrt(1 - alpha);
 		NDArray clean;
@@ -54,6 +63,9 @@ final class DdimScheduler implements Scheduler {
 		else {
 			clean = sample.sub(modelOutput.mul((float) noiseLevel)).div((float) signal);
 			epsilon = modelOutput;
+		}
+		if (this.clipSample) {
+			clean = clean.clip(-1f, 1f);
 		}
 		return clean.mul((float) Math.sqrt(alphaPrevious))
 			.add(epsilon.mul((float) Math.sqrt(1 - alphaPrevious)));

@@ -1,79 +1,255 @@
 package dev.kiln.worker.render.sd;
 
+import java.util.Locale;
+
 /**
- * Stable Diffusion 1.x/2.x training noise schedule and the "leading" sampling timesteps, as diffusers configures
- * them for these models: 1000 training steps, β = linspace(√0.00085, √0.012, 1000)² ("scaled_linear"),
- * ᾱ = cumprod(1 − β), timesteps {@code (0, r, 2r, …)·reversed + steps_offset} with {@code r = 1000 / steps} (integer
- * division) and {@code steps_offset = 1}.
+ * A training noise schedule and its sampling timesteps, configured as diffusers' schedulers are
+ * ({@code num_train_timesteps}, {@code beta_start}, {@code beta_end}, {@code beta_schedule},
+ * {@code timestep_spacing}, {@code steps_offset}, {@code set_alpha_to_one}): β = linspace(start, end, T)
+ * ("linear") or linspace(√start, √end, T)² ("scaled_linear"), ᾱ = cumprod(1 − β), σₜ = √((1−ᾱₜ)/ᾱₜ). Computed in
+ * double precision (diffusers uses float32 tensors; the difference is far below its tests' tolerances).
+ * {@link #STABLE_DIFFUSION} is the schedule Stable Diffusion 1.x/2.x were trained with, as their
+ * {@code scheduler_config.json} states it.
  */
 final class NoiseSchedule {
 
-	/** Diffusion steps the models were trained with. */
+	/** Diffusion steps Stable Diffusion was trained with. */
 	static final int TRAINING_STEPS = 1000;
 
-	/** Added to every sampling timestep ({@code steps_offset} in the models' scheduler configuration). */
-	static final int STEPS_OFFSET = 1;
+	/**
+	 * Stable Diffusion 1.x/2.x: 1000 steps, "scaled_linear" 0.00085 to 0.012, "leading" spacing with
+	 * {@code steps_offset = 1}, {@code set_alpha_to_one = false}.
+	 */
+	static final NoiseSchedule STABLE_DIFFUSION = new NoiseSchedule(TRAINING_STEPS, 0.00085, 0.012, Betas.SCALED_LINEAR,
+			Spacing.LEADING, 1, false);
 
-	private static final double BETA_START = 0.00085;
+	/** How β grows over the training steps ({@code beta_schedule}). */
+	enum Betas {
 
-	private static final double BETA_END = 0.012;
+		/** β = linspace(start, end, T). */
+		LINEAR,
 
-	private static final double[] ALPHAS_CUMPROD = computeAlphasCumprod();
+		/** β = linspace(√start, √end, T)². */
+		SCALED_LINEAR
 
-	private NoiseSchedule() {
 	}
 
-	private static double[] computeAlphasCumprod() {
-		double start = Math.sqrt(BETA_START);
-		double end = Math.sqrt(BETA_END);
-		double[] result = new double[TRAINING_STEPS];
-		double product = 1.0;
-		for (int t = 0; t < TRAINING_STEPS; t++) {
-			double root = start + (end - start) * t / (TRAINING_STEPS - 1);
-			product *= 1.0 - root * root;
-			result[t] = product;
+	/**
+	 * How sampling timesteps are spread over the training steps ({@code timestep_spacing}, table 2 of "Common
+	 * Diffusion Noise Schedules and Sample Steps are Flawed", arXiv:2305.08891).
+	 */
+	enum Spacing {
+
+		/** {@code arange(n)·(T // n)} reversed, plus {@code steps_offset}: SD 1.x/2.x's configuration. */
+		LEADING("leading"),
+
+		/** {@code round(arange(T, 0, −T/n)) − 1}: always starts at T − 1 (SD-Turbo, LCM). */
+		TRAILING("trailing"),
+
+		/** {@code linspace(0, T − 1, n)} reversed: may fall between training steps. */
+		LINSPACE("linspace");
+
+		private final String configName;
+
+		Spacing(String configName) {
+			this.configName = configName;
 		}
-		return result;
+
+		/** The name in diffusers' configuration and in {@code kiln-model.json}. */
+		String configName() {
+			return this.configName;
+		}
+
+		/**
+		 * Parses a spacing name.
+		 * @param name {@code leading}, {@code trailing} or {@code linspace}
+		 * @return the spacing
+		 * @throws IllegalArgumentException for any other name
+		 */
+		static Spacing of(String name) {
+			String normalized = name.trim().toLowerCase(Locale.ROOT);
+			for (Spacing spacing : values()) {
+				if (spacing.configName.equals(normalized)) {
+					return spacing;
+				}
+			}
+			throw new IllegalArgumentException(
+					"Unknown timestep spacing '" + name + "'; expected 'leading', 'trailing' or 'linspace'");
+		}
+
+	}
+
+	private final int trainingSteps;
+
+	private final double betaStart;
+
+	private final double betaEnd;
+
+	private final Betas betas;
+
+	private final Spacing spacing;
+
+	private final int stepsOffset;
+
+	private final boolean alphaToOne;
+
+	private final double[] alphasCumprod;
+
+	private final double[] sigmas;
+
+	/**
+	 * @param trainingSteps {@code num_train_timesteps}
+	 * @param betaStart {@code beta_start}
+	 * @param betaEnd {@code beta_end}
+	 * @param betas {@code beta_schedule}
+	 * @param spacing {@code timestep_spacing}
+	 * @param stepsOffset {@code steps_offset}, added to "leading" timesteps
+	 * @param alphaToOne {@code set_alpha_to_one}: ᾱ past timestep 0 is 1 rather than ᾱ₀ (DDIM, PNDM)
+	 */
+	NoiseSchedule(int trainingSteps, double betaStart, double betaEnd, Betas betas, Spacing spacing, int stepsOffset,
+			boolean alphaToOne) {
+		if (trainingSteps < 2) {
+			throw new IllegalArgumentException("trainingSteps must be at least 2 but was " + trainingSteps);
+		}
+		this.trainingSteps = trainingSteps;
+		this.betaStart = betaStart;
+		this.betaEnd = betaEnd;
+		this.betas = betas;
+		this.spacing = spacing;
+		this.stepsOffset = stepsOffset;
+		this.alphaToOne = alphaToOne;
+		this.alphasCumprod = new double[trainingSteps];
+		this.sigmas = new double[trainingSteps];
+		double start = (betas == Betas.SCALED_LINEAR) ? Math.sqrt(betaStart) : betaStart;
+		double end = (betas == Betas.SCALED_LINEAR) ? Math.sqrt(betaEnd) : betaEnd;
+		double product = 1.0;
+		for (int t = 0; t < trainingSteps; t++) {
+			double value = start + (end - start) * t / (trainingSteps - 1);
+			double beta = (betas == Betas.SCALED_LINEAR) ? value * value : value;
+			product *= 1.0 - beta;
+			this.alphasCumprod[t] = product;
+			this.sigmas[t] = Math.sqrt((1 - product) / product);
+		}
+	}
+
+	/** This schedule with another timestep spacing (and, for "leading", steps offset). */
+	NoiseSchedule withSpacing(Spacing spacing, int stepsOffset) {
+		return new NoiseSchedule(this.trainingSteps, this.betaStart, this.betaEnd, this.betas, spacing, stepsOffset,
+				this.alphaToOne);
+	}
+
+	/** This schedule with another {@code set_alpha_to_one}. */
+	NoiseSchedule withAlphaToOne(boolean alphaToOne) {
+		return new NoiseSchedule(this.trainingSteps, this.betaStart, this.betaEnd, this.betas, this.spacing,
+				this.stepsOffset, alphaToOne);
+	}
+
+	int trainingSteps() {
+		return this.trainingSteps;
+	}
+
+	Spacing spacing() {
+		return this.spacing;
+	}
+
+	int stepsOffset() {
+		return this.stepsOffset;
 	}
 
 	/**
 	 * ᾱ at a training timestep.
-	 * @param timestep 0 to {@link #TRAINING_STEPS} − 1
+	 * @param timestep 0 to {@link #trainingSteps()} − 1
 	 * @return the cumulative signal fraction
 	 */
-	static double alphaCumprod(int timestep) {
-		return ALPHAS_CUMPROD[timestep];
+	double alphaCumprod(int timestep) {
+		return this.alphasCumprod[timestep];
 	}
 
 	/**
-	 * ᾱ before the first training step when a sampler steps past timestep 0. Stable Diffusion's schedulers are
-	 * configured with {@code set_alpha_to_one = false}, so this is ᾱ at timestep 0, not 1.
-	 * @return the final cumulative signal fraction
+	 * ᾱ at a timestep, or past timestep 0 (a negative one): 1 with {@code set_alpha_to_one}, else ᾱ₀.
+	 * @param timestep a training timestep, or negative
+	 * @return the cumulative signal fraction
 	 */
-	static double finalAlphaCumprod() {
-		return ALPHAS_CUMPROD[0];
+	double alphaCumprodOrFinal(int timestep) {
+		if (timestep >= 0) {
+			return this.alphasCumprod[timestep];
+		}
+		return this.alphaToOne ? 1.0 : this.alphasCumprod[0];
+	}
+
+	/** The smallest and largest σ of the training steps: σ₀ and σ_{T−1}. */
+	double sigmaMin() {
+		return this.sigmas[0];
+	}
+
+	double sigmaMax() {
+		return this.sigmas[this.trainingSteps - 1];
 	}
 
 	/**
-	 * The gap between two sampling timesteps.
+	 * σ at a possibly fractional timestep, linearly interpolated between training steps ({@code np.interp}).
+	 * @param timestep 0 to {@link #trainingSteps()} − 1
+	 * @return the noise level
+	 */
+	double sigma(double timestep) {
+		if (timestep <= 0) {
+			return this.sigmas[0];
+		}
+		if (timestep >= this.trainingSteps - 1) {
+			return this.sigmas[this.trainingSteps - 1];
+		}
+		int low = (int) Math.floor(timestep);
+		double weight = timestep - low;
+		return this.sigmas[low] + weight * (this.sigmas[low + 1] - this.sigmas[low]);
+	}
+
+	/**
+	 * The fractional timestep of a noise level, interpolating log σ between training steps (diffusers'
+	 * {@code _sigma_to_t}).
+	 * @param sigma the noise level
+	 * @return the timestep, 0 to {@link #trainingSteps()} − 1
+	 */
+	double timestepOf(double sigma) {
+		double logSigma = Math.log(Math.max(sigma, 1e-10));
+		int low = 0;
+		for (int t = 0; t < this.trainingSteps; t++) {
+			if (logSigma - Math.log(this.sigmas[t]) >= 0) {
+				low = t;
+			}
+		}
+		low = Math.min(low, this.trainingSteps - 2);
+		double lowLog = Math.log(this.sigmas[low]);
+		double highLog = Math.log(this.sigmas[low + 1]);
+		double weight = Math.clamp((lowLog - logSigma) / (lowLog - highLog), 0.0, 1.0);
+		return (1 - weight) * low + weight * (low + 1);
+	}
+
+	/**
+	 * The gap DDIM and PNDM step back by: {@code T // steps}.
 	 * @param steps sampling steps
-	 * @return {@code 1000 / steps}, integer division
+	 * @return the step ratio
 	 */
-	static int stepRatio(int steps) {
-		return TRAINING_STEPS / steps;
+	int stepRatio(int steps) {
+		return this.trainingSteps / steps;
 	}
 
 	/**
-	 * Sampling timesteps with "leading" spacing, noisiest first: for 50 steps 981, 961, …, 21, 1.
-	 * @param steps sampling steps, 1 to {@link #TRAINING_STEPS}
-	 * @return {@code steps} strictly decreasing timesteps
+	 * Sampling timesteps, noisiest first, as diffusers' DDIM, Euler and Euler ancestral schedulers space them:
+	 * "leading" {@code arange(n)·(T // n)} reversed {@code + steps_offset}; "trailing"
+	 * {@code round(arange(T, 0, −T/n)) − 1}; "linspace" {@code linspace(0, T − 1, n)} reversed (not rounded here:
+	 * DDIM rounds, Euler keeps the fractions).
+	 * @param steps sampling steps, 1 to {@link #trainingSteps()}
+	 * @return {@code steps} decreasing timesteps
 	 */
-	static int[] leadingTimesteps(int steps) {
+	double[] timesteps(int steps) {
 		checkSteps(steps);
-		int ratio = stepRatio(steps);
-		int[] result = new int[steps];
+		double[] result = new double[steps];
 		for (int i = 0; i < steps; i++) {
-			result[i] = (steps - 1 - i) * ratio + STEPS_OFFSET;
+			result[i] = switch (this.spacing) {
+				case LEADING -> (double) (steps - 1 - i) * stepRatio(steps) + this.stepsOffset;
+				case TRAILING -> Math.rint(this.trainingSteps - i * ((double) this.trainingSteps / steps)) - 1;
+				case LINSPACE -> (steps == 1) ? 0.0 : (this.trainingSteps - 1.0) * (steps - 1 - i) / (steps - 1);
+			};
 		}
 		return result;
 	}
@@ -81,13 +257,26 @@ final class NoiseSchedule {
 	/**
 	 * Checks a number of sampling steps.
 	 * @param steps sampling steps
-	 * @throws IllegalArgumentException unless 1 to {@link #TRAINING_STEPS}
+	 * @throws IllegalArgumentException unless 1 to {@link #trainingSteps()}
 	 */
-	static void checkSteps(int steps) {
-		if (steps < 1 || steps > TRAINING_STEPS) {
+	void checkSteps(int steps) {
+		if (steps < 1 || steps > this.trainingSteps) {
 			throw new IllegalArgumentException(
-					"steps must be between 1 and " + TRAINING_STEPS + " but was " + steps);
+					"steps must be between 1 and " + this.trainingSteps + " but was " + steps);
 		}
+	}
+
+	/**
+	 * Rounds fractional timesteps half to even, as numpy's {@code round}.
+	 * @param timesteps timesteps
+	 * @return them rounded
+	 */
+	static double[] rounded(double[] timesteps) {
+		double[] result = new double[timesteps.length];
+		for (int i = 0; i < timesteps.length; i++) {
+			result[i] = Math.rint(timesteps[i]);
+		}
+		return result;
 	}
 
 }

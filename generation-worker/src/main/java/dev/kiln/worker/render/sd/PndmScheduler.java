@@ -22,7 +22,9 @@ final class PndmScheduler implements Scheduler {
 
 	private static final int HISTORY = 4;
 
-	private final int[] timesteps;
+	private final NoiseSchedule schedule;
+
+	private final double[] timesteps;
 
 	private final int stepRatio;
 
@@ -43,25 +45,40 @@ final class PndmScheduler implements Scheduler {
 	 * @param manager where the kept predictions and start sample live
 	 */
 	PndmScheduler(int steps, PredictionType prediction, NDManager manager) {
-		int[] leading = NoiseSchedule.leadingTimesteps(steps);
+		this(NoiseSchedule.STABLE_DIFFUSION, steps, prediction, manager);
+	}
+
+	/**
+	 * @param schedule the noise schedule; its spacing must be "leading"
+	 * @param steps sampling steps; the scheduler evaluates {@code steps + 1} times (once for a single step)
+	 * @param prediction what the UNet predicts
+	 * @param manager where the kept predictions and start sample live
+	 */
+	PndmScheduler(NoiseSchedule schedule, int steps, PredictionType prediction, NDManager manager) {
+		if (schedule.spacing() != NoiseSchedule.Spacing.LEADING) {
+			throw new IllegalArgumentException("PNDM is implemented for 'leading' timestep spacing only, not '"
+					+ schedule.spacing().configName() + "'");
+		}
+		this.schedule = schedule;
+		double[] leading = schedule.timesteps(steps);
 		// diffusers: concatenate([t[:-1], t[-2:-1], t[-1:]])[::-1] over the ascending timesteps, so the second
 		// timestep is repeated; a single step has nothing to repeat
 		if (steps == 1) {
 			this.timesteps = leading;
 		}
 		else {
-			this.timesteps = new int[steps + 1];
+			this.timesteps = new double[steps + 1];
 			this.timesteps[0] = leading[0];
 			System.arraycopy(leading, 1, this.timesteps, 2, steps - 1);
 			this.timesteps[1] = leading[1];
 		}
-		this.stepRatio = NoiseSchedule.stepRatio(steps);
+		this.stepRatio = schedule.stepRatio(steps);
 		this.prediction = prediction;
 		this.manager = manager;
 	}
 
 	@Override
-	public int[] timesteps() {
+	public double[] timesteps() {
 		return this.timesteps;
 	}
 
@@ -77,7 +94,7 @@ final class PndmScheduler implements Scheduler {
 
 	@Override
 	public NDArray step(NDArray modelOutput, int index, NDArray sample) {
-		int timestep = this.timesteps[index];
+		int timestep = (int) this.timesteps[index];
 		int previous = timestep - this.stepRatio;
 		if (this.counter != 1) {
 			keep(modelOutput);
@@ -118,9 +135,8 @@ final class PndmScheduler implements Scheduler {
 	}
 
 	private NDArray transfer(NDArray sample, int timestep, int previous, NDArray modelOutput) {
-		double alpha = NoiseSchedule.alphaCumprod(timestep);
-		double alphaPrevious = (previous >= 0) ? NoiseSchedule.alphaCumprod(previous)
-				: NoiseSchedule.finalAlphaCumprod();
+		double alpha = this.schedule.alphaCumprod(timestep);
+		double alphaPrevious = this.schedule.alphaCumprodOrFinal(previous);
 		double beta = 1 - alpha;
 		double betaPrevious = 1 - alphaPrevious;
 		NDArray epsilon = modelOutput;

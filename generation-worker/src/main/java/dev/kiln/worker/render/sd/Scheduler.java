@@ -19,9 +19,9 @@ interface Scheduler {
 	/**
 	 * The UNet timesteps, one per evaluation, in order. PNDM evaluates one more time than the requested steps when
 	 * there are two or more (its second-order start repeats a timestep).
-	 * @return the timesteps; do not modify
+	 * @return the timesteps, integral except for "linspace" Euler and Karras σ schedules; do not modify
 	 */
-	int[] timesteps();
+	double[] timesteps();
 
 	/**
 	 * The standard deviation of the initial latents.

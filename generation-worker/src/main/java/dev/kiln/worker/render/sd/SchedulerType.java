@@ -16,7 +16,19 @@ enum SchedulerType {
 	DDIM("ddim"),
 
 	/** Euler ancestral sampling (k-diffusion's {@code sample_euler_ancestral}, η = 1). */
-	EULER_ANCESTRAL("euler-ancestral");
+	EULER_ANCESTRAL("euler-ancestral"),
+
+	/** Euler sampling (diffusers' {@code EulerDiscreteScheduler}); not yet offered to jobs (see the README). */
+	EULER("euler"),
+
+	/** DPM-Solver++ 2M; not yet offered to jobs (see the README). */
+	DPM_PP_2M("dpm++2m"),
+
+	/** DPM-Solver++ 2M with Karras σs; not yet offered to jobs (see the README). */
+	DPM_PP_2M_KARRAS("dpm++2m-karras"),
+
+	/** Latent Consistency Model sampling, 1 to 50 steps; not yet offered to jobs (see the README). */
+	LCM("lcm");
 
 	private final String configName;
 
@@ -31,7 +43,7 @@ enum SchedulerType {
 
 	/**
 	 * Parses a scheduler name, ignoring case and surrounding blanks.
-	 * @param name {@code pndm}, {@code ddim} or {@code euler-ancestral}
+	 * @param name a configuration name
 	 * @return the type
 	 * @throws IllegalArgumentException for any other name
 	 */
@@ -48,19 +60,44 @@ enum SchedulerType {
 			.collect(Collectors.joining(", ")));
 	}
 
+	/** Whether jobs may choose it today: the names the worker advertises and its configuration accepts. */
+	boolean offered() {
+		return this == PNDM || this == DDIM || this == EULER_ANCESTRAL;
+	}
+
+	/**
+	 * How many noise tensors it draws after the initial latents: one per step for Euler ancestral (diffusers draws
+	 * at every step), one per step but the last for LCM, none for the others.
+	 * @param steps sampling steps
+	 * @return the number of draws
+	 */
+	int noiseDraws(int steps) {
+		return switch (this) {
+			case EULER_ANCESTRAL -> steps;
+			case LCM -> steps - 1;
+			case PNDM, DDIM, EULER, DPM_PP_2M, DPM_PP_2M_KARRAS -> 0;
+		};
+	}
+
 	/**
 	 * Makes a scheduler for one render.
-	 * @param steps sampling steps, 1 to {@value NoiseSchedule#TRAINING_STEPS}
+	 * @param schedule the model's noise schedule and timestep spacing
+	 * @param steps sampling steps, 1 to the schedule's training steps
 	 * @param prediction what the UNet predicts
 	 * @param noise noise for ancestral steps (used by {@link #EULER_ANCESTRAL} only)
 	 * @param manager where state kept across steps lives; close it after the render
 	 * @return the scheduler
 	 */
-	Scheduler create(int steps, PredictionType prediction, NoiseSource noise, NDManager manager) {
+	Scheduler create(NoiseSchedule schedule, int steps, PredictionType prediction, NoiseSource noise,
+			NDManager manager) {
 		return switch (this) {
-			case PNDM -> new PndmScheduler(steps, prediction, manager);
-			case DDIM -> new DdimScheduler(steps, prediction);
-			case EULER_ANCESTRAL -> new EulerAncestralScheduler(steps, prediction, noise);
+			case PNDM -> new PndmScheduler(schedule, steps, prediction, manager);
+			case DDIM -> new DdimScheduler(schedule, steps, prediction, false);
+			case EULER_ANCESTRAL -> new EulerScheduler(schedule, steps, prediction, false, true, noise);
+			case EULER -> new EulerScheduler(schedule, steps, prediction, false, false, noise);
+			case DPM_PP_2M -> new DpmSolverMultistepScheduler(schedule, steps, prediction, false, manager);
+			case DPM_PP_2M_KARRAS -> new DpmSolverMultistepScheduler(schedule, steps, prediction, true, manager);
+			case LCM -> new LcmScheduler(schedule, steps, prediction, noise);
 		};
 	}
 

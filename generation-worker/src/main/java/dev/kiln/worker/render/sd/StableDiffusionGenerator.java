@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 import javax.imageio.ImageIO;
 
@@ -44,13 +45,16 @@ import org.jspecify.annotations.Nullable;
  * {@code "prediction_type": "v_prediction"} (SD 2.x 768² models), otherwise the UNet predicts noise.
  * <p>
  * A render tokenizes and encodes the prompt and the negative prompt (the empty string when there is none), draws
- * each image's latent noise {@code (4, H/8, W/8)} from its own seed ({@code seed + i} for image {@code i}), then for
- * each scheduler timestep runs the UNet once over the whole batch, latents doubled and text embeddings
- * {@code [prompt × n, negative × n]}, combines the halves by classifier-free guidance
- * ({@code uncond + g·(cond − uncond)}) and steps the scheduler; finally it decodes latents ÷ 0.18215 with the VAE,
- * maps {@code x/2 + 0.5} clipped to [0, 1] to 8-bit RGB and encodes PNGs. Schedulers: {@code pndm}, {@code ddim},
- * {@code euler-ancestral} (see {@link SchedulerType}). The listener hears of each of the request's {@code steps}
- * once; PNDM's extra first evaluation (its second-order start) is reported together with the one after it.
+ * each image's latent noise {@code (4, H/8, W/8)} from PyTorch's generator seeded with its own seed ({@code seed + i}
+ * for image {@code i}; {@link TorchNoise}: diffusers' latents for that seed), then for each scheduler timestep runs
+ * the UNet once over the whole batch: every image's latents with its prompt, then again the latents of the images
+ * whose guidance scale exceeds 1 with their negative prompts. Those combine by classifier-free guidance
+ * ({@code uncond + g·(cond − uncond)}); an image at guidance ≤ 1 takes its conditional prediction alone, as diffusers
+ * does ({@code do_classifier_free_guidance = guidance_scale > 1}). Then the scheduler steps; finally it decodes
+ * latents ÷ 0.18215 with the VAE, maps {@code x/2 + 0.5} clipped to [0, 1] to 8-bit RGB and encodes PNGs.
+ * Schedulers: see {@link SchedulerType}, with the manifest's timestep spacing. The listener hears of each of the
+ * request's {@code steps} once; PNDM's extra first evaluation (its second-order start) is reported together with the
+ * one after it.
  * <p>
  * Several requests of the same width, height and steps render together ({@link #batches()}): each image of each
  * request is one row of the batch, with its own prompts, guidance scale and seed, and comes out as it would alone
@@ -118,6 +122,8 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 
 	private final @Nullable DataType vaeType;
 
+	private final NoiseSchedule noiseSchedule;
+
 	private final List<AutoCloseable> resources;
 
 	private boolean closed;
@@ -126,7 +132,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			UNet unet, VaeDecoder vaeDecoder, SchedulerType scheduler, PredictionType prediction,
 			List<AutoCloseable> resources) {
 		this(modelId, device, tokenizer, textEncoder, unet, vaeDecoder, scheduler, prediction, VAE_SCALING,
-				LATENT_CHANNELS, null, resources);
+				LATENT_CHANNELS, null, NoiseSchedule.STABLE_DIFFUSION, resources);
 	}
 
 	/**
@@ -134,10 +140,12 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 	 * @param vaeScaling latents are divided by it before decoding
 	 * @param latentChannels latent channels
 	 * @param vaeType the VAE decoder's input type, or {@code null} for the text encoder's
+	 * @param noiseSchedule the training noise schedule and timestep spacing
 	 */
 	StableDiffusionGenerator(String modelId, Device device, PromptTokenizer tokenizer, TextEncoder textEncoder,
 			UNet unet, VaeDecoder vaeDecoder, SchedulerType scheduler, PredictionType prediction, float vaeScaling,
-			int latentChannels, @Nullable DataType vaeType, List<AutoCloseable> resources) {
+			int latentChannels, @Nullable DataType vaeType, NoiseSchedule noiseSchedule,
+			List<AutoCloseable> resources) {
 		this.modelId = modelId;
 		this.device = device;
 		this.tokenizer = tokenizer;
@@ -149,6 +157,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		this.vaeScaling = vaeScaling;
 		this.latentChannels = latentChannels;
 		this.vaeType = vaeType;
+		this.noiseSchedule = noiseSchedule;
 		this.resources = List.copyOf(resources);
 	}
 
@@ -163,7 +172,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 	 * @param modelId the model id this generator serves
 	 * @param device the device to load onto, for example from
 	 * {@link dev.kiln.worker.render.BuiltinGenerator#pickDevice(String)}
-	 * @param scheduler {@code pndm}, {@code ddim} or {@code euler-ancestral} (case-insensitive); {@code null} for the
+	 * @param scheduler a {@link SchedulerType} name such as {@code ddim} (case-insensitive); {@code null} for the
 	 * manifest's default, or {@code pndm} without a manifest
 	 * @return the generator; close it to free its native memory
 	 * @throws IllegalArgumentException for an unknown scheduler name
@@ -212,9 +221,13 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 						modules.vaeDecoder(), type, prediction, List.of(modules, tokenizer))
 				: new StableDiffusionGenerator(modelId, device, tokenizer, modules.textEncoder(), modules.unet(),
 						modules.vaeDecoder(), type, prediction, (float) manifest.vaeScalingFactor(),
-						manifest.latentChannels(), dataType(manifest.vaeDtype()), List.of(modules, tokenizer));
+						manifest.latentChannels(), dataType(manifest.vaeDtype()),
+						NoiseSchedule.STABLE_DIFFUSION.withSpacing(NoiseSchedule.Spacing.of(manifest.timestepSpacing()),
+								NoiseSchedule.STABLE_DIFFUSION.stepsOffset()),
+						List.of(modules, tokenizer));
 		try {
-			generator.render(new RenderRequest("", null, check.width(), check.height(), 1, 1.0, 0, 1),
+			// guided, so the check runs the usual doubled batch
+			generator.render(new RenderRequest("", null, check.width(), check.height(), 1, 7.5, 0, 1),
 					StepListener.NONE);
 		}
 		catch (RuntimeException ex) {
@@ -234,9 +247,9 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			throw new IOException(file + ": family 'sdxl' is exported by tools/export-model but this worker renders"
 					+ " only sd1 and sd2 models so far");
 		}
-		if (!manifest.timestepSpacing().equals("leading")) {
-			throw new IOException(file + ": timestep_spacing '" + manifest.timestepSpacing() + "' is not rendered"
-					+ " by this worker yet (only 'leading')");
+		if (scheduler == SchedulerType.PNDM && !manifest.timestepSpacing().equals("leading")) {
+			throw new IOException(file + ": timestep_spacing '" + manifest.timestepSpacing() + "' is rendered with"
+					+ " ddim or euler-ancestral; this worker's pndm supports only 'leading'");
 		}
 	}
 
@@ -285,6 +298,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 	 */
 	public static List<String> schedulers(@Nullable ModelManifest manifest) {
 		return Arrays.stream(SchedulerType.values())
+			.filter(SchedulerType::offered)
 			.filter((type) -> manifest == null || type != SchedulerType.PNDM
 					|| manifest.timestepSpacing().equals("leading"))
 			.map(SchedulerType::configName)
@@ -372,46 +386,79 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 					guidance[offsets[r] + i] = (float) request.guidanceScale();
 				}
 			}
-			NDArray embeddings = NDArrays.concat(prompts.addAll(negatives), 0);
+			// diffusers: do_classifier_free_guidance = guidance_scale > 1; rows at ≤ 1 run the conditional pass only
+			int[] guided = IntStream.range(0, images).filter((row) -> guidance[row] > 1f).toArray();
+			for (int row = 0; row < images; row++) {
+				guidance[row] = Math.max(guidance[row], 1f);
+			}
+			NDList rows = new NDList(images + guided.length);
+			rows.addAll(prompts);
+			for (int row : guided) {
+				rows.add(negatives.get(row));
+			}
+			NDArray embeddings = NDArrays.concat(rows, 0);
 			DataType modelType = embeddings.getDataType();
 			NDArray scales = manager.create(guidance, new Shape(images, 1, 1, 1));
-			NoiseSource noise = new SeededNoise(seeds);
-			Scheduler sampler = this.scheduler.create(steps, this.prediction, noise, manager);
-			Shape latentShape = new Shape(images, this.latentChannels, height / LATENT_SCALE, width / LATENT_SCALE);
-			// drawn even when resuming, so every noise stream is where an uninterrupted render's would be
-			NDArray latents = noise.next(manager, latentShape).mul((float) sampler.initNoiseSigma());
-			int[] timesteps = sampler.timesteps();
-			// PNDM's extra first evaluation completes no step of its own: steps are reported as the caller counts them
-			int extraEvaluations = timesteps.length - steps;
-			int firstEvaluation = 0;
-			if (checkpoint != null) {
-				firstEvaluation = checkpoint.step() + extraEvaluations;
-				latents = restore(manager, sampler, checkpoint, firstEvaluation, latentShape);
+			NDArray guidedRows = manager.create(Arrays.stream(guided).asLongStream().toArray());
+			// the unconditional prediction of each row: its own from the second part, or (≤ 1) its conditional one
+			long[] unconditionalIndex = new long[images];
+			for (int row = 0; row < images; row++) {
+				unconditionalIndex[row] = row;
 			}
-			for (int i = firstEvaluation; i < timesteps.length; i++) {
-				try (NDManager stepManager = manager.newSubManager()) {
-					embeddings.tempAttach(stepManager);
-					scales.tempAttach(stepManager);
-					latents.attach(stepManager);
-					NDArray input = sampler.scaleModelInput(latents, i);
-					NDArray doubled = input.concat(input, 0).toType(modelType, false);
-					NDArray timestep = stepManager.create((long) timesteps[i]);
-					NDArray predicted = this.unet.predict(doubled, timestep, embeddings);
-					expectShape("UNet output", predicted, doubled.getShape());
-					NDList halves = predicted.toType(DataType.FLOAT32, false).split(2, 0);
-					NDArray conditional = halves.get(0);
-					NDArray unconditional = halves.get(1);
-					NDArray guided = unconditional.add(conditional.sub(unconditional).mul(scales));
-					NDArray next = sampler.step(guided, i, latents);
-					next.attach(manager);
-					latents = next;
+			for (int k = 0; k < guided.length; k++) {
+				unconditionalIndex[guided[k]] = images + k;
+			}
+			NDArray unconditionalRows = manager.create(unconditionalIndex);
+			Scheduler sampler;
+			NDArray latents;
+			Shape latentShape = new Shape(images, this.latentChannels, height / LATENT_SCALE, width / LATENT_SCALE);
+			try (TorchNoise noise = TorchNoise.perImage(seeds, 1 + this.scheduler.noiseDraws(steps))) {
+				sampler = this.scheduler.create(this.noiseSchedule, steps, this.prediction, noise, manager);
+				// drawn even when resuming, so every noise stream is where an uninterrupted render's would be
+				latents = noise.next(manager, latentShape).mul((float) sampler.initNoiseSigma());
+				double[] timesteps = sampler.timesteps();
+				// PNDM's extra first evaluation completes no step of its own: steps are reported as the caller counts
+				int extraEvaluations = timesteps.length - steps;
+				int firstEvaluation = 0;
+				if (checkpoint != null) {
+					firstEvaluation = checkpoint.step() + extraEvaluations;
+					latents = restore(manager, sampler, checkpoint, firstEvaluation, latentShape);
 				}
-				if (i >= extraEvaluations) {
-					int done = i + 1 - extraEvaluations;
-					if (monitor.wantsCheckpoint(done, steps)) {
-						handOutCheckpoints(monitor, requests, offsets, latents, sampler.state(), done, steps);
+				for (int i = firstEvaluation; i < timesteps.length; i++) {
+					try (NDManager stepManager = manager.newSubManager()) {
+						embeddings.tempAttach(stepManager);
+						scales.tempAttach(stepManager);
+						guidedRows.tempAttach(stepManager);
+						unconditionalRows.tempAttach(stepManager);
+						latents.attach(stepManager);
+						NDArray input = sampler.scaleModelInput(latents, i);
+						NDArray batch = (guided.length == 0) ? input : input.concat(input.get(guidedRows), 0);
+						batch = batch.toType(modelType, false);
+						// the UNet takes an int64 timestep: fractional ones ("linspace" Euler, Karras) are rounded
+						NDArray timestep = stepManager.create(Math.round(timesteps[i]));
+						NDArray predicted = this.unet.predict(batch, timestep, embeddings);
+						expectShape("UNet output", predicted, batch.getShape());
+						predicted = predicted.toType(DataType.FLOAT32, false);
+						NDArray conditional = (guided.length == 0) ? predicted : predicted.get("0:" + images);
+						NDArray next;
+						if (guided.length == 0) {
+							next = sampler.step(conditional, i, latents);
+						}
+						else {
+							NDArray unconditional = predicted.get(unconditionalRows);
+							NDArray prediction = unconditional.add(conditional.sub(unconditional).mul(scales));
+							next = sampler.step(prediction, i, latents);
+						}
+						next.attach(manager);
+						latents = next;
 					}
-					monitor.onStep(done, steps);
+					if (i >= extraEvaluations) {
+						int done = i + 1 - extraEvaluations;
+						if (monitor.wantsCheckpoint(done, steps)) {
+							handOutCheckpoints(monitor, requests, offsets, latents, sampler.state(), done, steps);
+						}
+						monitor.onStep(done, steps);
+					}
 				}
 			}
 			DataType vaeInput = (this.vaeType != null) ? this.vaeType : modelType;
@@ -564,7 +611,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 	private static void validate(RenderRequest request) {
 		checkSize("width", request.width());
 		checkSize("height", request.height());
-		NoiseSchedule.checkSteps(request.steps());
+		NoiseSchedule.STABLE_DIFFUSION.checkSteps(request.steps());
 		if (request.numImages() < 1 || request.numImages() > MAX_IMAGES) {
 			throw new IllegalArgumentException(
 					"numImages must be between 1 and " + MAX_IMAGES + " but was " + request.numImages());

@@ -52,31 +52,41 @@ class SchedulerTests {
 		return IntStream.iterate(981, (t) -> t >= 1, (t) -> t - 20).toArray();
 	}
 
+	private static double[] doubles(int... values) {
+		return IntStream.of(values).asDoubleStream().toArray();
+	}
+
+	private static EulerScheduler eulerAncestral(NoiseSource noise) {
+		return new EulerScheduler(NoiseSchedule.STABLE_DIFFUSION, 50, PredictionType.EPSILON, false, true, noise);
+	}
+
 	@Test
 	void alphasCumprodMatchesSchedule() {
-		assertThat(NoiseSchedule.alphaCumprod(0)).isCloseTo(1 - 0.00085, within(1e-15));
+		assertThat(NoiseSchedule.STABLE_DIFFUSION.alphaCumprod(0)).isCloseTo(1 - 0.00085, within(1e-15));
 		// exp(Σ log(1 − β)) rather than the running product the code uses
 		double logSum = 0;
 		for (int i = 0; i < 1000; i++) {
 			double beta = Math.pow(Math.sqrt(0.00085) + i * (Math.sqrt(0.012) - Math.sqrt(0.00085)) / 999.0, 2);
 			logSum += Math.log1p(-beta);
 		}
-		assertThat(NoiseSchedule.alphaCumprod(999)).isCloseTo(Math.exp(logSum), within(1e-12))
+		assertThat(NoiseSchedule.STABLE_DIFFUSION.alphaCumprod(999)).isCloseTo(Math.exp(logSum), within(1e-12))
 			.isCloseTo(0.00466, within(1e-5));
-		assertThat(NoiseSchedule.finalAlphaCumprod()).isEqualTo(NoiseSchedule.alphaCumprod(0));
+		assertThat(NoiseSchedule.STABLE_DIFFUSION.alphaCumprodOrFinal(-1)).isEqualTo(NoiseSchedule.STABLE_DIFFUSION.alphaCumprod(0));
 	}
 
 	@Test
 	void ddimTimestepsForFiftyStepsAreLeadingWithOffsetOne() {
-		int[] timesteps = new DdimScheduler(50, PredictionType.EPSILON).timesteps();
-		assertThat(timesteps).hasSize(50).startsWith(981, 961, 941).endsWith(41, 21, 1).containsExactly(leading50());
+		double[] timesteps = new DdimScheduler(50, PredictionType.EPSILON).timesteps();
+		assertThat(timesteps).hasSize(50)
+			.startsWith(981, 961, 941)
+			.endsWith(41, 21, 1)
+			.containsExactly(doubles(leading50()));
 	}
 
 	@Test
 	void eulerAncestralTimestepsForFiftyStepsAreLeadingWithOffsetOne() {
-		EulerAncestralScheduler scheduler = new EulerAncestralScheduler(50, PredictionType.EPSILON,
-				(m, shape) -> m.zeros(shape));
-		assertThat(scheduler.timesteps()).containsExactly(leading50());
+		EulerScheduler scheduler = eulerAncestral((m, shape) -> m.zeros(shape));
+		assertThat(scheduler.timesteps()).containsExactly(doubles(leading50()));
 		double sigmaMax = Math.sqrt((1 - alphaBar(981)) / alphaBar(981));
 		assertThat(scheduler.sigmas()).hasSize(51);
 		assertThat(scheduler.sigmas()[0]).isCloseTo(sigmaMax, within(1e-9)).isCloseTo(13.1204, within(1e-3));
@@ -96,9 +106,46 @@ class SchedulerTests {
 		expected.add(ascending[48]);
 		expected.add(ascending[49]);
 		List<Integer> reversed = new ArrayList<>(expected).reversed();
-		int[] timesteps = new PndmScheduler(50, PredictionType.EPSILON, manager).timesteps();
+		double[] timesteps = new PndmScheduler(50, PredictionType.EPSILON, manager).timesteps();
 		assertThat(timesteps).hasSize(51).startsWith(981, 961, 961, 941).endsWith(21, 1);
-		assertThat(timesteps).containsExactly(reversed.stream().mapToInt(Integer::intValue).toArray());
+		assertThat(timesteps).containsExactly(doubles(reversed.stream().mapToInt(Integer::intValue).toArray()));
+	}
+
+	@Test
+	void trailingAndLinspaceSpacingAsDiffusersComputesThem() {
+		// diffusers' DDIMScheduler.set_timesteps written out in numpy (/usr/bin/python3, numpy 1.24):
+		// trailing: np.round(np.arange(1000, 0, -1000 / n)).astype(np.int64) - 1
+		// linspace: np.linspace(0, 999, n).round()[::-1]
+		NoiseSchedule trailing = NoiseSchedule.STABLE_DIFFUSION.withSpacing(NoiseSchedule.Spacing.TRAILING, 1);
+		NoiseSchedule linspace = NoiseSchedule.STABLE_DIFFUSION.withSpacing(NoiseSchedule.Spacing.LINSPACE, 0);
+		assertThat(new DdimScheduler(trailing, 1, PredictionType.EPSILON, false).timesteps()).containsExactly(999);
+		assertThat(new DdimScheduler(trailing, 4, PredictionType.EPSILON, false).timesteps()).containsExactly(999, 749,
+				499, 249);
+		assertThat(new DdimScheduler(trailing, 7, PredictionType.EPSILON, false).timesteps()).containsExactly(999, 856,
+				713, 570, 428, 285, 142);
+		assertThat(new DdimScheduler(trailing, 16, PredictionType.EPSILON, false).timesteps()).hasSize(16)
+			.startsWith(999, 937, 874, 811, 749, 687, 624, 561);
+		assertThat(new DdimScheduler(linspace, 4, PredictionType.EPSILON, false).timesteps()).containsExactly(999, 666,
+				333, 0);
+		assertThat(new DdimScheduler(linspace, 7, PredictionType.EPSILON, false).timesteps()).containsExactly(999, 832,
+				666, 500, 333, 166, 0);
+		// EulerDiscreteScheduler keeps linspace's fractions: np.linspace(0, 999, 7)[::-1]
+		NoiseSource none = (m, shape) -> m.zeros(shape);
+		assertThat(new EulerScheduler(linspace, 7, PredictionType.EPSILON, false, false, none).timesteps())
+			.containsExactly(999, 832.5, 666, 499.5, 333, 166.5, 0);
+	}
+
+	@Test
+	void oneStepTrailingEulerAncestralStartsFromPureNoiseAsSdTurbo() {
+		// SD-Turbo's configuration: "trailing", so one step samples at t = 999, and diffusers' init_noise_sigma for
+		// "trailing"/"linspace" is σ_max itself, not √(σ_max² + 1)
+		NoiseSchedule trailing = NoiseSchedule.STABLE_DIFFUSION.withSpacing(NoiseSchedule.Spacing.TRAILING, 1);
+		EulerScheduler scheduler = new EulerScheduler(trailing, 1, PredictionType.EPSILON, false, true,
+				(m, shape) -> m.zeros(shape));
+		double sigmaMax = Math.sqrt((1 - alphaBar(999)) / alphaBar(999));
+		assertThat(scheduler.timesteps()).containsExactly(999);
+		assertThat(scheduler.initNoiseSigma()).isCloseTo(sigmaMax, within(1e-9)).isCloseTo(14.6146, within(1e-3));
+		assertThat(scheduler.sigmas()).containsExactly(scheduler.sigmas()[0], 0.0);
 	}
 
 	@Test
@@ -134,6 +181,22 @@ class SchedulerTests {
 	}
 
 	@Test
+	void ddimClipSampleClampsThePredictedCleanSampleOnly() {
+		// diffusers' DDIMScheduler.step: pred_original_sample.clamp(-1, 1) when clip_sample; ε stays the model's
+		double a = alphaBar(981);
+		double aPrev = alphaBar(961);
+		float[] actual = step(new DdimScheduler(NoiseSchedule.STABLE_DIFFUSION, 50, PredictionType.EPSILON, true), 0);
+		boolean clipped = false;
+		for (int i = 0; i < SAMPLE.length; i++) {
+			double x0 = (SAMPLE[i] - Math.sqrt(1 - a) * MODEL_OUTPUT[i]) / Math.sqrt(a);
+			clipped |= Math.abs(x0) > 1;
+			double expected = Math.sqrt(aPrev) * Math.clamp(x0, -1, 1) + Math.sqrt(1 - aPrev) * MODEL_OUTPUT[i];
+			assertThat((double) actual[i]).as("element %d", i).isCloseTo(expected, within(1e-4));
+		}
+		assertThat(clipped).as("the fixture leaves [-1, 1]").isTrue();
+	}
+
+	@Test
 	void ddimStepWithVelocityPrediction() {
 		double a = alphaBar(981);
 		double aPrev = alphaBar(961);
@@ -149,8 +212,7 @@ class SchedulerTests {
 	@Test
 	void eulerAncestralStepMatchesHandComputationWithFixedNoise() {
 		float[] noise = { 0.3f, -0.2f, 1.1f, -0.9f };
-		EulerAncestralScheduler scheduler = new EulerAncestralScheduler(50, PredictionType.EPSILON,
-				(m, shape) -> m.create(noise, shape));
+		EulerScheduler scheduler = eulerAncestral((m, shape) -> m.create(noise, shape));
 		double sigma = Math.sqrt((1 - alphaBar(981)) / alphaBar(981));
 		double next = Math.sqrt((1 - alphaBar(961)) / alphaBar(961));
 		double sigmaUp = Math.sqrt(next * next * (sigma * sigma - next * next) / (sigma * sigma));
@@ -169,15 +231,19 @@ class SchedulerTests {
 	}
 
 	@Test
-	void eulerAncestralLastStepIsDeterministicAndReturnsPrediction() {
-		EulerAncestralScheduler scheduler = new EulerAncestralScheduler(50, PredictionType.EPSILON, (m, shape) -> {
-			throw new AssertionError("the last step adds no noise");
+	void eulerAncestralLastStepDrawsButAddsNoNoiseAndReturnsPrediction() {
+		List<Shape> draws = new ArrayList<>();
+		EulerScheduler scheduler = eulerAncestral((m, shape) -> {
+			draws.add(shape);
+			return m.full(shape, 100f);
 		});
 		double sigma = Math.sqrt((1 - alphaBar(1)) / alphaBar(1));
 		float[] actual = step(scheduler, 49);
 		for (int i = 0; i < SAMPLE.length; i++) {
 			assertThat((double) actual[i]).isCloseTo(SAMPLE[i] - sigma * MODEL_OUTPUT[i], within(1e-5));
 		}
+		// diffusers draws at every step, so a generator shared with other draws advances the same way
+		assertThat(draws).containsExactly(new Shape(1, 4));
 	}
 
 	@Test
@@ -247,7 +313,8 @@ class SchedulerTests {
 		assertThat(SchedulerType.of(" Euler-Ancestral ")).isEqualTo(SchedulerType.EULER_ANCESTRAL);
 		assertThat(SchedulerType.of("PNDM")).isEqualTo(SchedulerType.PNDM);
 		assertThatIllegalArgumentException().isThrownBy(() -> SchedulerType.of("dpm++"))
-			.withMessage("Unknown scheduler 'dpm++'; expected one of 'pndm', 'ddim', 'euler-ancestral'");
+			.withMessage("Unknown scheduler 'dpm++'; expected one of 'pndm', 'ddim', 'euler-ancestral', 'euler',"
+					+ " 'dpm++2m', 'dpm++2m-karras', 'lcm'");
 	}
 
 	@Test
@@ -255,17 +322,6 @@ class SchedulerTests {
 		assertThatIllegalArgumentException().isThrownBy(() -> new DdimScheduler(0, PredictionType.EPSILON))
 			.withMessageContaining("steps must be between 1 and 1000");
 		assertThatIllegalArgumentException().isThrownBy(() -> new DdimScheduler(1001, PredictionType.EPSILON));
-	}
-
-	@Test
-	void seededNoiseIsPerImageAndReproducible() {
-		try (NDManager m = manager.newSubManager()) {
-			float[] batch = new SeededNoise(41, 2).next(m, new Shape(2, 3)).toFloatArray();
-			float[] second = new SeededNoise(42, 1).next(m, new Shape(1, 3)).toFloatArray();
-			assertThat(new float[] { batch[3], batch[4], batch[5] }).containsExactly(second);
-			assertThat(new SeededNoise(41, 2).next(m, new Shape(2, 3)).toFloatArray()).containsExactly(batch);
-			assertThat(batch[0]).isNotEqualTo(batch[3]);
-		}
 	}
 
 	private static float[] step(Scheduler scheduler, int index) {

@@ -93,7 +93,14 @@ class StableDiffusionGeneratorTests {
 		}
 		long[] expected = switch (type) {
 			case PNDM -> new long[] { 801, 601, 601, 401, 201, 1 };
-			case DDIM, EULER_ANCESTRAL -> new long[] { 801, 601, 401, 201, 1 };
+			case DDIM, EULER_ANCESTRAL, EULER -> new long[] { 801, 601, 401, 201, 1 };
+			// DPMSolverMultistepScheduler's "leading": arange(6) * (1000 // 6) reversed without its last, + 1
+			case DPM_PP_2M -> new long[] { 831, 665, 499, 333, 167 };
+			// Karras σs between σ(999) and σ(0), back to timesteps by log-σ interpolation, rounded (numpy, diffusers'
+			// _convert_to_karras and _sigma_to_t written out)
+			case DPM_PP_2M_KARRAS -> new long[] { 999, 786, 427, 59, 0 };
+			// LCMScheduler: (1..50)·20 − 1 reversed, at floor(linspace(0, 50, 5, endpoint=False)) = 0, 10, 20, 30, 40
+			case LCM -> new long[] { 999, 799, 599, 399, 199 };
 		};
 		assertThat(standIns.timesteps).containsExactly(box(expected));
 		int extra = expected.length - 5;
@@ -143,6 +150,66 @@ class StableDiffusionGeneratorTests {
 		assertThat(steps).containsExactly(1, 2, 3);
 	}
 
+	@ParameterizedTest
+	@EnumSource(SchedulerType.class)
+	void guidanceOfOneOrLessRunsTheConditionalPassOnlyHalvingTheUnetWork(SchedulerType type) {
+		StandIns guided = new StandIns();
+		StandIns unguided = new StandIns();
+		StandIns zero = new StandIns();
+		StandIns mixed = new StandIns();
+		RenderRequest at7 = new RenderRequest("a lighthouse", "fog", 64, 64, 4, 7.5, 5, 2);
+		RenderRequest at1 = new RenderRequest("a lighthouse", "fog", 64, 64, 4, 1.0, 5, 2);
+		RenderRequest at0 = new RenderRequest("a lighthouse", "fog", 64, 64, 4, 0.0, 5, 2);
+		RenderedImages one;
+		RenderedImages none;
+		List<RenderedImages> together;
+		try (StableDiffusionGenerator generator = guided.generator(type)) {
+			generator.render(at7, StepListener.NONE);
+		}
+		try (StableDiffusionGenerator generator = unguided.generator(type)) {
+			one = generator.render(at1, StepListener.NONE);
+		}
+		try (StableDiffusionGenerator generator = zero.generator(type)) {
+			none = generator.render(at0, StepListener.NONE);
+		}
+		try (StableDiffusionGenerator generator = mixed.generator(type)) {
+			together = generator.render(List.of(at7, at1), java.util.Arrays.asList(null, null),
+					RenderMonitor.of(StepListener.NONE));
+		}
+		long guidedRows = guided.unetRows.stream().mapToLong(Long::longValue).sum();
+		long unguidedRows = unguided.unetRows.stream().mapToLong(Long::longValue).sum();
+		// the same number of UNet calls, each over half the rows: 2 images × 2 passes vs 2 images × 1 pass
+		assertThat(unguided.unetRows).hasSameSizeAs(guided.unetRows).containsOnly(2L);
+		assertThat(guided.unetRows).containsOnly(4L);
+		assertThat(unguidedRows * 2).isEqualTo(guidedRows);
+		// batched with a guided request, the unguided one adds only its conditional rows: 2 × 2 + 2
+		assertThat(mixed.unetRows).containsOnly(6L);
+		// diffusers: guidance 0 is no guidance, not "the negative prompt only": the same as 1
+		for (int i = 0; i < 2; i++) {
+			RenderedImageAssertions.assertSameRender("guidance 0 vs 1, image " + i, none.pngs().get(i),
+					one.pngs().get(i));
+			RenderedImageAssertions.assertSameRender("unguided alone vs batched with a guided request, image " + i,
+					together.get(1).pngs().get(i), one.pngs().get(i));
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(value = SchedulerType.class, names = { "DDIM", "EULER_ANCESTRAL", "EULER", "DPM_PP_2M" })
+	void aTrailingModelSuchAsSdTurboRendersOneStepFromTheNoisiestTimestep(SchedulerType type) {
+		StandIns standIns = new StandIns();
+		NoiseSchedule trailing = NoiseSchedule.STABLE_DIFFUSION.withSpacing(NoiseSchedule.Spacing.TRAILING, 1);
+		try (StableDiffusionGenerator generator = new StableDiffusionGenerator("sd-turbo", Device.cpu(), tokenizer,
+				standIns::encode, standIns::predict, standIns::decode, type, PredictionType.EPSILON,
+				StableDiffusionGenerator.VAE_SCALING, StableDiffusionGenerator.LATENT_CHANNELS, null, trailing,
+				List.of())) {
+			generator.render(new RenderRequest("a lighthouse", null, 64, 64, 1, 0.0, 3, 1), StepListener.NONE);
+			generator.render(new RenderRequest("a lighthouse", null, 64, 64, 4, 0.0, 3, 1), StepListener.NONE);
+		}
+		// diffusers' "trailing": round(arange(1000, 0, -1000 / n)) - 1; guidance 0 (SD-Turbo's): one row per call
+		assertThat(standIns.timesteps).containsExactly(999L, 999L, 749L, 499L, 249L);
+		assertThat(standIns.unetRows).containsOnly(1L);
+	}
+
 	@Test
 	void requestsOfDifferentShapesAreRefused() {
 		try (StableDiffusionGenerator generator = new StandIns().generator(SchedulerType.DDIM)) {
@@ -190,7 +257,12 @@ class StableDiffusionGeneratorTests {
 			RenderCheckpoint checkpoint = saved.get(0);
 			assertThat(checkpoint.step()).isEqualTo(3);
 			assertThat(checkpoint.totalSteps()).isEqualTo(6);
-			int kept = (type == SchedulerType.PNDM) ? 3 : 0;
+			int kept = switch (type) {
+				case PNDM -> 3;
+				// the previous step's x̂₀
+				case DPM_PP_2M, DPM_PP_2M_KARRAS -> 1;
+				case DDIM, EULER, EULER_ANCESTRAL, LCM -> 0;
+			};
 			assertThat(checkpoint.state()).hasSize((1 + kept) * 2 * 4 * 8 * 8);
 			RenderCheckpoint stored = RenderCheckpoint.fromBytes(checkpoint.toBytes());
 			standIns.timesteps.clear();
@@ -342,7 +414,8 @@ class StableDiffusionGeneratorTests {
 	void loadRefusesUnknownSchedulerBeforeTouchingFiles(@TempDir Path directory) {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> StableDiffusionGenerator.load(directory.resolve("absent"), "sd", Device.cpu(), "lms"))
-			.withMessage("Unknown scheduler 'lms'; expected one of 'pndm', 'ddim', 'euler-ancestral'");
+			.withMessage("Unknown scheduler 'lms'; expected one of 'pndm', 'ddim', 'euler-ancestral', 'euler', 'dpm++2m',"
+					+ " 'dpm++2m-karras', 'lcm'");
 	}
 
 	@Test
@@ -416,6 +489,8 @@ class StableDiffusionGeneratorTests {
 
 		final List<Long> timesteps = new ArrayList<>();
 
+		final List<Long> unetRows = new ArrayList<>();
+
 		final List<String> decoded = new ArrayList<>();
 
 		StableDiffusionGenerator generator(SchedulerType type) {
@@ -439,7 +514,7 @@ class StableDiffusionGeneratorTests {
 		NDArray predict(NDArray latents, NDArray timestep, NDArray embeddings) {
 			Shape shape = latents.getShape();
 			long batch = shape.get(0);
-			assertThat(batch % 2).isZero();
+			this.unetRows.add(batch);
 			assertThat(shape.dimension()).isEqualTo(4);
 			assertThat(shape.get(1)).isEqualTo(4);
 			assertThat(latents.getDataType()).isEqualTo(DataType.FLOAT32);

@@ -51,18 +51,21 @@ final class TinyTorchScript {
 			    return (torch.mean(e, [1]), e)
 			""";
 
-	/** A UNet checking latents (2n, 4, h, w), an integer scalar timestep and text (2n, 77, D). */
+	/**
+	 * A UNet checking latents (b, 4, h, w), an integer scalar timestep and text (b, 77, D): b is 2n for n guided
+	 * images, n for unguided ones.
+	 */
 	static final String UNET = """
 			  def forward(self: __torch__.UNet,
 			    sample: Tensor,
 			    timestep: Tensor,
 			    text: Tensor) -> Tuple[Tensor]:
-			    if sample.dim() != 4 or sample.size(1) != 4 or sample.size(0) % 2 != 0:
-			      ops.prim.RaiseException("unet contract: latents must be (2n, 4, h, w)")
+			    if sample.dim() != 4 or sample.size(1) != 4:
+			      ops.prim.RaiseException("unet contract: latents must be (b, 4, h, w)")
 			    if torch.is_floating_point(timestep) or timestep.dim() != 0:
 			      ops.prim.RaiseException("unet contract: timestep must be an integer scalar")
 			    if text.dim() != 3 or text.size(0) != sample.size(0) or text.size(1) != 77:
-			      ops.prim.RaiseException("unet contract: text must be (2n, 77, D)")
+			      ops.prim.RaiseException("unet contract: text must be (b, 77, D)")
 			    return (torch.add(torch.mul(sample, 0.5), torch.mean(text)),)
 			""";
 

@@ -1,4 +1,4 @@
-package dev.kiln.deploy;
+package dev.kiln.deploy.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,10 +23,14 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * The {@code openAPIV3Schema} of every CRD vendored in {@code deploy/crds} (see its README for the upstream releases), by {@code apiVersion} and {@code kind}, made as
  * strict as the API server: an object schema that lists its properties rejects any other property (the API server
  * prunes or, with strict field validation, refuses unknown fields), unless it preserves unknown fields.
+ * <p>
+ * Shared with other modules' tests (the CDK app renders the chart with its values and validates them the same way)
+ * through the {@code deploy} module's test jar.
  */
-final class CrdSchemas {
+public final class CrdSchemas {
 
-	static final Path DIRECTORY = Path.of(System.getProperty("kiln.crds.dir", "crds"));
+	/** The CRD directory: {@code -Dkiln.crds.dir}, else {@code crds} (the {@code deploy} module's). */
+	public static final Path DIRECTORY = Path.of(System.getProperty("kiln.crds.dir", "crds"));
 
 	private static final YAMLMapper YAML = YAMLMapper.builder().build();
 
@@ -41,7 +45,7 @@ final class CrdSchemas {
 	}
 
 	/** Loads every CRD of the directory; fails with a clear message when it is missing. */
-	static CrdSchemas load() {
+	public static CrdSchemas load() {
 		if (!Files.isDirectory(DIRECTORY)) {
 			throw new IllegalStateException("CRD schemas not found at " + DIRECTORY.toAbsolutePath().normalize()
 					+ ": the chart tests validate KEDA, Karpenter and Prometheus Operator objects against the CRDs "
@@ -75,8 +79,26 @@ final class CrdSchemas {
 		return new CrdSchemas(schemas);
 	}
 
-	boolean covers(String apiVersion, String kind) {
+	/**
+	 * Whether a vendored CRD defines this version and kind.
+	 * @param apiVersion the object's {@code apiVersion}
+	 * @param kind the object's {@code kind}
+	 * @return whether {@link #validate} has a schema for it
+	 */
+	public boolean covers(String apiVersion, String kind) {
 		return this.schemas.containsKey(apiVersion + "/" + kind);
+	}
+
+	/**
+	 * Whether the object belongs to the API group of a vendored CRD (KEDA, Karpenter, Prometheus Operator), whatever
+	 * its version and kind: such an object must then be valid against one of them.
+	 * @param object the object
+	 * @return whether its group is a vendored CRD's
+	 */
+	public boolean coversGroup(JsonNode object) {
+		String apiVersion = object.path("apiVersion").asString();
+		String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+		return this.schemas.keySet().stream().anyMatch((key) -> key.startsWith(group + "/"));
 	}
 
 	/**
@@ -84,7 +106,7 @@ final class CrdSchemas {
 	 * @param object the object
 	 * @return the violations, empty when it is valid
 	 */
-	List<String> validate(JsonNode object) {
+	public List<String> validate(JsonNode object) {
 		String key = object.path("apiVersion").asString() + "/" + object.path("kind").asString();
 		Schema schema = this.schemas.get(key);
 		if (schema == null) {

@@ -1,0 +1,7 @@
+/**
+ * Chart-test helpers other modules' tests reuse through the {@code deploy} module's test jar.
+ */
+@NullMarked
+package dev.kiln.deploy.testing;
+
+import org.jspecify.annotations.NullMarked;
