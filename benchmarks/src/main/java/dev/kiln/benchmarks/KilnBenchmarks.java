@@ -17,7 +17,9 @@ import java.util.Map;
  * ./mvnw -B -Pbenchmarks -pl benchmarks -am process-classes -Dkiln.bench.args=end-to-end
  * </pre>
  *
- * Options: {@code --quick} (fewer rounds and samples, a smoke run), {@code --end-to-end}, {@code --accept} and
+ * Options: {@code --quick} (fewer rounds and samples, a smoke run), {@code --batching} (dynamic batching vs batch 1
+ * through a worker, and the exported TorchScript model's seconds per step; printed, see {@link BatchingReport}),
+ * {@code --end-to-end}, {@code --accept} and
  * {@code --scale-signal} (only the end-to-end overhead, only gateway accept vs raw SQS, or only the scale signal with
  * and without waking on arrivals, printed and never written: for tuning),
  * {@code --out FILE} (default {@code BENCHMARKS.md} in the
@@ -57,6 +59,12 @@ public final class KilnBenchmarks {
 			appendScaleSignal(md, scaleSignal(20));
 			System.out.println();
 			System.out.println(md);
+			System.exit(0);
+		}
+		if (options.contains("--batching")) {
+			// dynamic batching vs batch 1 through a worker, and TorchScript s/step; printed, for a hand-run section
+			System.out.println();
+			System.out.println(BatchingReport.run(machine, options));
 			System.exit(0);
 		}
 		if (options.contains("--accept")) {

@@ -81,6 +81,7 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	 * @param modelDownload how {@code s3://} model locations are downloaded into the model cache
 	 * @param maxIdle how long the worker may have nothing in hand before it drains and exits with status 0; unset for
 	 * never. KEDA's ScaledJob mode sets it so a Job that found no message ends ({@code drain.IdleExit})
+	 * @param batching dynamic batching: filling a forward pass from a lane's backlog
 	 */
 	public record Worker(@DefaultValue("") String id, @DefaultValue("250ms") @NotNull Duration progressInterval,
 			@NotEmpty(message = "must name at least one model") Map<String, @Valid Model> models,
@@ -97,7 +98,8 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 			@DefaultValue("0") @Min(0) int previewEvery, @DefaultValue("0") @Min(0) int maxJobs,
 			@Valid @DefaultValue Spot spot,
 			@DefaultValue("auto") @Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device,
-			@Valid @DefaultValue ModelDownload modelDownload, @Nullable Duration maxIdle) {
+			@Valid @DefaultValue ModelDownload modelDownload, @Nullable Duration maxIdle,
+			@Valid @DefaultValue Batching batching) {
 
 		public Worker {
 			if (id.isBlank()) {
@@ -149,6 +151,32 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 		@AssertTrue(message = "drain-timeout must not be negative")
 		boolean isDrainTimeoutValid() {
 			return !this.drainTimeout.isNegative();
+		}
+
+	}
+
+	/**
+	 * Dynamic batching: when a lane has a backlog, the worker keeps receiving from it until the forward pass holds the
+	 * model's {@code max-batch} images of compatible jobs (same model, size and steps), for at most {@code max-wait} and
+	 * never past the earliest deadline of a job in the pass; on the interactive lane it never waits for jobs that have
+	 * not arrived. The rule in full is in {@code dev.kiln.worker.job.BatchPolicy} and the module README.
+	 *
+	 * @param enabled whether to fill passes from a backlog; off, a pass holds only the compatible jobs of one receive
+	 * of {@code receive-batch} messages
+	 * @param maxWait the longest time spent filling one pass ({@code batch-wait}), from when its round began; 0 for no
+	 * filling beyond the first receive
+	 * @param cpu whether to fill passes of models that render on the CPU too. Off by default: on a CPU a pass of n
+	 * images costs about n passes of one (the cores are busy at batch 1), and measured here the built-in model rendered
+	 * a 64-job backlog of 256² images slower in passes of 8 than one by one (BENCHMARKS.md, "Dynamic batching"); only
+	 * models whose per-pass overhead dominates (small ones) gain. GPUs are what batching is for
+	 */
+	public record Batching(@DefaultValue("true") boolean enabled, @DefaultValue("20ms") @NotNull Duration maxWait,
+			@DefaultValue("false") boolean cpu) {
+
+		@AssertTrue(message = "max-wait must be from 0 to 1s (a longer wait holds jobs that are ready to render)")
+		boolean isMaxWaitValid() {
+			return this.maxWait != null && !this.maxWait.isNegative()
+					&& this.maxWait.compareTo(Duration.ofSeconds(1)) <= 0;
 		}
 
 	}

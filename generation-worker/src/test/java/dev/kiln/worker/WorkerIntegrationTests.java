@@ -12,6 +12,7 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +55,7 @@ import static org.awaitility.Awaitility.await;
 		"kiln.worker.models.kiln-builtin.max-pixels=65536", "kiln.worker.models.kiln-builtin.max-steps=1000",
 		"kiln.worker.receive-batch=4", "kiln.worker.heartbeat-interval=1s", "kiln.worker.lease-ttl=3s",
 		"kiln.worker.visibility-timeout=5s", "kiln.worker.retry-backoff=60s", "kiln.worker.preview-every=2",
-		"kiln.worker.checkpoint-every=50" })
+		"kiln.worker.checkpoint-every=50", "kiln.worker.batching.cpu=true" })
 class WorkerIntegrationTests {
 
 	private static final QueueNames QUEUES = new QueueNames("wktest");
@@ -319,6 +320,69 @@ class WorkerIntegrationTests {
 	}
 
 	@Test
+	void aBacklogOfCompatibleJobsRendersInFewerPassesWithEachJobsOwnResults() {
+		DistributionSummary sizes = this.meters.get("kiln.worker.batch.size").tag("model", "kiln-builtin").summary();
+		long passesBefore = sizes.count();
+		double imagesBefore = sizes.totalAmount();
+		JobMessage blocker = new JobMessage(1, JobIds.next(), "acme", "kiln-builtin", "a blocker", null, 128, 128, 300,
+				7.5, 42, 1, Lane.STANDARD, Instant.now(), null);
+		send(blocker);
+		awaitEvents(blocker.jobId(), JobEventType.STARTED);
+		// a backlog builds while the worker renders: 8 compatible jobs (max-batch 8), one receive brings several, the
+		// worker fills the pass from the lane
+		List<JobMessage> backlog = new ArrayList<>();
+		for (int i = 0; i < 8; i++) {
+			JobMessage job = job("kiln-builtin", 96, 64, 1, "backlog job " + i, 100 + i);
+			send(job);
+			backlog.add(job);
+		}
+		List<Integer> batchSizes = new ArrayList<>();
+		for (JobMessage job : backlog) {
+			JobEvent succeeded = last(awaitEvents(job.jobId(), JobEventType.SUCCEEDED));
+			assertThat(succeeded.outputKeys()).as("each job's own outputs").containsExactly(
+					ObjectKeys.image("acme", job.jobId(), 0), ObjectKeys.metadata("acme", job.jobId()));
+			JsonNode metadata = this.json.readTree(object(ObjectKeys.metadata("acme", job.jobId())));
+			assertThat(metadata.get("request").get("prompt").asString()).isEqualTo(job.prompt());
+			batchSizes.add(metadata.get("batchSize").asInt());
+		}
+		long passes = sizes.count() - passesBefore - 1; // less the blocker's pass
+		assertThat(sizes.totalAmount() - imagesBefore - 1).as("images of the backlog's passes").isEqualTo(8);
+		assertThat(passes).as("passes for 8 jobs; batch sizes %s", batchSizes).isBetween(1L, 4L);
+		assertThat(batchSizes).allMatch((size) -> size > 1);
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(inQueue(QUEUES.jobs(Lane.STANDARD))).isZero());
+	}
+
+	@Test
+	void aRequestTheModelRefusesFailsAloneWhileTheRestOfItsBatchRenders() {
+		JobMessage blocker = new JobMessage(1, JobIds.next(), "acme", "kiln-builtin", "a blocker", null, 128, 128, 300,
+				7.5, 42, 1, Lane.STANDARD, Instant.now(), null);
+		send(blocker);
+		awaitEvents(blocker.jobId(), JobEventType.STARTED);
+		List<JobMessage> good = new ArrayList<>();
+		for (int i = 0; i < 3; i++) {
+			good.add(job("kiln-builtin", 96, 64, 1, "good job " + i, 200 + i));
+		}
+		// the gateway would refuse it; here it reaches the worker and the model refuses it (BuiltinGenerator.validate)
+		JobMessage bad = new JobMessage(1, JobIds.next(), "acme", "kiln-builtin", "bad guidance", null, 96, 64, 3,
+				-1.0, 7, 1, Lane.STANDARD, Instant.now(), null);
+		send(good.get(0));
+		send(bad);
+		send(good.get(1));
+		send(good.get(2));
+
+		JobEvent failed = last(awaitEvents(bad.jobId(), JobEventType.FAILED));
+		assertThat(failed.errorType()).isEqualTo("invalid-request");
+		assertThat(failed.errorDetail()).contains("guidanceScale");
+		for (JobMessage job : good) {
+			List<JobEvent> events = awaitEvents(job.jobId(), JobEventType.SUCCEEDED);
+			assertThat(events).extracting(JobEvent::type).doesNotContain(JobEventType.FAILED);
+			assertThat(object(ObjectKeys.image("acme", job.jobId(), 0))).isNotEmpty();
+		}
+		assertThat(eventsSoFar(bad.jobId())).extracting(JobEvent::type).doesNotContain(JobEventType.SUCCEEDED);
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(inQueue(QUEUES.jobs(Lane.STANDARD))).isZero());
+	}
+
+	@Test
 	void anInteractiveJobIsTakenBeforeAStandardJobThatWaitedLonger() {
 		JobMessage blocker = new JobMessage(1, JobIds.next(), "acme", "kiln-builtin", "a blocker", null, 128, 128, 300,
 				7.5, 42, 1, Lane.STANDARD, Instant.now(), null);
@@ -358,6 +422,10 @@ class WorkerIntegrationTests {
 				.attributes()
 				.values()).as("messages left in the %s lane", lane.wireName()).containsOnly("0");
 		}
+	}
+
+	private static JobEvent last(List<JobEvent> events) {
+		return events.get(events.size() - 1);
 	}
 
 	private static JobEvent started(List<JobEvent> events) {

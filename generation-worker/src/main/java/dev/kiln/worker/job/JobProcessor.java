@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
@@ -44,7 +45,9 @@ import dev.kiln.worker.render.RenderedImages;
  * <li><b>left</b> to come back when its visibility lapses, when it cannot even be read; after maxReceiveCount
  * deliveries the lane's dead-letter queue takes it.</li>
  * </ul>
- * Compatible jobs (same model, size and steps, up to the model's max batch in images) render in one forward pass.
+ * Compatible jobs (same model, size and steps, up to the model's max batch in images) render in one forward pass
+ * ({@link PassFiller} gathers them); each keeps its own outputs, events and outcome, and a request the model refuses
+ * fails alone (the batch is split until the refused request renders by itself).
  */
 @Component
 class JobProcessor {
@@ -276,6 +279,7 @@ class JobProcessor {
 			List<RenderRequest> requests = group.stream().map(Admitted::request).toList();
 			List<@Nullable RenderCheckpoint> resumeFrom = new ArrayList<>();
 			group.forEach((job) -> resumeFrom.add(job.checkpoint()));
+			batchSize(model, group);
 			List<RenderedImages> results = model.generator().render(requests, resumeFrom, monitor);
 			Instant finished = this.clock.instant();
 			for (int i = 0; i < group.size(); i++) {
@@ -310,6 +314,7 @@ class JobProcessor {
 					render(others);
 				}
 			}
+			case PermanentJobFailure ex when group.size() > 1 -> split(group, ex);
 			case PermanentJobFailure ex ->
 				group.forEach((job) -> fail(job.message(), job.job(), ex.errorType(), ex.getMessage()));
 			case IllegalArgumentException ex when group.stream().anyMatch((job) -> job.checkpoint() != null) -> {
@@ -319,10 +324,32 @@ class JobProcessor {
 						ex.getMessage());
 				render(group.stream().map(Admitted::withoutCheckpoint).toList(), false);
 			}
+			case IllegalArgumentException ex when group.size() > 1 -> split(group, ex);
 			case IllegalArgumentException ex ->
 				group.forEach((job) -> fail(job.message(), job.job(), "invalid-request", ex.getMessage()));
 			case Throwable ex when CudaOutOfMemory.isCause(ex) -> outOfMemory(group, ex);
 			default -> group.forEach((job) -> retryLater(job.message(), job.job(), failure, monitor.lastStep()));
+		}
+	}
+
+	/**
+	 * A batch the model refused for good ({@link PermanentJobFailure}, or a request it cannot render): the refusal may
+	 * belong to one request only (a bad guidance scale, a prompt it cannot encode), so the group is rendered again in
+	 * two halves, each split again should it fail again, down to one job, which then fails alone. The other jobs
+	 * render and keep their own outputs and events; {@code STARTED} is not sent again.
+	 */
+	private void split(List<Admitted> group, RuntimeException failure) {
+		int half = group.size() / 2;
+		logger.warn("A batch of {} jobs of model {} was refused ({}); rendering it again as {} + {} jobs to find the "
+				+ "request at fault", group.size(), group.get(0).model().id(), failure.getMessage(), half,
+				group.size() - half);
+		for (List<Admitted> part : List.of(group.subList(0, half), group.subList(half, group.size()))) {
+			if (this.drain.draining()) {
+				part.forEach((job) -> handBack(job.message(), 0));
+			}
+			else {
+				render(List.copyOf(part), false);
+			}
 		}
 	}
 
@@ -358,6 +385,27 @@ class JobProcessor {
 				render(List.copyOf(part), false);
 			}
 		}
+	}
+
+	/**
+	 * Records the images of a forward pass in {@code kiln_worker_batch_size}, a histogram with one bucket per size up
+	 * to the model's {@code max-batch}. A pass rendered again (split after running out of memory or after a refusal)
+	 * counts again: it is another pass.
+	 */
+	private void batchSize(ServedModel model, List<Admitted> group) {
+		int max = model.limits().maxBatch();
+		double[] buckets = new double[max];
+		for (int i = 0; i < max; i++) {
+			buckets[i] = i + 1;
+		}
+		DistributionSummary.builder("kiln.worker.batch.size")
+			.description("Images per forward pass")
+			.tag("model", model.id())
+			.serviceLevelObjectives(buckets)
+			.minimumExpectedValue(1.0)
+			.maximumExpectedValue((double) max)
+			.register(this.meters)
+			.record(group.stream().mapToInt((job) -> job.job().numImages()).sum());
 	}
 
 	private static List<String> jobIds(List<Admitted> group) {

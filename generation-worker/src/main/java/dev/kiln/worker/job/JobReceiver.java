@@ -31,9 +31,12 @@ import dev.kiln.worker.drain.DrainSignal;
  * <p>
  * One thread asks the lanes for work in {@link LaneOrder} (a round of short polls; when every lane is empty, a long
  * poll of {@code kiln.worker.poll-wait} on every lane at once), takes at most {@code kiln.worker.receive-batch}
- * messages per lane (1 by default: no more in hand than it can start now, no hidden prefetch; only when long polls of
- * several lanes answer in the same moment does an idle worker hold one batch per lane), and hands them to
- * {@link JobProcessor}, which returns only when each is deleted or handed back. Then it asks again.
+ * messages per lane, or with dynamic batching ({@code kiln.worker.batching.enabled}, the default) enough to fill the
+ * largest pass of a model that batches (at most 10); only when long polls of several lanes answer in the same moment
+ * does an idle worker hold one batch per lane. {@link PassFiller} makes one forward pass of the compatible jobs in
+ * hand and, when the lane has a backlog, fills it from the lane as {@link BatchPolicy} allows; the messages that do not
+ * fit are held for their own pass, next in line. {@link JobProcessor} renders the pass and returns only when each of
+ * its messages is deleted or handed back. Then it asks again.
  * <p>
  * Every {@code kiln.worker.heartbeat-interval} a second thread renews the visibility of every message in hand (capped
  * at 12 hours after it was received), renews the leases of the jobs in hand and writes the worker's heartbeat.
@@ -69,6 +72,8 @@ class JobReceiver implements SmartLifecycle {
 
 	private final LaneOrder lanes;
 
+	private final PassFiller filler;
+
 	private final CountDownLatch loopEnded = new CountDownLatch(1);
 
 	/** Long polls in flight, at most one per lane; only the receive loop touches them. */
@@ -84,9 +89,10 @@ class JobReceiver implements SmartLifecycle {
 	private final ConfigurableApplicationContext context;
 
 	JobReceiver(JobQueues queues, JobProcessor processor, JobRecords records, WorkerActivity activity,
-			HeartbeatPublisher heartbeat, DrainSignal signal, DrainState drain, WorkerProperties properties,
-			ConfigurableApplicationContext context) {
+			HeartbeatPublisher heartbeat, DrainSignal signal, DrainState drain, PassFiller filler,
+			WorkerProperties properties, ConfigurableApplicationContext context) {
 		this.context = context;
+		this.filler = filler;
 		this.queues = queues;
 		this.processor = processor;
 		this.records = records;
@@ -153,11 +159,17 @@ class JobReceiver implements SmartLifecycle {
 		try {
 			while (!this.drain.draining()) {
 				try {
+					int room = (maxJobs > 0) ? maxJobs - taken : Integer.MAX_VALUE;
 					List<HeldMessage> received = receive(
-							(maxJobs > 0) ? Math.min(this.settings.receiveBatch(), maxJobs - taken) : this.settings.receiveBatch());
+							Math.min(this.filler.receiveCount(this.settings.receiveBatch()), room));
 					if (!received.isEmpty()) {
-						taken += received.size();
-						this.processor.process(received);
+						PassFiller.Pass pass = this.filler.fill(received, Math.max(received.size(), room),
+								this.drain::draining);
+						// held for their own pass, first in line: the next round takes them before receiving more
+						pass.later().forEach(this.activity::hold);
+						this.waiting.addAll(0, pass.later());
+						taken += pass.messages().size();
+						this.processor.process(pass.messages());
 						if (maxJobs > 0 && taken >= maxJobs) {
 							this.signal.raise("took its " + maxJobs + " job(s) (kiln.worker.max-jobs)");
 							exitWhenStopped();

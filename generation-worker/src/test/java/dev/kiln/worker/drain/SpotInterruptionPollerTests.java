@@ -122,7 +122,8 @@ class SpotInterruptionPollerTests {
 				"/tmp", Duration.ofSeconds(1), 4, 1, Duration.ofSeconds(5), Duration.ofSeconds(120),
 				Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofMinutes(15), Duration.ofSeconds(20), 10, 0, 0,
 				new WorkerProperties.Spot(enabled, base, Duration.ofHours(1)), "auto",
-				new WorkerProperties.ModelDownload(4, DataSize.ofMegabytes(64), 3), null);
+				new WorkerProperties.ModelDownload(4, DataSize.ofMegabytes(64), 3), null,
+				new WorkerProperties.Batching(true, Duration.ofMillis(20), false));
 		return new WorkerProperties(new WorkerProperties.Queues("kiln"), new WorkerProperties.Storage("b"), worker);
 	}
 

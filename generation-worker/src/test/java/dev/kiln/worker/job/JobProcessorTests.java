@@ -12,6 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import ai.djl.engine.EngineException;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
@@ -153,6 +156,52 @@ class JobProcessorTests {
 		assertThat(writtenImages(small2)).containsExactly("png small two seed " + small2.seed());
 		verify(this.queues, never()).changeVisibility(any(), anyInt());
 		assertThat(this.meters.get("kiln.worker.out.of.memory").counter().count()).isEqualTo(2);
+	}
+
+	@Test
+	void aRequestTheModelRefusesFailsAloneWhileItsBatchMatesRender() {
+		JobMessage a = job("a", 1);
+		JobMessage b = job("b", 1);
+		JobMessage bad = new JobMessage(1, JobIds.next(), "acme", "sd15", "bad", null, 64, 64, 10, -1, 3, 1,
+				Lane.STANDARD, Instant.now(), null);
+		JobMessage d = job("d", 1);
+		List<HeldMessage> messages = messages(List.of(a, b, bad, d));
+
+		this.processor.process(messages);
+
+		// 4 refused; halves: [a b] renders, [bad d] refused; then bad alone (refused for good) and d alone
+		assertThat(this.generator.batchSizes).containsExactly(4, 2, 2, 1, 1);
+		assertThat(published(bad, JobEventType.FAILED)).singleElement().satisfies((event) -> {
+			assertThat(event.errorType()).isEqualTo("invalid-request");
+			assertThat(event.errorDetail()).contains("guidanceScale");
+		});
+		assertThat(published(bad, JobEventType.SUCCEEDED)).isEmpty();
+		for (JobMessage job : List.of(a, b, d)) {
+			assertThat(published(job, JobEventType.SUCCEEDED)).as(job.prompt()).hasSize(1);
+			assertThat(published(job, JobEventType.FAILED)).as(job.prompt()).isEmpty();
+			assertThat(published(job, JobEventType.STARTED)).as("STARTED once, not per pass").hasSize(1);
+			assertThat(writtenImages(job)).containsExactly("png " + job.prompt() + " seed " + job.seed());
+		}
+		messages.forEach((message) -> verify(this.queues).delete(message));
+		verify(this.queues, never()).changeVisibility(any(), anyInt());
+	}
+
+	@Test
+	void publishesTheImagesOfEveryPassAsAHistogramWithABucketPerSizeUpToTheMaxBatch() {
+		this.processor.process(messages(List.of(job("a", 1), job("b", 2), job("c", 1))));
+		this.processor.process(messages(List.of(job("e", 1))));
+
+		DistributionSummary sizes = this.meters.get("kiln.worker.batch.size").tag("model", "sd15").summary();
+		assertThat(sizes.count()).isEqualTo(2);
+		assertThat(sizes.totalAmount()).isEqualTo(5);
+		HistogramSnapshot snapshot = sizes.takeSnapshot();
+		// max-batch 8 (properties below): buckets le 1, 2, ..., 8
+		assertThat(snapshot.histogramCounts()).extracting(CountAtBucket::bucket)
+			.containsExactly(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0);
+		assertThat(snapshot.histogramCounts()).filteredOn((bucket) -> bucket.bucket() == 1.0)
+			.singleElement().extracting(CountAtBucket::count).isEqualTo(1.0);
+		assertThat(snapshot.histogramCounts()).filteredOn((bucket) -> bucket.bucket() == 4.0)
+			.singleElement().extracting(CountAtBucket::count).isEqualTo(2.0);
 	}
 
 	@Test
@@ -328,6 +377,13 @@ class JobProcessorTests {
 			this.resumedFrom.addAll(resumeFrom);
 			if (this.refuseCheckpoints && resumeFrom.stream().anyMatch((checkpoint) -> checkpoint != null)) {
 				throw new IllegalArgumentException("Checkpoint does not belong to a render of this shape");
+			}
+			for (RenderRequest request : requests) {
+				// what BuiltinGenerator and StableDiffusionGenerator say of such a request (their validate methods)
+				if (request.guidanceScale() < 0) {
+					throw new IllegalArgumentException(
+							"guidanceScale must be a finite number >= 0 but was " + request.guidanceScale());
+				}
 			}
 			int images = requests.stream().mapToInt(RenderRequest::numImages).sum();
 			if (images > this.maxImages) {
