@@ -370,6 +370,16 @@ class StableDiffusionGeneratorTests {
 	@ParameterizedTest
 	@EnumSource(names = { "PNDM", "DDIM", "EULER", "EULER_ANCESTRAL", "DPM_PP_2M", "LCM" })
 	void previewsShowThePredictedCleanLatentsNotTheNoise(SchedulerType type) {
+		assertPreviewsOfKnownCleanLatents(type, PredictionType.EPSILON);
+	}
+
+	@ParameterizedTest
+	@EnumSource(names = { "DDIM", "EULER", "DPM_PP_2M" })
+	void previewsOfAVelocityModelShowThePredictedCleanLatents(SchedulerType type) {
+		assertPreviewsOfKnownCleanLatents(type, PredictionType.V_PREDICTION);
+	}
+
+	private static void assertPreviewsOfKnownCleanLatents(SchedulerType type, PredictionType prediction) {
 		// a UNet that knows the clean latents x₀ (1 in channel 0, 0 elsewhere): ε̂ = (x − √ᾱ·x₀) / √(1 − ᾱ) at its
 		// timestep; x̂₀ is then x₀ at every step, whatever the seed, and every preview is SD1's row 0 (172, 157, 169,
 		// see LatentPreviewTests), while the noisy latents themselves are anything but flat
@@ -383,11 +393,15 @@ class StableDiffusionGeneratorTests {
 				java.util.Arrays.fill(clean, n * 4 * plane, n * 4 * plane + plane, 1f);
 			}
 			NDArray x0 = latents.getManager().create(clean, shape);
-			return latents.sub(x0.mul((float) Math.sqrt(alphaCumprod))).div((float) Math.sqrt(1 - alphaCumprod));
+			float signal = (float) Math.sqrt(alphaCumprod);
+			float noise = (float) Math.sqrt(1 - alphaCumprod);
+			NDArray epsilon = latents.sub(x0.mul(signal)).div(noise);
+			// v = √ᾱ·ε − √(1 − ᾱ)·x₀
+			return (prediction == PredictionType.EPSILON) ? epsilon : epsilon.mul(signal).sub(x0.mul(noise));
 		};
 		List<byte[]> previews = new ArrayList<>();
 		try (StableDiffusionGenerator generator = new StableDiffusionGenerator("sd-test", Device.cpu(), tokenizer,
-				standIns::encode, oracle, standIns::decode, type, PredictionType.EPSILON,
+				standIns::encode, oracle, standIns::decode, type, prediction,
 				StableDiffusionGenerator.VAE_SCALING, StableDiffusionGenerator.LATENT_CHANNELS, null,
 				NoiseSchedule.STABLE_DIFFUSION, LatentPreview.SD1, List.of())) {
 			for (long seed : new long[] { 1, 2 }) {
