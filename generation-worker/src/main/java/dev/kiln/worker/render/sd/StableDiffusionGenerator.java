@@ -59,7 +59,9 @@ import org.jspecify.annotations.Nullable;
  * Several requests of the same width, height and steps render together ({@link #batches()}): each image of each
  * request is one row of the batch, with its own prompts, guidance scale and seed, and comes out as it would alone
  * (up to the rounding differences of batched kernels). Renders hand out checkpoints when the monitor asks and resume
- * from them ({@link #resumable()}): a resumed render continues exactly where the interrupted one stopped.
+ * from them ({@link #resumable()}): a resumed render continues exactly where the interrupted one stopped. After the
+ * steps the monitor asks for, each request's first image is previewed without the VAE: the clean latents the step's
+ * prediction implies, through the family's latent→RGB matrix ({@link LatentPreview}).
  * <p>
  * Thread safety: the render methods and {@link #close} are synchronized, so one instance renders one batch at a time.
  */
