@@ -59,7 +59,9 @@ import org.jspecify.annotations.Nullable;
  * Several requests of the same width, height and steps render together ({@link #batches()}): each image of each
  * request is one row of the batch, with its own prompts, guidance scale and seed, and comes out as it would alone
  * (up to the rounding differences of batched kernels). Renders hand out checkpoints when the monitor asks and resume
- * from them ({@link #resumable()}): a resumed render continues exactly where the interrupted one stopped.
+ * from them ({@link #resumable()}): a resumed render continues exactly where the interrupted one stopped. After the
+ * steps the monitor asks for, each request's first image is previewed without the VAE: the clean latents the step's
+ * prediction implies, through the family's latent→RGB matrix ({@link LatentPreview}).
  * <p>
  * Thread safety: the render methods and {@link #close} are synchronized, so one instance renders one batch at a time.
  */
@@ -124,6 +126,8 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 
 	private final NoiseSchedule noiseSchedule;
 
+	private final @Nullable LatentPreview preview;
+
 	private final List<AutoCloseable> resources;
 
 	private boolean closed;
@@ -132,7 +136,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			UNet unet, VaeDecoder vaeDecoder, SchedulerType scheduler, PredictionType prediction,
 			List<AutoCloseable> resources) {
 		this(modelId, device, tokenizer, textEncoder, unet, vaeDecoder, scheduler, prediction, VAE_SCALING,
-				LATENT_CHANNELS, null, NoiseSchedule.STABLE_DIFFUSION, resources);
+				LATENT_CHANNELS, null, NoiseSchedule.STABLE_DIFFUSION, LatentPreview.SD1, resources);
 	}
 
 	/**
@@ -141,11 +145,12 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 	 * @param latentChannels latent channels
 	 * @param vaeType the VAE decoder's input type, or {@code null} for the text encoder's
 	 * @param noiseSchedule the training noise schedule and timestep spacing
+	 * @param preview the family's latent→RGB preview, or {@code null} to draw no previews
 	 */
 	StableDiffusionGenerator(String modelId, Device device, PromptTokenizer tokenizer, TextEncoder textEncoder,
 			UNet unet, VaeDecoder vaeDecoder, SchedulerType scheduler, PredictionType prediction, float vaeScaling,
 			int latentChannels, @Nullable DataType vaeType, NoiseSchedule noiseSchedule,
-			List<AutoCloseable> resources) {
+			@Nullable LatentPreview preview, List<AutoCloseable> resources) {
 		this.modelId = modelId;
 		this.device = device;
 		this.tokenizer = tokenizer;
@@ -158,6 +163,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		this.latentChannels = latentChannels;
 		this.vaeType = vaeType;
 		this.noiseSchedule = noiseSchedule;
+		this.preview = (preview != null && preview.channels() == latentChannels) ? preview : null;
 		this.resources = List.copyOf(resources);
 	}
 
@@ -224,7 +230,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 						manifest.latentChannels(), dataType(manifest.vaeDtype()),
 						NoiseSchedule.STABLE_DIFFUSION.withSpacing(NoiseSchedule.Spacing.of(manifest.timestepSpacing()),
 								NoiseSchedule.STABLE_DIFFUSION.stepsOffset()),
-						List.of(modules, tokenizer));
+						LatentPreview.of(manifest.family(), manifest.latentChannels()), List.of(modules, tokenizer));
 		try {
 			// guided, so the check runs the usual doubled batch
 			generator.render(new RenderRequest("", null, check.width(), check.height(), 1, 7.5, 0, 1),
@@ -424,12 +430,16 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 					firstEvaluation = checkpoint.step() + extraEvaluations;
 					latents = restore(manager, sampler, checkpoint, firstEvaluation, latentShape);
 				}
+				// the first image of each request is previewed
+				NDArray firstRows = manager.create(Arrays.stream(offsets, 0, requests.size()).asLongStream().toArray());
+				@Nullable List<byte[]> previews = null;
 				for (int i = firstEvaluation; i < timesteps.length; i++) {
 					try (NDManager stepManager = manager.newSubManager()) {
 						embeddings.tempAttach(stepManager);
 						scales.tempAttach(stepManager);
 						guidedRows.tempAttach(stepManager);
 						unconditionalRows.tempAttach(stepManager);
+						firstRows.tempAttach(stepManager);
 						latents.attach(stepManager);
 						NDArray input = sampler.scaleModelInput(latents, i);
 						NDArray batch = (guided.length == 0) ? input : input.concat(input.get(guidedRows), 0);
@@ -440,15 +450,18 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 						expectShape("UNet output", predicted, batch.getShape());
 						predicted = predicted.toType(DataType.FLOAT32, false);
 						NDArray conditional = (guided.length == 0) ? predicted : predicted.get("0:" + images);
-						NDArray next;
-						if (guided.length == 0) {
-							next = sampler.step(conditional, i, latents);
-						}
-						else {
+						NDArray guidedPrediction = conditional;
+						if (guided.length != 0) {
 							NDArray unconditional = predicted.get(unconditionalRows);
-							NDArray prediction = unconditional.add(conditional.sub(unconditional).mul(scales));
-							next = sampler.step(prediction, i, latents);
+							guidedPrediction = unconditional.add(conditional.sub(unconditional).mul(scales));
 						}
+						int done = i + 1 - extraEvaluations;
+						if (this.preview != null && i >= extraEvaluations && done < steps
+								&& monitor.wantsPreview(done, steps)) {
+							previews = this.preview.pngs(predictedClean(input.get(firstRows), guidedPrediction
+								.get(firstRows), timesteps[i]));
+						}
+						NDArray next = sampler.step(guidedPrediction, i, latents);
 						next.attach(manager);
 						latents = next;
 					}
@@ -456,6 +469,12 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 						int done = i + 1 - extraEvaluations;
 						if (monitor.wantsCheckpoint(done, steps)) {
 							handOutCheckpoints(monitor, requests, offsets, latents, sampler.state(), done, steps);
+						}
+						if (previews != null) {
+							for (int r = 0; r < previews.size(); r++) {
+								monitor.onPreview(r, done, previews.get(r));
+							}
+							previews = null;
 						}
 						monitor.onStep(done, steps);
 					}
@@ -472,6 +491,23 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			}
 			return results;
 		}
+	}
+
+	/**
+	 * The clean latents the guided prediction implies (diffusers' {@code pred_original_sample}), for previews: from the
+	 * UNet's input (the latents at signal level √ᾱ, whatever the sampler's own parametrisation) and its prediction at
+	 * a timestep, with ᾱ = 1 / (1 + σ²) from the schedule's σ at that (possibly fractional) timestep.
+	 */
+	private NDArray predictedClean(NDArray input, NDArray prediction, double timestep) {
+		double sigma = this.noiseSchedule.sigma(timestep);
+		double alphaCumprod = 1 / (1 + sigma * sigma);
+		float signal = (float) Math.sqrt(alphaCumprod);
+		float noise = (float) Math.sqrt(1 - alphaCumprod);
+		NDArray sample = input.toType(DataType.FLOAT32, false);
+		return switch (this.prediction) {
+			case EPSILON -> sample.sub(prediction.mul(noise)).div(signal);
+			case V_PREDICTION -> sample.mul(signal).sub(prediction.mul(noise));
+		};
 	}
 
 	/** Per request: its rows of the latents, then its rows of each kept state array. */

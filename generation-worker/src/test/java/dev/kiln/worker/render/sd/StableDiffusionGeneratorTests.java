@@ -201,7 +201,7 @@ class StableDiffusionGeneratorTests {
 		try (StableDiffusionGenerator generator = new StableDiffusionGenerator("sd-turbo", Device.cpu(), tokenizer,
 				standIns::encode, standIns::predict, standIns::decode, type, PredictionType.EPSILON,
 				StableDiffusionGenerator.VAE_SCALING, StableDiffusionGenerator.LATENT_CHANNELS, null, trailing,
-				List.of())) {
+				LatentPreview.SD1, List.of())) {
 			generator.render(new RenderRequest("a lighthouse", null, 64, 64, 1, 0.0, 3, 1), StepListener.NONE);
 			generator.render(new RenderRequest("a lighthouse", null, 64, 64, 4, 0.0, 3, 1), StepListener.NONE);
 		}
@@ -310,6 +310,159 @@ class StableDiffusionGeneratorTests {
 					alone);
 			assertThat(saved[0].state()).hasSize(2 * saved[1].state().length);
 		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(SchedulerType.class)
+	void drawsAPreviewOfEachRequestOfABatchEveryNSteps(SchedulerType type) {
+		RenderRequest lighthouse = new RenderRequest("a lighthouse at dusk", "blurry", 128, 64, 5, 7.5, 100, 2);
+		RenderRequest painting = new RenderRequest("oil painting", null, 128, 64, 5, 1.0, 7, 1);
+		List<String> heard = new ArrayList<>();
+		List<byte[]> previews = new ArrayList<>();
+		try (StableDiffusionGenerator generator = new StandIns().generator(type)) {
+			generator.render(List.of(lighthouse, painting), java.util.Arrays.asList(null, null), new RenderMonitor() {
+				@Override
+				public boolean wantsPreview(int step, int totalSteps) {
+					heard.add("asked " + step);
+					return step % 2 == 0;
+				}
+
+				@Override
+				public void onPreview(int request, int step, byte[] png) {
+					BufferedImage image = decode(png);
+					heard.add("preview " + request + "@" + step + " " + image.getWidth() + "x" + image.getHeight());
+					previews.add(png);
+				}
+
+				@Override
+				public void onStep(int step, int totalSteps) {
+					heard.add("step " + step);
+				}
+			});
+			// a quarter of the image's side (the latent grid, nearest ×2); none after the last step
+			assertThat(heard).containsExactly("asked 1", "step 1", "asked 2", "preview 0@2 32x16",
+					"preview 1@2 32x16", "step 2", "asked 3", "step 3", "asked 4", "preview 0@4 32x16",
+					"preview 1@4 32x16", "step 4", "step 5");
+			// each request's preview is of its own (first) image: as when it renders alone, within rounding
+			List<byte[]> alone = new ArrayList<>();
+			generator.render(List.of(painting), java.util.Arrays.asList((RenderCheckpoint) null), new RenderMonitor() {
+				@Override
+				public boolean wantsPreview(int step, int totalSteps) {
+					return step == 2;
+				}
+
+				@Override
+				public void onPreview(int request, int step, byte[] png) {
+					alone.add(png);
+				}
+
+				@Override
+				public void onStep(int step, int totalSteps) {
+				}
+			});
+			assertThat(alone).hasSize(1);
+			RenderedImageAssertions.assertSameRender("painting's preview in a batch vs alone", previews.get(1),
+					alone.get(0));
+			assertThat(previews.get(0)).isNotEqualTo(previews.get(1));
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(names = { "PNDM", "DDIM", "EULER", "EULER_ANCESTRAL", "DPM_PP_2M", "LCM" })
+	void previewsShowThePredictedCleanLatentsNotTheNoise(SchedulerType type) {
+		assertPreviewsOfKnownCleanLatents(type, PredictionType.EPSILON);
+	}
+
+	@ParameterizedTest
+	@EnumSource(names = { "DDIM", "EULER", "DPM_PP_2M" })
+	void previewsOfAVelocityModelShowThePredictedCleanLatents(SchedulerType type) {
+		assertPreviewsOfKnownCleanLatents(type, PredictionType.V_PREDICTION);
+	}
+
+	private static void assertPreviewsOfKnownCleanLatents(SchedulerType type, PredictionType prediction) {
+		// a UNet that knows the clean latents x₀ (1 in channel 0, 0 elsewhere): ε̂ = (x − √ᾱ·x₀) / √(1 − ᾱ) at its
+		// timestep; x̂₀ is then x₀ at every step, whatever the seed, and every preview is SD1's row 0 (172, 157, 169,
+		// see LatentPreviewTests), while the noisy latents themselves are anything but flat
+		StandIns standIns = new StandIns();
+		UNet oracle = (latents, timestep, embeddings) -> {
+			double alphaCumprod = NoiseSchedule.STABLE_DIFFUSION.alphaCumprod((int) timestep.getLong());
+			Shape shape = latents.getShape();
+			float[] clean = new float[(int) shape.size()];
+			int plane = (int) (shape.get(2) * shape.get(3));
+			for (int n = 0; n < shape.get(0); n++) {
+				java.util.Arrays.fill(clean, n * 4 * plane, n * 4 * plane + plane, 1f);
+			}
+			NDArray x0 = latents.getManager().create(clean, shape);
+			float signal = (float) Math.sqrt(alphaCumprod);
+			float noise = (float) Math.sqrt(1 - alphaCumprod);
+			NDArray epsilon = latents.sub(x0.mul(signal)).div(noise);
+			// v = √ᾱ·ε − √(1 − ᾱ)·x₀
+			return (prediction == PredictionType.EPSILON) ? epsilon : epsilon.mul(signal).sub(x0.mul(noise));
+		};
+		List<byte[]> previews = new ArrayList<>();
+		try (StableDiffusionGenerator generator = new StableDiffusionGenerator("sd-test", Device.cpu(), tokenizer,
+				standIns::encode, oracle, standIns::decode, type, prediction,
+				StableDiffusionGenerator.VAE_SCALING, StableDiffusionGenerator.LATENT_CHANNELS, null,
+				NoiseSchedule.STABLE_DIFFUSION, LatentPreview.SD1, List.of())) {
+			for (long seed : new long[] { 1, 2 }) {
+				generator.render(List.of(new RenderRequest("a lighthouse", null, 64, 64, 4, 7.5, seed, 1)),
+						java.util.Arrays.asList((RenderCheckpoint) null), new RenderMonitor() {
+							@Override
+							public boolean wantsPreview(int step, int totalSteps) {
+								return true;
+							}
+
+							@Override
+							public void onPreview(int request, int step, byte[] png) {
+								previews.add(png);
+							}
+
+							@Override
+							public void onStep(int step, int totalSteps) {
+							}
+						});
+			}
+		}
+		assertThat(previews).hasSize(6);
+		int row0 = (172 << 16) | (157 << 8) | 169;
+		for (byte[] png : previews) {
+			BufferedImage image = decode(png);
+			for (int y = 0; y < image.getHeight(); y++) {
+				for (int x = 0; x < image.getWidth(); x++) {
+					int rgb = image.getRGB(x, y) & 0xFFFFFF;
+					// float rounding of x̂₀ may move a channel by one level
+					for (int shift : new int[] { 16, 8, 0 }) {
+						assertThat(Math.abs(((rgb >> shift) & 0xFF) - ((row0 >> shift) & 0xFF)))
+							.as("pixel (%d, %d) of a preview: %06x", x, y, rgb)
+							.isLessThanOrEqualTo(1);
+					}
+				}
+			}
+		}
+	}
+
+	@Test
+	void aModelWithoutAPreviewMatrixIsNeverAskedForPreviews() {
+		StandIns standIns = new StandIns();
+		List<Integer> asked = new ArrayList<>();
+		try (StableDiffusionGenerator generator = new StableDiffusionGenerator("sd-test", Device.cpu(), tokenizer,
+				standIns::encode, standIns::predict, standIns::decode, SchedulerType.DDIM, PredictionType.EPSILON,
+				StableDiffusionGenerator.VAE_SCALING, StableDiffusionGenerator.LATENT_CHANNELS, null,
+				NoiseSchedule.STABLE_DIFFUSION, null, List.of())) {
+			generator.render(List.of(request("dusk", 1, 1)), java.util.Arrays.asList((RenderCheckpoint) null),
+					new RenderMonitor() {
+						@Override
+						public boolean wantsPreview(int step, int totalSteps) {
+							asked.add(step);
+							return true;
+						}
+
+						@Override
+						public void onStep(int step, int totalSteps) {
+						}
+					});
+		}
+		assertThat(asked).isEmpty();
 	}
 
 	@Test
