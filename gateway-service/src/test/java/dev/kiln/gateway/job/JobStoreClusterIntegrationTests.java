@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -17,6 +18,10 @@ import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.RedisClusterConnection;
 import org.springframework.data.redis.connection.RedisClusterNode;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.connection.stream.MapRecord;
+import org.springframework.data.redis.connection.stream.ReadOffset;
+import org.springframework.data.redis.connection.stream.StreamOffset;
+import org.springframework.data.redis.connection.stream.StreamReadOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.data.redis.listener.PatternTopic;
@@ -35,9 +40,9 @@ import static org.assertj.core.api.Assertions.assertThatException;
  * {@code spring.data.redis.cluster.nodes} gives, as on MemoryDB): create (with its idempotency and quota paths, the
  * quota reading job records by id beyond its declared keys), cancel and withdraw each touch up to seven keys and
  * succeed because every key carries the {@code {kiln}} hash tag; the same kind of script over the old, untagged names
- * fails with {@code CROSSSLOT}.
+ * fails with {@code CROSSSLOT}. The SSE pump's blocking {@code XREAD} (on the same template) wakes on an append.
  */
-class JobRepositoryClusterIntegrationTests {
+class JobStoreClusterIntegrationTests {
 
 	private static EmbeddedRedisCluster cluster;
 
@@ -129,6 +134,21 @@ class JobRepositoryClusterIntegrationTests {
 		finally {
 			subscription.destroy();
 		}
+	}
+
+	@Test
+	void aBlockingStreamReadWakesOnAnAppend() throws Exception {
+		// JobEvents' pump: XREAD BLOCK through the shared template, while the queue service appends
+		String stream = RedisKeys.jobEvents("xread-" + UUID.randomUUID());
+		CompletableFuture<List<MapRecord<String, Object, Object>>> read = CompletableFuture
+			.supplyAsync(() -> redis.opsForStream()
+				.read(StreamReadOptions.empty().count(100).block(Duration.ofSeconds(10)),
+						StreamOffset.create(stream, ReadOffset.from("0-0"))));
+		Thread.sleep(300);
+		redis.opsForStream().add(stream, Map.of("kind", "state", "state", "RUNNING"));
+		List<MapRecord<String, Object, Object>> records = read.get(15, TimeUnit.SECONDS);
+		assertThat(records).hasSize(1);
+		assertThat(records.get(0).getValue()).containsEntry("state", "RUNNING");
 	}
 
 	@Test
