@@ -22,7 +22,7 @@ public final class RedisFixture {
 
 	/**
 	 * A template on one logical database of the shared embedded Redis, emptied first. A test that counts what a
-	 * component finds by scanning shared keys (the cost attributor's watch set, cursors and {@code kiln:tenant:*}
+	 * component finds by scanning shared keys (the cost attributor's watch set, cursors and {@code {kiln}:tenant:*}
 	 * indexes) takes a database no other test and no Spring context of this JVM uses (they all use database 0), so
 	 * its counts are its own.
 	 * @param database 1-15 (the embedded Redis has Redis' default 16)

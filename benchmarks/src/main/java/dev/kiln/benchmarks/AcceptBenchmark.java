@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
 
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.QueueNames;
+import dev.kiln.contract.RedisKeys;
 
 /**
  * Gateway accept ({@code POST /v1/jobs} → 202) against raw SQS {@code SendMessage} of the same message body to the
@@ -108,7 +109,7 @@ final class AcceptBenchmark {
 					rounds.get("platform").getLast().throughput(), rounds.get("sqs").getLast().throughput());
 			// keep the tenants' waiting sets small between rounds (see BENCHMARKS.md: the create script scans them)
 			for (int i = 0; i < this.keys.size(); i++) {
-				this.stack.redis().sync().del("kiln:tenant:bench-" + i + ":waiting");
+				this.stack.redis().sync().del(RedisKeys.tenantWaiting("bench-" + i));
 			}
 		}
 		return new Result(rounds.get("gateway"), rounds.get("platform"), rounds.get("sqs"),

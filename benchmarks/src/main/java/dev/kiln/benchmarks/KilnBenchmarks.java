@@ -331,7 +331,7 @@ public final class KilnBenchmarks {
 		md.append("No-op model (`type: noop`: a grey PNG, no inference), 64×64, 1 step, one job at a time, lanes and "
 				+ "ways of watching alternating, one worker. Hops from the job record (`submittedAt`), `metadata.json` "
 				+ "(`startedAt`, `finishedAt`, `renderSeconds`), the id of the SUCCEEDED entry in "
-				+ "`kiln:job:{id}:events` (Redis time when the state machine applied it) and the client's clock.\n\n");
+				+ "`{kiln}:job:{id}:events` (Redis time when the state machine applied it) and the client's clock.\n\n");
 		for (EndToEndBenchmark.Watch watch : EndToEndBenchmark.Watch.values()) {
 			Map<String, Map<String, List<Double>>> byLane = e2e.get(watch);
 			md.append("Client %s:\n\n".formatted(watch.description));

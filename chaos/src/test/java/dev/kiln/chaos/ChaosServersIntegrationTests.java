@@ -33,15 +33,15 @@ class ChaosServersIntegrationTests {
 			connections.start();
 			try {
 				StringRedisTemplate template = new StringRedisTemplate(connections);
-				template.opsForHash().put("kiln:job:1", "state", "QUEUED");
-				template.opsForZSet().add("kiln:lane:standard:queued", "1", 1);
+				template.opsForHash().put("{kiln}:job:1", "state", "QUEUED");
+				template.opsForZSet().add("{kiln}:lane:standard:queued", "1", 1);
 
 				redis.stop();
 				assertThat(reachable(template)).as("reachable while stopped").isFalse();
 				redis.resume();
 
-				assertThat(template.opsForHash().get("kiln:job:1", "state")).isEqualTo("QUEUED");
-				assertThat(template.opsForZSet().range("kiln:lane:standard:queued", 0, -1)).containsExactly("1");
+				assertThat(template.opsForHash().get("{kiln}:job:1", "state")).isEqualTo("QUEUED");
+				assertThat(template.opsForZSet().range("{kiln}:lane:standard:queued", 0, -1)).containsExactly("1");
 			}
 			finally {
 				connections.destroy();
@@ -51,7 +51,7 @@ class ChaosServersIntegrationTests {
 
 	private static boolean reachable(StringRedisTemplate template) {
 		try {
-			template.hasKey("kiln:job:1");
+			template.hasKey("{kiln}:job:1");
 			return true;
 		}
 		catch (RuntimeException ex) {

@@ -3,34 +3,55 @@ package dev.kiln.contract;
 /**
  * The one definition of Kiln's Redis key layout. Every service reads and writes Redis through these names.
  *
+ * <p><strong>One hash slot.</strong> Every key (and the arrivals channels) starts with the hash tag {@code {kiln}}:
+ * Redis Cluster hashes only the part between the first braces, so all of Kiln's keys map to one slot (slot 280, see
+ * {@link #HASH_TAG}). That is what lets Kiln's Lua scripts (the gateway's create, withdraw and cancel scripts, the
+ * queue service's {@code apply-event.lua} and {@code redrive-job.lua}, the advisor's {@code settle.lua}), which each
+ * touch a job's record, its lane and tenant indexes and its event stream together, run on a cluster-mode store such as
+ * Amazon MemoryDB (always cluster mode) or ElastiCache with cluster mode enabled: without the tag those keys hash to
+ * different slots and every such script fails with {@code CROSSSLOT}. The create script also reads job records by
+ * id ({@code ARGV[5] .. id}) beyond its declared {@code KEYS}; it can, because they carry the same tag.
+ *
+ * <p>The price: one slot lives on one shard, so Kiln's job store does not shard. Adding shards to a cluster adds no
+ * capacity for Kiln (the other shards stay empty); memory and write throughput are those of one primary node, and
+ * replicas only add read capacity and failover. Size the store by scaling the node type up, not the cluster out.
+ * Placeholders below are written {@code <name>}; since every key starts with the tag, it is the first pair of braces
+ * whatever an id contains.
+ *
  * <ul>
- * <li>{@code kiln:job:{jobId}}: hash, the job record; fields in {@link JobFields}.</li>
- * <li>{@code kiln:lane:{lane}:queued}: sorted set of job ids waiting in a lane, scored by submit time (millis).</li>
- * <li>{@code kiln:tenant:{tenant}:jobs}: sorted set of a tenant's job ids, scored by submit time (millis).</li>
- * <li>{@code kiln:worker:{workerId}}: string, a worker's heartbeat document, expiring with the heartbeat TTL.</li>
- * <li>{@code kiln:workers}: sorted set of worker ids scored by their last heartbeat (millis).</li>
- * <li>{@code kiln:job:{jobId}:lease}: string, the id of the worker rendering the job, expiring unless renewed.</li>
- * <li>{@code kiln:job:{jobId}:events}: stream of the job's applied state changes and progress, for SSE.</li>
- * <li>{@code kiln:apikey:{sha256}}: hash describing an API key (fields {@code tenant}, {@code admin}, {@code name}),
+ * <li>{@code {kiln}:job:<jobId>}: hash, the job record; fields in {@link JobFields}.</li>
+ * <li>{@code {kiln}:lane:<lane>:queued}: sorted set of job ids waiting in a lane, scored by submit time (millis).</li>
+ * <li>{@code {kiln}:tenant:<tenant>:jobs}: sorted set of a tenant's job ids, scored by submit time (millis).</li>
+ * <li>{@code {kiln}:worker:<workerId>}: string, a worker's heartbeat document, expiring with the heartbeat TTL.</li>
+ * <li>{@code {kiln}:workers}: sorted set of worker ids scored by their last heartbeat (millis).</li>
+ * <li>{@code {kiln}:job:<jobId>:lease}: string, the id of the worker rendering the job, expiring unless renewed.</li>
+ * <li>{@code {kiln}:job:<jobId>:events}: stream of the job's applied state changes and progress, for SSE.</li>
+ * <li>{@code {kiln}:apikey:<sha256>}: hash describing an API key (fields {@code tenant}, {@code admin}, {@code name}),
  * keyed by the hex SHA-256 of the key; keys themselves are never stored.</li>
- * <li>{@code kiln:idempotency:{tenant}:{key}}: string, the job id created for an idempotency key.</li>
- * <li>{@code kiln:tenant:{tenant}:waiting}: set of a tenant's jobs that may still be waiting, for the queued-jobs
+ * <li>{@code {kiln}:idempotency:<tenant>:<key>}: string, the job id created for an idempotency key.</li>
+ * <li>{@code {kiln}:tenant:<tenant>:waiting}: set of a tenant's jobs that may still be waiting, for the queued-jobs
  * quota (pruned by the gateway as they leave the queue).</li>
- * <li>{@code kiln:ratelimit:{tenant}}: a tenant's request-rate token bucket (Bucket4j state).</li>
- * <li>{@code kiln:tenant:{tenant}:settings}: hash of per-tenant settings (webhook secret, limits).</li>
- * <li>{@code kiln:tenant:{tenant}:cost}: hash of attributed cost per day ({@code yyyy-MM-dd} → dollars).</li>
- * <li>{@code kiln:stats:model:{model}}: hash of measured render statistics of a model.</li>
- * <li>{@code kiln:jobs:running}: sorted set of running job ids scored by their attempt's start (millis).</li>
- * <li>{@code kiln:webhooks:due}: sorted set of pending webhook deliveries scored by their next attempt (millis).</li>
- * <li>{@code kiln:webhook:{deliveryId}}: hash, one webhook delivery and its attempts.</li>
- * <li>{@code kiln:jobs:unsent}: sorted set of jobs recorded by the gateway whose message SQS has not confirmed yet
+ * <li>{@code {kiln}:ratelimit:<tenant>}: a tenant's request-rate token bucket (Bucket4j state).</li>
+ * <li>{@code {kiln}:tenant:<tenant>:settings}: hash of per-tenant settings (webhook secret, limits).</li>
+ * <li>{@code {kiln}:tenant:<tenant>:cost}: hash of attributed cost per day ({@code yyyy-MM-dd} → dollars).</li>
+ * <li>{@code {kiln}:stats:model:<model>}: hash of measured render statistics of a model.</li>
+ * <li>{@code {kiln}:jobs:running}: sorted set of running job ids scored by their attempt's start (millis).</li>
+ * <li>{@code {kiln}:webhooks:due}: sorted set of pending webhook deliveries scored by their next attempt (millis).</li>
+ * <li>{@code {kiln}:webhook:<deliveryId>}: hash, one webhook delivery and its attempts.</li>
+ * <li>{@code {kiln}:jobs:unsent}: sorted set of jobs recorded by the gateway whose message SQS has not confirmed yet
  * (the outbox), scored by when they were recorded or last relayed (millis); the gateway removes a job once SQS has
  * its message, the queue service's relay sends what stays longer than a grace period.</li>
  * </ul>
  */
 public final class RedisKeys {
 
-	private static final String PREFIX = "kiln:";
+	/**
+	 * The hash tag every key starts with, so that all of them share one cluster slot
+	 * ({@code CLUSTER KEYSLOT kiln} = 280).
+	 */
+	public static final String HASH_TAG = "{kiln}";
+
+	private static final String PREFIX = HASH_TAG + ":";
 
 	private RedisKeys() {
 	}

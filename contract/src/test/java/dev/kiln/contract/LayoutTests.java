@@ -57,9 +57,9 @@ class LayoutTests {
 	void objectAndRedisKeysFollowTheLayout() {
 		assertThat(ObjectKeys.image("acme", "j1", 3)).isEqualTo("jobs/acme/j1/3.png");
 		assertThat(ObjectKeys.metadata("acme", "j1")).isEqualTo("jobs/acme/j1/metadata.json");
-		assertThat(RedisKeys.job("j1")).isEqualTo("kiln:job:j1");
-		assertThat(RedisKeys.laneQueued(Lane.INTERACTIVE)).isEqualTo("kiln:lane:interactive:queued");
-		assertThat(RedisKeys.tenantJobs("acme")).isEqualTo("kiln:tenant:acme:jobs");
+		assertThat(RedisKeys.job("j1")).isEqualTo("{kiln}:job:j1");
+		assertThat(RedisKeys.laneQueued(Lane.INTERACTIVE)).isEqualTo("{kiln}:lane:interactive:queued");
+		assertThat(RedisKeys.tenantJobs("acme")).isEqualTo("{kiln}:tenant:acme:jobs");
 	}
 
 	@Test

@@ -179,7 +179,7 @@ public record GatewayApiProperties(@Valid @DefaultValue Callbacks callbacks,
 	 * @param batchWindow longest a message waits for others to share its batch
 	 * @param maxBatchSize most messages per batch (SQS allows 10)
 	 * @param timeout longest a request waits for SQS to confirm its message; when it runs out the outcome is unknown,
-	 * so the job stays recorded (in the outbox, {@code kiln:jobs:unsent}) and the caller gets its 202; the queue
+	 * so the job stays recorded (in the outbox, {@code {kiln}:jobs:unsent}) and the caller gets its 202; the queue
 	 * service's outbox relay sends the message if the job is still {@code QUEUED} after its grace period (a duplicate
 	 * is dropped by workers). Only a send SQS certainly refused withdraws the job (503)
 	 */

@@ -364,7 +364,7 @@ class GatewayIntegrationTests {
 		assertThat(missing.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
 		assertThat(missing.getBody().get("type").asString()).isEqualTo("https://kiln.dev/problems/unauthorized");
 		assertThat(get("not-a-key", "/v1/models").getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
-		assertThat(this.redis.keys("kiln:apikey:*")).noneMatch((key) -> key.contains(ACME));
+		assertThat(this.redis.keys(RedisKeys.apiKey("*"))).noneMatch((key) -> key.contains(ACME));
 	}
 
 	@Test

@@ -54,7 +54,7 @@ class QueueOutageIntegrationTests {
 		assertThat(this.redis.opsForZSet().zCard(RedisKeys.laneQueued(Lane.BATCH))).isEqualTo(queuedBefore);
 		// SQS refused it: nothing is left in the outbox for the relay to send
 		assertThat(this.redis.opsForZSet().zCard(RedisKeys.unsentJobs())).isEqualTo(unsentBefore);
-		assertThat(this.redis.keys("kiln:tenant:default:jobs")).allSatisfy((key) -> assertThat(
+		assertThat(this.redis.keys(RedisKeys.tenantJobs("default"))).allSatisfy((key) -> assertThat(
 				this.redis.opsForZSet().rangeByScore(key, 0, Double.MAX_VALUE)).allSatisfy((id) -> assertThat(
 						this.redis.opsForHash().get(RedisKeys.job(id), "lane")).isNotEqualTo("batch")));
 	}

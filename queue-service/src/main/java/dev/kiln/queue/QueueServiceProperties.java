@@ -141,7 +141,7 @@ public record QueueServiceProperties(@DefaultValue("false") boolean provision, @
 	}
 
 	/**
-	 * The outbox relay ({@code kiln:jobs:unsent}).
+	 * The outbox relay ({@code {kiln}:jobs:unsent}).
 	 *
 	 * @param interval time between looks at the outbox
 	 * @param grace how long after it was recorded (or last relayed) an unconfirmed job is sent by the relay; longer

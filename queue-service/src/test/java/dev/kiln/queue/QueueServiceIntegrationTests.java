@@ -45,7 +45,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * The queue service against real SQS, S3 and Redis protocols: provisioning, the event consumer and the state machine.
  */
-// The stuck-job sweep and the outbox relay work on shared keys (kiln:jobs:running, the unsent set) that other test
+// The stuck-job sweep and the outbox relay work on shared keys ({kiln}:jobs:running, the unsent set) that other test
 // classes count with sweeps of their own; no test here needs them, so they are slowed down to never run. The webhook
 // dispatcher, which tests here need, polls the shared due set: the context is closed after this class, so it cannot
 // claim another class's deliveries.

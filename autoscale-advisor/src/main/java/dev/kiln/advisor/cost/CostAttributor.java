@@ -37,11 +37,11 @@ import dev.kiln.contract.RedisKeys;
 /**
  * Attributes each finished job its cost: render seconds x the per-second price of its lane's replicas (the advisor's
  * current spot/on-demand mix, on-demand when the lane has none), written once to the job's {@code cost} field and
- * added to the tenant's daily sum at {@code kiln:tenant:{tenant}:cost} (field {@code yyyy-MM-dd}), where the gateway
+ * added to the tenant's daily sum at {@code {kiln}:tenant:{tenant}:cost} (field {@code yyyy-MM-dd}), where the gateway
  * reads it.
  *
  * <p>Finding finished jobs without a shared "finished" stream: every scan interval it lists the tenants' job indexes
- * ({@code SCAN kiln:tenant:*:jobs}), reads each index past a per-tenant cursor (private hash
+ * ({@code SCAN {kiln}:tenant:*:jobs}), reads each index past a per-tenant cursor (private hash
  * {@value #CURSORS}) and adds new job ids to a private watch set ({@value #WATCH}); then it checks up to
  * {@value #BATCH} watched jobs, settles the succeeded ones in one Lua script (idempotent: {@code HSETNX} guards the
  * tenant sum), drops failed, cancelled and vanished ones, and moves the rest to the back of the line.
@@ -49,9 +49,9 @@ import dev.kiln.contract.RedisKeys;
 @Component
 class CostAttributor {
 
-	static final String WATCH = "kiln:advisor:cost:watch";
+	static final String WATCH = RedisKeys.HASH_TAG + ":advisor:cost:watch";
 
-	static final String CURSORS = "kiln:advisor:cost:cursors";
+	static final String CURSORS = RedisKeys.HASH_TAG + ":advisor:cost:cursors";
 
 	static final int BATCH = 500;
 
@@ -172,7 +172,7 @@ class CostAttributor {
 
 	private List<String> tenantIndexes() {
 		List<String> keys = new ArrayList<>();
-		ScanOptions options = ScanOptions.scanOptions().match("kiln:tenant:*:jobs").count(1000).build();
+		ScanOptions options = ScanOptions.scanOptions().match(RedisKeys.tenantJobs("*")).count(1000).build();
 		try (Cursor<String> cursor = this.redis.scan(options)) {
 			cursor.forEachRemaining(keys::add);
 		}

@@ -29,7 +29,7 @@ import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
 
 /**
- * Reads a lane's waiting jobs from the lane index ({@code kiln:lane:{lane}:queued}, scored by submit millis): the
+ * Reads a lane's waiting jobs from the lane index ({@code {kiln}:lane:{lane}:queued}, scored by submit millis): the
  * oldest {@code max-listed-jobs} with their deadlines, plus the total count. Deadlines never change, so each job's
  * request is read once and cached (bounded); a decision costs one {@code ZRANGE} of the listed window, one
  * {@code ZCARD} and one request read per job new to the window, whatever the lane's length.

@@ -23,7 +23,7 @@ import dev.kiln.contract.RedisKeys;
 import dev.kiln.gateway.GatewayApiProperties;
 
 /**
- * API keys in Redis ({@code kiln:apikey:{sha256}} hashes with {@code tenant}, {@code admin}, {@code name},
+ * API keys in Redis ({@code {kiln}:apikey:{sha256}} hashes with {@code tenant}, {@code admin}, {@code name},
  * {@code createdAt}). The raw key is returned once on creation and never stored.
  * <p>
  * Valid keys are remembered in memory for {@code kiln.gateway.auth.key-cache-ttl} (by their SHA-256, never the raw

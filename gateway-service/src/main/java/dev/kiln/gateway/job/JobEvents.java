@@ -26,7 +26,7 @@ import dev.kiln.contract.RedisKeys;
 import dev.kiln.gateway.GatewayApiProperties;
 
 /**
- * Streams a job's event stream ({@code kiln:job:{id}:events}, written by the queue service's state machine) as
+ * Streams a job's event stream ({@code {kiln}:job:{id}:events}, written by the queue service's state machine) as
  * Server-Sent Events: one event per entry, named by its {@code kind} ({@code state} or {@code progress}), with the
  * entry id as event id so that {@code Last-Event-ID} resumes after it. Each stream is pumped by its own virtual
  * thread blocking in {@code XREAD}; it ends after a terminal {@code state} event.

@@ -32,7 +32,7 @@ class JobRepository {
 	// lane is returned. The waiting set holds every job of the tenant that may still be waiting (a superset: jobs leave
 	// it only when pruned here, cancelled or withdrawn), so while it has fewer members than the quota the tenant is
 	// under it and nothing else is read (O(1)). Only at the quota are its members' states read, and those no longer
-	// QUEUED or RETRYING pruned. The job also goes into the outbox (kiln:jobs:unsent, scored by its submit time) until
+	// QUEUED or RETRYING pruned. The job also goes into the outbox ({kiln}:jobs:unsent, scored by its submit time) until
 	// SQS confirms its message: if this answer never reaches the gateway, or the gateway dies before the send, the
 	// queue service's relay sends the message from the record.
 	// A created job is announced on its lane's arrivals channel (PUBLISH, fire and forget): the autoscale advisor

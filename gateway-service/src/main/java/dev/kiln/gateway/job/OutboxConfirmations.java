@@ -12,7 +12,7 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
 /**
- * Takes confirmed jobs out of the outbox ({@code kiln:jobs:unsent}) off the request path: the request hands the id
+ * Takes confirmed jobs out of the outbox ({@code {kiln}:jobs:unsent}) off the request path: the request hands the id
  * over and returns; one thread removes whatever has gathered with one {@code ZREM} at a time. Nothing depends on the
  * removal being prompt: a job left in the outbox (the gateway stopped before the removal, Redis refused it) is sent
  * once more by the queue service's relay after its grace period, and workers drop the duplicate.

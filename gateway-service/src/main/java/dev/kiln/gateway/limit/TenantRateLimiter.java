@@ -15,7 +15,10 @@ import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.github.bucket4j.redis.lettuce.cas.LettuceBasedProxyManager;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -29,7 +32,7 @@ import dev.kiln.contract.RedisKeys;
 import dev.kiln.gateway.GatewayApiProperties;
 
 /**
- * One token bucket per tenant in Redis at {@code kiln:ratelimit:{tenant}}: {@code burst} tokens, refilled at
+ * One token bucket per tenant in Redis at {@code {kiln}:ratelimit:{tenant}}: {@code burst} tokens, refilled at
  * {@code requests-per-second}. Buckets expire once full again. With {@code unsynchronized-tokens} above 0 each replica
  * keeps a proxy per tenant that takes up to that many tokens locally (or for up to {@code unsynchronized-time}) before
  * it synchronizes with Redis (Bucket4j's delaying optimization), which saves two Redis round trips on most requests at
@@ -38,7 +41,7 @@ import dev.kiln.gateway.GatewayApiProperties;
 @Component
 public class TenantRateLimiter implements DisposableBean {
 
-	private final StatefulRedisConnection<String, byte[]> connection;
+	private final StatefulConnection<String, byte[]> connection;
 
 	private final LettuceBasedProxyManager<String> buckets;
 
@@ -54,12 +57,29 @@ public class TenantRateLimiter implements DisposableBean {
 		.build();
 
 	TenantRateLimiter(RedisConnectionFactory connectionFactory, GatewayApiProperties properties) {
-		if (!(connectionFactory instanceof LettuceConnectionFactory lettuce)
-				|| !(lettuce.getNativeClient() instanceof RedisClient client)) {
-			throw new IllegalStateException("Rate limits need a standalone Lettuce Redis connection");
+		if (!(connectionFactory instanceof LettuceConnectionFactory lettuce)) {
+			throw new IllegalStateException("Rate limits need a Lettuce Redis connection factory, got "
+					+ connectionFactory.getClass().getName());
 		}
-		this.connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-		this.buckets = Bucket4jLettuce.casBasedBuilder(this.connection)
+		RedisCodec<String, byte[]> codec = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+		Bucket4jLettuce.LettuceBasedProxyManagerBuilder<String> builder;
+		// Cluster mode (spring.data.redis.cluster.nodes, e.g. MemoryDB): Bucket4j's cluster API routes each bucket's
+		// script by its key, whose {kiln} hash tag puts it in the one slot of every Kiln key.
+		if (lettuce.getNativeClient() instanceof RedisClusterClient cluster) {
+			StatefulRedisClusterConnection<String, byte[]> clusterConnection = cluster.connect(codec);
+			this.connection = clusterConnection;
+			builder = Bucket4jLettuce.casBasedBuilder(clusterConnection);
+		}
+		else if (lettuce.getNativeClient() instanceof RedisClient client) {
+			StatefulRedisConnection<String, byte[]> standalone = client.connect(codec);
+			this.connection = standalone;
+			builder = Bucket4jLettuce.casBasedBuilder(standalone);
+		}
+		else {
+			throw new IllegalStateException("Rate limits need a standalone or cluster Lettuce client, got "
+					+ lettuce.getNativeClient());
+		}
+		this.buckets = builder
 			.expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
 			.build();
 		GatewayApiProperties.Limits limits = properties.limits();

@@ -35,6 +35,7 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.kiln.contract.RedisKeys;
 import dev.kiln.embedded.SharedEmbeddedStack;
 import dev.kiln.gateway.job.SubmitJobRequest;
 
@@ -403,7 +404,7 @@ class SchemaTypesIntegrationTests {
 	}
 
 	private int apiKeys() {
-		Set<String> keys = this.redis.keys("kiln:apikey:*");
+		Set<String> keys = this.redis.keys(RedisKeys.apiKey("*"));
 		return (keys != null) ? keys.size() : 0;
 	}
 

@@ -21,8 +21,8 @@ import dev.kiln.worker.model.ModelRegistry;
 import dev.kiln.worker.model.ServedModel;
 
 /**
- * Writes this worker's heartbeat ({@link WorkerHeartbeat} as JSON at {@code kiln:worker:{id}}, expiring after three
- * beats) and its score (the beat time) in {@code kiln:workers}, so the gateway knows which models are served and the
+ * Writes this worker's heartbeat ({@link WorkerHeartbeat} as JSON at {@code {kiln}:worker:{id}}, expiring after three
+ * beats) and its score (the beat time) in {@code {kiln}:workers}, so the gateway knows which models are served and the
  * advisor which workers are busy.
  */
 @Component

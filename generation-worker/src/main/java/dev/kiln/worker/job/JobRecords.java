@@ -15,7 +15,7 @@ import dev.kiln.contract.RedisKeys;
 
 /**
  * What the worker reads from and writes to a job's Redis record: whether it is already finished or cancelled, and
- * the lease ({@code kiln:job:{id}:lease}, the id of the worker rendering it, with a TTL renewed by the heartbeat)
+ * the lease ({@code {kiln}:job:{id}:lease}, the id of the worker rendering it, with a TTL renewed by the heartbeat)
  * that keeps two workers from rendering the same job.
  */
 @Component

@@ -27,7 +27,7 @@ import dev.kiln.queue.QueueServiceProperties;
 /**
  * The outbox relay: makes sure every job the gateway recorded reaches its lane's queue.
  * <p>
- * The gateway's create script records a job and adds it to {@code kiln:jobs:unsent} in one step; once SQS confirms
+ * The gateway's create script records a job and adds it to {@code {kiln}:jobs:unsent} in one step; once SQS confirms
  * the message, the gateway takes the job out again. A job that stays longer than {@code kiln.outbox.grace} was
  * recorded but never confirmed: the gateway died between the two steps, the connection dropped after Redis ran the
  * script (the client saw an error, the record exists), or the send's outcome was unknown. The relay then sends the

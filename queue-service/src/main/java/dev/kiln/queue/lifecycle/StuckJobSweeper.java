@@ -24,7 +24,7 @@ import dev.kiln.contract.RedisKeys;
 import dev.kiln.queue.QueueServiceProperties;
 
 /**
- * Finds {@code RUNNING} jobs whose worker stopped heartbeating (its {@code kiln:worker:{id}} key expired and its last
+ * Finds {@code RUNNING} jobs whose worker stopped heartbeating (its {@code {kiln}:worker:{id}} key expired and its last
  * beat is older than {@code kiln.stuck-jobs.threshold}) and puts them back to {@code RETRYING}, in their lane index, so
  * queue position and ETA stay true. The job's message was never deleted, so SQS delivers it again when its visibility
  * lapses; a job that keeps killing workers exhausts {@code maxReceiveCount} and ends in the dead-letter queue, where it

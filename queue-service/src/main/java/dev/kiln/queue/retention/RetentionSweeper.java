@@ -31,7 +31,7 @@ import dev.kiln.queue.QueueServiceProperties;
 
 /**
  * Deletes what is older than {@code kiln.retention}, every {@code kiln.retention-sweep.interval}: for each tenant's
- * job index ({@code kiln:tenant:{tenant}:jobs}), each job submitted before the cut-off whose record is gone (its TTL
+ * job index ({@code {kiln}:tenant:{tenant}:jobs}), each job submitted before the cut-off whose record is gone (its TTL
  * ran out) or finished before the cut-off loses its record, its event stream, its index entry and its outputs in the
  * bucket. Jobs that are not finished are never touched. Where the bucket has a lifecycle rule the object deletes are
  * redundant and harmless; the local stack's store has none, so this is what keeps it bounded.

@@ -21,7 +21,7 @@ import dev.kiln.contract.RedisKeys;
 
 /**
  * Lets through {@code /admin/**} requests that carry an admin API key ({@code Authorization: Bearer <key>} or
- * {@code X-Api-Key: <key>}), checked against the {@code kiln:apikey:{sha256 hex}} hashes the gateway writes: 401
+ * {@code X-Api-Key: <key>}), checked against the {@code {kiln}:apikey:{sha256 hex}} hashes the gateway writes: 401
  * without a valid key, 403 for a key without {@code admin=true}, both as problem+json.
  */
 @Component

@@ -39,8 +39,8 @@ import dev.kiln.contract.RedisKeys;
 import dev.kiln.queue.QueueServiceProperties;
 
 /**
- * Delivers webhook events. The state machine schedules a delivery (a {@code kiln:webhook:{id}} hash and an entry in
- * {@code kiln:webhooks:due} scored by its next attempt) in the same Lua step as the transition; this dispatcher polls
+ * Delivers webhook events. The state machine schedules a delivery (a {@code {kiln}:webhook:{id}} hash and an entry in
+ * {@code {kiln}:webhooks:due} scored by its next attempt) in the same Lua step as the transition; this dispatcher polls
  * the due set every {@code kiln.webhooks.poll-interval}, claims each due delivery with a lease (so a crash mid-send
  * means a retry, never a loss, and replicas never send the same attempt twice), and POSTs it:
  * <ul>

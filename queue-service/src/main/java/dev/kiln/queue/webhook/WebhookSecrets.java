@@ -9,7 +9,7 @@ import org.springframework.stereotype.Component;
 import dev.kiln.contract.RedisKeys;
 
 /**
- * Per-tenant webhook secrets, in the tenant's settings hash ({@code kiln:tenant:{tenant}:settings}, field
+ * Per-tenant webhook secrets, in the tenant's settings hash ({@code {kiln}:tenant:{tenant}:settings}, field
  * {@value #FIELD}). A tenant without one gets a fresh random secret on its first delivery; concurrent first uses agree
  * on one ({@code HSETNX}).
  */

@@ -1,0 +1,176 @@
+package dev.kiln.gateway.job;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import io.lettuce.core.cluster.SlotHash;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.connection.RedisClusterConfiguration;
+import org.springframework.data.redis.connection.RedisClusterConnection;
+import org.springframework.data.redis.connection.RedisClusterNode;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.connection.stream.MapRecord;
+import org.springframework.data.redis.connection.stream.ReadOffset;
+import org.springframework.data.redis.connection.stream.StreamOffset;
+import org.springframework.data.redis.connection.stream.StreamReadOptions;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.data.redis.listener.PatternTopic;
+import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+
+import dev.kiln.contract.JobMessage;
+import dev.kiln.contract.Lane;
+import dev.kiln.contract.RedisKeys;
+import dev.kiln.embedded.EmbeddedRedisCluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
+
+/**
+ * The gateway's scripts against a real three-master Redis Cluster through a cluster-mode connection (what
+ * {@code spring.data.redis.cluster.nodes} gives, as on MemoryDB): create (with its idempotency and quota paths, the
+ * quota reading job records by id beyond its declared keys), cancel and withdraw each touch up to seven keys and
+ * succeed because every key carries the {@code {kiln}} hash tag; the same kind of script over the old, untagged names
+ * fails with {@code CROSSSLOT}. The SSE pump's blocking {@code XREAD} (on the same template) wakes on an append.
+ */
+class JobStoreClusterIntegrationTests {
+
+	private static EmbeddedRedisCluster cluster;
+
+	private static LettuceConnectionFactory factory;
+
+	private static JobRepository jobs;
+
+	private static StringRedisTemplate redis;
+
+	@BeforeAll
+	static void startCluster() {
+		cluster = EmbeddedRedisCluster.start(3);
+		factory = new LettuceConnectionFactory(new RedisClusterConfiguration(cluster.nodes()));
+		factory.afterPropertiesSet();
+		factory.start();
+		redis = new StringRedisTemplate(factory);
+		redis.afterPropertiesSet();
+		jobs = new JobRepository(redis);
+	}
+
+	@AfterAll
+	static void stopCluster() {
+		if (factory != null) {
+			factory.destroy();
+		}
+		if (cluster != null) {
+			cluster.close();
+		}
+	}
+
+	@Test
+	void theConnectionSeesThreeMasters() {
+		try (RedisClusterConnection connection = factory.getClusterConnection()) {
+			assertThat(connection.clusterGetNodes()).filteredOn(RedisClusterNode::isMaster).hasSize(3);
+		}
+	}
+
+	@Test
+	void createCancelAndWithdrawRunOnTheCluster() {
+		String tenant = "cluster-" + UUID.randomUUID();
+		JobMessage first = message(tenant);
+		JobRepository.Created created = jobs.create(first, "{}", Map.of(), "key-1", Duration.ofMinutes(5), 1);
+		assertThat(created.outcome()).isEqualTo(JobRepository.Outcome.CREATED);
+		assertThat(created.position()).isPositive();
+		assertThat(jobs.find(first.jobId())).containsEntry("state", "QUEUED").containsEntry("tenant", tenant);
+
+		// the idempotency key answers with the first job
+		JobRepository.Created duplicate = jobs.create(message(tenant), "{}", Map.of(), "key-1", Duration.ofMinutes(5),
+				1);
+		assertThat(duplicate.outcome()).isEqualTo(JobRepository.Outcome.DUPLICATE);
+		assertThat(duplicate.jobId()).isEqualTo(first.jobId());
+
+		// at the quota of one waiting job the script reads the waiting jobs' records by id (ARGV[5] .. id)
+		JobMessage second = message(tenant);
+		assertThat(jobs.create(second, "{}", Map.of(), null, Duration.ZERO, 1).outcome())
+			.isEqualTo(JobRepository.Outcome.QUOTA);
+
+		assertThat(jobs.cancel(tenant, first.jobId(), Lane.BATCH, Instant.now(), Duration.ofHours(1)))
+			.isEqualTo("cancelled");
+		assertThat(jobs.find(first.jobId())).containsEntry("state", "CANCELLED");
+		assertThat(redis.opsForStream().size(RedisKeys.jobEvents(first.jobId()))).isEqualTo(1);
+
+		// the cancelled job no longer counts: the quota check prunes it
+		assertThat(jobs.create(second, "{}", Map.of(), null, Duration.ZERO, 1).outcome())
+			.isEqualTo(JobRepository.Outcome.CREATED);
+		jobs.withdraw(second, null);
+		assertThat(jobs.find(second.jobId())).isEmpty();
+		assertThat(jobs.rank(Lane.BATCH, second.jobId())).isNull();
+	}
+
+	@Test
+	void arrivalsReachAPatternSubscriberOnAnotherNode() throws Exception {
+		// the advisor's ArrivalWake subscribes like this; the create script publishes on whichever node holds {kiln}
+		BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
+		RedisMessageListenerContainer subscription = new RedisMessageListenerContainer();
+		subscription.setConnectionFactory(factory);
+		subscription.addMessageListener((message, pattern) -> arrivals.add(new String(message.getBody())),
+				new PatternTopic(RedisKeys.laneArrivalsPattern()));
+		subscription.afterPropertiesSet();
+		subscription.start();
+		try {
+			Thread.sleep(500);
+			JobMessage job = message("arrivals-" + UUID.randomUUID());
+			assertThat(jobs.create(job, "{}", Map.of(), null, Duration.ZERO, 10).outcome())
+				.isEqualTo(JobRepository.Outcome.CREATED);
+			assertThat(arrivals.poll(10, TimeUnit.SECONDS)).isEqualTo(job.jobId());
+			jobs.withdraw(job, null);
+		}
+		finally {
+			subscription.destroy();
+		}
+	}
+
+	@Test
+	void aBlockingStreamReadWakesOnAnAppend() throws Exception {
+		// JobEvents' pump: XREAD BLOCK through the shared template, while the queue service appends
+		String stream = RedisKeys.jobEvents("xread-" + UUID.randomUUID());
+		CompletableFuture<List<MapRecord<String, Object, Object>>> read = CompletableFuture
+			.supplyAsync(() -> redis.opsForStream()
+				.read(StreamReadOptions.empty().count(100).block(Duration.ofSeconds(10)),
+						StreamOffset.create(stream, ReadOffset.from("0-0"))));
+		Thread.sleep(300);
+		redis.opsForStream().add(stream, Map.of("kind", "state", "state", "RUNNING"));
+		List<MapRecord<String, Object, Object>> records = read.get(15, TimeUnit.SECONDS);
+		assertThat(records).hasSize(1);
+		assertThat(records.get(0).getValue()).containsEntry("state", "RUNNING");
+	}
+
+	@Test
+	void theOldUntaggedNamesFailWithCrossSlot() {
+		String lane = RedisKeys.laneQueued(Lane.BATCH).replace(RedisKeys.HASH_TAG + ":", "kiln:");
+		String tenantJobs = RedisKeys.tenantJobs("acme").replace(RedisKeys.HASH_TAG + ":", "kiln:");
+		assertThat(SlotHash.getSlot(lane)).isNotEqualTo(SlotHash.getSlot(tenantJobs));
+		RedisScript<Long> indexBoth = RedisScript.of("""
+				redis.call('ZADD', KEYS[1], 1, 'j')
+				redis.call('ZADD', KEYS[2], 1, 'j')
+				return 1
+				""", Long.class);
+		assertThatException().isThrownBy(() -> redis.execute(indexBoth, List.of(lane, tenantJobs)))
+			.withStackTraceContaining("CROSSSLOT");
+		// the tagged names of the same two indexes
+		assertThat(redis.execute(indexBoth, List.of(RedisKeys.laneQueued(Lane.BATCH), RedisKeys.tenantJobs("acme"))))
+			.isEqualTo(1L);
+	}
+
+	private static JobMessage message(String tenant) {
+		return new JobMessage(1, UUID.randomUUID().toString(), tenant, "kiln-builtin", "a lighthouse", null, 64, 64, 1,
+				7.5, 1, 1, Lane.BATCH, Instant.now(), null);
+	}
+
+}

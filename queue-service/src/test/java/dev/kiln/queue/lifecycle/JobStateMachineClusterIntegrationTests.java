@@ -1,0 +1,144 @@
+package dev.kiln.queue.lifecycle;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.connection.RedisClusterConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.Cursor;
+import org.springframework.data.redis.core.ScanOptions;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.kiln.contract.JobEvent;
+import dev.kiln.contract.JobEventType;
+import dev.kiln.contract.JobMessage;
+import dev.kiln.contract.Lane;
+import dev.kiln.contract.RedisKeys;
+import dev.kiln.embedded.EmbeddedRedisCluster;
+import dev.kiln.queue.QueueServiceProperties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
+
+/**
+ * The queue service's scripts against a real three-master Redis Cluster through a cluster-mode connection (as on
+ * MemoryDB): {@code apply-event.lua} (seven keys: record, lane and running indexes, event stream, model stats, due
+ * webhooks, the delivery) and {@code redrive-job.lua} run as the state machine runs them; the same
+ * {@code apply-event.lua} over the old, untagged names fails with {@code CROSSSLOT}. The retention sweep's
+ * {@code SCAN} of the tenant indexes works on the cluster too.
+ */
+class JobStateMachineClusterIntegrationTests {
+
+	private static final JsonMapper json = JsonMapper.builder().build();
+
+	private static EmbeddedRedisCluster cluster;
+
+	private static LettuceConnectionFactory factory;
+
+	private static StringRedisTemplate redis;
+
+	private static JobStateMachine machine;
+
+	@BeforeAll
+	static void startCluster() {
+		cluster = EmbeddedRedisCluster.start(3);
+		factory = new LettuceConnectionFactory(new RedisClusterConfiguration(cluster.nodes()));
+		factory.afterPropertiesSet();
+		factory.start();
+		redis = new StringRedisTemplate(factory);
+		redis.afterPropertiesSet();
+		QueueServiceProperties properties = new Binder(new MapConfigurationPropertySource(Map.of("kiln.retention", "1h")))
+			.bindOrCreate("kiln", QueueServiceProperties.class);
+		machine = new JobStateMachine(redis, json, new SimpleMeterRegistry(), Clock.systemUTC(), properties);
+	}
+
+	@AfterAll
+	static void stopCluster() {
+		if (factory != null) {
+			factory.destroy();
+		}
+		if (cluster != null) {
+			cluster.close();
+		}
+	}
+
+	@Test
+	void aJobRunsToSuccessAndIsRedrivenOnTheCluster() {
+		JobMessage job = seed("QUEUED");
+		assertThat(machine.apply(event(job, JobEventType.STARTED, null))).isEqualTo("QUEUED>RUNNING");
+		assertThat(redis.opsForZSet().score(RedisKeys.runningJobs(), job.jobId())).isNotNull();
+		assertThat(redis.opsForZSet().score(RedisKeys.laneQueued(Lane.BATCH), job.jobId())).isNull();
+		assertThat(machine.apply(event(job, JobEventType.SUCCEEDED, 2.5))).isEqualTo("RUNNING>SUCCEEDED");
+		assertThat(redis.opsForHash().get(RedisKeys.job(job.jobId()), "state")).isEqualTo("SUCCEEDED");
+		assertThat(redis.opsForZSet().score(RedisKeys.runningJobs(), job.jobId())).isNull();
+		assertThat(redis.opsForStream().size(RedisKeys.jobEvents(job.jobId()))).isEqualTo(2);
+		// the terminal state scheduled a webhook delivery (KEYS[6], KEYS[7]) in the same script
+		assertThat(redis.opsForHash().get(RedisKeys.job(job.jobId()), "webhookStatus")).isEqualTo("pending");
+
+		JobMessage failed = seed("FAILED");
+		assertThat(machine.redrive(failed.jobId())).isEqualTo("FAILED>QUEUED");
+		assertThat(redis.opsForZSet().score(RedisKeys.laneQueued(Lane.BATCH), failed.jobId())).isNotNull();
+	}
+
+	@Test
+	void applyEventOverTheOldUntaggedNamesFailsWithCrossSlot() {
+		JobMessage job = seed("QUEUED");
+		RedisScript<String> apply = RedisScript
+			.of(new ClassPathResource("dev/kiln/queue/lifecycle/apply-event.lua"), String.class);
+		List<String> untagged = new ArrayList<>();
+		for (String key : List.of(RedisKeys.job(job.jobId()), RedisKeys.laneQueued(Lane.BATCH),
+				RedisKeys.jobEvents(job.jobId()), RedisKeys.modelStats(job.model()), RedisKeys.runningJobs(),
+				RedisKeys.webhooksDue(), RedisKeys.webhook("d1"))) {
+			untagged.add(key.replace(RedisKeys.HASH_TAG + ":", "kiln:"));
+		}
+		assertThatException()
+			.isThrownBy(() -> redis.execute(apply, untagged, "STARTED", job.jobId(), "0", "0", "[]", "", "", "1", "w1",
+					Instant.now().toString(), "60", "", "", "0", "d1", "0"))
+			.withStackTraceContaining("CROSSSLOT");
+	}
+
+	@Test
+	void theRetentionSweepsScanFindsTenantIndexesOnTheCluster() {
+		JobMessage job = seed("QUEUED");
+		List<String> found = new ArrayList<>();
+		// RetentionSweeper's (and the advisor's CostAttributor's) call
+		ScanOptions options = ScanOptions.scanOptions().match(RedisKeys.tenantJobs("*")).count(500).build();
+		try (Cursor<String> keys = redis.scan(options)) {
+			keys.forEachRemaining(found::add);
+		}
+		assertThat(found).contains(RedisKeys.tenantJobs(job.tenant()));
+	}
+
+	private static JobMessage seed(String state) {
+		JobMessage job = new JobMessage(1, UUID.randomUUID().toString(), "cluster-" + UUID.randomUUID(), "kiln-builtin",
+				"a lighthouse", null, 64, 64, 4, 7.5, 1, 1, Lane.BATCH, Instant.now(), null);
+		redis.opsForHash()
+			.putAll(RedisKeys.job(job.jobId()),
+					Map.of("state", state, "tenant", job.tenant(), "lane", "batch", "request", json.writeValueAsString(job),
+							"attempt", "0", "step", "0", "totalSteps", "4", "callbackUrl", "https://example.com/hook"));
+		redis.opsForZSet().add(RedisKeys.tenantJobs(job.tenant()), job.jobId(), job.submittedAt().toEpochMilli());
+		if (state.equals("QUEUED")) {
+			redis.opsForZSet().add(RedisKeys.laneQueued(Lane.BATCH), job.jobId(), job.submittedAt().toEpochMilli());
+		}
+		return job;
+	}
+
+	private static JobEvent event(JobMessage job, JobEventType type, Double renderSeconds) {
+		return new JobEvent(JobEvent.SCHEMA_VERSION, job.jobId(), type, 0, 4, List.of(), null, null, 1, "w1",
+				Instant.now(), renderSeconds);
+	}
+
+}
