@@ -3,7 +3,6 @@ package dev.kiln.cdk;
 import java.util.List;
 import java.util.Map;
 
-import software.amazon.awscdk.Annotations;
 import software.amazon.awscdk.services.ec2.ISecurityGroup;
 import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.ec2.Peer;
@@ -53,15 +52,6 @@ final class JobStore extends Construct {
 	/** The Redis settings Kiln needs, in both parameter groups. */
 	static final Map<String, String> PARAMETERS = Map.of("hash-max-listpack-value", "1024");
 
-	/**
-	 * MemoryDB runs only in cluster mode, where a command or script touching several keys must find them in one hash
-	 * slot. Kiln's Lua scripts (e.g. the gateway's job creation) touch several {@code kiln:*} keys with no common hash
-	 * tag, so they fail with CROSSSLOT until the keys share one ({@code {kiln}:...}).
-	 */
-	static final String CLUSTER_MODE_WARNING = "MemoryDB runs in cluster mode only: Kiln's multi-key Lua scripts need "
-			+ "their Redis keys in one hash slot (a common {hash tag} in contract's RedisKeys) before they run on it; "
-			+ "until then use -c kiln:jobStore=elasticache. See deploy/cdk/README.md, 'Job store'.";
-
 	private final Flavour flavour;
 
 	private final Secret secret;
@@ -92,9 +82,6 @@ final class JobStore extends Construct {
 			.subnetType(SubnetType.PRIVATE_WITH_EGRESS)
 			.build()).getSubnetIds();
 		String password = this.secret.getSecretValue().unsafeUnwrap();
-		if (flavour == Flavour.MEMORYDB) {
-			Annotations.of(this).addWarningV2("kiln:memorydb-cluster-mode", CLUSTER_MODE_WARNING);
-		}
 		this.host = switch (flavour) {
 			case MEMORYDB -> memoryDb(name, subnets, password);
 			case ELASTICACHE -> elastiCache(name, subnets, password);

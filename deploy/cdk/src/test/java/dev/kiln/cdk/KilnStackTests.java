@@ -187,12 +187,6 @@ class KilnStackTests {
 	}
 
 	@Test
-	void memoryDbWarnsThatKilnsScriptsNeedOneHashSlot() {
-		Annotations.fromStack(synthesized.stack())
-			.hasWarning("*", Match.stringLikeRegexp(".*MemoryDB runs in cluster mode only.*"));
-	}
-
-	@Test
 	void theVpcCniEnforcesTheChartsNetworkPolicies() {
 		template.hasResourceProperties("AWS::EKS::Addon", Map.of("AddonName", "vpc-cni", "ConfigurationValues",
 				Match.serializedJson(Map.of("enableNetworkPolicy", "true"))));
