@@ -180,6 +180,10 @@ release unfinished jobs and 20 s for the JVM to exit. 120 - 20 - 20 - 20 = 60 s 
 {{- end }}
 - name: JAVA_TOOL_OPTIONS
   value: "-XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp"
+{{- if ne .Values.logging.format "text" }}
+- name: LOGGING_STRUCTURED_FORMAT_CONSOLE
+  value: {{ .Values.logging.format | quote }}
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}

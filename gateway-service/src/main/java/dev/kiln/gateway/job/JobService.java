@@ -24,6 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.kiln.contract.CallbackUrlPolicy;
 import dev.kiln.contract.ImageSize;
 import dev.kiln.contract.JobFields;
+import dev.kiln.contract.JobLogContext;
 import dev.kiln.contract.JobIds;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
@@ -148,23 +149,28 @@ class JobService {
 			case CREATED -> {
 			}
 		}
-		try {
-			this.publisher.publish(message, body);
-		}
-		catch (RuntimeException ex) {
-			if (!JobPublisher.definitelyNotSent(ex)) {
-				// SQS may have the message (a timeout, a connection lost mid-call): the job stays recorded and in the
-				// outbox, so the queue service's relay sends it if it is not there; a duplicate is dropped by workers
-				logger.warn("SQS did not confirm job {}; it stays accepted and the outbox relay makes sure it is "
-						+ "enqueued: {}", message.jobId(), ex.toString());
-				return new Submission(accepted(message, request, created.position()), false);
+		// the job's id, tenant and lane on the lines logged about its enqueueing
+		try (JobLogContext.Scope scope = JobLogContext.of(message)) {
+			try {
+				this.publisher.publish(message, body);
 			}
-			logger.warn("Could not enqueue job {}; withdrawing it", message.jobId(), ex);
-			this.repository.withdraw(message, idempotencyKey);
-			throw new QueueUnavailableException("The job queue is not available right now; nothing was recorded", ex);
+			catch (RuntimeException ex) {
+				if (!JobPublisher.definitelyNotSent(ex)) {
+					// SQS may have the message (a timeout, a connection lost mid-call): the job stays recorded and in
+					// the outbox, so the queue service's relay sends it if it is not there; a duplicate is dropped by
+					// workers
+					logger.warn("SQS did not confirm job {}; it stays accepted and the outbox relay makes sure it is "
+							+ "enqueued: {}", message.jobId(), ex.toString());
+					return new Submission(accepted(message, request, created.position()), false);
+				}
+				logger.warn("Could not enqueue job {}; withdrawing it", message.jobId(), ex);
+				this.repository.withdraw(message, idempotencyKey);
+				throw new QueueUnavailableException("The job queue is not available right now; nothing was recorded",
+						ex);
+			}
+			this.confirmations.confirmed(message.jobId());
+			return new Submission(accepted(message, request, created.position()), false);
 		}
-		this.confirmations.confirmed(message.jobId());
-		return new Submission(accepted(message, request, created.position()), false);
 	}
 
 	/**

@@ -24,6 +24,7 @@ import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.JobEvent;
 import dev.kiln.contract.JobEventType;
+import dev.kiln.contract.JobLogContext;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.worker.WorkerProperties;
 import dev.kiln.worker.model.ModelRegistry;
@@ -134,7 +135,8 @@ class JobProcessor {
 			outcome("unknown", "unreadable");
 			return null;
 		}
-		try {
+		// the job's id, tenant and lane on every line logged about it (fail and retryLater put them again)
+		try (JobLogContext.Scope scope = JobLogContext.of(job)) {
 			JobRecords.Claim claim = this.records.claim(job.jobId(), this.settings.id(), this.settings.leaseTtl());
 			switch (claim.standing()) {
 				case FINISHED -> {
@@ -434,7 +436,7 @@ class JobProcessor {
 	private void finish(Admitted admitted, RenderedImages images, Instant started, Instant finished, int batchSize,
 			List<CompletableFuture<?>> startedEvents) {
 		JobMessage job = admitted.job();
-		try {
+		try (JobLogContext.Scope scope = JobLogContext.of(job)) {
 			double seconds = images.renderTime().toNanos() / 1e9;
 			RenderMetadata metadata = new RenderMetadata(job, job.seed(), admitted.model().id(), images.device(),
 					this.settings.id(), admitted.attempt(), job.submittedAt(), started, finished, seconds,
@@ -463,40 +465,46 @@ class JobProcessor {
 	}
 
 	private void cancel(HeldMessage message, JobMessage job) {
-		logger.info("Job {} cancelled by its owner", job.jobId());
-		this.events.publish(JobEvent.cancelled(job.jobId(), message.attempt(), this.settings.id(), this.clock.instant()));
-		settle(message, job);
-		outcome(job.model(), "cancelled");
+		try (JobLogContext.Scope scope = JobLogContext.of(job)) {
+			logger.info("Job {} cancelled by its owner", job.jobId());
+			this.events.publish(JobEvent.cancelled(job.jobId(), message.attempt(), this.settings.id(), this.clock.instant()));
+			settle(message, job);
+			outcome(job.model(), "cancelled");
+		}
 	}
 
 	private void fail(HeldMessage message, JobMessage job, String errorType, @Nullable String detail) {
-		logger.warn("Job {} failed for good: {}", job.jobId(), detail);
-		try {
-			this.events.publish(JobEvent.failed(job.jobId(), errorType, (detail != null) ? detail : errorType,
-					message.attempt(), this.settings.id(), this.clock.instant()));
-			settle(message, job);
-			outcome(job.model(), "failed");
-		}
-		catch (RuntimeException ex) {
-			retryLater(message, job, ex, -1);
+		try (JobLogContext.Scope scope = JobLogContext.of(job)) {
+			logger.warn("Job {} failed for good: {}", job.jobId(), detail);
+			try {
+				this.events.publish(JobEvent.failed(job.jobId(), errorType, (detail != null) ? detail : errorType,
+						message.attempt(), this.settings.id(), this.clock.instant()));
+				settle(message, job);
+				outcome(job.model(), "failed");
+			}
+			catch (RuntimeException ex) {
+				retryLater(message, job, ex, -1);
+			}
 		}
 	}
 
 	/** A transient fault: {@code RELEASED} when the attempt had started, and the message back after a backoff. */
 	private void retryLater(HeldMessage message, JobMessage job, Throwable cause, int step) {
-		int seconds = this.backoff.seconds(message.attempt());
-		String detail = (cause.getMessage() != null) ? cause.getMessage() : cause.getClass().getSimpleName();
-		logger.warn("Job {} attempt {} met a transient fault; it comes back in {} s: {}", job.jobId(),
-				message.attempt(), seconds, detail, cause);
-		if (step >= 0) {
-			quietly(() -> this.events.publish(JobEvent.released(job.jobId(), step, job.steps(), "transient", detail,
-					message.attempt(), this.settings.id(), this.clock.instant())));
+		try (JobLogContext.Scope scope = JobLogContext.of(job)) {
+			int seconds = this.backoff.seconds(message.attempt());
+			String detail = (cause.getMessage() != null) ? cause.getMessage() : cause.getClass().getSimpleName();
+			logger.warn("Job {} attempt {} met a transient fault; it comes back in {} s: {}", job.jobId(),
+					message.attempt(), seconds, detail, cause);
+			if (step >= 0) {
+				quietly(() -> this.events.publish(JobEvent.released(job.jobId(), step, job.steps(), "transient", detail,
+						message.attempt(), this.settings.id(), this.clock.instant())));
+			}
+			quietly(() -> this.queues.changeVisibility(message, seconds));
+			this.activity.letGo(message);
+			quietly(() -> this.records.release(job.jobId(), this.settings.id()));
+			this.activity.unleased(job.jobId());
+			outcome(job.model(), "retried");
 		}
-		quietly(() -> this.queues.changeVisibility(message, seconds));
-		this.activity.letGo(message);
-		quietly(() -> this.records.release(job.jobId(), this.settings.id()));
-		this.activity.unleased(job.jobId());
-		outcome(job.model(), "retried");
 	}
 
 	/**

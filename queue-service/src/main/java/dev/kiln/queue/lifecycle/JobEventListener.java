@@ -7,6 +7,7 @@ import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobEvent;
+import dev.kiln.contract.JobLogContext;
 
 /**
  * Consumes the events queue. A message is deleted only after its event is applied; one that cannot be read or
@@ -29,8 +30,11 @@ class JobEventListener {
 	@SqsListener(queueNames = "${kiln.queues.prefix:kiln}-events", id = "job-events")
 	void onEvent(String body) {
 		JobEvent event = this.json.readValue(body, JobEvent.class);
-		String outcome = this.stateMachine.apply(event);
-		logger.debug("Job {} event {} (attempt {}): {}", event.jobId(), event.type(), event.attempt(), outcome);
+		// the job id on every line logged while the event is applied (events carry no tenant or lane)
+		try (JobLogContext.Scope scope = JobLogContext.of(event.jobId(), null, null)) {
+			String outcome = this.stateMachine.apply(event);
+			logger.debug("Job {} event {} (attempt {}): {}", event.jobId(), event.type(), event.attempt(), outcome);
+		}
 	}
 
 }

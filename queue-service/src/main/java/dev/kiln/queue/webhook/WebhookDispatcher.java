@@ -35,6 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.CallbackUrlPolicy;
 import dev.kiln.contract.JobFields;
+import dev.kiln.contract.JobLogContext;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.queue.QueueServiceProperties;
 
@@ -205,54 +206,57 @@ class WebhookDispatcher {
 			return;
 		}
 		String jobId = delivery.getOrDefault("jobId", "");
-		boolean terminal = TERMINAL_EVENTS.contains(delivery.get("event"));
-		String url = delivery.getOrDefault("url", "");
-		int attempts = Integer.parseInt(delivery.getOrDefault("attempts", "0")) + 1;
-		String body = delivery.get("body");
-		if (body == null) {
-			body = body(id, delivery);
-			this.redis.opsForHash().put(key, "body", body);
-		}
 		String tenant = delivery.getOrDefault("tenant", "");
-		long started = System.nanoTime();
-		WebhookSender.Outcome outcome = send(url, id, tenant, body);
-		if (outcome.refusal() != null) {
-			this.redis.opsForHash().putAll(key, Map.of("attempts", Integer.toString(attempts), "lastError",
-					"callback URL refused: it " + outcome.refusal(), "lastAttemptAt", this.clock.instant().toString()));
-			end(id, jobId, "refused", terminal);
-			logger.warn("Webhook {} for job {} not sent: the callback URL {}", id, jobId, outcome.refusal());
-			return;
+		// the job's id and tenant on every line logged about this delivery
+		try (JobLogContext.Scope scope = JobLogContext.of(jobId, tenant, null)) {
+			boolean terminal = TERMINAL_EVENTS.contains(delivery.get("event"));
+			String url = delivery.getOrDefault("url", "");
+			int attempts = Integer.parseInt(delivery.getOrDefault("attempts", "0")) + 1;
+			String body = delivery.get("body");
+			if (body == null) {
+				body = body(id, delivery);
+				this.redis.opsForHash().put(key, "body", body);
+			}
+			long started = System.nanoTime();
+			WebhookSender.Outcome outcome = send(url, id, tenant, body);
+			if (outcome.refusal() != null) {
+				this.redis.opsForHash().putAll(key, Map.of("attempts", Integer.toString(attempts), "lastError",
+						"callback URL refused: it " + outcome.refusal(), "lastAttemptAt", this.clock.instant().toString()));
+				end(id, jobId, "refused", terminal);
+				logger.warn("Webhook {} for job {} not sent: the callback URL {}", id, jobId, outcome.refusal());
+				return;
+			}
+			String failure = outcome.failure();
+			Timer.builder("kiln.webhook.attempt")
+				.description("Time one webhook delivery attempt took")
+				.tag("outcome", (failure == null) ? "success" : "error")
+				.register(this.meters)
+				.record(Duration.ofNanos(System.nanoTime() - started));
+			Instant now = this.clock.instant();
+			Map<String, String> update = new LinkedHashMap<>();
+			update.put("attempts", Integer.toString(attempts));
+			update.put("lastAttemptAt", now.toString());
+			update.put("lastError", (failure != null) ? failure : "");
+			this.redis.opsForHash().putAll(key, update);
+			if (failure == null) {
+				this.redis.opsForHash().put(key, "deliveredAt", now.toString());
+				end(id, jobId, "delivered", terminal);
+				return;
+			}
+			long createdAt = Long.parseLong(delivery.getOrDefault("createdAt", Long.toString(now.toEpochMilli())));
+			if (now.toEpochMilli() - createdAt >= this.settings.giveUpAfter().toMillis()) {
+				end(id, jobId, "failed", terminal);
+				logger.warn("Webhook {} for job {} failed after {} attempts: {}", id, jobId, attempts, failure);
+				return;
+			}
+			long next = now.toEpochMilli()
+					+ backoff(attempts, this.settings.initialBackoff(), this.settings.maxBackoff()).toMillis();
+			this.redis.opsForHash().put(key, "nextAttemptAt", Instant.ofEpochMilli(next).toString());
+			this.redis.opsForZSet().add(RedisKeys.webhooksDue(), id, next);
+			count("retrying");
+			logger.info("Webhook {} for job {} attempt {} failed ({}); next attempt at {}", id, jobId, attempts, failure,
+					Instant.ofEpochMilli(next));
 		}
-		String failure = outcome.failure();
-		Timer.builder("kiln.webhook.attempt")
-			.description("Time one webhook delivery attempt took")
-			.tag("outcome", (failure == null) ? "success" : "error")
-			.register(this.meters)
-			.record(Duration.ofNanos(System.nanoTime() - started));
-		Instant now = this.clock.instant();
-		Map<String, String> update = new LinkedHashMap<>();
-		update.put("attempts", Integer.toString(attempts));
-		update.put("lastAttemptAt", now.toString());
-		update.put("lastError", (failure != null) ? failure : "");
-		this.redis.opsForHash().putAll(key, update);
-		if (failure == null) {
-			this.redis.opsForHash().put(key, "deliveredAt", now.toString());
-			end(id, jobId, "delivered", terminal);
-			return;
-		}
-		long createdAt = Long.parseLong(delivery.getOrDefault("createdAt", Long.toString(now.toEpochMilli())));
-		if (now.toEpochMilli() - createdAt >= this.settings.giveUpAfter().toMillis()) {
-			end(id, jobId, "failed", terminal);
-			logger.warn("Webhook {} for job {} failed after {} attempts: {}", id, jobId, attempts, failure);
-			return;
-		}
-		long next = now.toEpochMilli()
-				+ backoff(attempts, this.settings.initialBackoff(), this.settings.maxBackoff()).toMillis();
-		this.redis.opsForHash().put(key, "nextAttemptAt", Instant.ofEpochMilli(next).toString());
-		this.redis.opsForZSet().add(RedisKeys.webhooksDue(), id, next);
-		count("retrying");
-		logger.info("Webhook {} for job {} attempt {} failed ({}); next attempt at {}", id, jobId, attempts, failure,
-				Instant.ofEpochMilli(next));
 	}
 
 	/**
