@@ -42,7 +42,13 @@ import org.jspecify.annotations.Nullable;
  * modules) and CLIP's {@code tokenizer.json}; an optional diffusers {@code scheduler_config.json} may set
  * {@code "prediction_type": "v_prediction"} (SD 2.x 768² models), otherwise the UNet predicts noise.
  * <p>
- * A render tokenizes and encodes the prompt and the negative prompt (the empty string when there is none), draws
+ * SDXL folders (manifest family {@code sdxl}) add {@code text_encoder_2.pt} and {@code tokenizer_2.json}: both
+ * encoders' hidden states are concatenated, and the UNet also takes the second encoder's pooled {@code text_embeds}
+ * and the {@code time_ids} {@code [H, W, 0, 0, H, W]} ({@link PromptEncoder}, {@link #timeIds}). Prompts longer than 75
+ * tokens are encoded in 77-token chunks, never cut ({@link PromptEncoder}).
+ * <p>
+ * A render tokenizes and encodes the prompt and the negative prompt (the empty string when there is none, or zeros
+ * for SDXL with {@code force_zeros_for_empty_prompt}), draws
  * each image's latent noise {@code (4, H/8, W/8)} from PyTorch's generator seeded with its own seed ({@code seed + i}
  * for image {@code i}; {@link TorchNoise}: diffusers' latents for that seed), then for each scheduler timestep runs
  * the UNet once over the whole batch: every image's latents with its prompt, then again the latents of the images
