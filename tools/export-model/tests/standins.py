@@ -32,6 +32,9 @@ WORDS = ["a", "lighthouse", "at", "dusk", "oil", "painting", "red", "apple", "on
 
 PROMPTS = ["A Lighthouse at dusk", "oil painting, red apple!", "", "the sea  at\tdusk", "lighthouse " * 50]
 
+# 100 tokens (9 per repetition, then one): two 75-token chunks
+LONG_PROMPT = "a red apple on the sea at dusk, " * 11 + "lighthouse"
+
 
 class Output:
     """Like transformers' ModelOutput: fields by name, and by position in the order given."""
@@ -91,6 +94,24 @@ def write_tokenizer_folder(folder, pad_token=None):
 def reference_ids(text, vocab, merges, pad_token="<|endoftext|>", length=77):
     """CLIP's tokenization (openai/CLIP simple_tokenizer) of ASCII text, padded as diffusers pads: begin, at most 75
     tokens, end, pad."""
+    ids = reference_tokens(text, vocab, merges)
+    ids = [vocab["<|startoftext|>"]] + ids[:length - 2] + [vocab["<|endoftext|>"]]
+    return ids + [vocab[pad_token]] * (length - len(ids))
+
+
+def reference_chunks(text, vocab, merges, pad_token="<|endoftext|>", length=77):
+    """AUTOMATIC1111's chunks: the tokens in runs of 75, each wrapped in begin and end and padded to 77."""
+    tokens = reference_tokens(text, vocab, merges)
+    runs = [tokens[i:i + length - 2] for i in range(0, len(tokens), length - 2)] or [[]]
+    chunks = []
+    for run in runs:
+        ids = [vocab["<|startoftext|>"]] + run + [vocab["<|endoftext|>"]]
+        chunks.append(ids + [vocab[pad_token]] * (length - len(ids)))
+    return chunks
+
+
+def reference_tokens(text, vocab, merges):
+    """The prompt's token ids, no begin, end or padding, not cut."""
     ranks = {tuple(m.split(" ")): i for i, m in enumerate(merges)}
     encoder = bytes_to_unicode()
     text = re.sub(r"\s+", " ", text).strip().lower()
@@ -113,8 +134,7 @@ def reference_ids(text, vocab, merges, pad_token="<|endoftext|>", length=77):
                     i += 1
             parts = merged
         ids += [vocab[p] for p in parts]
-    ids = [vocab["<|startoftext|>"]] + ids[:length - 2] + [vocab["<|endoftext|>"]]
-    return ids + [vocab[pad_token]] * (length - len(ids))
+    return ids
 
 
 # --- modules -----------------------------------------------------------------------------------------------------
@@ -261,17 +281,56 @@ def wave(shape, frequency, phase=0.0):
     return torch.sin(torch.arange(count, dtype=torch.float64) * frequency + phase).float().reshape(shape)
 
 
-def unet_reference(unet_module, rows, width, height, text_dim, timestep=500):
+def summary(tensor):
+    """Shape, sum and four values (first, second, middle, last of the flattened tensor) for the Java tests."""
+    flat = tensor.flatten()
+    picks = [0, 1, flat.numel() // 2, flat.numel() - 1]
+    return {"shape": list(tensor.shape), "sum": flat.double().sum().item(),
+            "values": {str(i): flat[i].item() for i in picks}}
+
+
+def unet_reference(unet_module, rows, width, height, text_dim, timestep=500, pooled_dim=None):
+    """The UNet's output on wave inputs; for SDXL (pooled_dim) with text_embeds = wave(0.03, 2.0) and the time_ids
+    [H, W, 0, 0, H, W] diffusers' _get_add_time_ids makes for an uncropped image of that size."""
     sample = wave((rows, 4, height // 8, width // 8), 0.01)
     text = wave((rows, 77, text_dim), 0.02, 1.0)
+    added = None
+    if pooled_dim:
+        added = {"text_embeds": wave((rows, pooled_dim), 0.03, 2.0),
+                 "time_ids": torch.tensor([[height, width, 0, 0, height, width]] * rows, dtype=torch.float32)}
     with torch.no_grad():
-        out = unet_module(sample, torch.tensor(timestep), encoder_hidden_states=text).sample
-    flat = out.flatten()
-    picks = [0, 1, flat.numel() // 2, flat.numel() - 1]
-    return {"rows": rows, "width": width, "height": height, "text_dim": text_dim, "timestep": timestep,
-            "sample": {"frequency": 0.01, "phase": 0.0}, "text": {"frequency": 0.02, "phase": 1.0},
-            "shape": list(out.shape), "sum": flat.double().sum().item(),
-            "values": {str(i): flat[i].item() for i in picks}}
+        if added is None:
+            out = unet_module(sample, torch.tensor(timestep), encoder_hidden_states=text).sample
+        else:
+            out = unet_module(sample, torch.tensor(timestep), encoder_hidden_states=text, added_cond_kwargs=added).sample
+    reference = {"rows": rows, "width": width, "height": height, "text_dim": text_dim, "timestep": timestep,
+                 "sample": {"frequency": 0.01, "phase": 0.0}, "text": {"frequency": 0.02, "phase": 1.0}}
+    if pooled_dim:
+        reference["pooled_dim"] = pooled_dim
+        reference["text_embeds"] = {"frequency": 0.03, "phase": 2.0}
+    reference.update(summary(out))
+    return reference
+
+
+def sdxl_conditioning_reference(parts, vocab, merges, prompts):
+    """What diffusers' StableDiffusionXLPipeline.encode_prompt computes (penultimate hidden states of both encoders
+    concatenated, the second's text_embeds as pooled), per 77-token chunk, the chunks' hidden states concatenated
+    along the sequence and the first chunk's pooled kept (AUTOMATIC1111)."""
+    cases = []
+    for prompt in prompts:
+        first = reference_chunks(prompt, vocab, merges)
+        second = reference_chunks(prompt, vocab, merges, "!")
+        hidden, pooled = [], None
+        with torch.no_grad():
+            for c, (ids, ids_2) in enumerate(zip(first, second)):
+                out = parts.text_encoder(torch.tensor([ids]), output_hidden_states=True)
+                out_2 = parts.text_encoder_2(torch.tensor([ids_2]), output_hidden_states=True)
+                hidden.append(torch.cat([out.hidden_states[-2], out_2.hidden_states[-2]], dim=-1))
+                if c == 0:
+                    pooled = out_2[0]
+        cases.append({"prompt": prompt, "tokens": len(reference_tokens(prompt, vocab, merges)), "chunks": len(first),
+                      "hidden": summary(torch.cat(hidden, dim=1)), "pooled": summary(pooled)})
+    return cases
 
 
 def export_standins(out_dir, family="sd1", sizes=((64, 64), (128, 64)), max_batch=3):
@@ -286,10 +345,16 @@ def export_standins(out_dir, family="sd1", sizes=((64, 64), (128, 64)), max_batc
     pad = "!" if family == "sd2" else "<|endoftext|>"
     reference = {"family": family, "max_batch": max_batch,
                  "tokens": [{"prompt": p, "ids": reference_ids(p, vocab, merges, pad)} for p in PROMPTS]}
+    width, height = sizes[-1]
     if family != "sdxl":
-        width, height = sizes[-1]
         reference["unet"] = unet_reference(parts.unet, 2 * max_batch, width, height,
                                            parts.text_encoder.config.hidden_size)
+    else:
+        reference["unet"] = unet_reference(parts.unet, 2 * max_batch, width, height,
+                                           parts.text_encoder.config.hidden_size
+                                           + parts.text_encoder_2.config.hidden_size,
+                                           pooled_dim=parts.text_encoder_2.projection.out_features)
+        reference["conditioning"] = sdxl_conditioning_reference(parts, vocab, merges, [PROMPTS[0], LONG_PROMPT])
     (out_dir / "reference.json").write_text(json.dumps(reference, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(out_dir / "source")
     return manifest

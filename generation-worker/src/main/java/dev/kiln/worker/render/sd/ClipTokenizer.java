@@ -6,7 +6,6 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Map;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
@@ -19,7 +18,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * CLIP's tokenizer read from a Hugging Face {@code tokenizer.json} with DJL's tokenizers library (native code
  * bundled in its jar; nothing is downloaded). Ids are built as diffusers' pipelines build them:
- * {@code <|startoftext|>}, at most 75 prompt tokens, {@code <|endoftext|>}, then the pad token up to 77.
+ * {@code <|startoftext|>}, at most 75 prompt tokens, {@code <|endoftext|>}, then the pad token up to 77; longer
+ * prompts in several such chunks ({@link PromptTokenizer#chunks}).
  * <p>
  * The pad token is, in order: the {@code padding.pad_id} of {@code tokenizer.json}; the {@code pad_token} of
  * {@code special_tokens_map.json} or {@code tokenizer_config.json} next to it (SD 2.x's tokenizer pads with
@@ -80,19 +80,22 @@ final class ClipTokenizer implements PromptTokenizer, AutoCloseable {
 	}
 
 	@Override
-	public long[] ids(String text) {
-		long[] tokens = this.tokenizer.encode(text, false, false).getIds();
-		int kept = Math.min(tokens.length, LENGTH - 2);
-		long[] ids = new long[LENGTH];
-		Arrays.fill(ids, this.padId);
-		ids[0] = this.beginId;
-		System.arraycopy(tokens, 0, ids, 1, kept);
-		ids[kept + 1] = this.endId;
-		return ids;
+	public long[] tokens(String text) {
+		return this.tokenizer.encode(text, false, false).getIds();
 	}
 
-	/** The id padding uses. */
-	long padId() {
+	@Override
+	public long beginId() {
+		return this.beginId;
+	}
+
+	@Override
+	public long endId() {
+		return this.endId;
+	}
+
+	@Override
+	public long padId() {
 		return this.padId;
 	}
 

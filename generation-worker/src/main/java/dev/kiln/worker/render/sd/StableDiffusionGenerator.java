@@ -12,9 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.stream.IntStream;
 
@@ -44,7 +42,13 @@ import org.jspecify.annotations.Nullable;
  * modules) and CLIP's {@code tokenizer.json}; an optional diffusers {@code scheduler_config.json} may set
  * {@code "prediction_type": "v_prediction"} (SD 2.x 768² models), otherwise the UNet predicts noise.
  * <p>
- * A render tokenizes and encodes the prompt and the negative prompt (the empty string when there is none), draws
+ * SDXL folders (manifest family {@code sdxl}) add {@code text_encoder_2.pt} and {@code tokenizer_2.json}: both
+ * encoders' hidden states are concatenated, and the UNet also takes the second encoder's pooled {@code text_embeds}
+ * and the {@code time_ids} {@code [H, W, 0, 0, H, W]} ({@link PromptEncoder}, {@link #timeIds}). Prompts longer than 75
+ * tokens are encoded in 77-token chunks, never cut ({@link PromptEncoder}).
+ * <p>
+ * A render tokenizes and encodes the prompt and the negative prompt (the empty string when there is none, or zeros
+ * for SDXL with {@code force_zeros_for_empty_prompt}), draws
  * each image's latent noise {@code (4, H/8, W/8)} from PyTorch's generator seeded with its own seed ({@code seed + i}
  * for image {@code i}; {@link TorchNoise}: diffusers' latents for that seed), then for each scheduler timestep runs
  * the UNet once over the whole batch: every image's latents with its prompt, then again the latents of the images
@@ -79,6 +83,12 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 	/** CLIP's tokenizer, Hugging Face format. */
 	public static final String TOKENIZER_FILE = "tokenizer.json";
 
+	/** SDXL's second tokenizer (OpenCLIP bigG's, padding with {@code !}). */
+	public static final String TOKENIZER_2_FILE = "tokenizer_2.json";
+
+	/** The manifest family of Stable Diffusion XL. */
+	static final String SDXL = "sdxl";
+
 	/** Optional diffusers scheduler configuration; only {@code prediction_type} is read. */
 	public static final String SCHEDULER_CONFIG_FILE = "scheduler_config.json";
 
@@ -106,9 +116,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 
 	private final Device device;
 
-	private final PromptTokenizer tokenizer;
-
-	private final TextEncoder textEncoder;
+	private final PromptEncoder prompts;
 
 	private final UNet unet;
 
@@ -151,10 +159,22 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			UNet unet, VaeDecoder vaeDecoder, SchedulerType scheduler, PredictionType prediction, float vaeScaling,
 			int latentChannels, @Nullable DataType vaeType, NoiseSchedule noiseSchedule,
 			@Nullable LatentPreview preview, List<AutoCloseable> resources) {
+		this(modelId, device, PromptEncoder.single(tokenizer, textEncoder), unet, vaeDecoder, scheduler, prediction,
+				vaeScaling, latentChannels, vaeType, noiseSchedule, preview, resources);
+	}
+
+	/**
+	 * A generator over the given parts.
+	 * @param prompts the text encoder(s): one for SD 1.x/2.x, two for SDXL (whose UNet then takes the added
+	 * conditions)
+	 */
+	StableDiffusionGenerator(String modelId, Device device, PromptEncoder prompts, UNet unet, VaeDecoder vaeDecoder,
+			SchedulerType scheduler, PredictionType prediction, float vaeScaling, int latentChannels,
+			@Nullable DataType vaeType, NoiseSchedule noiseSchedule, @Nullable LatentPreview preview,
+			List<AutoCloseable> resources) {
 		this.modelId = modelId;
 		this.device = device;
-		this.tokenizer = tokenizer;
-		this.textEncoder = textEncoder;
+		this.prompts = prompts;
 		this.unet = unet;
 		this.vaeDecoder = vaeDecoder;
 		this.scheduler = scheduler;
@@ -213,24 +233,43 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		}
 		ModelManifest.Size check = (manifest != null) ? smallest(manifest.sizes()) : new ModelManifest.Size(MIN_SIZE,
 				MIN_SIZE);
-		ClipTokenizer tokenizer = ClipTokenizer.load(directory.resolve(TOKENIZER_FILE));
+		boolean sdxl = manifest != null && manifest.family().equals(SDXL);
+		List<AutoCloseable> resources = new ArrayList<>();
 		TorchScriptModules modules;
+		PromptEncoder prompts;
 		try {
+			ClipTokenizer tokenizer = ClipTokenizer.load(directory.resolve(TOKENIZER_FILE));
+			resources.add(tokenizer);
+			ClipTokenizer tokenizer2 = sdxl ? ClipTokenizer.load(directory.resolve(TOKENIZER_2_FILE)) : null;
+			if (tokenizer2 != null) {
+				resources.add(tokenizer2);
+			}
 			modules = TorchScriptModules.load(directory, device);
+			resources.add(0, modules);
+			TextEncoder textEncoder2 = modules.textEncoder2();
+			if (sdxl && (tokenizer2 == null || textEncoder2 == null)) {
+				throw new FileNotFoundException("SDXL model directory " + directory + " holds no "
+						+ TorchScriptModules.TEXT_ENCODER_2 + ".pt");
+			}
+			prompts = (tokenizer2 != null && textEncoder2 != null)
+					? PromptEncoder.sdxl(new PromptEncoder.Stage(tokenizer, modules.textEncoder()),
+							new PromptEncoder.Stage(tokenizer2, textEncoder2), manifest.forceZerosForEmptyPrompt())
+					: PromptEncoder.single(tokenizer, modules.textEncoder());
 		}
 		catch (IOException | RuntimeException ex) {
-			tokenizer.close();
+			closeAll(resources, ex);
 			throw ex;
 		}
 		StableDiffusionGenerator generator = (manifest == null)
-				? new StableDiffusionGenerator(modelId, device, tokenizer, modules.textEncoder(), modules.unet(),
-						modules.vaeDecoder(), type, prediction, List.of(modules, tokenizer))
-				: new StableDiffusionGenerator(modelId, device, tokenizer, modules.textEncoder(), modules.unet(),
-						modules.vaeDecoder(), type, prediction, (float) manifest.vaeScalingFactor(),
-						manifest.latentChannels(), dataType(manifest.vaeDtype()),
+				? new StableDiffusionGenerator(modelId, device, prompts, modules.unet(), modules.vaeDecoder(), type,
+						prediction, VAE_SCALING, LATENT_CHANNELS, null, NoiseSchedule.STABLE_DIFFUSION,
+						LatentPreview.SD1, resources)
+				: new StableDiffusionGenerator(modelId, device, prompts, modules.unet(), modules.vaeDecoder(), type,
+						prediction, (float) manifest.vaeScalingFactor(), manifest.latentChannels(),
+						dataType(manifest.vaeDtype()),
 						NoiseSchedule.STABLE_DIFFUSION.withSpacing(NoiseSchedule.Spacing.of(manifest.timestepSpacing()),
 								NoiseSchedule.STABLE_DIFFUSION.stepsOffset()),
-						LatentPreview.of(manifest.family(), manifest.latentChannels()), List.of(modules, tokenizer));
+						LatentPreview.of(manifest.family(), manifest.latentChannels()), resources);
 		try {
 			// guided, so the check runs the usual doubled batch
 			generator.render(new RenderRequest("", null, check.width(), check.height(), 1, 7.5, 0, 1),
@@ -249,13 +288,20 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 	private static void checkSupported(Path directory, ModelManifest manifest, SchedulerType scheduler)
 			throws IOException {
 		String file = directory.resolve(ModelManifest.FILE).toString();
-		if (manifest.family().equals("sdxl")) {
-			throw new IOException(file + ": family 'sdxl' is exported by tools/export-model but this worker renders"
-					+ " only sd1 and sd2 models so far");
-		}
 		if (scheduler == SchedulerType.PNDM && !manifest.timestepSpacing().equals("leading")) {
 			throw new IOException(file + ": timestep_spacing '" + manifest.timestepSpacing() + "' is rendered with"
 					+ " ddim or euler-ancestral; this worker's pndm supports only 'leading'");
+		}
+	}
+
+	private static void closeAll(List<AutoCloseable> resources, Exception failure) {
+		for (AutoCloseable resource : resources) {
+			try {
+				resource.close();
+			}
+			catch (Exception ex) {
+				failure.addSuppressed(ex);
+			}
 		}
 	}
 
@@ -376,18 +422,19 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		long[] seeds = new long[images];
 		float[] guidance = new float[images];
 		try (NDManager manager = NDManager.newBaseManager(this.device, TorchScriptModules.ENGINE)) {
-			Map<String, NDArray> embedded = new HashMap<>();
-			NDList prompts = new NDList(images);
-			NDList negatives = new NDList(images);
+			List<@Nullable String> texts = new ArrayList<>(2 * requests.size());
+			for (RenderRequest request : requests) {
+				texts.add(request.prompt());
+				texts.add(request.negativePrompt());
+			}
+			List<PromptEncoder.Embedding> embedded = this.prompts.embed(manager, texts);
+			List<PromptEncoder.Embedding> prompts = new ArrayList<>(images);
+			List<PromptEncoder.Embedding> negatives = new ArrayList<>(images);
 			for (int r = 0; r < requests.size(); r++) {
 				RenderRequest request = requests.get(r);
-				String negative = request.negativePrompt();
-				NDArray prompt = embedded.computeIfAbsent(request.prompt(), (text) -> embed(manager, text));
-				NDArray unconditional = embedded.computeIfAbsent((negative != null) ? negative : "",
-						(text) -> embed(manager, text));
 				for (int i = 0; i < request.numImages(); i++) {
-					prompts.add(prompt);
-					negatives.add(unconditional);
+					prompts.add(embedded.get(2 * r));
+					negatives.add(embedded.get(2 * r + 1));
 					seeds[offsets[r] + i] = request.seed() + i;
 					guidance[offsets[r] + i] = (float) request.guidanceScale();
 				}
@@ -397,13 +444,21 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			for (int row = 0; row < images; row++) {
 				guidance[row] = Math.max(guidance[row], 1f);
 			}
-			NDList rows = new NDList(images + guided.length);
-			rows.addAll(prompts);
+			List<PromptEncoder.Embedding> rows = new ArrayList<>(prompts);
 			for (int row : guided) {
 				rows.add(negatives.get(row));
 			}
-			NDArray embeddings = NDArrays.concat(rows, 0);
+			NDArray embeddings = NDArrays.concat(new NDList(rows.stream().map(PromptEncoder.Embedding::hidden).toList()),
+					0);
 			DataType modelType = embeddings.getDataType();
+			// SDXL's added conditions: each row's pooled text, and time_ids (original size, crop, target size)
+			NDArray textEmbeds = null;
+			NDArray timeIds = null;
+			if (this.prompts.pooled()) {
+				textEmbeds = NDArrays.concat(new NDList(rows.stream().map(PromptEncoder.Embedding::pooled).toList()), 0)
+					.toType(modelType, false);
+				timeIds = timeIds(manager, rows.size(), width, height).toType(modelType, false);
+			}
 			NDArray scales = manager.create(guidance, new Shape(images, 1, 1, 1));
 			NDArray guidedRows = manager.create(Arrays.stream(guided).asLongStream().toArray());
 			// the unconditional prediction of each row: its own from the second part, or (≤ 1) its conditional one
@@ -436,6 +491,10 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 				for (int i = firstEvaluation; i < timesteps.length; i++) {
 					try (NDManager stepManager = manager.newSubManager()) {
 						embeddings.tempAttach(stepManager);
+						if (textEmbeds != null && timeIds != null) {
+							textEmbeds.tempAttach(stepManager);
+							timeIds.tempAttach(stepManager);
+						}
 						scales.tempAttach(stepManager);
 						guidedRows.tempAttach(stepManager);
 						unconditionalRows.tempAttach(stepManager);
@@ -446,7 +505,9 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 						batch = batch.toType(modelType, false);
 						// the UNet takes an int64 timestep: fractional ones ("linspace" Euler, Karras) are rounded
 						NDArray timestep = stepManager.create(Math.round(timesteps[i]));
-						NDArray predicted = this.unet.predict(batch, timestep, embeddings);
+						NDArray predicted = (textEmbeds != null && timeIds != null)
+								? this.unet.predict(batch, timestep, embeddings, textEmbeds, timeIds)
+								: this.unet.predict(batch, timestep, embeddings);
 						expectShape("UNet output", predicted, batch.getShape());
 						predicted = predicted.toType(DataType.FLOAT32, false);
 						NDArray conditional = (guided.length == 0) ? predicted : predicted.get("0:" + images);
@@ -548,21 +609,18 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		return manager.create(Arrays.copyOf(state, length), latentShape);
 	}
 
-	/** Tokenizes and encodes one prompt: {@code (1, 77, D)}. */
-	private NDArray embed(NDManager manager, String text) {
-		long[] ids = this.tokenizer.ids(text);
-		if (ids.length != PromptTokenizer.LENGTH) {
-			throw new IllegalStateException("The tokenizer gave " + ids.length + " ids instead of "
-					+ PromptTokenizer.LENGTH);
+	/**
+	 * SDXL's {@code time_ids} as diffusers' {@code _get_add_time_ids} makes them with its defaults:
+	 * {@code original_size = target_size = (height, width)}, {@code crops_coords_top_left = (0, 0)}, the same for
+	 * every row (the negative rows too: no {@code negative_original_size}).
+	 * @return float {@code (rows, 6)}: {@code [H, W, 0, 0, H, W]} per row
+	 */
+	static NDArray timeIds(NDManager manager, int rows, int width, int height) {
+		float[] ids = new float[rows * 6];
+		for (int row = 0; row < rows; row++) {
+			System.arraycopy(new float[] { height, width, 0, 0, height, width }, 0, ids, row * 6, 6);
 		}
-		NDArray embedding = this.textEncoder.encode(manager.create(ids, new Shape(1, PromptTokenizer.LENGTH)));
-		Shape shape = embedding.getShape();
-		if (shape.dimension() != 3 || shape.get(0) != 1 || shape.get(1) != PromptTokenizer.LENGTH
-				|| !embedding.getDataType().isFloating()) {
-			throw new IllegalStateException("Text encoder output must be floating-point (1, " + PromptTokenizer.LENGTH
-					+ ", D) but was " + embedding.getDataType() + " " + shape);
-		}
-		return embedding;
+		return manager.create(ids, new Shape(rows, 6));
 	}
 
 	private static void expectShape(String what, NDArray array, Shape expected) {

@@ -1,6 +1,7 @@
 package dev.kiln.worker.render.sd;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,10 +15,11 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
 import ai.djl.translate.NoopTranslator;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The three traced TorchScript modules of a Stable Diffusion folder, loaded with DJL on the PyTorch engine, adapted
- * to {@link TextEncoder}, {@link UNet} and {@link VaeDecoder}. The modules are run through their blocks directly
+ * The traced TorchScript modules of a Stable Diffusion folder, loaded with DJL on the PyTorch engine, adapted to
+ * {@link TextEncoder}, {@link UNet} and {@link VaeDecoder}: three, or four with SDXL's {@code text_encoder_2.pt}. The modules are run through their blocks directly
  * (inference mode, outputs in the caller's manager) rather than through predictors, so the pipeline owns every
  * tensor's lifetime.
  */
@@ -31,21 +33,28 @@ final class TorchScriptModules implements AutoCloseable {
 
 	static final String VAE_DECODER = "vae_decoder";
 
+	/** SDXL's second text encoder. */
+	static final String TEXT_ENCODER_2 = "text_encoder_2";
+
 	private final ZooModel<NDList, NDList> textEncoder;
+
+	private final @Nullable ZooModel<NDList, NDList> textEncoder2;
 
 	private final ZooModel<NDList, NDList> unet;
 
 	private final ZooModel<NDList, NDList> vaeDecoder;
 
-	private TorchScriptModules(ZooModel<NDList, NDList> textEncoder, ZooModel<NDList, NDList> unet,
-			ZooModel<NDList, NDList> vaeDecoder) {
+	private TorchScriptModules(ZooModel<NDList, NDList> textEncoder, @Nullable ZooModel<NDList, NDList> textEncoder2,
+			ZooModel<NDList, NDList> unet, ZooModel<NDList, NDList> vaeDecoder) {
 		this.textEncoder = textEncoder;
+		this.textEncoder2 = textEncoder2;
 		this.unet = unet;
 		this.vaeDecoder = vaeDecoder;
 	}
 
 	/**
-	 * Loads {@code text_encoder.pt}, {@code unet.pt} and {@code vae_decoder.pt} from {@code directory}.
+	 * Loads {@code text_encoder.pt}, {@code unet.pt} and {@code vae_decoder.pt} from {@code directory}, and
+	 * {@code text_encoder_2.pt} when the folder holds one.
 	 * @param directory the model folder
 	 * @param device the device to load onto; modules traced on another device are mapped to it
 	 * @return the modules; close them to free their native memory
@@ -57,7 +66,12 @@ final class TorchScriptModules implements AutoCloseable {
 			for (String name : new String[] { TEXT_ENCODER, UNET, VAE_DECODER }) {
 				loaded.add(loadModule(directory, name, device));
 			}
-			return new TorchScriptModules(loaded.get(0), loaded.get(1), loaded.get(2));
+			ZooModel<NDList, NDList> second = null;
+			if (Files.isRegularFile(directory.resolve(TEXT_ENCODER_2 + ".pt"))) {
+				second = loadModule(directory, TEXT_ENCODER_2, device);
+				loaded.add(second);
+			}
+			return new TorchScriptModules(loaded.get(0), second, loaded.get(1), loaded.get(2));
 		}
 		catch (IOException | RuntimeException ex) {
 			loaded.forEach(ZooModel::close);
@@ -103,10 +117,53 @@ final class TorchScriptModules implements AutoCloseable {
 		};
 	}
 
-	/** The UNet: its first output. */
+	/**
+	 * SDXL's second text encoder ({@code text_encoder_2.pt}: ids → (hidden, pooled)), or {@code null} when the folder
+	 * has none.
+	 */
+	@Nullable TextEncoder textEncoder2() {
+		ZooModel<NDList, NDList> model = this.textEncoder2;
+		if (model == null) {
+			return null;
+		}
+		return new TextEncoder() {
+
+			@Override
+			public NDArray encode(NDArray ids) {
+				return encodeWithPooled(ids).get(0);
+			}
+
+			@Override
+			public NDList encodeWithPooled(NDArray ids) {
+				NDList outputs = forward(model, new NDList(ids));
+				if (outputs.size() < 2 || !isTokenEmbedding(outputs.get(0)) || outputs.get(1).getShape().dimension() != 2) {
+					throw new IllegalStateException(TEXT_ENCODER_2 + ".pt must return (hidden (1, " + PromptTokenizer.LENGTH
+							+ ", D), pooled (1, P)) but returned shapes " + outputs.getShapes());
+				}
+				return new NDList(outputs.get(0), outputs.get(1));
+			}
+
+		};
+	}
+
+	/** The UNet: its first output; SDXL's takes {@code text_embeds} and {@code time_ids} as two more inputs. */
 	UNet unet() {
-		return (latents, timestep, embeddings) -> forward(this.unet, new NDList(latents, timestep, embeddings))
-			.get(0);
+		return new UNet() {
+
+			@Override
+			public NDArray predict(NDArray latents, NDArray timestep, NDArray embeddings) {
+				return forward(TorchScriptModules.this.unet, new NDList(latents, timestep, embeddings)).get(0);
+			}
+
+			@Override
+			public NDArray predict(NDArray latents, NDArray timestep, NDArray embeddings, NDArray textEmbeds,
+					NDArray timeIds) {
+				return forward(TorchScriptModules.this.unet,
+						new NDList(latents, timestep, embeddings, textEmbeds, timeIds))
+					.get(0);
+			}
+
+		};
 	}
 
 	/** The VAE decoder, run one image at a time so memory stays that of one image; its first output. */
@@ -135,6 +192,9 @@ final class TorchScriptModules implements AutoCloseable {
 	@Override
 	public void close() {
 		this.textEncoder.close();
+		if (this.textEncoder2 != null) {
+			this.textEncoder2.close();
+		}
 		this.unet.close();
 		this.vaeDecoder.close();
 	}

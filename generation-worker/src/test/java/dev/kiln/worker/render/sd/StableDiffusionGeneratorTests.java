@@ -54,6 +54,61 @@ class StableDiffusionGeneratorTests {
 	}
 
 	@Test
+	void aPromptOfMoreThan75TokensIsEncodedInChunksNotCut() {
+		// "a lighthouse at dusk" is 4 tokens of the fixture vocabulary (ids 3, 4, 5, 6): 25 times is 100 tokens
+		String prompt = "a lighthouse at dusk ".repeat(25).strip();
+		assertThat(tokenizer.tokens(prompt)).hasSize(100);
+		StandIns standIns = new StandIns();
+		byte[] long100;
+		try (StableDiffusionGenerator generator = standIns.generator(SchedulerType.DDIM)) {
+			long100 = generator.render(new RenderRequest(prompt, "blurry", 64, 64, 2, 7.5, 42, 1), StepListener.NONE)
+				.pngs()
+				.get(0);
+		}
+		// 2 chunks of the prompt, then the negative prompt padded to 2 chunks: 4 encodings of (1, 77)
+		assertThat(standIns.encoded).hasSize(4).containsOnly("ids int64 (1, 77) -> float32 (1, 77, 768)");
+		long[] second = standIns.firstIds.get(1);
+		assertThat(second[0]).as("begin-of-text").isEqualTo(0);
+		// tokens 76..100 continue the cycle 3, 4, 5, 6 where the first chunk left it: token 76 is the 19th "dusk"
+		assertThat(second).startsWith(0, 6, 3, 4, 5);
+		assertThat(second[26]).as("end-of-text after the 25 remaining tokens").isEqualTo(1);
+		long[] negativePadding = standIns.firstIds.get(3);
+		assertThat(negativePadding).as("the negative prompt's empty second chunk").startsWith(0, 1, 1);
+		assertThat(standIns.unetCalls).hasSize(2)
+			.containsOnly("latents float32 (2, 4, 8, 8), timestep int64 (), embeddings float32 (2, 154, 768)"
+					+ " -> float32 (2, 4, 8, 8)");
+
+		// the same prompt cut to its first 75 tokens: one chunk, and another picture
+		String cut = "a lighthouse at dusk ".repeat(18) + "a lighthouse at";
+		assertThat(tokenizer.tokens(cut)).containsExactly(java.util.Arrays.copyOf(tokenizer.tokens(prompt), 75));
+		StandIns cutStandIns = new StandIns();
+		byte[] first75;
+		try (StableDiffusionGenerator generator = cutStandIns.generator(SchedulerType.DDIM)) {
+			first75 = generator.render(new RenderRequest(cut, "blurry", 64, 64, 2, 7.5, 42, 1), StepListener.NONE)
+				.pngs()
+				.get(0);
+		}
+		assertThat(cutStandIns.unetCalls).allMatch((call) -> call.contains("embeddings float32 (2, 77, 768)"));
+		assertThat(first75).as("the last 25 tokens change the conditioning").isNotEqualTo(long100);
+	}
+
+	@Test
+	void promptsOfABatchTakeTheSameNumberOfChunks() {
+		StandIns standIns = new StandIns();
+		try (StableDiffusionGenerator generator = standIns.generator(SchedulerType.DDIM)) {
+			List<RenderedImages> images = generator.render(List.of(
+					new RenderRequest("a lighthouse at dusk ".repeat(40).strip(), null, 64, 64, 1, 7.5, 1, 1),
+					new RenderRequest("a lighthouse", null, 64, 64, 1, 1.0, 2, 1)),
+					java.util.Arrays.asList(null, null), RenderMonitor.of(StepListener.NONE));
+			assertThat(images).hasSize(2);
+		}
+		// 160 tokens: 3 chunks for every text (the long prompt, "", "a lighthouse"); rows 2 + 1 guided
+		assertThat(standIns.encoded).hasSize(9);
+		assertThat(standIns.unetCalls).containsOnly("latents float32 (3, 4, 8, 8), timestep int64 (), embeddings"
+				+ " float32 (3, 231, 768) -> float32 (3, 4, 8, 8)");
+	}
+
+	@Test
 	void rendersPngsOfTheRequestedSizeWithContractShapesAtEveryHop() {
 		StandIns standIns = new StandIns();
 		List<Integer> steps = new ArrayList<>();
@@ -674,7 +729,9 @@ class StableDiffusionGeneratorTests {
 			assertThat(timestep.getDataType()).isEqualTo(DataType.INT64);
 			assertThat(timestep.getShape()).isEqualTo(new Shape());
 			assertThat(embeddings.getDataType()).isEqualTo(DataType.FLOAT32);
-			assertThat(embeddings.getShape()).isEqualTo(new Shape(batch, 77, EMBEDDING));
+			assertThat(embeddings.getShape().get(0)).isEqualTo(batch);
+			assertThat(embeddings.getShape().get(1) % 77).as("77-token chunks").isZero();
+			assertThat(embeddings.getShape().get(2)).isEqualTo(EMBEDDING);
 			this.timesteps.add(timestep.getLong());
 			// per sample: a fraction of the latents plus a text-dependent offset (prompt and negative differ)
 			NDArray text = embeddings.abs().reshape(batch, -1).mean(new int[] { 1 }).reshape(batch, 1, 1, 1);
