@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -669,7 +670,7 @@ class JobProcessor {
 
 		RenderRequest request() {
 			return new RenderRequest(this.job.prompt(), this.job.negativePrompt(), this.job.width(), this.job.height(),
-					this.job.steps(), this.job.guidanceScale(), this.job.seed(), this.job.numImages());
+					this.job.steps(), this.job.guidanceScale(), this.job.seed(), this.job.numImages(), this.job.scheduler());
 		}
 
 		boolean fitsWith(List<Admitted> group) {
@@ -677,6 +678,7 @@ class JobProcessor {
 			int images = group.stream().mapToInt((member) -> member.job().numImages()).sum();
 			return first.checkpoint() == null && first.model() == this.model && first.job().width() == this.job.width()
 					&& first.job().height() == this.job.height() && first.job().steps() == this.job.steps()
+					&& Objects.equals(first.job().scheduler(), this.job.scheduler())
 					&& images + this.job.numImages() <= this.model.limits().maxBatch();
 		}
 
