@@ -167,7 +167,7 @@ class JobProcessor {
 			ServedModel model = this.models.find(job.model())
 				.orElseThrow(() -> new PermanentJobFailure("unknown-model",
 						"This worker does not serve model '" + job.model() + "'; it serves " + this.models.ids()));
-			String refusal = model.refusal(job.width(), job.height(), job.steps(), job.numImages());
+			String refusal = model.refusal(job.width(), job.height(), job.steps(), job.numImages(), job.scheduler());
 			if (refusal != null) {
 				throw new PermanentJobFailure("invalid-request", refusal);
 			}
