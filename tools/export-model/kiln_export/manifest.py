@@ -18,13 +18,15 @@ FAMILIES = ("sd1", "sd2", "sdxl")
 DTYPES = ("fp16", "fp32")
 PREDICTION_TYPES = ("epsilon", "v_prediction")
 TIMESTEP_SPACINGS = ("leading", "trailing")
-SCHEDULERS = ("pndm", "ddim", "euler-ancestral")
+SCHEDULERS = ("pndm", "ddim", "euler-ancestral", "euler", "dpm++2m", "dpm++2m-karras", "lcm")
 
 # diffusers scheduler class -> the Kiln scheduler that renders like it; others fall back to ddim
 SCHEDULER_BY_CLASS = {
     "PNDMScheduler": "pndm",
     "DDIMScheduler": "ddim",
     "EulerAncestralDiscreteScheduler": "euler-ancestral",
+    "EulerDiscreteScheduler": "euler",
+    "LCMScheduler": "lcm",
 }
 
 _SIZE = re.compile(r"^(\d+)x(\d+)$")
@@ -51,7 +53,14 @@ def parse_sizes(text):
 
 def default_scheduler(scheduler_config):
     """The Kiln scheduler for a diffusers scheduler configuration."""
-    return SCHEDULER_BY_CLASS.get(scheduler_config.get("_class_name"), "ddim")
+    name = scheduler_config.get("_class_name")
+    if name == "DPMSolverMultistepScheduler":
+        # Kiln's is DPM-Solver++ 2M (diffusers' defaults: algorithm_type dpmsolver++, solver_order 2)
+        if scheduler_config.get("algorithm_type", "dpmsolver++") != "dpmsolver++" \
+                or scheduler_config.get("solver_order", 2) != 2:
+            return "ddim"
+        return "dpm++2m-karras" if scheduler_config.get("use_karras_sigmas") else "dpm++2m"
+    return SCHEDULER_BY_CLASS.get(name, "ddim")
 
 
 def build(out_dir, *, family, dtype, vae_dtype, latent_channels, vae_scaling_factor, sample_size, sizes, max_batch,
@@ -108,7 +117,7 @@ def validate(manifest):
         if need(field) not in allowed:
             fail(field, "one of " + ", ".join(allowed), manifest[field])
     if manifest["default_scheduler"] == "pndm" and manifest["timestep_spacing"] != "leading":
-        fail("default_scheduler", "ddim or euler-ancestral with trailing timesteps", "pndm")
+        fail("default_scheduler", "a scheduler other than pndm with trailing timesteps", "pndm")
     for field, low, high in (("latent_channels", 1, 64), ("sample_size", 8, 512), ("max_batch", 1, 64)):
         value = need(field)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:

@@ -86,4 +86,12 @@ def test_sizes_parse_as_width_by_height():
 def test_schedulers_map_from_diffusers_classes():
     assert manifests.default_scheduler({"_class_name": "PNDMScheduler"}) == "pndm"
     assert manifests.default_scheduler({"_class_name": "EulerAncestralDiscreteScheduler"}) == "euler-ancestral"
-    assert manifests.default_scheduler({"_class_name": "EulerDiscreteScheduler"}) == "ddim"
+    assert manifests.default_scheduler({"_class_name": "EulerDiscreteScheduler"}) == "euler"
+    assert manifests.default_scheduler({"_class_name": "LCMScheduler"}) == "lcm"
+    assert manifests.default_scheduler({"_class_name": "DPMSolverMultistepScheduler"}) == "dpm++2m"
+    assert manifests.default_scheduler({"_class_name": "DPMSolverMultistepScheduler",
+                                        "use_karras_sigmas": True}) == "dpm++2m-karras"
+    # DPM-Solver (not ++) or another order is not what Kiln renders: the fallback
+    assert manifests.default_scheduler({"_class_name": "DPMSolverMultistepScheduler",
+                                        "algorithm_type": "dpmsolver"}) == "ddim"
+    assert manifests.default_scheduler({"_class_name": "DDPMScheduler"}) == "ddim"

@@ -11,6 +11,7 @@
     gallery();
   });
   let modelList = [];
+  let currentJob = null;
 
   function headers(extra) {
     return Object.assign({ 'Authorization': 'Bearer ' + keyInput.value.trim() }, extra || {});
@@ -40,10 +41,18 @@
       height: Number($('height').value),
       steps: Number($('steps').value),
       model: $('model').value || undefined,
-      lane: $('lane').value
+      lane: $('lane').value,
+      guidanceScale: Number($('guidance').value),
+      numImages: Number($('num-images').value)
     };
     if ($('seed').value !== '') {
       request.seed = Number($('seed').value);
+    }
+    if ($('negative-prompt').value.trim() !== '') {
+      request.negativePrompt = $('negative-prompt').value;
+    }
+    if ($('scheduler').value !== '') {
+      request.scheduler = $('scheduler').value;
     }
     const response = await fetch('v1/jobs', {
       method: 'POST', headers: headers({ 'Content-Type': 'application/json' }), body: JSON.stringify(request)
@@ -58,6 +67,9 @@
     $('preview').hidden = true;
     $('progress').value = 0;
     $('status').textContent = 'Job ' + job.id + ' is ' + job.state + describeQueue(job);
+    currentJob = job.id;
+    $('cancel').hidden = false;
+    $('cancel').disabled = false;
     follow(job.id);
   }
 
@@ -141,7 +153,27 @@
     return false;
   }
 
+  // DELETE /v1/jobs/{id}: a waiting job is cancelled at once, a running one at its next step; the event stream
+  // then reports CANCELLED, which finishes the job here.
+  async function cancel() {
+    if (!currentJob) {
+      return;
+    }
+    $('cancel').disabled = true;
+    const response = await fetch('v1/jobs/' + currentJob, { method: 'DELETE', headers: headers() });
+    if (!response.ok) {
+      $('cancel').disabled = false;
+      showError(await problem(response));
+      return;
+    }
+    const job = await response.json();
+    $('status').textContent = 'Job ' + job.id + ' is ' + job.state + (job.cancelRequested ? ' (cancelling)' : '');
+  }
+
   async function finish(id) {
+    if (id === currentJob) {
+      $('cancel').hidden = true;
+    }
     const response = await fetch('v1/jobs/' + id, { headers: headers() });
     if (!response.ok) {
       showError(await problem(response));
@@ -151,7 +183,8 @@
     if (job.state === 'SUCCEEDED' && job.images.length > 0) {
       $('result').src = job.images[0].url;
       $('result').hidden = false;
-      $('result-caption').textContent = 'seed ' + job.seed;
+      $('result-caption').textContent = 'seed ' + job.seed + (job.images.length > 1 ? ' (1 of ' + job.images.length
+        + ', all in the gallery)' : '') + (job.scheduler ? ', ' + job.scheduler : '');
     } else if (job.error) {
       showError(job.state + ': ' + job.error.type + ' ' + (job.error.detail || ''));
     }
@@ -191,6 +224,7 @@
     const model = modelList.find((m) => m.id === $('model').value);
     if (!model) {
       $('model-description').textContent = '';
+      schedulers(null);
       return;
     }
     const what = model.description || 'no worker serving it has said what it renders yet';
@@ -198,6 +232,30 @@
       ? '; sizes ' + model.sizes.map((s) => s.width + 'x' + s.height).join(', ') : '';
     const workers = model.liveWorkers > 0 ? '' : ' (no worker serves it right now)';
     $('model-description').textContent = model.id + ': ' + what + sizes + workers;
+    schedulers(model);
+  }
+
+  // The samplers the chosen model offers (its announced list); "model default" sends none. A model without a
+  // choice (the built-in one) or not announced yet offers only its default.
+  function schedulers(model) {
+    const select = $('scheduler');
+    const previous = select.value;
+    select.replaceChildren();
+    const byDefault = document.createElement('option');
+    byDefault.value = '';
+    byDefault.textContent = 'model default' + ((model && model.scheduler) ? ' (' + model.scheduler + ')' : '');
+    select.appendChild(byDefault);
+    for (const name of (model && model.schedulers) || []) {
+      const option = document.createElement('option');
+      option.value = name;
+      option.textContent = name;
+      select.appendChild(option);
+    }
+    select.value = [...select.options].some((o) => o.value === previous) ? previous : '';
+    if (model) {
+      $('num-images').max = model.maxBatch;
+      $('steps').max = model.maxSteps;
+    }
   }
 
   async function gallery() {
@@ -224,6 +282,7 @@
 
   $('submit-form').addEventListener('submit', submit);
   $('model').addEventListener('change', describeModel);
+  $('cancel').addEventListener('click', cancel);
   models();
   gallery();
 })();

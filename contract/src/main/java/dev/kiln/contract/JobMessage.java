@@ -24,11 +24,15 @@ import org.jspecify.annotations.Nullable;
  * @param lane the lane the job waits in
  * @param submittedAt when the gateway accepted the job
  * @param deadline when the job should be finished at the latest, or {@code null}
+ * @param scheduler the sampler the job asked for (one the model announces in {@link ModelInfo#schedulers()}), or
+ * {@code null} for the model's default. Added within schema version 1 (an optional field, which readers that ignore
+ * unknown fields accept): messages written before it read as {@code null}. A worker older than the field ignores it
+ * and renders with the model's default sampler
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record JobMessage(int schemaVersion, String jobId, String tenant, String model, String prompt,
 		@Nullable String negativePrompt, int width, int height, int steps, double guidanceScale, long seed,
-		int numImages, Lane lane, Instant submittedAt, @Nullable Instant deadline) {
+		int numImages, Lane lane, Instant submittedAt, @Nullable Instant deadline, @Nullable String scheduler) {
 
 	/** The version this contract writes. */
 	public static final int SCHEMA_VERSION = 1;
@@ -44,6 +48,14 @@ public record JobMessage(int schemaVersion, String jobId, String tenant, String 
 			throw new IllegalArgumentException(
 					"Unsupported job message schemaVersion " + schemaVersion + "; this reader knows 1.." + SCHEMA_VERSION);
 		}
+	}
+
+	/** A message for the model's default sampler (as written before {@code scheduler} existed). */
+	public JobMessage(int schemaVersion, String jobId, String tenant, String model, String prompt,
+			@Nullable String negativePrompt, int width, int height, int steps, double guidanceScale, long seed,
+			int numImages, Lane lane, Instant submittedAt, @Nullable Instant deadline) {
+		this(schemaVersion, jobId, tenant, model, prompt, negativePrompt, width, height, steps, guidanceScale, seed,
+				numImages, lane, submittedAt, deadline, null);
 	}
 
 }

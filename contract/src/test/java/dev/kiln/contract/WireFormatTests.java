@@ -39,6 +39,17 @@ class WireFormatTests {
 	}
 
 	@Test
+	void jobMessageWrittenBeforeTheSchedulerFieldReadsWithTheModelsDefault() throws IOException {
+		String older = goldenText("job-message-v1.json").replace(",\n  \"scheduler\" : \"dpm++2m\"", "");
+		assertThat(older).doesNotContain("scheduler");
+		JobMessage read = this.mapper.readValue(older, JobMessage.class);
+		assertThat(read.scheduler()).isNull();
+		assertThat(read).isEqualTo(new JobMessage(1, JOB_ID, "acme", "kiln-builtin",
+				"a lighthouse at dusk, oil painting", "blurry", 512, 384, 20, 7.5, 1234567890123L, 2, Lane.INTERACTIVE,
+				Instant.parse("2026-11-23T10:15:30.123Z"), Instant.parse("2026-11-23T12:00:00Z")));
+	}
+
+	@Test
 	void jobEventWritesTheGoldenSample() throws IOException {
 		assertThat(this.mapper.readTree(this.mapper.writeValueAsString(sampleEvent()))).isEqualTo(golden("job-event-v1.json"));
 	}
@@ -142,7 +153,7 @@ class WireFormatTests {
 	static JobMessage sampleMessage() {
 		return new JobMessage(1, JOB_ID, "acme", "kiln-builtin", "a lighthouse at dusk, oil painting", "blurry", 512,
 				384, 20, 7.5, 1234567890123L, 2, Lane.INTERACTIVE, Instant.parse("2026-11-23T10:15:30.123Z"),
-				Instant.parse("2026-11-23T12:00:00Z"));
+				Instant.parse("2026-11-23T12:00:00Z"), "dpm++2m");
 	}
 
 	static JobEvent sampleEvent() {

@@ -27,6 +27,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -66,6 +67,9 @@ class BrowserIntegrationTests {
 	static final String TENANT = "browser-acme";
 
 	private static final String WORKER = "gwbrowser-worker";
+
+	/** A Stable Diffusion model the worker announces with a choice of samplers. */
+	private static final String SD_MODEL = "gwbrowser-sd";
 
 	/** What workers announce of the built-in model ({@code ServedModel.Limits.BUILTIN_DESCRIPTION}). */
 	private static final String BUILTIN_DESCRIPTION = "renders abstract patterns from the prompt's words "
@@ -144,9 +148,12 @@ class BrowserIntegrationTests {
 		this.browser.findElement(By.id("prompt")).sendKeys("a kiln glowing at night");
 		this.browser.findElement(By.id("steps")).clear();
 		this.browser.findElement(By.id("steps")).sendKeys("2");
+		String before = submittedJob();
 		this.browser.findElement(By.id("submit")).click();
 
-		String jobId = await().atMost(Duration.ofSeconds(30)).until(this::submittedJob, (id) -> id != null);
+		// the newest job of the tenant, once it is not the one another test left
+		String jobId = await().atMost(Duration.ofSeconds(30))
+			.until(this::submittedJob, (id) -> id != null && !id.equals(before));
 		assertThat(this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.REQUEST).toString())
 			.contains("a kiln glowing at night", "\"model\":\"kiln-builtin\"");
 		playWorker(jobId);
@@ -164,13 +171,82 @@ class BrowserIntegrationTests {
 		assertThat(SCREENSHOT).isNotEmptyFile();
 	}
 
+	@Test
+	void chooseASchedulerGuidanceNegativePromptAndImagesThenCancelTheRunningJob() {
+		beat();
+		this.browser.get("http://localhost:" + this.port + "/");
+		WebElement key = this.browser.findElement(By.id("api-key"));
+		key.sendKeys(KEY);
+		((JavascriptExecutor) this.browser).executeScript("arguments[0].dispatchEvent(new Event('change'))", key);
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(this.browser.findElement(By.id("model-description")).getText())
+				.startsWith("kiln-builtin: "));
+		// the built-in model has no choice of sampler: only its default is offered
+		assertThat(options("scheduler")).containsExactly("model default");
+		Select model = new Select(this.browser.findElement(By.id("model")));
+		model.selectByValue(SD_MODEL);
+		// the chosen model's samplers, as its worker announces them
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(options("scheduler")).containsExactly("model default (pndm)", "pndm",
+					"ddim", "dpm++2m-karras"));
+		new Select(this.browser.findElement(By.id("scheduler"))).selectByValue("dpm++2m-karras");
+		this.browser.findElement(By.id("prompt")).sendKeys("a kiln in the snow");
+		this.browser.findElement(By.id("negative-prompt")).sendKeys("blurry, low quality");
+		replace("guidance", "4.5");
+		replace("num-images", "2");
+		replace("steps", "3");
+		String before = submittedJob();
+		this.browser.findElement(By.id("submit")).click();
+
+		// the newest job of the tenant, once it is not the one another test left
+		String jobId = await().atMost(Duration.ofSeconds(30))
+			.until(this::submittedJob, (id) -> id != null && !id.equals(before));
+		assertThat(this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.REQUEST).toString()).contains(
+				"\"model\":\"" + SD_MODEL + "\"", "\"scheduler\":\"dpm++2m-karras\"", "\"guidanceScale\":4.5",
+				"\"negativePrompt\":\"blurry, low quality\"", "\"numImages\":2", "\"steps\":3");
+		WebElement cancel = this.browser.findElement(By.id("cancel"));
+		await().atMost(Duration.ofSeconds(10)).until(cancel::isDisplayed);
+
+		// a worker starts it; the page's Cancel asks the gateway (DELETE), which flags the running job
+		this.redis.opsForHash().putAll(RedisKeys.job(jobId), Map.of(JobFields.STATE, "RUNNING", JobFields.ATTEMPT, "1"));
+		event(jobId, "state", "RUNNING", 0, "");
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(this.browser.findElement(By.id("status")).getText()).contains("RUNNING"));
+		cancel.click();
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> "true".equals(this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.CANCEL_REQUESTED)));
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(this.browser.findElement(By.id("status")).getText()).contains("cancelling"));
+		// the worker stops at its next step and the queue service records CANCELLED
+		this.redis.opsForHash()
+			.putAll(RedisKeys.job(jobId), Map.of(JobFields.STATE, "CANCELLED", JobFields.FINISHED_AT, Instant.now().toString()));
+		event(jobId, "state", "CANCELLED", 1, "");
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(this.browser.findElement(By.id("status")).getText()).contains(jobId,
+					"CANCELLED"));
+		await().atMost(Duration.ofSeconds(10)).until(() -> !cancel.isDisplayed());
+	}
+
+	private java.util.List<String> options(String id) {
+		return new Select(this.browser.findElement(By.id(id))).getOptions().stream().map(WebElement::getText).toList();
+	}
+
+	private void replace(String id, String value) {
+		WebElement input = this.browser.findElement(By.id(id));
+		input.clear();
+		input.sendKeys(value);
+	}
+
 	/** A live worker serving the built-in model, as its heartbeat announces it (expires soon after the test). */
 	private void beat() {
 		String now = Instant.now().toString();
 		this.redis.opsForValue().set(RedisKeys.worker(WORKER), """
 				{"schemaVersion":1,"workerId":"%s","models":[{"id":"kiln-builtin","type":"builtin","maxPixels":1048576,
-				 "maxSteps":150,"maxBatch":8,"description":"%s"}],"device":"cpu","busy":false,"jobId":null,
-				 "startedAt":"%s","beatAt":"%s"}""".formatted(WORKER, BUILTIN_DESCRIPTION, now, now),
+				 "maxSteps":150,"maxBatch":8,"description":"%s"},
+				 {"id":"%s","type":"sd-torchscript","maxPixels":1048576,"maxSteps":150,"maxBatch":4,"family":"sd1",
+				 "scheduler":"pndm","schedulers":["pndm","ddim","dpm++2m-karras"],"description":"Stable Diffusion (sd1)"}],
+				 "device":"cpu","busy":false,"jobId":null,
+				 "startedAt":"%s","beatAt":"%s"}""".formatted(WORKER, BUILTIN_DESCRIPTION, SD_MODEL, now, now),
 				Duration.ofSeconds(20));
 		this.redis.opsForZSet().add(RedisKeys.workers(), WORKER, System.currentTimeMillis());
 	}

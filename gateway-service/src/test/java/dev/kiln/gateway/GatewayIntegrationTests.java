@@ -292,12 +292,26 @@ class GatewayIntegrationTests {
 				{"prompt": "fox", "width": 64, "height": 64, "numImages": 4, "model": "gwtest-sd"}""");
 		assertThat(tooMany.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
 		assertThat(tooMany.getBody().get("errors").findValuesAsString("field")).containsExactly("numImages");
+		// a sampler the model's worker does not announce: 400 naming those it does
+		ResponseEntity<JsonNode> wrongScheduler = submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 64, "model": "gwtest-sd", "scheduler": "euler"}""");
+		assertThat(wrongScheduler.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+		assertThat(wrongScheduler.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+		assertThat(wrongScheduler.getBody().get("errors").findValuesAsString("field")).containsExactly("scheduler");
+		assertThat(wrongScheduler.getBody().get("errors").get(0).get("message").asString())
+			.endsWith("its schedulers: pndm, ddim");
+		ResponseEntity<JsonNode> unknownScheduler = submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 64, "model": "gwtest-sd", "scheduler": "no-such-sampler"}""");
+		assertThat(unknownScheduler.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
 		assertThat(visible(Lane.STANDARD)).isEqualTo(before);
 		assertThat(jobCount("gw-acme")).isEqualTo(jobsBefore);
 
-		assertThat(submit(ACME, """
-				{"prompt": "fox", "width": 128, "height": 64, "numImages": 3, "model": "gwtest-sd"}""")
-			.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+		ResponseEntity<JsonNode> accepted = submit(ACME, """
+				{"prompt": "fox", "width": 128, "height": 64, "numImages": 3, "model": "gwtest-sd", "scheduler": "ddim"}""");
+		assertThat(accepted.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+		assertThat(accepted.getBody().get("scheduler").asString()).isEqualTo("ddim");
+		assertThat(get(ACME, "/v1/jobs/" + accepted.getBody().get("id").asString()).getBody().get("scheduler").asString())
+			.isEqualTo("ddim");
 		// a model no live worker has announced keeps today's rule: any size within its pixels
 		assertThat(submit(ACME, """
 				{"prompt": "fox", "width": 64, "height": 128, "model": "gwtest-eta"}""").getStatusCode())

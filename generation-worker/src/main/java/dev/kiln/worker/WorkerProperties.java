@@ -225,15 +225,16 @@ public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @Defau
 	 * @param maxSteps most steps it renders; default 150
 	 * @param maxBatch most images it renders in one forward pass; default: the manifest's {@code max_batch}, else 8.
 	 * With a manifest it must not exceed {@code max_batch} (the batch the trace was checked at)
-	 * @param scheduler the sampler of a {@code sd-torchscript} model: {@code pndm}, {@code ddim} or
-	 * {@code euler-ancestral}; default: the manifest's {@code default_scheduler}, else {@code pndm}
+	 * @param scheduler the default sampler of a {@code sd-torchscript} model (jobs may name another): {@code pndm},
+	 * {@code ddim}, {@code euler-ancestral}, {@code euler}, {@code dpm++2m}, {@code dpm++2m-karras} or {@code lcm}
+	 * (LCM-distilled models); default: the manifest's {@code default_scheduler}, else {@code pndm}
 	 */
 	public record Model(@NotNull ModelType type, @NotBlank String location,
 			@Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device,
 			@Nullable @Min(4096) @Max(4194304) Integer maxPixels, @Nullable @Min(1) @Max(1000) Integer maxSteps,
 			@Nullable @Min(1) @Max(64) Integer maxBatch,
-			@Nullable @Pattern(regexp = "pndm|ddim|euler-ancestral",
-					message = "must be pndm, ddim or euler-ancestral") String scheduler) {
+			@Nullable @Pattern(regexp = "pndm|ddim|euler-ancestral|euler|dpm\\+\\+2m|dpm\\+\\+2m-karras|lcm",
+					message = "must be pndm, ddim, euler-ancestral, euler, dpm++2m, dpm++2m-karras or lcm") String scheduler) {
 
 		/** The same model on that device. */
 		Model withDevice(String device) {

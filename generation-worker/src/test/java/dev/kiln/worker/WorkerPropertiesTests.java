@@ -1,5 +1,7 @@
 package dev.kiln.worker;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -104,7 +106,21 @@ class WorkerPropertiesTests {
 			.run((context) -> assertThat(context).getFailure()
 				.rootCause()
 				.hasMessageContaining("scheduler")
-				.hasMessageContaining("pndm, ddim or euler-ancestral"));
+				.hasMessageContaining("pndm, ddim, euler-ancestral, euler, dpm++2m, dpm++2m-karras or lcm"));
+	}
+
+	@Test
+	void acceptsEverySchedulerKilnRenders() {
+		for (String scheduler : List.of("pndm", "ddim", "euler-ancestral", "euler", "dpm++2m", "dpm++2m-karras", "lcm")) {
+			this.runner
+				.withPropertyValues("kiln.worker.models.sd.type=sd-torchscript",
+						"kiln.worker.models.sd.location=file:/tmp/models/sd", "kiln.worker.models.sd.scheduler=" + scheduler)
+				.run((context) -> {
+					assertThat(context).as(scheduler).hasNotFailed();
+					assertThat(context.getBean(WorkerProperties.class).worker().models().get("sd").scheduler())
+						.isEqualTo(scheduler);
+				});
+		}
 	}
 
 	@Test

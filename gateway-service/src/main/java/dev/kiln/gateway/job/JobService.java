@@ -118,7 +118,7 @@ class JobService {
 				Objects.requireNonNullElse(request.guidanceScale(), SubmitJobRequest.DEFAULT_GUIDANCE_SCALE),
 				(request.seed() != null) ? request.seed() : ThreadLocalRandom.current().nextLong(1L << 32),
 				Objects.requireNonNullElse(request.numImages(), 1), Objects.requireNonNullElse(request.lane(), Lane.STANDARD),
-				now, (request.deadline() != null) ? request.deadline().toInstant() : null);
+				now, (request.deadline() != null) ? request.deadline().toInstant() : null, request.scheduler());
 		String body = this.json.writeValueAsString(message);
 		Map<String, String> extra = new HashMap<>();
 		if (requestHash != null) {
@@ -183,7 +183,7 @@ class JobService {
 				message.negativePrompt(), message.width(), message.height(), message.steps(), message.guidanceScale(),
 				message.seed(), message.numImages(), null, 0, message.submittedAt(), null, null, message.deadline(),
 				new JobView.QueuePosition((int) position, null, NOT_ESTIMATED, null, null), List.of(), null, null, null,
-				false, request.callbackUrl(), request.metadata());
+				false, request.callbackUrl(), request.metadata(), message.scheduler());
 	}
 
 	private Submission replay(Caller caller, String jobId, String requestHash) {
@@ -237,6 +237,22 @@ class JobService {
 			if (Objects.requireNonNullElse(request.numImages(), 1) > limits.maxBatch()) {
 				problems.add(
 						new FieldProblem("numImages", "must be at most " + limits.maxBatch() + " for model " + model));
+			}
+			String scheduler = request.scheduler();
+			if (scheduler != null) {
+				// the samplers live workers announce for the model; unknown while none has announced it: then any
+				// sampler Kiln has is accepted and a worker that does not offer it fails the job as invalid-request
+				List<String> schedulers = this.models.schedulers(model).orElse(null);
+				if (schedulers != null && !schedulers.contains(scheduler)) {
+					problems.add(new FieldProblem("scheduler", schedulers.isEmpty()
+							? "model " + model + " has no choice of scheduler; leave the field out"
+							: "is not a scheduler model " + model + " renders with; its schedulers: "
+									+ String.join(", ", schedulers)));
+				}
+				else if (schedulers == null && !SubmitJobRequest.SCHEDULERS.contains(scheduler)) {
+					problems.add(new FieldProblem("scheduler",
+							"is not a known scheduler; known: " + String.join(", ", SubmitJobRequest.SCHEDULERS)));
+				}
 			}
 		}
 		if (request.deadline() != null
@@ -403,7 +419,7 @@ class JobService {
 				(state == JobState.QUEUED) ? queuePosition(jobId, request) : null, images, previewLink, error,
 				(cost != null && !cost.isEmpty()) ? Double.valueOf(cost) : null,
 				"true".equals(record.get(JobFields.CANCEL_REQUESTED)), record.get(JobFields.CALLBACK_URL),
-				(metadata != null) ? this.json.readValue(metadata, OBJECT_MAP) : null);
+				(metadata != null) ? this.json.readValue(metadata, OBJECT_MAP) : null, request.scheduler());
 	}
 
 	private JobView.@Nullable QueuePosition queuePosition(String jobId, JobMessage request) {

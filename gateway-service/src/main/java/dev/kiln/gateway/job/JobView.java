@@ -39,6 +39,7 @@ import dev.kiln.contract.Lane;
  * @param cancelRequested whether its owner asked to cancel it while it was running
  * @param callbackUrl where webhook events go
  * @param metadata the caller's metadata, echoed back
+ * @param scheduler the sampler the job asked for; {@code null}: the model's default
  */
 @Schema(description = "A job and its state")
 public record JobView(String id, JobState state, Lane lane, String model, String prompt,
@@ -46,7 +47,8 @@ public record JobView(String id, JobState state, Lane lane, String model, String
 		int numImages, @Nullable Progress progress, int attempt, Instant submittedAt, @Nullable Instant startedAt,
 		@Nullable Instant finishedAt, @Nullable Instant deadline, @Nullable QueuePosition queue,
 		List<ImageLink> images, @Nullable Link preview, @Nullable Error error, @Nullable Double cost,
-		boolean cancelRequested, @Nullable String callbackUrl, @Nullable Map<String, @Nullable Object> metadata) {
+		boolean cancelRequested, @Nullable String callbackUrl, @Nullable Map<String, @Nullable Object> metadata,
+		@Nullable String scheduler) {
 
 	/**
 	 * Render progress.

@@ -38,6 +38,8 @@ import dev.kiln.contract.Lane;
  * @param callbackUrl where to POST webhook events about the job
  * @param webhookEvents the optional events to send besides the terminal ones
  * @param metadata the caller's own JSON object, echoed back (at most 4 KiB)
+ * @param scheduler the sampler, one of the model's {@code schedulers} ({@code GET /v1/models}); the model's own
+ * {@code scheduler} when left out
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 @Schema(description = "A request to generate images")
@@ -72,9 +74,20 @@ public record SubmitJobRequest(
 				example = "[\"job.started\"]"), uniqueItems = true) @Size(max = 2) @UniqueElements(
 						message = "must not list an event twice") @Nullable List<@NotNull WebhookEvent> webhookEvents,
 		@Schema(description = "Your own JSON object (at most 4 KiB), echoed back on the job",
-				example = "{\"order\": \"A-17\"}") @Nullable Map<String, @Nullable Object> metadata) {
+				example = "{\"order\": \"A-17\"}") @Nullable Map<String, @Nullable Object> metadata,
+		@Schema(description = "Sampler: one of the model's schedulers (GET /v1/models); the model's default "
+				+ "scheduler when left out. A model without a choice (an empty list) accepts none",
+				example = "dpm++2m-karras") @Size(max = 40) @Pattern(regexp = "[a-z0-9][a-z0-9+._-]*",
+						message = "must be lower-case letters, digits, '+', '.', '_' or '-'") @Nullable String scheduler) {
 
 	static final int DEFAULT_STEPS = 20;
+
+	/**
+	 * Every sampler Kiln's workers have (the generation worker's {@code SchedulerType} names): what a job may name for
+	 * a model no live worker has announced yet.
+	 */
+	static final List<String> SCHEDULERS = List.of("pndm", "ddim", "euler-ancestral", "euler", "dpm++2m",
+			"dpm++2m-karras", "lcm");
 
 	static final double DEFAULT_GUIDANCE_SCALE = 7.5;
 

@@ -150,6 +150,26 @@ public class ModelCatalog {
 		return List.copyOf(sizes);
 	}
 
+	/**
+	 * The samplers a job for a model may name: those the live workers serving it announce from its manifest.
+	 * @param id the model id
+	 * @return the samplers, in the order workers announce them (empty: the model has no choice, as the built-in
+	 * one); nothing while no live worker has announced the model, so its samplers are unknown
+	 */
+	public Optional<List<String>> schedulers(String id) {
+		Set<String> schedulers = new LinkedHashSet<>();
+		boolean announced = false;
+		for (WorkerHeartbeat worker : liveWorkers()) {
+			for (ModelInfo model : worker.models()) {
+				if (model.id().equals(id)) {
+					announced = true;
+					schedulers.addAll(model.schedulers());
+				}
+			}
+		}
+		return announced ? Optional.of(List.copyOf(schedulers)) : Optional.empty();
+	}
+
 	/** The ids of every known model, sorted. */
 	public Set<String> ids() {
 		Set<String> ids = new TreeSet<>();

@@ -253,6 +253,16 @@ class RequestPropertiesIntegrationTests {
 				? oneOf(random, Value.absent(), Value.ok("{\"order\":\"A-17\",\"n\":[1,2]}"), Value.ok("{}"))
 				: oneOf(random, new Value("{\"blob\":\"" + "z".repeat(4200) + "\"}", Tier.SERVICE, "metadata"),
 						new Value("[1,2]", Tier.READ, "metadata"), new Value("\"text\"", Tier.READ, "metadata")));
+		// no worker announces kiln-builtin here: its samplers are unknown, so any of Kiln's is accepted
+		fields.put("scheduler", allValid || random.nextInt(6) > 0
+				? oneOf(random, Value.absent(), Value.ok("\"ddim\""), Value.ok("\"dpm++2m-karras\""), Value.ok("null"))
+				: oneOf(random, new Value("\"Euler A\"", Tier.BEAN, "scheduler"),
+						new Value(quoted("e".repeat(41)), Tier.BEAN, "scheduler"),
+						new Value("\"lms\"", Tier.SERVICE, "scheduler"), new Value("[\"ddim\"]", Tier.READ, "scheduler")));
+		if (fields.get("model").broken() == Tier.SERVICE && fields.get("scheduler").broken() == Tier.SERVICE) {
+			// An unknown model has no samplers to check against.
+			fields.put("scheduler", Value.absent());
+		}
 		return fields;
 	}
 

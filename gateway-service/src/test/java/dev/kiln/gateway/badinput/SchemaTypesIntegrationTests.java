@@ -241,6 +241,8 @@ class SchemaTypesIntegrationTests {
 						.map(SchemaTypesIntegrationTests::quoted)
 						.toList()) + "]";
 			case "metadata" -> oneOf(random, "{}", "{\"order\":\"A-17\",\"n\":[1,2.5,true,null]}");
+			// no live worker announces kiln-builtin here: any of Kiln's samplers is accepted
+			case "scheduler" -> oneOf(random, "\"ddim\"", "\"dpm++2m-karras\"");
 			case "tenant" -> quoted("gw-type-new-" + random.nextInt(1_000_000));
 			case "admin" -> oneOf(random, "true", "false");
 			case "name" -> "\"ci pipeline\"";

@@ -140,7 +140,7 @@ class BatchedSubmissionTests {
 
 	private Callable<JobService.Submission> submission(String prompt) {
 		SubmitJobRequest request = new SubmitJobRequest(prompt, null, null, 64, 64, null, null, 42L, null, null, null,
-				null, null, Map.of("order", "A-17"));
+				null, null, Map.of("order", "A-17"), null);
 		return () -> this.service.submit(CALLER, request, null);
 	}
 

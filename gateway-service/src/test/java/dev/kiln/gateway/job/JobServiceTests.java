@@ -109,9 +109,53 @@ class JobServiceTests {
 	}
 
 	@Test
+	void refusesASchedulerTheModelsWorkersDoNotAnnounceNamingThoseTheyDo() {
+		given(this.models.schedulers("small")).willReturn(Optional.of(List.of("ddim", "euler", "dpm++2m")));
+		ApiProblemException ex = catchThrowableOfType(ApiProblemException.class,
+				() -> this.service.submit(CALLER, withScheduler("lcm"), null));
+		assertThat(ex.status().value()).isEqualTo(400);
+		assertThat(ex.errors()).singleElement().satisfies((error) -> {
+			assertThat(error.field()).isEqualTo("scheduler");
+			assertThat(error.message())
+				.isEqualTo("is not a scheduler model small renders with; its schedulers: ddim, euler, dpm++2m");
+		});
+		verify(this.publisher, never()).publish(any(), any());
+	}
+
+	@Test
+	void aModelWithoutAChoiceOfSchedulerRefusesAnyNamedOne() {
+		// the built-in model announces no schedulers
+		given(this.models.schedulers("small")).willReturn(Optional.of(List.of()));
+		ApiProblemException ex = catchThrowableOfType(ApiProblemException.class,
+				() -> this.service.submit(CALLER, withScheduler("ddim"), null));
+		assertThat(ex.errors()).singleElement()
+			.satisfies((error) -> assertThat(error.message()).contains("has no choice of scheduler"));
+	}
+
+	@Test
+	void whileTheModelsSchedulersAreUnknownOnlyKilnsSchedulersAreAccepted() {
+		given(this.repository.create(any(), any(), any(), any(), any(), org.mockito.ArgumentMatchers.anyInt()))
+			.willReturn(new JobRepository.Created(JobRepository.Outcome.CREATED, "ignored", 0));
+		ApiProblemException ex = catchThrowableOfType(ApiProblemException.class,
+				() -> this.service.submit(CALLER, withScheduler("lms"), null));
+		assertThat(ex.errors()).singleElement().satisfies((error) -> assertThat(error.message())
+			.isEqualTo("is not a known scheduler; known: pndm, ddim, euler-ancestral, euler, dpm++2m, dpm++2m-karras, lcm"));
+		assertThat(this.service.submit(CALLER, withScheduler("dpm++2m-karras"), null).job().scheduler())
+			.isEqualTo("dpm++2m-karras");
+		org.mockito.ArgumentCaptor<dev.kiln.contract.JobMessage> sent = org.mockito.ArgumentCaptor.captor();
+		verify(this.publisher).publish(sent.capture(), any());
+		assertThat(sent.getValue().scheduler()).isEqualTo("dpm++2m-karras");
+	}
+
+	private static SubmitJobRequest withScheduler(String scheduler) {
+		return new SubmitJobRequest("fox", null, null, 64, 64, null, null, null, null, null, null, null, null, null,
+				scheduler);
+	}
+
+	@Test
 	void refusesADeadlineMoreThanSevenDaysAhead() {
 		SubmitJobRequest request = new SubmitJobRequest("fox", null, null, 64, 64, null, null, null, null, null,
-				OffsetDateTime.ofInstant(NOW.plus(Duration.ofDays(8)), ZoneOffset.UTC), null, null, null);
+				OffsetDateTime.ofInstant(NOW.plus(Duration.ofDays(8)), ZoneOffset.UTC), null, null, null, null);
 		ApiProblemException ex = catchThrowableOfType(ApiProblemException.class,
 				() -> this.service.submit(CALLER, request, null));
 		assertThat(ex.errors()).extracting(ApiProblemException.FieldProblem::field).containsExactly("deadline");
@@ -166,7 +210,7 @@ class JobServiceTests {
 
 	private static SubmitJobRequest request(int width, int height, Integer steps, Integer numImages, String callback) {
 		return new SubmitJobRequest("fox", null, null, width, height, steps, null, null, numImages, null, null, callback,
-				null, null);
+				null, null, null);
 	}
 
 }

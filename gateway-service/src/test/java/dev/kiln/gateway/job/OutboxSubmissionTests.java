@@ -108,7 +108,7 @@ class OutboxSubmissionTests {
 
 	private JobService.Submission submit() {
 		SubmitJobRequest request = new SubmitJobRequest("a red fox", null, null, 64, 64, null, null, 42L, null, null,
-				null, null, null, Map.of());
+				null, null, null, Map.of(), null);
 		return this.service.submit(CALLER, request, null);
 	}
 

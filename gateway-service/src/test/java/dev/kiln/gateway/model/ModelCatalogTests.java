@@ -155,6 +155,24 @@ class ModelCatalogTests {
 	}
 
 	@Test
+	void aModelsSchedulersAreThoseItsLiveWorkersAnnounceNoneWithoutAChoiceAndUnknownWithoutWorkers() {
+		ModelCatalog catalog = catalog(Duration.ZERO);
+		Map<String, String> documents = Map.of(
+				RedisKeys.worker("w1"), exported("w1", "sd15", "[{\"width\":512,\"height\":512}]", false),
+				RedisKeys.worker("w2"), heartbeat("w2", "kiln-builtin"));
+		given(this.heartbeats.multiGet(anyList())).willAnswer((invocation) -> invocation.<List<String>>getArgument(0)
+			.stream()
+			.map(documents::get)
+			.toList());
+		this.live.addAll(List.of("w1", "w2"));
+
+		assertThat(catalog.schedulers("sd15")).contains(List.of("pndm", "ddim", "euler-ancestral"));
+		// the built-in model's worker announces no choice: an empty list, not unknown
+		assertThat(catalog.schedulers("kiln-builtin")).contains(List.of());
+		assertThat(catalog.schedulers("nobody-serves-this")).isEmpty();
+	}
+
+	@Test
 	void aModelIsDescribedAsItsWorkersDescribeIt() {
 		ModelCatalog catalog = catalog(Duration.ZERO);
 		String described = """

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -168,7 +169,7 @@ class JobProcessor {
 			ServedModel model = this.models.find(job.model())
 				.orElseThrow(() -> new PermanentJobFailure("unknown-model",
 						"This worker does not serve model '" + job.model() + "'; it serves " + this.models.ids()));
-			String refusal = model.refusal(job.width(), job.height(), job.steps(), job.numImages());
+			String refusal = model.refusal(job.width(), job.height(), job.steps(), job.numImages(), job.scheduler());
 			if (refusal != null) {
 				throw new PermanentJobFailure("invalid-request", refusal);
 			}
@@ -677,7 +678,7 @@ class JobProcessor {
 
 		RenderRequest request() {
 			return new RenderRequest(this.job.prompt(), this.job.negativePrompt(), this.job.width(), this.job.height(),
-					this.job.steps(), this.job.guidanceScale(), this.job.seed(), this.job.numImages());
+					this.job.steps(), this.job.guidanceScale(), this.job.seed(), this.job.numImages(), this.job.scheduler());
 		}
 
 		boolean fitsWith(List<Admitted> group) {
@@ -685,6 +686,7 @@ class JobProcessor {
 			int images = group.stream().mapToInt((member) -> member.job().numImages()).sum();
 			return first.checkpoint() == null && first.model() == this.model && first.job().width() == this.job.width()
 					&& first.job().height() == this.job.height() && first.job().steps() == this.job.steps()
+					&& Objects.equals(first.job().scheduler(), this.job.scheduler())
 					&& images + this.job.numImages() <= this.model.limits().maxBatch();
 		}
 

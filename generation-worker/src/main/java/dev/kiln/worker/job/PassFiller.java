@@ -22,7 +22,7 @@ import dev.kiln.worker.model.ServedModel;
  * Dynamic batching: makes one forward pass out of the messages of one lane in hand, and fills it from the lane's
  * backlog as {@link BatchPolicy} allows.
  * <p>
- * The pass takes the first readable job in hand and the jobs compatible with it (same model, width, height and steps;
+ * The pass takes the first readable job in hand and the jobs compatible with it (same model, width, height, steps and scheduler;
  * the model's sampler is the model's), up to the model's {@code max-batch} images. Unreadable messages go with the
  * pass (the processor lets them go at once). Every other message, in hand or received while filling, is held for
  * its own pass: it is returned to the receive loop, which puts it first among the messages it holds (their
@@ -184,10 +184,10 @@ class PassFiller {
 		return compatible(first, job) && images + job.numImages() <= capacity;
 	}
 
-	/** Same model, width, height and steps: one forward pass can render both. */
+	/** Same model, width, height, steps and scheduler: one forward pass can render both. */
 	static boolean compatible(JobMessage a, JobMessage b) {
 		return a.model().equals(b.model()) && a.width() == b.width() && a.height() == b.height()
-				&& a.steps() == b.steps();
+				&& a.steps() == b.steps() && Objects.equals(a.scheduler(), b.scheduler());
 	}
 
 	private static List<JobMessage> jobs(List<HeldMessage> pass) {

@@ -85,7 +85,7 @@ public class ModelRegistry implements DisposableBean {
 				case NOOP -> throw new IllegalStateException("unreachable");
 			};
 			ServedModel.Limits limits = (generator instanceof StableDiffusionGenerator sd)
-					? limits(id, model, manifest, sd.scheduler(), StableDiffusionGenerator.schedulers(manifest))
+					? limits(id, model, manifest, sd.scheduler(), sd.schedulers())
 					: limits(id, model, null, null, List.of());
 			logger.info("Model {} ({}) loaded from {} on {} in {} ms: {}", id, model.type().wireName(), directory,
 					generator.device(), (System.nanoTime() - start) / 1_000_000, describe(limits, manifest));

@@ -78,6 +78,25 @@ public record ServedModel(String id, ImageGenerator generator, WorkerProperties.
 	 * @return a human-readable reason, or {@code null}
 	 */
 	public @Nullable String refusal(int width, int height, int steps, int images) {
+		return refusal(width, height, steps, images, null);
+	}
+
+	/**
+	 * Why this model cannot render a job, or {@code null} when it can; also refuses a sampler it does not announce
+	 * (a model without a choice, the built-in one, refuses any named sampler).
+	 * @param width image width
+	 * @param height image height
+	 * @param steps render steps
+	 * @param images images of the job
+	 * @param scheduler the sampler the job names, or {@code null} for the model's default
+	 * @return the reason, or {@code null}
+	 */
+	public @Nullable String refusal(int width, int height, int steps, int images, @Nullable String scheduler) {
+		if (scheduler != null && !this.limits.schedulers().contains(scheduler)) {
+			return "Model '" + this.id + "' does not render with scheduler '" + scheduler + "'; "
+					+ (this.limits.schedulers().isEmpty() ? "it has no choice of scheduler"
+							: "its schedulers: " + String.join(", ", this.limits.schedulers()));
+		}
 		if (!this.limits.sizes().isEmpty() && !this.limits.sizes().contains(new ModelManifest.Size(width, height))) {
 			return "Model '" + this.id + "' renders only the sizes " + this.limits.sizes() + "; " + width + "x" + height
 					+ " is not one of them";

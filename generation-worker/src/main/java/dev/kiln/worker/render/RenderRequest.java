@@ -13,8 +13,16 @@ import org.jspecify.annotations.Nullable;
  * @param guidanceScale classifier-free guidance scale
  * @param seed the seed; the same request renders the same pixels
  * @param numImages images to render (image {@code i} uses seed {@code seed + i})
+ * @param scheduler the sampler the job asked for (a {@code SchedulerType} configuration name), or {@code null}
+ * for the model's default; generators without a choice ignore it (the gateway refuses other names for them)
  */
 public record RenderRequest(String prompt, @Nullable String negativePrompt, int width, int height, int steps,
-		double guidanceScale, long seed, int numImages) {
+		double guidanceScale, long seed, int numImages, @Nullable String scheduler) {
+
+	/** A request with the model's default sampler. */
+	public RenderRequest(String prompt, @Nullable String negativePrompt, int width, int height, int steps,
+			double guidanceScale, long seed, int numImages) {
+		this(prompt, negativePrompt, width, height, steps, guidanceScale, seed, numImages, null);
+	}
 
 }

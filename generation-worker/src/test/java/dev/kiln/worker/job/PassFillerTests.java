@@ -127,6 +127,29 @@ class PassFillerTests {
 	}
 
 	@Test
+	void jobsNamingAnotherSchedulerWaitForTheirOwnPass() {
+		HeldMessage a = message(job(Lane.STANDARD, 64, null));
+		HeldMessage euler = message(withScheduler(job(Lane.STANDARD, 64, null), "euler"));
+		HeldMessage b = message(job(Lane.STANDARD, 64, null));
+		HeldMessage dpm = message(withScheduler(job(Lane.STANDARD, 64, null), "dpm++2m"));
+		HeldMessage c = message(job(Lane.STANDARD, 64, null));
+		given(this.queues.receive(eq(Lane.STANDARD), anyInt(), eq(Duration.ZERO))).willReturn(List.of(dpm, c))
+			.willReturn(List.of());
+
+		PassFiller.Pass pass = this.filler.fill(List.of(a, euler, b), 100, () -> false);
+
+		assertThat(pass.messages()).containsExactly(a, b, c);
+		assertThat(pass.later()).containsExactly(euler, dpm);
+		assertThat(PassFiller.compatible(euler.job(), withScheduler(job(Lane.STANDARD, 64, null), "euler"))).isTrue();
+	}
+
+	private static JobMessage withScheduler(JobMessage job, String scheduler) {
+		return new JobMessage(job.schemaVersion(), job.jobId(), job.tenant(), job.model(), job.prompt(),
+				job.negativePrompt(), job.width(), job.height(), job.steps(), job.guidanceScale(), job.seed(),
+				job.numImages(), job.lane(), job.submittedAt(), job.deadline(), scheduler);
+	}
+
+	@Test
 	void theStandardLaneWaitsUpToMaxWaitForMoreJobs() {
 		given(this.queues.receive(eq(Lane.STANDARD), anyInt(), eq(Duration.ZERO))).willReturn(List.of());
 

@@ -62,8 +62,13 @@ class ExportedModelRegistryIntegrationTests {
 			assertThat(limits.maxPixels()).isEqualTo(128 * 64);
 			assertThat(limits.maxBatch()).isEqualTo(3);
 			assertThat(limits.scheduler()).isEqualTo("pndm");
-			assertThat(limits.schedulers()).containsExactly("pndm", "ddim", "euler-ancestral");
+			// LCM only for LCM-distilled models (default lcm)
+			assertThat(limits.schedulers()).containsExactly("pndm", "ddim", "euler-ancestral", "euler", "dpm++2m",
+					"dpm++2m-karras");
 			assertThat(served.refusal(128, 64, 20, 3)).isNull();
+			assertThat(served.refusal(128, 64, 20, 3, "dpm++2m-karras")).isNull();
+			assertThat(served.refusal(128, 64, 20, 3, "lcm")).contains("does not render with scheduler 'lcm'");
+			assertThat(served.refusal(128, 64, 20, 3, "lms")).contains("its schedulers: pndm, ddim");
 			assertThat(served.refusal(64, 128, 20, 1)).contains("renders only the sizes [64x64, 128x64]");
 			assertThat(served.refusal(64, 64, 20, 4)).contains("at most 3 images");
 		}

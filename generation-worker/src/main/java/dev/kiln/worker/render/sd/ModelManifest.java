@@ -151,9 +151,10 @@ public record ModelManifest(String family, String dtype, String vaeDtype, int la
 		String vaeDtype = fields.oneOf("vae_dtype", "fp16", "fp32");
 		String prediction = fields.oneOf("prediction_type", "epsilon", "v_prediction");
 		String spacing = fields.oneOf("timestep_spacing", "leading", "trailing");
-		String scheduler = fields.oneOf("default_scheduler", "pndm", "ddim", "euler-ancestral");
+		String scheduler = fields.oneOf("default_scheduler", "pndm", "ddim", "euler-ancestral", "euler", "dpm++2m",
+				"dpm++2m-karras", "lcm");
 		if (scheduler.equals("pndm") && !spacing.equals("leading")) {
-			throw fields.invalid("default_scheduler", "ddim or euler-ancestral with trailing timesteps",
+			throw fields.invalid("default_scheduler", "a scheduler other than pndm with trailing timesteps",
 					json.get("default_scheduler"));
 		}
 		int channels = fields.integer("latent_channels", 1, 64);

@@ -18,16 +18,16 @@ enum SchedulerType {
 	/** Euler ancestral sampling (k-diffusion's {@code sample_euler_ancestral}, η = 1). */
 	EULER_ANCESTRAL("euler-ancestral"),
 
-	/** Euler sampling (diffusers' {@code EulerDiscreteScheduler}); not yet offered to jobs (see the README). */
+	/** Euler sampling (diffusers' {@code EulerDiscreteScheduler}). */
 	EULER("euler"),
 
-	/** DPM-Solver++ 2M; not yet offered to jobs (see the README). */
+	/** DPM-Solver++ 2M. */
 	DPM_PP_2M("dpm++2m"),
 
-	/** DPM-Solver++ 2M with Karras σs; not yet offered to jobs (see the README). */
+	/** DPM-Solver++ 2M with Karras σs. */
 	DPM_PP_2M_KARRAS("dpm++2m-karras"),
 
-	/** Latent Consistency Model sampling, 1 to 50 steps; not yet offered to jobs (see the README). */
+	/** Latent Consistency Model sampling, 1 to 50 steps. */
 	LCM("lcm");
 
 	private final String configName;
@@ -60,9 +60,13 @@ enum SchedulerType {
 			.collect(Collectors.joining(", ")));
 	}
 
-	/** Whether jobs may choose it today: the names the worker advertises and its configuration accepts. */
-	boolean offered() {
-		return this == PNDM || this == DDIM || this == EULER_ANCESTRAL;
+	/**
+	 * Whether jobs may choose it for a model that renders with {@code modelDefault}: every sampler, except that LCM
+	 * is offered only for a model whose default is LCM (an LCM-distilled UNet; other UNets give noise with it).
+	 * @param modelDefault the model's default sampler
+	 */
+	boolean offered(SchedulerType modelDefault) {
+		return this != LCM || modelDefault == LCM;
 	}
 
 	/**

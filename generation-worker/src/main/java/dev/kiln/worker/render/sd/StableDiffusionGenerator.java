@@ -350,11 +350,48 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 	 */
 	public static List<String> schedulers(@Nullable ModelManifest manifest) {
 		return Arrays.stream(SchedulerType.values())
-			.filter(SchedulerType::offered)
+			.filter((type) -> type.offered(SchedulerType.of((manifest != null) ? manifest.defaultScheduler() : "pndm")))
 			.filter((type) -> manifest == null || type != SchedulerType.PNDM
 					|| manifest.timestepSpacing().equals("leading"))
 			.map(SchedulerType::configName)
 			.toList();
+	}
+
+	/**
+	 * The samplers a job may choose for this model: those {@link SchedulerType#offered} for its default sampler, PNDM
+	 * only with "leading" timesteps.
+	 * @return the configuration names of the samplers
+	 */
+	public List<String> schedulers() {
+		return Arrays.stream(SchedulerType.values())
+			.filter((type) -> offered(type))
+			.map(SchedulerType::configName)
+			.toList();
+	}
+
+	private boolean offered(SchedulerType type) {
+		return type.offered(this.scheduler)
+				&& (type != SchedulerType.PNDM || this.noiseSchedule.spacing() == NoiseSchedule.Spacing.LEADING);
+	}
+
+	/** The sampler a pass renders with: the one its requests name (all the same), else the model's default. */
+	private SchedulerType scheduler(List<RenderRequest> requests) {
+		String name = requests.get(0).scheduler();
+		for (RenderRequest request : requests) {
+			if (!Objects.equals(request.scheduler(), name)) {
+				throw new IllegalArgumentException("Requests rendered together must share the scheduler; got "
+						+ name + " and " + request.scheduler());
+			}
+		}
+		if (name == null) {
+			return this.scheduler;
+		}
+		SchedulerType type = SchedulerType.of(name);
+		if (!offered(type)) {
+			throw new IllegalArgumentException("Model '" + this.modelId + "' does not render with scheduler '" + name
+					+ "'; its schedulers: " + String.join(", ", schedulers()));
+		}
+		return type;
 	}
 
 	@Override
@@ -409,6 +446,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			throw new IllegalStateException("Generator for model '" + this.modelId + "' is closed");
 		}
 		RenderRequest first = validate(requests, resumeFrom);
+		SchedulerType scheduler = scheduler(requests);
 		RenderCheckpoint checkpoint = resumeFrom.get(0);
 		long start = System.nanoTime();
 		int width = first.width();
@@ -473,8 +511,8 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			Scheduler sampler;
 			NDArray latents;
 			Shape latentShape = new Shape(images, this.latentChannels, height / LATENT_SCALE, width / LATENT_SCALE);
-			try (TorchNoise noise = TorchNoise.perImage(seeds, 1 + this.scheduler.noiseDraws(steps))) {
-				sampler = this.scheduler.create(this.noiseSchedule, steps, this.prediction, noise, manager);
+			try (TorchNoise noise = TorchNoise.perImage(seeds, 1 + scheduler.noiseDraws(steps))) {
+				sampler = scheduler.create(this.noiseSchedule, steps, this.prediction, noise, manager);
 				// drawn even when resuming, so every noise stream is where an uninterrupted render's would be
 				latents = noise.next(manager, latentShape).mul((float) sampler.initNoiseSigma());
 				double[] timesteps = sampler.timesteps();

@@ -278,6 +278,60 @@ class StableDiffusionGeneratorTests {
 	}
 
 	@ParameterizedTest
+	@EnumSource(value = SchedulerType.class, names = "LCM", mode = EnumSource.Mode.EXCLUDE)
+	void aJobsSchedulerRendersAsAModelWhoseDefaultItIs(SchedulerType type) {
+		StandIns chosen = new StandIns();
+		StandIns byDefault = new StandIns();
+		RenderRequest request = new RenderRequest("dusk", "blurry", 64, 64, 4, 7.5, 3, 2, type.configName());
+		RenderRequest plain = new RenderRequest("dusk", "blurry", 64, 64, 4, 7.5, 3, 2);
+		try (StableDiffusionGenerator pndmModel = chosen.generator(SchedulerType.PNDM);
+				StableDiffusionGenerator typeModel = byDefault.generator(type)) {
+			assertThat(pndmModel.schedulers()).contains(type.configName()).doesNotContain("lcm");
+			RenderedImages asked = pndmModel.render(request, StepListener.NONE);
+			RenderedImages asDefault = typeModel.render(plain, StepListener.NONE);
+			// the same computation (same shapes, same sampler): the same bytes and the same timesteps fed to the UNet
+			assertThat(chosen.timesteps).isEqualTo(byDefault.timesteps);
+			assertThat(asked.pngs()).usingElementComparator(java.util.Arrays::compare).isEqualTo(asDefault.pngs());
+		}
+	}
+
+	@Test
+	void aRequestWithoutASchedulerRendersWithTheModelsDefault() {
+		StandIns standIns = new StandIns();
+		try (StableDiffusionGenerator generator = standIns.generator(SchedulerType.PNDM)) {
+			generator.render(new RenderRequest("x", null, 64, 64, 5, 7.5, 1, 1), StepListener.NONE);
+			// PNDM's 5 steps are 6 evaluations (see everySchedulerFeedsItsTimesteps...)
+			assertThat(standIns.timesteps).containsExactly(801L, 601L, 601L, 401L, 201L, 1L);
+			standIns.timesteps.clear();
+			generator.render(new RenderRequest("x", null, 64, 64, 5, 7.5, 1, 1, "ddim"), StepListener.NONE);
+			assertThat(standIns.timesteps).containsExactly(801L, 601L, 401L, 201L, 1L);
+		}
+	}
+
+	@Test
+	void schedulersAModelDoesNotOfferOrMixedInOnePassAreRefused() {
+		try (StableDiffusionGenerator generator = new StandIns().generator(SchedulerType.DDIM)) {
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> generator.render(new RenderRequest("x", null, 64, 64, 3, 7.5, 1, 1, "lcm"),
+						StepListener.NONE))
+				.withMessageContaining("does not render with scheduler 'lcm'");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> generator.render(new RenderRequest("x", null, 64, 64, 3, 7.5, 1, 1, "lms"),
+						StepListener.NONE))
+				.withMessageContaining("Unknown scheduler 'lms'");
+			RenderRequest euler = new RenderRequest("x", null, 64, 64, 3, 7.5, 1, 1, "euler");
+			RenderRequest dpm = new RenderRequest("x", null, 64, 64, 3, 7.5, 1, 1, "dpm++2m");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> generator.render(List.of(euler, dpm), java.util.Arrays.asList(null, null),
+						RenderMonitor.of(StepListener.NONE)))
+				.withMessageContaining("must share the scheduler");
+		}
+		try (StableDiffusionGenerator lcmModel = new StandIns().generator(SchedulerType.LCM)) {
+			assertThat(lcmModel.schedulers()).contains("lcm", "euler");
+		}
+	}
+
+	@ParameterizedTest
 	@EnumSource(SchedulerType.class)
 	void aResumedRenderGivesTheBytesOfAnUninterruptedOne(SchedulerType type) {
 		StandIns standIns = new StandIns();
