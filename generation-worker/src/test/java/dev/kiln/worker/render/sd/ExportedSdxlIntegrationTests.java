@@ -196,7 +196,7 @@ class ExportedSdxlIntegrationTests {
 	@Test
 	void loadsAndRendersTheExportedFolder() throws IOException {
 		try (StableDiffusionGenerator generator = StableDiffusionGenerator.load(model, "sdxl", Device.cpu(), null)) {
-			assertThat(generator.scheduler()).as("the manifest's default").isEqualTo("ddim");
+			assertThat(generator.scheduler()).as("the manifest's default: SDXL's EulerDiscreteScheduler").isEqualTo("euler");
 			List<Integer> steps = new ArrayList<>();
 			RenderedImages one = generator.render(new RenderRequest("a lighthouse at dusk", null, 128, 64, 3, 5.0, 7,
 					1), (step, total) -> steps.add(step));
