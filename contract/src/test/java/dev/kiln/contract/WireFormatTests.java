@@ -29,13 +29,32 @@ class WireFormatTests {
 	@Test
 	void jobMessageWritesTheGoldenSample() throws IOException {
 		JobMessage message = sampleMessage();
-		assertThat(this.mapper.readTree(this.mapper.writeValueAsString(message))).isEqualTo(golden("job-message-v1.json"));
+		assertThat(this.mapper.readTree(this.mapper.writeValueAsString(message))).isEqualTo(golden("job-message-v2.json"));
 	}
 
 	@Test
 	void jobMessageReadsTheGoldenSample() throws IOException {
-		JobMessage read = this.mapper.readValue(goldenText("job-message-v1.json"), JobMessage.class);
+		JobMessage read = this.mapper.readValue(goldenText("job-message-v2.json"), JobMessage.class);
 		assertThat(read).isEqualTo(sampleMessage());
+	}
+
+	@Test
+	void versionOneJobMessagesStillReadAsTextToImage() throws IOException {
+		JobMessage read = this.mapper.readValue(goldenText("job-message-v1.json"), JobMessage.class);
+		assertThat(read).isEqualTo(sampleMessageV1());
+		assertThat(read.initImage()).isNull();
+		assertThat(read.strength()).isNull();
+	}
+
+	@Test
+	void initImageAndStrengthComeTogetherWithinZeroToOne() throws IOException {
+		String text = goldenText("job-message-v2.json");
+		assertThatIllegalArgumentExceptionCause(
+				() -> this.mapper.readValue(text.replace(",\n  \"strength\" : 0.6", ""), JobMessage.class),
+				"initImage and strength come together");
+		assertThatIllegalArgumentExceptionCause(
+				() -> this.mapper.readValue(text.replace("\"strength\" : 0.6", "\"strength\" : 1.5"), JobMessage.class),
+				"strength must be 0 to 1");
 	}
 
 	@Test
@@ -63,7 +82,7 @@ class WireFormatTests {
 
 	@Test
 	void readersRefuseANewerSchemaVersion() throws IOException {
-		String newer = goldenText("job-message-v1.json").replace("\"schemaVersion\" : 1", "\"schemaVersion\" : 2");
+		String newer = goldenText("job-message-v2.json").replace("\"schemaVersion\" : 2", "\"schemaVersion\" : 3");
 		assertThatIllegalArgumentExceptionCause(() -> this.mapper.readValue(newer, JobMessage.class));
 	}
 
@@ -118,6 +137,10 @@ class WireFormatTests {
 	}
 
 	private static void assertThatIllegalArgumentExceptionCause(ThrowingCall call) {
+		assertThatIllegalArgumentExceptionCause(call, "schemaVersion 3");
+	}
+
+	private static void assertThatIllegalArgumentExceptionCause(ThrowingCall call, String message) {
 		try {
 			call.run();
 		}
@@ -126,10 +149,10 @@ class WireFormatTests {
 			while (root.getCause() != null) {
 				root = root.getCause();
 			}
-			assertThat(root).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("schemaVersion 2");
+			assertThat(root).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message);
 			return;
 		}
-		throw new AssertionError("expected the newer schema version to be refused");
+		throw new AssertionError("expected the message to be refused: " + message);
 	}
 
 	@FunctionalInterface
@@ -140,6 +163,12 @@ class WireFormatTests {
 	}
 
 	static JobMessage sampleMessage() {
+		return new JobMessage(2, JOB_ID, "acme", "kiln-builtin", "a lighthouse at dusk, oil painting", "blurry", 512,
+				384, 20, 7.5, 1234567890123L, 2, Lane.INTERACTIVE, Instant.parse("2026-11-23T10:15:30.123Z"),
+				Instant.parse("2026-11-23T12:00:00Z"), "019a7b2c-0000-7000-8000-00000000abcd", 0.6);
+	}
+
+	static JobMessage sampleMessageV1() {
 		return new JobMessage(1, JOB_ID, "acme", "kiln-builtin", "a lighthouse at dusk, oil painting", "blurry", 512,
 				384, 20, 7.5, 1234567890123L, 2, Lane.INTERACTIVE, Instant.parse("2026-11-23T10:15:30.123Z"),
 				Instant.parse("2026-11-23T12:00:00Z"));
