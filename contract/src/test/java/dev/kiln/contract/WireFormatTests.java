@@ -112,6 +112,7 @@ class WireFormatTests {
 		assertThat(model.sizes()).isEmpty();
 		assertThat(model.schedulers()).isEmpty();
 		assertThat(model.description()).isNull();
+		assertThat(model.imageToImage()).isEqualTo(Boolean.FALSE);
 	}
 
 	@Test
@@ -183,7 +184,7 @@ class WireFormatTests {
 	static WorkerHeartbeat sampleHeartbeat() {
 		ModelInfo sd = new ModelInfo("sd15", "sd-torchscript", 393216, 150, 4, "sd1",
 				List.of(new ImageSize(512, 512), new ImageSize(768, 512)), "pndm",
-				List.of("pndm", "ddim", "euler-ancestral"), "Stable Diffusion (sd1)");
+				List.of("pndm", "ddim", "euler-ancestral"), "Stable Diffusion (sd1)", true);
 		ModelInfo builtin = new ModelInfo("kiln-builtin", "builtin", 1048576, 150, 8, null, List.of(), null, List.of(),
 				"abstract patterns");
 		return new WorkerHeartbeat(1, "worker-a", List.of(sd, builtin), "gpu(0)", true, JOB_ID,

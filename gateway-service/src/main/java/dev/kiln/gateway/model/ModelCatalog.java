@@ -150,6 +150,22 @@ public class ModelCatalog {
 		return List.copyOf(sizes);
 	}
 
+	/**
+	 * Whether a live worker serving the model announces that it renders jobs with an init image (img2img).
+	 * @param id the model id
+	 * @return whether an img2img job for it can be accepted
+	 */
+	public boolean imageToImage(String id) {
+		for (WorkerHeartbeat worker : liveWorkers()) {
+			for (ModelInfo model : worker.models()) {
+				if (model.id().equals(id) && Boolean.TRUE.equals(model.imageToImage())) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
 	/** The ids of every known model, sorted. */
 	public Set<String> ids() {
 		Set<String> ids = new TreeSet<>();
