@@ -31,6 +31,7 @@ import dev.kiln.contract.Lane;
 import dev.kiln.gateway.GatewayApiProperties;
 import dev.kiln.gateway.GatewayProperties;
 import dev.kiln.gateway.auth.Caller;
+import dev.kiln.gateway.input.InputStore;
 import dev.kiln.gateway.model.ModelCatalog;
 import dev.kiln.gateway.web.ApiProblemException;
 import dev.kiln.gateway.web.ApiProblemException.FieldProblem;
@@ -71,8 +72,11 @@ class JobService {
 
 	private final CallbackUrlPolicy callbackPolicy;
 
+	private final InputStore inputs;
+
 	JobService(JobRepository repository, JobPublisher publisher, OutboxConfirmations confirmations, ImageLinks links,
-			ModelCatalog models, JsonMapper json, Clock clock, GatewayProperties properties, GatewayApiProperties api) {
+			ModelCatalog models, JsonMapper json, Clock clock, GatewayProperties properties, GatewayApiProperties api,
+			InputStore inputs) {
 		this.repository = repository;
 		this.publisher = publisher;
 		this.confirmations = confirmations;
@@ -83,6 +87,7 @@ class JobService {
 		this.defaults = properties.jobs();
 		this.api = api;
 		this.callbackPolicy = api.callbacks().policy();
+		this.inputs = inputs;
 	}
 
 	/**
@@ -109,6 +114,7 @@ class JobService {
 		Instant now = this.clock.instant();
 		String model = Objects.requireNonNullElse(request.model(), this.defaults.defaultModel());
 		String metadata = check(request, model, idempotencyKey, now);
+		checkInitImage(caller, request, model);
 		// only a request with an idempotency key can be replayed; only then is its body compared
 		String requestHash = (idempotencyKey != null) ? sha256Hex(this.json.writeValueAsString(request)) : null;
 		JobMessage message = new JobMessage(JobMessage.SCHEMA_VERSION, JobIds.next(this.clock), caller.tenant(), model,
@@ -117,7 +123,9 @@ class JobService {
 				Objects.requireNonNullElse(request.guidanceScale(), SubmitJobRequest.DEFAULT_GUIDANCE_SCALE),
 				(request.seed() != null) ? request.seed() : ThreadLocalRandom.current().nextLong(1L << 32),
 				Objects.requireNonNullElse(request.numImages(), 1), Objects.requireNonNullElse(request.lane(), Lane.STANDARD),
-				now, (request.deadline() != null) ? request.deadline().toInstant() : null);
+				now, (request.deadline() != null) ? request.deadline().toInstant() : null, request.initImage(),
+				(request.initImage() != null)
+						? Objects.requireNonNullElse(request.strength(), SubmitJobRequest.DEFAULT_STRENGTH) : null);
 		String body = this.json.writeValueAsString(message);
 		Map<String, String> extra = new HashMap<>();
 		if (requestHash != null) {
@@ -195,6 +203,36 @@ class JobService {
 					List.of(new FieldProblem("Idempotency-Key", "was used with a different body")), Map.of());
 		}
 		return new Submission(view(jobId, record), true);
+	}
+
+	/**
+	 * Checks an img2img request: the init image is an input of the caller's tenant (another tenant's id reads as
+	 * unknown) of exactly the job's size, and a live worker announces img2img for the model. The job's size is
+	 * required as for every job, not taken from the input.
+	 */
+	private void checkInitImage(Caller caller, SubmitJobRequest request, String model) {
+		List<FieldProblem> problems = new ArrayList<>();
+		if (request.initImage() == null) {
+			if (request.strength() != null) {
+				problems.add(new FieldProblem("strength", "needs an initImage"));
+			}
+		}
+		else {
+			if (!this.models.imageToImage(model)) {
+				problems.add(new FieldProblem("initImage", "model " + model + " does not render from an init image "
+						+ "(no live worker announces img2img for it)"));
+			}
+			this.inputs.find(caller.tenant(), request.initImage()).ifPresentOrElse((input) -> {
+				if (input.width() != request.width() || input.height() != request.height()) {
+					problems.add(new FieldProblem("initImage", "is " + input.width() + "x" + input.height()
+							+ "; the job is " + request.width() + "x" + request.height() + " and must be the same size"));
+				}
+			}, () -> problems.add(new FieldProblem("initImage", "is not an input of this tenant (upload it with POST "
+					+ "/v1/inputs; inputs expire with the job retention)")));
+		}
+		if (!problems.isEmpty()) {
+			throw ApiProblemException.invalid(problems);
+		}
 	}
 
 	/** Checks what Bean Validation cannot; returns the metadata as JSON. */

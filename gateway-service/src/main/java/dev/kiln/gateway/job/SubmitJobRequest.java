@@ -38,6 +38,10 @@ import dev.kiln.contract.Lane;
  * @param callbackUrl where to POST webhook events about the job
  * @param webhookEvents the optional events to send besides the terminal ones
  * @param metadata the caller's own JSON object, echoed back (at most 4 KiB)
+ * @param initImage the id of an image the tenant uploaded ({@code POST /v1/inputs}) to start from (img2img); its
+ * size must be the job's {@code width} × {@code height}
+ * @param strength with {@code initImage}: how much of it is redrawn, 0 to 1; the job runs the last
+ * {@code int(steps × strength)} of its steps
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 @Schema(description = "A request to generate images")
@@ -72,10 +76,18 @@ public record SubmitJobRequest(
 				example = "[\"job.started\"]"), uniqueItems = true) @Size(max = 2) @UniqueElements(
 						message = "must not list an event twice") @Nullable List<@NotNull WebhookEvent> webhookEvents,
 		@Schema(description = "Your own JSON object (at most 4 KiB), echoed back on the job",
-				example = "{\"order\": \"A-17\"}") @Nullable Map<String, @Nullable Object> metadata) {
+				example = "{\"order\": \"A-17\"}") @Nullable Map<String, @Nullable Object> metadata,
+		@Schema(description = "Id of an uploaded image (POST /v1/inputs) to start from (img2img); its size must be "
+				+ "width × height, and the model must announce img2img",
+				example = "019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b") @Size(max = 36) @Nullable String initImage,
+		@Schema(description = "With initImage: how much of it is redrawn, 0 (nothing) to 1 (all); the job runs the "
+				+ "last int(steps × strength) of its steps", example = "0.8", defaultValue = "0.8") @DecimalMin("0") @DecimalMax("1") @Nullable Double strength) {
 
 	static final int DEFAULT_STEPS = 20;
 
 	static final double DEFAULT_GUIDANCE_SCALE = 7.5;
+
+	/** The strength of an img2img job that names none: diffusers' {@code StableDiffusionImg2ImgPipeline} default. */
+	static final double DEFAULT_STRENGTH = 0.8;
 
 }
