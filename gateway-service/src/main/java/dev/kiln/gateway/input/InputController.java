@@ -53,6 +53,9 @@ class InputController {
 					+ "decodes and checks it before storing anything, keeps it as PNG for the job retention and "
 					+ "answers its id, to pass as a job's initImage. Only the uploading tenant's jobs can use it.")
 	@ApiResponse(responseCode = "201", description = "Stored")
+	@ApiResponse(responseCode = "401", description = "Missing or invalid API key",
+			content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
+					schema = @Schema(implementation = ProblemDetail.class)))
 	@ApiResponse(responseCode = "400", description = "Not an image that decodes, or a size out of range",
 			content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
 					schema = @Schema(implementation = ProblemDetail.class)))

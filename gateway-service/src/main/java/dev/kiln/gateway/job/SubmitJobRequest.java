@@ -80,8 +80,8 @@ public record SubmitJobRequest(
 		@Schema(description = "Id of an uploaded image (POST /v1/inputs) to start from (img2img); its size must be "
 				+ "width × height, and the model must announce img2img",
 				example = "019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b") @Size(max = 36) @Nullable String initImage,
-		@Schema(description = "With initImage: how much of it is redrawn, 0 (nothing) to 1 (all); the job runs the "
-				+ "last int(steps × strength) of its steps", example = "0.8", defaultValue = "0.8") @DecimalMin("0") @DecimalMax("1") @Nullable Double strength) {
+		@Schema(description = "Only with initImage: how much of it is redrawn, 0 (nothing) to 1 (all), 0.8 when left "
+				+ "out; the job runs the last int(steps × strength) of its steps", example = "0.8") @DecimalMin("0") @DecimalMax("1") @Nullable Double strength) {
 
 	static final int DEFAULT_STEPS = 20;
 
