@@ -296,7 +296,7 @@ class SchedulerTests {
 			}
 			assertThatIllegalArgumentException()
 				.isThrownBy(() -> scheduler.restore(4, List.of(), shape))
-				.withMessageContaining("keeps 3 predictions but 0 were given");
+				.withMessageContaining("keeps 3 arrays but 0 were given");
 		}
 	}
 
