@@ -309,6 +309,11 @@ class SchedulerTests {
 				manager);
 		assertThat(scheduler.timesteps()).containsExactly(889, 833, 833, 778, 778, 722, 722, 667, 667, 611, 611, 556,
 				556, 445, 334, 223, 112, 1);
+		// step_prk moves the first stage to the evaluated timestep − half: 889 − 55 = 834, not the next timestep 833
+		float[] first = step(scheduler, 0);
+		for (int i = 0; i < SAMPLE.length; i++) {
+			assertThat((double) first[i]).isCloseTo(transfer(SAMPLE[i], 889, 834, MODEL_OUTPUT[i]), within(1e-5));
+		}
 	}
 
 	@Test
