@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.advisor.AdvisorProperties;
@@ -90,7 +89,7 @@ public class ScalingAdvisor {
 		this.gauges = new Gauges(meters);
 	}
 
-	@Scheduled(fixedDelayString = "${kiln.advisor.poll-interval:1s}")
+	/** One round of the poll interval ({@link ScalingSchedule}). */
 	void poll() {
 		refresh();
 	}

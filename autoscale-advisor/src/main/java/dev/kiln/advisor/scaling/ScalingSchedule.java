@@ -1,0 +1,33 @@
+package dev.kiln.advisor.scaling;
+
+import java.time.Duration;
+
+import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.annotation.SchedulingConfigurer;
+import org.springframework.scheduling.config.ScheduledTaskRegistrar;
+
+import dev.kiln.advisor.AdvisorProperties;
+
+/**
+ * Polls the {@link ScalingAdvisor} every {@code kiln.advisor.poll-interval}, taken from the bound
+ * {@link AdvisorProperties} so that the record holds the one default (no second default in a placeholder). The
+ * first poll runs at start-up.
+ */
+@Configuration(proxyBeanMethods = false)
+class ScalingSchedule implements SchedulingConfigurer {
+
+	private final ScalingAdvisor advisor;
+
+	private final Duration interval;
+
+	ScalingSchedule(ScalingAdvisor advisor, AdvisorProperties properties) {
+		this.advisor = advisor;
+		this.interval = properties.advisor().pollInterval();
+	}
+
+	@Override
+	public void configureTasks(ScheduledTaskRegistrar tasks) {
+		tasks.addFixedDelayTask(this.advisor::poll, this.interval);
+	}
+
+}
