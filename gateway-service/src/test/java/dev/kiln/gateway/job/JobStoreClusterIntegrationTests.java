@@ -1,13 +1,13 @@
 package dev.kiln.gateway.job;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.cluster.SlotHash;
@@ -34,6 +34,7 @@ import dev.kiln.embedded.EmbeddedRedisCluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The gateway's scripts against a real three-master Redis Cluster through a cluster-mode connection (what
@@ -116,7 +117,7 @@ class JobStoreClusterIntegrationTests {
 	@Test
 	void arrivalsReachAPatternSubscriberOnAnotherNode() throws Exception {
 		// the advisor's ArrivalWake subscribes like this; the create script publishes on whichever node holds {kiln}
-		BlockingQueue<String> arrivals = new LinkedBlockingQueue<>();
+		List<String> arrivals = new CopyOnWriteArrayList<>();
 		RedisMessageListenerContainer subscription = new RedisMessageListenerContainer();
 		subscription.setConnectionFactory(factory);
 		subscription.addMessageListener((message, pattern) -> arrivals.add(new String(message.getBody())),
@@ -124,11 +125,15 @@ class JobStoreClusterIntegrationTests {
 		subscription.afterPropertiesSet();
 		subscription.start();
 		try {
-			Thread.sleep(500);
+			// the subscription is confirmed asynchronously: it is live once one of these probes comes back
+			await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+				redis.convertAndSend(RedisKeys.laneArrivals(Lane.BATCH), "probe");
+				return arrivals.contains("probe");
+			});
 			JobMessage job = message("arrivals-" + UUID.randomUUID());
 			assertThat(jobs.create(job, "{}", Map.of(), null, Duration.ZERO, 10).outcome())
 				.isEqualTo(JobRepository.Outcome.CREATED);
-			assertThat(arrivals.poll(10, TimeUnit.SECONDS)).isEqualTo(job.jobId());
+			await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(arrivals).contains(job.jobId()));
 			jobs.withdraw(job, null);
 		}
 		finally {
@@ -144,11 +149,20 @@ class JobStoreClusterIntegrationTests {
 			.supplyAsync(() -> redis.opsForStream()
 				.read(StreamReadOptions.empty().count(100).block(Duration.ofSeconds(10)),
 						StreamOffset.create(stream, ReadOffset.from("0-0"))));
-		Thread.sleep(300);
+		// append only once the read is blocked on the stream's node, so that the append is what wakes it
+		await().atMost(Duration.ofSeconds(10)).until(() -> blockedClients(stream) > 0);
 		redis.opsForStream().add(stream, Map.of("kind", "state", "state", "RUNNING"));
 		List<MapRecord<String, Object, Object>> records = read.get(15, TimeUnit.SECONDS);
 		assertThat(records).hasSize(1);
 		assertThat(records.get(0).getValue()).containsEntry("state", "RUNNING");
+	}
+
+	/** {@code blocked_clients} of {@code INFO clients} on the node that holds {@code key}. */
+	private static long blockedClients(String key) {
+		try (RedisClusterConnection connection = factory.getClusterConnection()) {
+			RedisClusterNode node = connection.clusterGetNodeForKey(key.getBytes(StandardCharsets.UTF_8));
+			return Long.parseLong(connection.serverCommands().info(node, "clients").getProperty("blocked_clients"));
+		}
 	}
 
 	@Test

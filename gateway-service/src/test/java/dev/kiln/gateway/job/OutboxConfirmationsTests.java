@@ -51,7 +51,7 @@ class OutboxConfirmationsTests {
 	@Test
 	void whatIsPendingAtShutdownIsStillRemoved() throws Exception {
 		willAnswer((invocation) -> {
-			Thread.sleep(50);
+			Thread.sleep(50); // a slow Redis: confirmations pile up behind it, so some are pending at shutdown
 			this.removed.addAll(invocation.getArgument(0));
 			return null;
 		}).given(this.repository).sent(anyList());

@@ -30,6 +30,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 import dev.kiln.gateway.GatewayApiProperties;
 import dev.kiln.gateway.GatewayProperties;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.BDDMockito.given;
 
@@ -102,7 +104,7 @@ final class SqsStub {
 	 * @param call a call that makes one {@code SendMessage}
 	 * @return the call, to let finish
 	 */
-	<T> HeldSend<T> holdSend(ExecutorService callers, Callable<T> call) throws InterruptedException {
+	<T> HeldSend<T> holdSend(ExecutorService callers, Callable<T> call) {
 		int before = this.sends.size();
 		CompletableFuture<SendMessageResponse> answer = holdNextSend();
 		Future<T> result = callers.submit(call);
@@ -127,14 +129,10 @@ final class SqsStub {
 	}
 
 	/** Waits until {@code count} single sends were made (at most 10 s). */
-	void awaitSends(int count) throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-		while (this.sends.size() < count) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("Expected " + count + " single sends, saw " + this.sends);
-			}
-			Thread.sleep(5);
-		}
+	void awaitSends(int count) {
+		await().atMost(Duration.ofSeconds(10))
+			.pollInterval(Duration.ofMillis(5))
+			.untilAsserted(() -> assertThat(this.sends).as("single sends").hasSizeGreaterThanOrEqualTo(count));
 	}
 
 	/** The single sends ({@code SendMessage}) so far. */
