@@ -18,9 +18,11 @@ import java.util.stream.Stream;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
+import org.awaitility.core.ConditionTimeoutException;
 import redis.embedded.RedisServer;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * A Redis Cluster of real {@code redis-server} processes (the binary bundled with embedded-redis) on loopback: each
@@ -137,26 +139,15 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 	}
 
 	private void awaitReady(List<StatefulRedisConnection<String, String>> connections) {
-		long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
 		String known = "cluster_known_nodes:" + connections.size();
-		while (true) {
-			boolean ready = connections.stream().map((connection) -> connection.sync().clusterInfo()).allMatch(
-					(info) -> info.contains("cluster_state:ok") && info.contains(known));
-			if (ready) {
-				return;
-			}
-			if (System.nanoTime() > deadline) {
-				RedisCommands<String, String> first = connections.get(0).sync();
-				throw new IllegalStateException("The embedded Redis Cluster on " + this.ports + " was not ready after "
-						+ READY_TIMEOUT + ": " + first.clusterInfo());
-			}
-			try {
-				Thread.sleep(100);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				throw new IllegalStateException("Interrupted while waiting for the embedded Redis Cluster", ex);
-			}
+		try {
+			await().atMost(READY_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> connections.stream()
+				.map((connection) -> connection.sync().clusterInfo())
+				.allMatch((info) -> info.contains("cluster_state:ok") && info.contains(known)));
+		}
+		catch (ConditionTimeoutException ex) {
+			throw new IllegalStateException("The embedded Redis Cluster on " + this.ports + " was not ready after "
+					+ READY_TIMEOUT + ": " + connections.get(0).sync().clusterInfo(), ex);
 		}
 	}
 
