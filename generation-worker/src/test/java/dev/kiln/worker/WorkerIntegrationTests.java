@@ -402,7 +402,7 @@ class WorkerIntegrationTests {
 	@Test
 	void anIdleWorkerListensOnEveryLaneAtOnceAndTakesWhatArrivesOnAny() throws InterruptedException {
 		// idle: every lane is empty, so the worker is in its long polls on all three lanes
-		Thread.sleep(1500);
+		Thread.sleep(1500); // being idle is the point here, and no signal shows the long polls are out, so sleep
 		List<JobMessage> jobs = new java.util.ArrayList<>();
 		for (Lane lane : List.of(Lane.BATCH, Lane.INTERACTIVE, Lane.STANDARD)) {
 			JobMessage job = new JobMessage(1, JobIds.next(), "acme", "kiln-builtin", "lane " + lane.wireName(), null,
