@@ -2,7 +2,6 @@ package dev.kiln.gateway.job;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -24,6 +23,7 @@ import dev.kiln.contract.RedisKeys;
 import dev.kiln.embedded.SharedEmbeddedStack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The create script against real Redis: a recorded job is announced on its lane's arrivals channel (the autoscale
@@ -74,12 +74,9 @@ class JobRepositoryIntegrationTests {
 		JobMessage second = message(tenant);
 		JobRepository.Created refused = this.jobs.create(second, "{}", Map.of(), null, Duration.ZERO, 1);
 		assertThat(refused.outcome()).isEqualTo(JobRepository.Outcome.QUOTA);
-		List<String> later = new java.util.ArrayList<>();
-		String next;
-		while ((next = this.arrivals.poll(300, TimeUnit.MILLISECONDS)) != null) {
-			later.add(next);
-		}
-		assertThat(later).doesNotContain(second.jobId());
+		await().during(Duration.ofMillis(300))
+			.atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(this.arrivals).doesNotContain(second.jobId()));
 		this.jobs.withdraw(first, null);
 	}
 
