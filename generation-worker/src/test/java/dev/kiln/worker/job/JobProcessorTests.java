@@ -73,6 +73,8 @@ class JobProcessorTests {
 
 	private final OutputStore outputs = mock();
 
+	private final InputImages inputs = mock();
+
 	private final JobRecords records = mock();
 
 	private final JobQueues queues = mock();
@@ -107,7 +109,7 @@ class JobProcessorTests {
 		Clock clock = Clock.systemUTC();
 		this.processor = new JobProcessor(this.registry, this.events, this.outputs, this.records, this.queues,
 				new WorkerActivity(clock, this.meters), new DrainState(this.drainSignal, this.properties), clock,
-				this.meters, this.properties);
+				this.meters, this.properties, this.inputs);
 	}
 
 	@Test
