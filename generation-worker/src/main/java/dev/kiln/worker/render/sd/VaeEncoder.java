@@ -1,7 +1,7 @@
 package dev.kiln.worker.render.sd;
 
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 
 /** The VAE encoder ({@code vae_encoder.pt}): pixels to the latent distribution, for img2img. */
 @FunctionalInterface
