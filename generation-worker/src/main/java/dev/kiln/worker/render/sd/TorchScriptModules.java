@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The traced TorchScript modules of a Stable Diffusion folder, loaded with DJL on the PyTorch engine, adapted to
- * {@link TextEncoder}, {@link UNet}, {@link VaeDecoder} and {@link VaeEncoder}: three, or four with SDXL's {@code text_encoder_2.pt}. The modules are run through their blocks directly
+ * {@link TextEncoder}, {@link UNet}, {@link VaeDecoder} and {@link VaeEncoder}: three, plus SDXL's
+ * {@code text_encoder_2.pt} and the optional {@code vae_encoder.pt} (img2img). The modules are run through their blocks
+ * directly
  * (inference mode, outputs in the caller's manager) rather than through predictors, so the pipeline owns every
  * tensor's lifetime.
  */
