@@ -30,6 +30,7 @@ import dev.kiln.contract.JobMessage;
 import dev.kiln.worker.WorkerProperties;
 import dev.kiln.worker.model.ModelRegistry;
 import dev.kiln.worker.model.ServedModel;
+import dev.kiln.worker.render.InitImage;
 import dev.kiln.worker.render.RenderCheckpoint;
 import dev.kiln.worker.render.RenderMonitor;
 import dev.kiln.worker.render.RenderRequest;
@@ -66,6 +67,8 @@ class JobProcessor {
 
 	private final OutputStore outputs;
 
+	private final InputImages inputs;
+
 	private final JobRecords records;
 
 	private final JobQueues queues;
@@ -84,8 +87,9 @@ class JobProcessor {
 
 	JobProcessor(ModelRegistry models, EventPublisher events, OutputStore outputs, JobRecords records,
 			JobQueues queues, WorkerActivity activity, DrainState drain, Clock clock, MeterRegistry meters,
-			WorkerProperties properties) {
+			WorkerProperties properties, InputImages inputs) {
 		this.models = models;
+		this.inputs = inputs;
 		this.events = events;
 		this.outputs = outputs;
 		this.records = records;
@@ -169,11 +173,15 @@ class JobProcessor {
 			ServedModel model = this.models.find(job.model())
 				.orElseThrow(() -> new PermanentJobFailure("unknown-model",
 						"This worker does not serve model '" + job.model() + "'; it serves " + this.models.ids()));
-			String refusal = model.refusal(job.width(), job.height(), job.steps(), job.numImages(), job.scheduler());
+			String refusal = model.refusal(job.width(), job.height(), job.steps(), job.numImages(), job.scheduler(),
+					job.initImage() != null, job.clipSkip());
 			if (refusal != null) {
 				throw new PermanentJobFailure("invalid-request", refusal);
 			}
-			return new Admitted(message, job, model, model.generator().resumable() ? checkpoint(job, model) : null);
+			// an img2img render hands out no checkpoints: it starts over from its init image
+			InitImage initImage = this.inputs.read(job);
+			return new Admitted(message, job, model,
+					(model.generator().resumable() && initImage == null) ? checkpoint(job, model) : null, initImage);
 		}
 		catch (PermanentJobFailure ex) {
 			fail(message, job, ex.errorType(), ex.getMessage());
@@ -667,19 +675,20 @@ class JobProcessor {
 	 * @param checkpoint the checkpoint it resumes from, or {@code null}
 	 */
 	private record Admitted(HeldMessage message, JobMessage job, ServedModel model,
-			@Nullable RenderCheckpoint checkpoint) {
+			@Nullable RenderCheckpoint checkpoint, @Nullable InitImage initImage) {
 
 		int attempt() {
 			return this.message.attempt();
 		}
 
 		Admitted withoutCheckpoint() {
-			return new Admitted(this.message, this.job, this.model, null);
+			return new Admitted(this.message, this.job, this.model, null, this.initImage);
 		}
 
 		RenderRequest request() {
 			return new RenderRequest(this.job.prompt(), this.job.negativePrompt(), this.job.width(), this.job.height(),
-					this.job.steps(), this.job.guidanceScale(), this.job.seed(), this.job.numImages(), this.job.scheduler());
+					this.job.steps(), this.job.guidanceScale(), this.job.seed(), this.job.numImages(), this.job.scheduler(),
+					this.initImage);
 		}
 
 		boolean fitsWith(List<Admitted> group) {
@@ -688,6 +697,7 @@ class JobProcessor {
 			return first.checkpoint() == null && first.model() == this.model && first.job().width() == this.job.width()
 					&& first.job().height() == this.job.height() && first.job().steps() == this.job.steps()
 					&& Objects.equals(first.job().scheduler(), this.job.scheduler())
+					&& Objects.equals(first.job().strength(), this.job.strength())
 					&& images + this.job.numImages() <= this.model.limits().maxBatch();
 		}
 

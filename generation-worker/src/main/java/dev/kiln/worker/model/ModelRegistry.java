@@ -87,6 +87,7 @@ public class ModelRegistry implements DisposableBean {
 			ServedModel.Limits limits = (generator instanceof StableDiffusionGenerator sd)
 					? limits(id, model, manifest, sd.scheduler(), sd.schedulers())
 					: limits(id, model, null, null, List.of());
+			limits = withImageToImage(limits, generator.imageToImage());
 			logger.info("Model {} ({}) loaded from {} on {} in {} ms: {}", id, model.type().wireName(), directory,
 					generator.device(), (System.nanoTime() - start) / 1_000_000, describe(limits, manifest));
 			return new ServedModel(id, generator, model, limits);
@@ -130,12 +131,20 @@ public class ModelRegistry implements DisposableBean {
 				scheduler, schedulers);
 	}
 
+	/** The limits, saying whether the generator starts from init images (announced as {@code imageToImage}). */
+	static ServedModel.Limits withImageToImage(ServedModel.Limits limits, boolean imageToImage) {
+		return new ServedModel.Limits(limits.type(), limits.maxPixels(), limits.maxSteps(), limits.maxBatch(),
+				limits.sizes(), limits.family(), limits.scheduler(), limits.schedulers(), imageToImage,
+				limits.maxClipSkip());
+	}
+
 	private static String describe(ServedModel.Limits limits, @Nullable ModelManifest manifest) {
 		String sizes = limits.sizes().isEmpty() ? "up to " + limits.maxPixels() + " pixels" : "sizes " + limits.sizes();
 		String from = (manifest != null) ? " (from " + ModelManifest.FILE + ", " + manifest.family() + " "
 				+ manifest.dtype() + ", files sha256-verified)" : "";
 		return sizes + ", max batch " + limits.maxBatch() + ", max steps " + limits.maxSteps()
-				+ ((limits.scheduler() != null) ? ", scheduler " + limits.scheduler() : "") + from;
+				+ ((limits.scheduler() != null) ? ", scheduler " + limits.scheduler() : "")
+				+ (limits.imageToImage() ? ", img2img" : "") + from;
 	}
 
 	/** The model with that id, if this worker serves it. */

@@ -570,6 +570,10 @@ public final class BuiltinGenerator implements ImageGenerator {
 	}
 
 	private static void validate(RenderRequest request) {
+		if (request.initImage() != null) {
+			throw new IllegalArgumentException("The built-in model renders from noise only; it cannot start from an"
+					+ " init image (img2img needs an exported Stable Diffusion model)");
+		}
 		checkSize("width", request.width());
 		checkSize("height", request.height());
 		if (request.steps() < 1 || request.steps() > DdimSchedule.TRAINING_STEPS) {

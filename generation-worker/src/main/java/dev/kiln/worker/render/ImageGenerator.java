@@ -29,6 +29,14 @@ public interface ImageGenerator extends AutoCloseable {
 	 */
 	RenderedImages render(RenderRequest request, StepListener listener);
 
+	/**
+	 * Whether it renders requests with an {@link RenderRequest#initImage() init image} (img2img); one that does not
+	 * refuses them with an {@link IllegalArgumentException} rather than render from noise.
+	 */
+	default boolean imageToImage() {
+		return false;
+	}
+
 	/** Whether {@link #render(List, List, RenderMonitor)} takes several requests at once. */
 	default boolean batches() {
 		return false;

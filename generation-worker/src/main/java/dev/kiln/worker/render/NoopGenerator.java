@@ -49,6 +49,9 @@ public final class NoopGenerator implements ImageGenerator {
 
 	@Override
 	public RenderedImages render(RenderRequest request, StepListener listener) {
+		if (request.initImage() != null) {
+			throw new IllegalArgumentException("The no-op model cannot start from an init image");
+		}
 		long start = System.nanoTime();
 		for (int step = 1; step <= request.steps(); step++) {
 			listener.onStep(step, request.steps());

@@ -15,9 +15,24 @@ import org.jspecify.annotations.Nullable;
  * @param numImages images to render (image {@code i} uses seed {@code seed + i})
  * @param scheduler the sampler the job asked for (a {@code SchedulerType} configuration name), or {@code null}
  * for the model's default; generators without a choice ignore it (the gateway refuses other names for them)
+ * @param initImage the image to start from (img2img), or {@code null} to start from noise; a generator that cannot
+ * start from an image refuses a request with one ({@link ImageGenerator#imageToImage()})
  */
 public record RenderRequest(String prompt, @Nullable String negativePrompt, int width, int height, int steps,
-		double guidanceScale, long seed, int numImages, @Nullable String scheduler) {
+		double guidanceScale, long seed, int numImages, @Nullable String scheduler, @Nullable InitImage initImage) {
+
+	public RenderRequest {
+		if (initImage != null && (initImage.width() != width || initImage.height() != height)) {
+			throw new IllegalArgumentException("The init image is " + initImage.width() + "x" + initImage.height()
+					+ " but the job renders " + width + "x" + height);
+		}
+	}
+
+	/** A text-to-image request. */
+	public RenderRequest(String prompt, @Nullable String negativePrompt, int width, int height, int steps,
+			double guidanceScale, long seed, int numImages, @Nullable String scheduler) {
+		this(prompt, negativePrompt, width, height, steps, guidanceScale, seed, numImages, scheduler, null);
+	}
 
 	/** A request with the model's default sampler. */
 	public RenderRequest(String prompt, @Nullable String negativePrompt, int width, int height, int steps,

@@ -99,7 +99,7 @@ class JobLogFieldsTests {
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
 		return new JobProcessor(registry, mock(EventPublisher.class), mock(OutputStore.class), records,
 				mock(JobQueues.class), new WorkerActivity(clock, meters),
-				new DrainState(new DrainSignal(), properties), clock, meters, properties);
+				new DrainState(new DrainSignal(), properties), clock, meters, properties, mock(InputImages.class));
 	}
 
 }

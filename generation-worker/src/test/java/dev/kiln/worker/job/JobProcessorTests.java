@@ -33,6 +33,7 @@ import dev.kiln.worker.drain.DrainSignal;
 import dev.kiln.worker.model.ModelRegistry;
 import dev.kiln.worker.model.ServedModel;
 import dev.kiln.worker.render.ImageGenerator;
+import dev.kiln.worker.render.InitImage;
 import dev.kiln.worker.render.RenderCheckpoint;
 import dev.kiln.worker.render.RenderMonitor;
 import dev.kiln.worker.render.RenderRequest;
@@ -73,6 +74,8 @@ class JobProcessorTests {
 
 	private final OutputStore outputs = mock();
 
+	private final InputImages inputs = mock();
+
 	private final JobRecords records = mock();
 
 	private final JobQueues queues = mock();
@@ -107,7 +110,7 @@ class JobProcessorTests {
 		Clock clock = Clock.systemUTC();
 		this.processor = new JobProcessor(this.registry, this.events, this.outputs, this.records, this.queues,
 				new WorkerActivity(clock, this.meters), new DrainState(this.drainSignal, this.properties), clock,
-				this.meters, this.properties);
+				this.meters, this.properties, this.inputs);
 	}
 
 	@Test
@@ -184,6 +187,92 @@ class JobProcessorTests {
 		}
 		messages.forEach((message) -> verify(this.queues).delete(message));
 		verify(this.queues, never()).changeVisibility(any(), anyInt());
+	}
+
+	@Test
+	void anInitImageJobForAModelThatRendersTextToImageOnlyFailsAtOnceInsteadOfRenderingFromNoise() {
+		JobMessage job = imageToImage("from a photo", "in-1", null);
+		List<HeldMessage> messages = messages(List.of(job));
+
+		this.processor.process(messages);
+
+		assertThat(failedAtOnce(job)).singleElement().satisfies((event) -> {
+			assertThat(event.errorType()).isEqualTo("invalid-request");
+			assertThat(event.errorDetail()).contains("cannot start from an init image");
+		});
+		assertThat(this.generator.batchSizes).isEmpty();
+		verify(this.inputs, never()).read(any());
+		verify(this.queues).delete(messages.get(0));
+	}
+
+	@Test
+	void aClipSkipJobForAModelThatCannotSkipLayersFailsAtOnce() {
+		JobMessage job = new JobMessage(2, JobIds.next(), "acme", "sd15", "skip", null, 64, 64, 10, 7.5, 1, 1,
+				Lane.STANDARD, Instant.now(), null, null, null, null, 1);
+
+		this.processor.process(messages(List.of(job)));
+
+		assertThat(failedAtOnce(job)).singleElement().satisfies((event) -> {
+			assertThat(event.errorType()).isEqualTo("invalid-request");
+			assertThat(event.errorDetail()).contains("cannot skip text encoder layers");
+		});
+		assertThat(this.generator.batchSizes).isEmpty();
+	}
+
+	@Test
+	void anInitImageJobRendersFromItsDownloadedImageAloneAndNeverFromACheckpoint() {
+		imageToImageModel();
+		JobMessage photo = imageToImage("from a photo", "in-1", null);
+		JobMessage plain = job("plain", 1);
+		InitImage init = new InitImage(64, 64, new float[3 * 64 * 64], 0.5);
+		given(this.inputs.read(photo)).willReturn(init);
+
+		this.processor.process(messages(List.of(photo, plain)));
+
+		assertThat(published(photo, JobEventType.SUCCEEDED)).hasSize(1);
+		assertThat(published(plain, JobEventType.SUCCEEDED)).hasSize(1);
+		// not batched with the text-to-image job: their timesteps differ
+		assertThat(this.generator.batchSizes).containsExactly(1, 1);
+		assertThat(this.generator.requests).anySatisfy((request) -> assertThat(request.initImage()).isSameAs(init));
+		verify(this.outputs, never()).readCheckpoint(photo);
+	}
+
+	@Test
+	void anInitImageThatIsGoneFailsTheJobForGood() {
+		imageToImageModel();
+		JobMessage job = imageToImage("from a photo", "in-gone", null);
+		given(this.inputs.read(job)).willThrow(new PermanentJobFailure("invalid-request", "Init image 'in-gone' does"
+				+ " not exist"));
+
+		this.processor.process(messages(List.of(job)));
+
+		assertThat(failedAtOnce(job)).singleElement()
+			.satisfies((event) -> assertThat(event.errorType()).isEqualTo("invalid-request"));
+		assertThat(this.generator.batchSizes).isEmpty();
+	}
+
+	/** The FAILED events sent when the job was refused before rendering (no STARTED went out before them). */
+	private List<JobEvent> failedAtOnce(JobMessage job) {
+		ArgumentCaptor<JobEvent> sent = ArgumentCaptor.captor();
+		verify(this.events, atLeastOnce()).publish(sent.capture());
+		verify(this.events, never()).publishAsync(any());
+		return sent.getAllValues()
+			.stream()
+			.filter((event) -> event.jobId().equals(job.jobId()) && event.type() == JobEventType.FAILED)
+			.toList();
+	}
+
+	private void imageToImageModel() {
+		ServedModel.Limits limits = this.model.limits();
+		this.model = new ServedModel("sd15", this.generator, this.model.config(), new ServedModel.Limits(limits.type(),
+				limits.maxPixels(), limits.maxSteps(), limits.maxBatch(), limits.sizes(), limits.family(),
+				limits.scheduler(), limits.schedulers(), true, 0));
+		given(this.registry.find("sd15")).willReturn(Optional.of(this.model));
+	}
+
+	private static JobMessage imageToImage(String prompt, String input, @Nullable Integer clipSkip) {
+		return new JobMessage(2, JobIds.next(), "acme", "sd15", prompt, null, 64, 64, 10, 7.5, 5, 1, Lane.STANDARD,
+				Instant.now(), null, null, input, 0.5, clipSkip);
 	}
 
 	@Test
@@ -335,6 +424,8 @@ class JobProcessorTests {
 
 		final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
 
+		final List<RenderRequest> requests = new CopyOnWriteArrayList<>();
+
 		final List<@Nullable RenderCheckpoint> resumedFrom = new CopyOnWriteArrayList<>();
 
 		int maxImages = Integer.MAX_VALUE;
@@ -374,6 +465,7 @@ class JobProcessorTests {
 		public List<RenderedImages> render(List<RenderRequest> requests, List<@Nullable RenderCheckpoint> resumeFrom,
 				RenderMonitor monitor) {
 			this.batchSizes.add(requests.size());
+			this.requests.addAll(requests);
 			this.resumedFrom.addAll(resumeFrom);
 			if (this.refuseCheckpoints && resumeFrom.stream().anyMatch((checkpoint) -> checkpoint != null)) {
 				throw new IllegalArgumentException("Checkpoint does not belong to a render of this shape");

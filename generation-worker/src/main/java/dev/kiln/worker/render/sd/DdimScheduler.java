@@ -42,6 +42,12 @@ final class DdimScheduler implements Scheduler {
 		return 1.0;
 	}
 
+	/** diffusers' {@code DDIMScheduler.add_noise} ({@code schedulers/scheduling_ddim.py}): √ᾱₜ·x₀ + √(1−ᾱₜ)·ε. */
+	@Override
+	public NDArray addNoise(NDArray original, NDArray noise, int index) {
+		return Scheduler.noiseToAlpha(original, noise, this.schedule.alphaCumprod((int) this.timesteps[index]));
+	}
+
 	@Override
 	public NDArray scaleModelInput(NDArray sample, int index) {
 		return sample;

@@ -93,6 +93,18 @@ final class DpmSolverMultistepScheduler implements Scheduler {
 		return 1.0;
 	}
 
+	/**
+	 * diffusers' {@code DPMSolverMultistepScheduler.add_noise} ({@code schedulers/scheduling_dpmsolver_multistep.py}):
+	 * σ = {@code sigmas[step_index]} (the begin index img2img sets), {@code _sigma_to_alpha_sigma_t}: αₜ = 1/√(σ²+1),
+	 * σₜ = σ·αₜ, then αₜ·x₀ + σₜ·ε (= √ᾱ·x₀ + √(1−ᾱ)·ε for that σ, Karras σ included).
+	 */
+	@Override
+	public NDArray addNoise(NDArray original, NDArray noise, int index) {
+		double sigma = this.sigmas[index];
+		double alpha = alpha(sigma);
+		return original.mul((float) alpha).add(noise.mul((float) (sigma * alpha)));
+	}
+
 	@Override
 	public NDArray scaleModelInput(NDArray sample, int index) {
 		return sample;

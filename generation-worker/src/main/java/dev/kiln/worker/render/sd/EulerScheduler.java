@@ -99,6 +99,16 @@ final class EulerScheduler implements Scheduler {
 		return this.leading ? Math.sqrt(max * max + 1) : max;
 	}
 
+	/**
+	 * diffusers' {@code EulerDiscreteScheduler.add_noise} and {@code EulerAncestralDiscreteScheduler.add_noise}
+	 * ({@code schedulers/scheduling_euler_discrete.py}): x₀ + σ·ε with σ = {@code sigmas[step_index]} (the begin index
+	 * img2img sets).
+	 */
+	@Override
+	public NDArray addNoise(NDArray original, NDArray noise, int index) {
+		return original.add(noise.mul((float) this.sigmas[index]));
+	}
+
 	@Override
 	public NDArray scaleModelInput(NDArray sample, int index) {
 		double sigma = this.sigmas[index];

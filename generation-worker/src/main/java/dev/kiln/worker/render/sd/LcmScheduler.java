@@ -67,6 +67,12 @@ final class LcmScheduler implements Scheduler {
 		return 1.0;
 	}
 
+	/** diffusers' {@code LCMScheduler.add_noise} ({@code schedulers/scheduling_lcm.py}): √ᾱₜ·x₀ + √(1−ᾱₜ)·ε. */
+	@Override
+	public NDArray addNoise(NDArray original, NDArray noise, int index) {
+		return Scheduler.noiseToAlpha(original, noise, this.schedule.alphaCumprod((int) this.timesteps[index]));
+	}
+
 	@Override
 	public NDArray scaleModelInput(NDArray sample, int index) {
 		return sample;

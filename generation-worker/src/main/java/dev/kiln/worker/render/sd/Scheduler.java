@@ -47,6 +47,28 @@ interface Scheduler {
 	NDArray step(NDArray modelOutput, int index, NDArray sample);
 
 	/**
+	 * Noises clean latents to the level of evaluation {@code index}, where an img2img render starts: the scheduler's
+	 * own {@code add_noise} in diffusers, at the first timestep {@code get_timesteps} leaves.
+	 * @param original the clean latents x₀ (the init image's, scaled)
+	 * @param noise standard-normal noise ε, shaped like {@code original}
+	 * @param index the evaluation the render starts at
+	 * @return the noised latents, the input of evaluation {@code index}
+	 */
+	NDArray addNoise(NDArray original, NDArray noise, int index);
+
+	/**
+	 * DDPM-style noising, {@code add_noise} of diffusers' {@code DDPMScheduler}, {@code DDIMScheduler},
+	 * {@code PNDMScheduler} and {@code LCMScheduler}: √ᾱₜ·x₀ + √(1−ᾱₜ)·ε.
+	 * @param original x₀
+	 * @param noise ε
+	 * @param alphaCumprod ᾱₜ at the timestep
+	 * @return the noised latents
+	 */
+	static NDArray noiseToAlpha(NDArray original, NDArray noise, double alphaCumprod) {
+		return original.mul((float) Math.sqrt(alphaCumprod)).add(noise.mul((float) Math.sqrt(1 - alphaCumprod)));
+	}
+
+	/**
 	 * The state kept across evaluations besides the latents, for a checkpoint: arrays shaped like the latents, in a
 	 * fixed order. Empty for samplers that keep none.
 	 * @return the state; do not modify or close

@@ -29,6 +29,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.kiln.worker.render.ImageGenerator;
+import dev.kiln.worker.render.InitImage;
 import dev.kiln.worker.render.RenderCheckpoint;
 import dev.kiln.worker.render.RenderMonitor;
 import dev.kiln.worker.render.RenderRequest;
@@ -122,6 +123,8 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 
 	private final VaeDecoder vaeDecoder;
 
+	private final @Nullable VaeEncoder vaeEncoder;
+
 	private final SchedulerType scheduler;
 
 	private final PredictionType prediction;
@@ -172,6 +175,19 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			SchedulerType scheduler, PredictionType prediction, float vaeScaling, int latentChannels,
 			@Nullable DataType vaeType, NoiseSchedule noiseSchedule, @Nullable LatentPreview preview,
 			List<AutoCloseable> resources) {
+		this(modelId, device, prompts, unet, vaeDecoder, null, scheduler, prediction, vaeScaling, latentChannels,
+				vaeType, noiseSchedule, preview, resources);
+	}
+
+	/**
+	 * A generator over the given parts.
+	 * @param vaeEncoder the VAE encoder, or {@code null} to render text-to-image only
+	 */
+	StableDiffusionGenerator(String modelId, Device device, PromptEncoder prompts, UNet unet, VaeDecoder vaeDecoder,
+			@Nullable VaeEncoder vaeEncoder, SchedulerType scheduler, PredictionType prediction, float vaeScaling,
+			int latentChannels, @Nullable DataType vaeType, NoiseSchedule noiseSchedule,
+			@Nullable LatentPreview preview, List<AutoCloseable> resources) {
+		this.vaeEncoder = vaeEncoder;
 		this.modelId = modelId;
 		this.device = device;
 		this.prompts = prompts;
@@ -261,18 +277,21 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			throw ex;
 		}
 		StableDiffusionGenerator generator = (manifest == null)
-				? new StableDiffusionGenerator(modelId, device, prompts, modules.unet(), modules.vaeDecoder(), type,
-						prediction, VAE_SCALING, LATENT_CHANNELS, null, NoiseSchedule.STABLE_DIFFUSION,
+				? new StableDiffusionGenerator(modelId, device, prompts, modules.unet(), modules.vaeDecoder(),
+						modules.vaeEncoder(), type, prediction, VAE_SCALING, LATENT_CHANNELS, null, NoiseSchedule.STABLE_DIFFUSION,
 						LatentPreview.SD1, resources)
-				: new StableDiffusionGenerator(modelId, device, prompts, modules.unet(), modules.vaeDecoder(), type,
-						prediction, (float) manifest.vaeScalingFactor(), manifest.latentChannels(),
+				: new StableDiffusionGenerator(modelId, device, prompts, modules.unet(), modules.vaeDecoder(),
+						modules.vaeEncoder(), type, prediction, (float) manifest.vaeScalingFactor(), manifest.latentChannels(),
 						dataType(manifest.vaeDtype()),
 						NoiseSchedule.STABLE_DIFFUSION.withSpacing(NoiseSchedule.Spacing.of(manifest.timestepSpacing()),
 								NoiseSchedule.STABLE_DIFFUSION.stepsOffset()),
 						LatentPreview.of(manifest.family(), manifest.latentChannels()), resources);
 		try {
-			// guided, so the check runs the usual doubled batch
-			generator.render(new RenderRequest("", null, check.width(), check.height(), 1, 7.5, 0, 1),
+			// guided, so the check runs the usual doubled batch; from an init image when the folder has a VAE encoder,
+			// so that it is checked too
+			InitImage grey = generator.imageToImage() ? new InitImage(check.width(), check.height(),
+					new float[3 * check.width() * check.height()], 1.0) : null;
+			generator.render(new RenderRequest("", null, check.width(), check.height(), 1, 7.5, 0, 1, null, grey),
 					StepListener.NONE);
 		}
 		catch (RuntimeException ex) {
@@ -404,6 +423,12 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		return this.device.toString();
 	}
 
+	/** Renders from an init image when the folder has a VAE encoder ({@code vae_encoder.pt}). */
+	@Override
+	public boolean imageToImage() {
+		return this.vaeEncoder != null;
+	}
+
 	/** The sampler this generator uses. */
 	public String scheduler() {
 		return this.scheduler.configName();
@@ -452,6 +477,10 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		int width = first.width();
 		int height = first.height();
 		int steps = first.steps();
+		InitImage firstInit = first.initImage();
+		// img2img: the last stepsRun steps, from evaluation firstStep on (diffusers' get_timesteps; order 1)
+		int firstStep = (firstInit != null) ? firstInit.startStep(steps) : 0;
+		int stepsRun = steps - firstStep;
 		int[] offsets = new int[requests.size() + 1];
 		for (int r = 0; r < requests.size(); r++) {
 			offsets[r + 1] = offsets[r] + requests.get(r).numImages();
@@ -511,14 +540,21 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			Scheduler sampler;
 			NDArray latents;
 			Shape latentShape = new Shape(images, this.latentChannels, height / LATENT_SCALE, width / LATENT_SCALE);
-			try (TorchNoise noise = TorchNoise.perImage(seeds, 1 + scheduler.noiseDraws(steps))) {
+			try (TorchNoise noise = TorchNoise.perImage(seeds,
+					((firstInit != null) ? 2 : 1) + scheduler.noiseDraws(steps))) {
 				sampler = scheduler.create(this.noiseSchedule, steps, this.prediction, noise, manager);
-				// drawn even when resuming, so every noise stream is where an uninterrupted render's would be
-				latents = noise.next(manager, latentShape).mul((float) sampler.initNoiseSigma());
 				double[] timesteps = sampler.timesteps();
+				if (firstInit != null) {
+					latents = initLatents(manager, requests, offsets, noise, sampler, latentShape, modelType, firstStep,
+							stepsRun);
+				}
+				else {
+					// drawn even when resuming, so every noise stream is where an uninterrupted render's would be
+					latents = noise.next(manager, latentShape).mul((float) sampler.initNoiseSigma());
+				}
 				// PNDM's extra first evaluation completes no step of its own: steps are reported as the caller counts
 				int extraEvaluations = timesteps.length - steps;
-				int firstEvaluation = 0;
+				int firstEvaluation = (stepsRun == 0) ? timesteps.length : firstStep;
 				if (checkpoint != null) {
 					firstEvaluation = checkpoint.step() + extraEvaluations;
 					latents = restore(manager, sampler, checkpoint, firstEvaluation, latentShape);
@@ -554,9 +590,9 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 							NDArray unconditional = predicted.get(unconditionalRows);
 							guidedPrediction = unconditional.add(conditional.sub(unconditional).mul(scales));
 						}
-						int done = i + 1 - extraEvaluations;
-						if (this.preview != null && i >= extraEvaluations && done < steps
-								&& monitor.wantsPreview(done, steps)) {
+						int done = i + 1 - extraEvaluations - firstStep;
+						if (this.preview != null && i - firstStep >= extraEvaluations && done < stepsRun
+								&& monitor.wantsPreview(done, stepsRun)) {
 							previews = this.preview.pngs(predictedClean(input.get(firstRows), guidedPrediction
 								.get(firstRows), timesteps[i]));
 						}
@@ -564,9 +600,10 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 						next.attach(manager);
 						latents = next;
 					}
-					if (i >= extraEvaluations) {
-						int done = i + 1 - extraEvaluations;
-						if (monitor.wantsCheckpoint(done, steps)) {
+					if (i - firstStep >= extraEvaluations) {
+						int done = i + 1 - extraEvaluations - firstStep;
+						// an img2img render hands out no checkpoints: a retry starts over from its init image
+						if (firstInit == null && monitor.wantsCheckpoint(done, steps)) {
 							handOutCheckpoints(monitor, requests, offsets, latents, sampler.state(), done, steps);
 						}
 						if (previews != null) {
@@ -575,7 +612,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 							}
 							previews = null;
 						}
-						monitor.onStep(done, steps);
+						monitor.onStep(done, stepsRun);
 					}
 				}
 			}
@@ -590,6 +627,46 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			}
 			return results;
 		}
+	}
+
+	/**
+	 * The starting latents of an img2img pass, as diffusers' {@code StableDiffusionImg2ImgPipeline.prepare_latents}
+	 * ({@code pipelines/stable_diffusion/pipeline_stable_diffusion_img2img.py}; the SDXL pipeline's is the same):
+	 * each image's init image through the VAE encoder, a sample of its latent distribution with the image's own
+	 * generator ({@code retrieve_latents(..., sample_mode="sample")}: {@code DiagonalGaussianDistribution.sample} is
+	 * mean + std·randn, the stream's first draw), times the VAE scaling factor; then the noise (the stream's second
+	 * draw) added at the first timestep left ({@code timesteps[t_start]}) with the scheduler's {@code add_noise}
+	 * ({@link Scheduler#addNoise}). With no step left (strength × steps below 1) the clean latents are returned: the
+	 * render decodes the encoded init image.
+	 */
+	private NDArray initLatents(NDManager manager, List<RenderRequest> requests, int[] offsets, TorchNoise noise,
+			Scheduler sampler, Shape latentShape, DataType modelType, int firstStep, int stepsRun) {
+		VaeEncoder encoder = this.vaeEncoder;
+		if (encoder == null) {
+			throw new IllegalArgumentException("Model '" + this.modelId + "' renders text-to-image only: its folder"
+					+ " has no " + TorchScriptModules.VAE_ENCODER + ".pt");
+		}
+		int images = offsets[requests.size()];
+		int width = requests.get(0).width();
+		int height = requests.get(0).height();
+		int plane = 3 * width * height;
+		float[] pixels = new float[images * plane];
+		for (int r = 0; r < requests.size(); r++) {
+			InitImage init = Objects.requireNonNull(requests.get(r).initImage());
+			for (int row = offsets[r]; row < offsets[r + 1]; row++) {
+				System.arraycopy(init.pixels(), 0, pixels, row * plane, plane);
+			}
+		}
+		DataType vaeInput = (this.vaeType != null) ? this.vaeType : modelType;
+		NDArray image = manager.create(pixels, new Shape(images, 3, height, width)).toType(vaeInput, false);
+		NDList distribution = encoder.encode(image);
+		NDArray mean = distribution.get(0).toType(DataType.FLOAT32, false);
+		NDArray std = distribution.get(1).toType(DataType.FLOAT32, false);
+		expectShape("VAE encoder mean", mean, latentShape);
+		// diffusers' DiagonalGaussianDistribution.sample: mean + std · randn(generator), drawn before the noise
+		NDArray clean = mean.add(std.mul(noise.next(manager, latentShape))).mul(this.vaeScaling);
+		NDArray fresh = noise.next(manager, latentShape);
+		return (stepsRun == 0) ? clean : sampler.addNoise(clean, fresh, firstStep);
 	}
 
 	/**
@@ -716,6 +793,13 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		int images = 0;
 		for (RenderRequest request : requests) {
 			validate(request);
+			InitImage init = request.initImage();
+			InitImage firstInit = first.initImage();
+			if ((init == null) != (firstInit == null)
+					|| (init != null && firstInit != null && init.strength() != firstInit.strength())) {
+				throw new IllegalArgumentException("Requests rendered together must all start from noise or all from"
+						+ " init images of the same strength");
+			}
 			if (request.width() != first.width() || request.height() != first.height()
 					|| request.steps() != first.steps()) {
 				throw new IllegalArgumentException("Requests rendered together must share width, height and steps;"
@@ -733,6 +817,9 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 			throw new IllegalArgumentException("A request resumed from a checkpoint renders alone");
 		}
 		RenderCheckpoint checkpoint = resumeFrom.get(0);
+		if (checkpoint != null && first.initImage() != null) {
+			throw new IllegalArgumentException("An img2img render does not resume from a checkpoint; it starts over");
+		}
 		if (checkpoint != null && (checkpoint.totalSteps() != first.steps() || checkpoint.step() >= first.steps())) {
 			throw new IllegalArgumentException("Checkpoint at step " + checkpoint.step() + " of "
 					+ checkpoint.totalSteps() + " does not fit a render of " + first.steps() + " steps");

@@ -19,7 +19,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The traced TorchScript modules of a Stable Diffusion folder, loaded with DJL on the PyTorch engine, adapted to
- * {@link TextEncoder}, {@link UNet} and {@link VaeDecoder}: three, or four with SDXL's {@code text_encoder_2.pt}. The modules are run through their blocks directly
+ * {@link TextEncoder}, {@link UNet}, {@link VaeDecoder} and {@link VaeEncoder}: three, plus SDXL's
+ * {@code text_encoder_2.pt} and the optional {@code vae_encoder.pt} (img2img). The modules are run through their blocks
+ * directly
  * (inference mode, outputs in the caller's manager) rather than through predictors, so the pipeline owns every
  * tensor's lifetime.
  */
@@ -33,6 +35,9 @@ final class TorchScriptModules implements AutoCloseable {
 
 	static final String VAE_DECODER = "vae_decoder";
 
+	/** The VAE encoder, optional: a folder without it renders text-to-image only. */
+	static final String VAE_ENCODER = "vae_encoder";
+
 	/** SDXL's second text encoder. */
 	static final String TEXT_ENCODER_2 = "text_encoder_2";
 
@@ -44,17 +49,21 @@ final class TorchScriptModules implements AutoCloseable {
 
 	private final ZooModel<NDList, NDList> vaeDecoder;
 
+	private final @Nullable ZooModel<NDList, NDList> vaeEncoder;
+
 	private TorchScriptModules(ZooModel<NDList, NDList> textEncoder, @Nullable ZooModel<NDList, NDList> textEncoder2,
-			ZooModel<NDList, NDList> unet, ZooModel<NDList, NDList> vaeDecoder) {
+			ZooModel<NDList, NDList> unet, ZooModel<NDList, NDList> vaeDecoder,
+			@Nullable ZooModel<NDList, NDList> vaeEncoder) {
 		this.textEncoder = textEncoder;
 		this.textEncoder2 = textEncoder2;
 		this.unet = unet;
 		this.vaeDecoder = vaeDecoder;
+		this.vaeEncoder = vaeEncoder;
 	}
 
 	/**
 	 * Loads {@code text_encoder.pt}, {@code unet.pt} and {@code vae_decoder.pt} from {@code directory}, and
-	 * {@code text_encoder_2.pt} when the folder holds one.
+	 * {@code text_encoder_2.pt} and {@code vae_encoder.pt} when the folder holds them.
 	 * @param directory the model folder
 	 * @param device the device to load onto; modules traced on another device are mapped to it
 	 * @return the modules; close them to free their native memory
@@ -71,7 +80,12 @@ final class TorchScriptModules implements AutoCloseable {
 				second = loadModule(directory, TEXT_ENCODER_2, device);
 				loaded.add(second);
 			}
-			return new TorchScriptModules(loaded.get(0), second, loaded.get(1), loaded.get(2));
+			ZooModel<NDList, NDList> encoder = null;
+			if (Files.isRegularFile(directory.resolve(VAE_ENCODER + ".pt"))) {
+				encoder = loadModule(directory, VAE_ENCODER, device);
+				loaded.add(encoder);
+			}
+			return new TorchScriptModules(loaded.get(0), second, loaded.get(1), loaded.get(2), encoder);
 		}
 		catch (IOException | RuntimeException ex) {
 			loaded.forEach(ZooModel::close);
@@ -181,6 +195,31 @@ final class TorchScriptModules implements AutoCloseable {
 		};
 	}
 
+	/**
+	 * The VAE encoder ({@code vae_encoder.pt}: image → (mean, std)), run one image at a time, or {@code null} when the
+	 * folder has none.
+	 */
+	@Nullable VaeEncoder vaeEncoder() {
+		ZooModel<NDList, NDList> model = this.vaeEncoder;
+		if (model == null) {
+			return null;
+		}
+		return (images) -> {
+			NDList means = new NDList();
+			NDList stds = new NDList();
+			for (NDArray image : images.split(images.getShape().get(0), 0)) {
+				NDList outputs = forward(model, new NDList(image));
+				if (outputs.size() < 2 || !outputs.get(0).getShape().equals(outputs.get(1).getShape())) {
+					throw new IllegalStateException(VAE_ENCODER + ".pt must return (mean, std) of one shape but returned"
+							+ " shapes " + outputs.getShapes());
+				}
+				means.add(outputs.get(0));
+				stds.add(outputs.get(1));
+			}
+			return new NDList(NDArrays.concat(means, 0), NDArrays.concat(stds, 0));
+		};
+	}
+
 	private static boolean isTokenEmbedding(NDArray array) {
 		return array.getShape().dimension() == 3 && array.getShape().get(1) == PromptTokenizer.LENGTH;
 	}
@@ -197,6 +236,9 @@ final class TorchScriptModules implements AutoCloseable {
 		}
 		this.unet.close();
 		this.vaeDecoder.close();
+		if (this.vaeEncoder != null) {
+			this.vaeEncoder.close();
+		}
 	}
 
 }
