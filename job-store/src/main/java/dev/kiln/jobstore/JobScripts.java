@@ -33,6 +33,8 @@ final class JobScripts {
 	@SuppressWarnings("rawtypes")
 	static final RedisScript<List> OUTBOX_CLAIM = script("outbox-claim.lua", List.class);
 
+	static final RedisScript<Long> WEBHOOK_CLAIM = script("webhook-claim.lua", Long.class);
+
 	static final RedisScript<Long> WEBHOOK_END = script("webhook-end.lua", Long.class);
 
 	static final RedisScript<Long> SETTLE_COST = script("settle-cost.lua", Long.class);

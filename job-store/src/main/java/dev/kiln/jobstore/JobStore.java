@@ -218,6 +218,17 @@ public final class JobStore {
 	}
 
 	/**
+	 * Claims a due webhook delivery for one sender: its score moves to the end of the lease, only if it is (still)
+	 * due, so that no other sender takes it meanwhile.
+	 * @return whether this caller has it
+	 */
+	public boolean claimWebhook(String deliveryId, long now, long leaseEnd) {
+		Long won = this.redis.execute(JobScripts.WEBHOOK_CLAIM, List.of(RedisKeys.webhooksDue()), deliveryId,
+				Long.toString(now), Long.toString(leaseEnd));
+		return won != null && won == 1;
+	}
+
+	/**
 	 * Ends a webhook delivery: out of the due set, its status kept for {@code keep}, and for a terminal event the
 	 * outcome written on the job's record while it exists.
 	 */

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The small scripts on job indexes and fields: {@code forget-running.lua}, {@code outbox-claim.lua},
- * {@code webhook-end.lua}, {@code settle-cost.lua}.
+ * {@code webhook-claim.lua}, {@code webhook-end.lua}, {@code settle-cost.lua}.
  */
 class IndexScriptsIntegrationTests extends RedisFixture {
 
@@ -37,6 +37,17 @@ class IndexScriptsIntegrationTests extends RedisFixture {
 		assertThat(store.claimUnsent(500, 2000, 10)).isEmpty();
 		store.sent(java.util.List.of("old", "new"));
 		assertThat(redis.opsForZSet().size(RedisKeys.unsentJobs())).isZero();
+	}
+
+	@Test
+	void webhookClaimTakesOnlyADueDeliveryOnce() {
+		redis.opsForZSet().add(RedisKeys.webhooksDue(), "due", 100);
+		redis.opsForZSet().add(RedisKeys.webhooksDue(), "later", 5000);
+		assertThat(store.claimWebhook("due", 1000, 2000)).isTrue();
+		assertThat(redis.opsForZSet().score(RedisKeys.webhooksDue(), "due")).isEqualTo(2000.0);
+		assertThat(store.claimWebhook("due", 1000, 3000)).isFalse();
+		assertThat(store.claimWebhook("later", 1000, 2000)).isFalse();
+		assertThat(store.claimWebhook("unknown", 1000, 2000)).isFalse();
 	}
 
 	@Test

@@ -2,6 +2,7 @@ package dev.kiln.jobstore;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -16,9 +17,11 @@ import dev.kiln.contract.JobEvent;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
+import dev.kiln.contract.RedisKeys;
 import dev.kiln.embedded.EmbeddedRedisCluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * Every script against a real three-master Redis Cluster through a cluster-mode connection (as on MemoryDB): the
@@ -31,6 +34,8 @@ class JobStoreClusterIntegrationTests {
 
 	private static LettuceConnectionFactory factory;
 
+	private static StringRedisTemplate redis;
+
 	private static JobStore store;
 
 	@BeforeAll
@@ -39,7 +44,7 @@ class JobStoreClusterIntegrationTests {
 		factory = new LettuceConnectionFactory(new RedisClusterConfiguration(cluster.nodes()));
 		factory.afterPropertiesSet();
 		factory.start();
-		StringRedisTemplate redis = new StringRedisTemplate(factory);
+		redis = new StringRedisTemplate(factory);
 		redis.afterPropertiesSet();
 		store = new JobStore(redis);
 	}
@@ -83,6 +88,21 @@ class JobStoreClusterIntegrationTests {
 		assertThat(store.renewLease(job.jobId(), "w2", ttl)).isTrue();
 		store.releaseLease(job.jobId(), "w2");
 		assertThat(List.of(store.claimLease(job.jobId(), "w3", ttl).outcome())).containsExactly("finished");
+	}
+
+	@Test
+	void aTransitionOverUntaggedNamesFailsWithCrossSlot() {
+		List<String> untagged = new ArrayList<>();
+		for (String key : List.of(RedisKeys.job("j1"), RedisKeys.laneQueued(Lane.BATCH), RedisKeys.jobEvents("j1"),
+				RedisKeys.runningJobs(), RedisKeys.webhooksDue(), RedisKeys.webhook("d1"), RedisKeys.tenantWaiting("t"),
+				RedisKeys.modelStats("m"), RedisKeys.tenantJobs("t"), RedisKeys.idempotency("t", "-"),
+				RedisKeys.unsentJobs())) {
+			untagged.add(key.replace(RedisKeys.HASH_TAG + ":", "kiln:"));
+		}
+		assertThatException()
+			.isThrownBy(() -> redis.execute(JobScripts.APPLY_EVENT, untagged, "j1", Instant.now().toString(), "0", "60",
+					"d1", "0", "STARTED", "0", "4", "[]", "", "", "1", "w1", "", ""))
+			.withStackTraceContaining("CROSSSLOT");
 	}
 
 }
