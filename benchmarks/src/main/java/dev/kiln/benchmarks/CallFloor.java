@@ -1,14 +1,13 @@
 package dev.kiln.benchmarks;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
@@ -20,6 +19,8 @@ import dev.kiln.contract.JobFields;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.ObjectKeys;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobContext;
+import dev.kiln.jobstore.JobStore;
 
 /**
  * The floor of the end-to-end overhead: the SQS, S3 and Redis calls one job needs, made directly one after another
@@ -49,9 +50,6 @@ final class CallFloor {
 
 	/** The floor's total: every call on the path, the deletes left out. */
 	static final String TOTAL = "total − render";
-
-	private static final RedisScript<String> APPLY_SCRIPT = RedisScript
-		.of(new ClassPathResource("dev/kiln/queue/lifecycle/apply-event.lua"), String.class);
 
 	private final BenchStack stack;
 
@@ -152,14 +150,12 @@ final class CallFloor {
 			.join()
 			.messages();
 		t = lap(ms, RECEIVE_EVENT, t);
-		String delivery = id + ".succeeded.floor";
-		String outcome = this.queueServiceRedis.execute(APPLY_SCRIPT,
-				List.of(RedisKeys.job(id), RedisKeys.laneQueued(Lane.STANDARD), RedisKeys.jobEvents(id),
-						RedisKeys.modelStats("bench-floor"), RedisKeys.runningJobs(), RedisKeys.webhooksDue(),
-						RedisKeys.webhook(delivery)),
-				"SUCCEEDED", id, "1", "1", Http.JSON.writeValueAsString(List.of(imageKey, metadataKey)), "", "", "1",
-				"bench-worker-1", Instant.now().toString(), "3600", "0.0005", "", "0", delivery,
-				Long.toString(System.currentTimeMillis()));
+		// the queue service's call: the job store's apply-event.lua (the state machine's rules in front of it)
+		String outcome = new JobStore(this.queueServiceRedis)
+			.apply(JobEvent.succeeded(id, 1, List.of(imageKey, metadataKey), 1, "bench-worker-1", Instant.now(), 0.0005),
+					new JobContext(Lane.STANDARD, "bench", "bench-floor", 0), Http.JSON.writeValueAsString(List.of(imageKey,
+							metadataKey)), Duration.ofHours(1), Instant.now())
+			.toString();
 		t = lap(ms, APPLY, t);
 		if (jobs.size() != 1 || events.size() != 1 || !"RUNNING>SUCCEEDED".equals(outcome)) {
 			throw new IllegalStateException("Floor sample went wrong: %d job message(s), %d event(s), script %s"

@@ -5,10 +5,10 @@ package dev.kiln.contract;
  *
  * <p><strong>One hash slot.</strong> Every key (and the arrivals channels) starts with the hash tag {@code {kiln}}:
  * Redis Cluster hashes only the part between the first braces, so all of Kiln's keys map to one slot (slot 280, see
- * {@link #HASH_TAG}). That is what lets Kiln's Lua scripts (the gateway's create, withdraw and cancel scripts, the
- * queue service's {@code apply-event.lua} and {@code redrive-job.lua}, the advisor's {@code settle.lua}), which each
- * touch a job's record, its lane and tenant indexes and its event stream together, run on a cluster-mode store such as
- * Amazon MemoryDB (always cluster mode) or ElastiCache with cluster mode enabled: without the tag those keys hash to
+ * {@link #HASH_TAG}). That is what lets Kiln's Lua scripts (all in the job-store module: {@code create.lua},
+ * {@code apply-event.lua}, {@code cancel.lua}, {@code redrive.lua}, {@code withdraw.lua}, {@code settle-cost.lua}...),
+ * which each touch a job's record, its lane and tenant indexes and its event stream together, run on a cluster-mode
+ * store such as Amazon MemoryDB (always cluster mode) or ElastiCache with cluster mode enabled: without the tag those keys hash to
  * different slots and every such script fails with {@code CROSSSLOT}. The create script also reads job records by
  * id ({@code ARGV[5] .. id}) beyond its declared {@code KEYS}; it can, because they carry the same tag.
  *

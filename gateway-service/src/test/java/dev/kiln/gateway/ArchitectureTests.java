@@ -5,9 +5,14 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
+import dev.kiln.jobstore.JobStoreRules;
+
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
-/** The feature packages of this service depend on each other without cycles. */
+/**
+ * The feature packages of this service depend on each other without cycles.
+ * Only the job store writes job keys or runs Lua (issue 16).
+ */
 class ArchitectureTests {
 
 	private final JavaClasses classes = new ClassFileImporter()
@@ -17,6 +22,12 @@ class ArchitectureTests {
 	@Test
 	void featurePackagesAreFreeOfCycles() {
 		slices().matching("dev.kiln.gateway.(*)..").should().beFreeOfCycles().check(this.classes);
+	}
+
+	@Test
+	void onlyTheJobStoreWritesJobKeys() {
+		JobStoreRules.NO_JOB_KEY_WRITES_OUTSIDE_THE_STORE.check(this.classes);
+		JobStoreRules.NO_LUA_OUTSIDE_THE_STORE.check(this.classes);
 	}
 
 }

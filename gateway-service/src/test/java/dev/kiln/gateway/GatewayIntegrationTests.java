@@ -445,6 +445,24 @@ class GatewayIntegrationTests {
 	}
 
 	@Test
+	void cancellingAQueuedJobSchedulesItsCancelledWebhookLikeEveryTerminalState() {
+		String id = submit(ACME, """
+				{"prompt": "fox", "width": 64, "height": 64, "lane": "batch",
+				 "callbackUrl": "https://93.184.215.14/hook"}""").getBody().get("id").asString();
+		assertThat(exchange(ACME, HttpMethod.DELETE, "/v1/jobs/" + id).getStatusCode()).isEqualTo(HttpStatus.OK);
+		// the queue service's WebhookDispatcher delivers what is due (WebhookDeliveryIntegrationTests)
+		assertThat(this.redis.opsForZSet().range(RedisKeys.webhooksDue(), 0, -1))
+			.filteredOn((delivery) -> delivery.startsWith(id + "."))
+			.singleElement()
+			.satisfies((delivery) -> assertThat(this.redis.<String, String>opsForHash().entries(RedisKeys.webhook(delivery)))
+				.containsEntry("event", "job.cancelled")
+				.containsEntry("state", "CANCELLED")
+				.containsEntry("url", "https://93.184.215.14/hook")
+				.containsEntry("jobId", id));
+		assertThat(this.redis.opsForHash().get(RedisKeys.job(id), JobFields.WEBHOOK_STATUS)).isEqualTo("pending");
+	}
+
+	@Test
 	void cancellingARunningJobAsksItsWorkerToStop() {
 		String id = submit(ACME, """
 				{"prompt": "fox", "width": 64, "height": 64}""").getBody().get("id").asString();

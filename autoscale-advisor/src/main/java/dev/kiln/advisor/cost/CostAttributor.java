@@ -14,12 +14,10 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.ZSetOperations.TypedTuple;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -33,6 +31,7 @@ import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobStore;
 
 /**
  * Attributes each finished job its cost: render seconds x the per-second price of its lane's replicas (the advisor's
@@ -57,10 +56,9 @@ class CostAttributor {
 
 	private static final Logger logger = LoggerFactory.getLogger(CostAttributor.class);
 
-	private static final RedisScript<Long> SETTLE = RedisScript
-		.of(new ClassPathResource("dev/kiln/advisor/cost/settle.lua"), Long.class);
-
 	private final StringRedisTemplate redis;
+
+	private final JobStore store;
 
 	private final ScalingAdvisor advisor;
 
@@ -73,6 +71,7 @@ class CostAttributor {
 	CostAttributor(StringRedisTemplate redis, ScalingAdvisor advisor, PriceProvider prices,
 			AdvisorProperties properties, Clock clock) {
 		this.redis = redis;
+		this.store = new JobStore(redis);
 		this.advisor = advisor;
 		this.prices = prices;
 		this.properties = properties.advisor();
@@ -133,30 +132,38 @@ class CostAttributor {
 						JobFields.RENDER_SECONDS, JobFields.FINISHED_AT));
 			String state = text(fields.get(0));
 			if (state == null) {
-				this.redis.opsForZSet().remove(WATCH, jobId);
+				unwatch(jobId);
 				continue;
 			}
 			if (state.equals(JobState.SUCCEEDED.name())) {
 				String tenant = text(fields.get(1));
 				Double seconds = number(text(fields.get(3)));
 				if (tenant == null || seconds == null) {
-					this.redis.opsForZSet().remove(WATCH, jobId);
+					unwatch(jobId);
 					continue;
 				}
 				double cost = CostModel.attributed(seconds, pricePerHour(lane(text(fields.get(2)))));
-				Long written = this.redis.execute(SETTLE,
-						List.of(RedisKeys.job(jobId), RedisKeys.tenantCost(tenant), WATCH), JobFields.COST,
-						String.format(Locale.ROOT, "%.8f", cost), day(text(fields.get(4))).toString(), jobId);
-				settled += (written != null && written == 1) ? 1 : 0;
+				boolean written = this.store.settleCost(jobId, tenant, String.format(Locale.ROOT, "%.8f", cost),
+						day(text(fields.get(4))).toString(), WATCH);
+				settled += written ? 1 : 0;
 			}
 			else if (state.equals(JobState.FAILED.name()) || state.equals(JobState.CANCELLED.name())) {
-				this.redis.opsForZSet().remove(WATCH, jobId);
+				unwatch(jobId);
 			}
 			else {
-				this.redis.opsForZSet().add(WATCH, jobId, now);
+				watchAgain(jobId, now);
 			}
 		}
 		return settled;
+	}
+
+	// the advisor's own watch set; job keys are written by the job store only (JobStoreRules)
+	private void unwatch(String jobId) {
+		this.redis.opsForZSet().remove(WATCH, jobId);
+	}
+
+	private void watchAgain(String jobId, double now) {
+		this.redis.opsForZSet().add(WATCH, jobId, now);
 	}
 
 	/** Dollars per hour of one replica of the lane: the current spot/on-demand mix, on-demand when none. */

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -12,7 +12,6 @@ import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.ZSetOperations.TypedTuple;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Repository;
 
 import dev.kiln.contract.JobFields;
@@ -21,97 +20,12 @@ import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobStore;
+import dev.kiln.jobstore.Transition;
 
-/** Job records in Redis, through the contract's key layout. */
+/** Job records in Redis: reads here, every write through the {@link JobStore} (the job record's one owner). */
 @Repository
 class JobRepository {
-
-	// Creates the record and indexes it in one step. In order: an idempotency key seen before answers with its job;
-	// an existing id is refused; the tenant's waiting jobs are counted against the quota; then the record, the lane and
-	// tenant indexes, the tenant's waiting set and the idempotency key are written, and the job's 0-based rank in its
-	// lane is returned. The waiting set holds every job of the tenant that may still be waiting (a superset: jobs leave
-	// it only when pruned here, cancelled or withdrawn), so while it has fewer members than the quota the tenant is
-	// under it and nothing else is read (O(1)). Only at the quota are its members' states read, and those no longer
-	// QUEUED or RETRYING pruned. The job also goes into the outbox ({kiln}:jobs:unsent, scored by its submit time) until
-	// SQS confirms its message: if this answer never reaches the gateway, or the gateway dies before the send, the
-	// queue service's relay sends the message from the record.
-	// A created job is announced on its lane's arrivals channel (PUBLISH, fire and forget): the autoscale advisor
-	// decides at once on it instead of at its next poll; a missed announcement only costs that poll.
-	// KEYS: 1 job, 2 lane queued, 3 tenant jobs, 4 tenant waiting set, 5 idempotency key, 6 outbox, 7 the lane's
-	// arrivals channel (a channel, not a key; passed here so that the script names no key layout of its own)
-	// ARGV: 1 score, 2 job id, 3 max waiting jobs, 4 idempotency TTL seconds (0 = no key), 5 job key prefix, 6.. fields
-	private static final RedisScript<List> CREATE = RedisScript.of("""
-			if ARGV[4] ~= '0' then
-			  local existing = redis.call('GET', KEYS[5])
-			  if existing then return {'duplicate', existing} end
-			end
-			if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists', ARGV[2]} end
-			local max = tonumber(ARGV[3])
-			if redis.call('SCARD', KEYS[4]) >= max then
-			  local waiting = 0
-			  for _, id in ipairs(redis.call('SMEMBERS', KEYS[4])) do
-			    local state = redis.call('HGET', ARGV[5] .. id, 'state')
-			    if state == 'QUEUED' or state == 'RETRYING' then
-			      waiting = waiting + 1
-			    else
-			      redis.call('SREM', KEYS[4], id)
-			    end
-			  end
-			  if waiting >= max then return {'quota', tostring(waiting)} end
-			end
-			redis.call('HSET', KEYS[1], unpack(ARGV, 6))
-			redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
-			redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2])
-			redis.call('SADD', KEYS[4], ARGV[2])
-			redis.call('ZADD', KEYS[6], ARGV[1], ARGV[2])
-			if ARGV[4] ~= '0' then
-			  redis.call('SET', KEYS[5], ARGV[2], 'EX', tonumber(ARGV[4]))
-			end
-			redis.call('PUBLISH', KEYS[7], ARGV[2])
-			return {'created', ARGV[2], tostring(redis.call('ZRANK', KEYS[2], ARGV[2]))}
-			""", List.class);
-
-	// Removes a record that never reached its queue, only while it is still QUEUED.
-	// A created job is announced on its lane's arrivals channel (PUBLISH, fire and forget): the autoscale advisor
-	// decides at once on it instead of at its next poll; a missed announcement only costs that poll.
-	// KEYS: 1 job, 2 lane queued, 3 tenant jobs, 4 tenant waiting set, 5 idempotency key, 6 outbox, 7 the lane's
-	// arrivals channel (a channel, not a key; passed here so that the script names no key layout of its own)
-	private static final RedisScript<Long> WITHDRAW = RedisScript.of("""
-			if redis.call('HGET', KEYS[1], 'state') ~= 'QUEUED' then return 0 end
-			redis.call('ZREM', KEYS[6], ARGV[1])
-			redis.call('DEL', KEYS[1])
-			redis.call('ZREM', KEYS[2], ARGV[1])
-			redis.call('ZREM', KEYS[3], ARGV[1])
-			redis.call('SREM', KEYS[4], ARGV[1])
-			if redis.call('GET', KEYS[5]) == ARGV[1] then redis.call('DEL', KEYS[5]) end
-			return 1
-			""", Long.class);
-
-	// Cancels a job of the tenant: QUEUED or RETRYING become CANCELLED at once (removed from the lane index and the
-	// tenant's waiting set, a state entry appended to the event stream, the retention TTL set); RUNNING gets
-	// cancelRequested for its worker.
-	// KEYS: 1 job, 2 lane queued, 3 job events, 4 tenant waiting set ARGV: 1 tenant, 2 job id, 3 now, 4 TTL seconds
-	private static final RedisScript<String> CANCEL = RedisScript.of("""
-			local state = redis.call('HGET', KEYS[1], 'state')
-			if not state or redis.call('HGET', KEYS[1], 'tenant') ~= ARGV[1] then return 'missing' end
-			if state == 'QUEUED' or state == 'RETRYING' then
-			  redis.call('HSET', KEYS[1], 'state', 'CANCELLED', 'finishedAt', ARGV[3], 'updatedAt', ARGV[3])
-			  redis.call('HINCRBY', KEYS[1], 'transitions', 1)
-			  redis.call('ZREM', KEYS[2], ARGV[2])
-			  redis.call('SREM', KEYS[4], ARGV[2])
-			  redis.call('XADD', KEYS[3], 'MAXLEN', '~', 1000, '*', 'kind', 'state', 'state', 'CANCELLED',
-			    'step', redis.call('HGET', KEYS[1], 'step') or '0', 'totalSteps', redis.call('HGET', KEYS[1], 'totalSteps') or '0',
-			    'preview', '', 'errorType', '', 'at', ARGV[3])
-			  redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
-			  redis.call('EXPIRE', KEYS[3], tonumber(ARGV[4]))
-			  return 'cancelled'
-			end
-			if state == 'RUNNING' then
-			  redis.call('HSET', KEYS[1], 'cancelRequested', 'true', 'updatedAt', ARGV[3])
-			  return 'requested'
-			end
-			return 'finished'
-			""", String.class);
 
 	private static final int SCAN_BATCH = 100;
 
@@ -119,8 +33,11 @@ class JobRepository {
 
 	private final StringRedisTemplate redis;
 
+	private final JobStore store;
+
 	JobRepository(StringRedisTemplate redis) {
 		this.redis = redis;
+		this.store = new JobStore(redis);
 	}
 
 	/** What {@link #create} did. */
@@ -163,40 +80,29 @@ class JobRepository {
 	 */
 	Created create(JobMessage message, String messageJson, Map<String, String> extra, @Nullable String idempotencyKey,
 			Duration idempotencyTtl, int maxWaiting) {
-		String submittedAt = message.submittedAt().toString();
-		List<String> args = new ArrayList<>();
-		args.add(Long.toString(message.submittedAt().toEpochMilli()));
-		args.add(message.jobId());
-		args.add(Integer.toString(maxWaiting));
-		args.add((idempotencyKey != null) ? Long.toString(Math.max(1, idempotencyTtl.toSeconds())) : "0");
-		args.add(RedisKeys.job(""));
-		addField(args, JobFields.STATE, JobState.QUEUED.name());
-		addField(args, JobFields.TENANT, message.tenant());
-		addField(args, JobFields.LANE, message.lane().wireName());
-		addField(args, JobFields.REQUEST, messageJson);
-		addField(args, JobFields.SUBMITTED_AT, submittedAt);
+		Map<String, String> fields = new LinkedHashMap<>();
+		fields.put(JobFields.STATE, JobState.QUEUED.name());
+		fields.put(JobFields.TENANT, message.tenant());
+		fields.put(JobFields.LANE, message.lane().wireName());
+		fields.put(JobFields.REQUEST, messageJson);
+		fields.put(JobFields.SUBMITTED_AT, message.submittedAt().toString());
 		// no updatedAt until the first change: submittedAt says it, and 40 bytes less keep small records compact
-		addField(args, JobFields.ATTEMPT, "0");
-		addField(args, JobFields.STEP, "0");
-		addField(args, JobFields.TOTAL_STEPS, Integer.toString(message.steps()));
-		extra.forEach((field, value) -> addField(args, field, value));
-		List<?> result = this.redis.execute(CREATE, keys(message, idempotencyKey), args.toArray());
-		if (result == null || result.size() < 2) {
-			throw new IllegalStateException("Unexpected answer from the create script: " + result);
-		}
-		Outcome outcome = Outcome.valueOf(String.valueOf(result.get(0)).toUpperCase(Locale.ROOT));
-		long position = (outcome == Outcome.CREATED) ? Long.parseLong(String.valueOf(result.get(2))) + 1 : 0;
-		return new Created(outcome, String.valueOf(result.get(1)), position);
+		fields.put(JobFields.ATTEMPT, "0");
+		fields.put(JobFields.STEP, "0");
+		fields.put(JobFields.TOTAL_STEPS, Integer.toString(message.steps()));
+		fields.putAll(extra);
+		JobStore.Created created = this.store.create(message, fields, idempotencyKey, idempotencyTtl, maxWaiting);
+		return new Created(Outcome.valueOf(created.outcome().name()), created.jobId(), created.position());
 	}
 
 	/** Removes a job that could not be enqueued, as long as nothing has touched it since. */
 	void withdraw(JobMessage message, @Nullable String idempotencyKey) {
-		this.redis.execute(WITHDRAW, keys(message, idempotencyKey), message.jobId());
+		this.store.withdraw(message, idempotencyKey);
 	}
 
 	/** Takes jobs out of the outbox: SQS has confirmed their messages. */
 	void sent(List<String> jobIds) {
-		this.redis.opsForZSet().remove(RedisKeys.unsentJobs(), jobIds.toArray());
+		this.store.sent(jobIds);
 	}
 
 	/** The record's fields, empty when there is no such job. */
@@ -205,7 +111,8 @@ class JobRepository {
 	}
 
 	/**
-	 * Cancels a job of the tenant.
+	 * Cancels a job of the tenant through the job store's state machine: a waiting job ends {@code CANCELLED} and its
+	 * {@code job.cancelled} webhook is scheduled, like every terminal state's.
 	 * @param tenant the caller's tenant
 	 * @param jobId the job
 	 * @param lane the job's lane
@@ -215,11 +122,14 @@ class JobRepository {
 	 * {@code missing}
 	 */
 	String cancel(String tenant, String jobId, Lane lane, Instant now, Duration ttl) {
-		String result = this.redis.execute(CANCEL,
-				List.of(RedisKeys.job(jobId), RedisKeys.laneQueued(lane), RedisKeys.jobEvents(jobId), waitingSet(tenant)),
-				tenant, jobId,
-				now.toString(), Long.toString(Math.max(1, ttl.toSeconds())));
-		return (result != null) ? result : "missing";
+		Transition transition = this.store.cancel(tenant, jobId, lane, now, ttl);
+		return switch (transition) {
+			case Transition.Moved moved -> "cancelled";
+			case Transition.CancelRequested requested -> "requested";
+			case Transition.Ignored ignored when ignored.reason().equals(Transition.Ignored.UNKNOWN_JOB) -> "missing";
+			case Transition.Ignored ignored -> "finished";
+			case Transition.Withdrawn withdrawn -> "missing";
+		};
 	}
 
 	/** The job's 0-based rank in its lane's queued index, or {@code null} when it is not there. */
@@ -289,21 +199,9 @@ class JobRepository {
 	record Page(List<Map.Entry<String, Map<String, String>>> records, @Nullable String nextCursor) {
 	}
 
-	private static List<String> keys(JobMessage message, @Nullable String idempotencyKey) {
-		return List.of(RedisKeys.job(message.jobId()), RedisKeys.laneQueued(message.lane()),
-				RedisKeys.tenantJobs(message.tenant()), waitingSet(message.tenant()),
-				RedisKeys.idempotency(message.tenant(), (idempotencyKey != null) ? idempotencyKey : "-"),
-				RedisKeys.unsentJobs(), RedisKeys.laneArrivals(message.lane()));
-	}
-
 	/** The gateway's set of a tenant's jobs that may still be waiting, for the quota. */
 	static String waitingSet(String tenant) {
 		return RedisKeys.tenantWaiting(tenant);
-	}
-
-	private static void addField(List<String> args, String field, String value) {
-		args.add(field);
-		args.add(value);
 	}
 
 }

@@ -34,6 +34,7 @@ import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.Transition;
 import dev.kiln.queue.QueueServiceProperties;
 import dev.kiln.queue.lifecycle.JobStateMachine;
 
@@ -179,8 +180,9 @@ public class DeadLetters {
 				try {
 					for (Message message : batch) {
 						String jobId = jobId(message);
-						String outcome = (jobId != null) ? this.stateMachine.redrive(jobId) : "unreadable";
-						if (outcome.equals("ignored:terminal") || outcome.equals("ignored:unknown-job")) {
+						Object outcome = (jobId != null) ? this.stateMachine.redrive(jobId) : "unreadable";
+						if (outcome instanceof Transition.Ignored(String reason) && (reason.equals(Transition.Ignored.TERMINAL)
+								|| reason.equals(Transition.Ignored.UNKNOWN_JOB))) {
 							discarded++;
 						}
 						else {
@@ -237,10 +239,10 @@ public class DeadLetters {
 		}
 		int attempts = Math.max(this.maxReceiveCount, parse(fields.get(1)));
 		String workerId = (fields.get(2) != null) ? (String) fields.get(2) : "";
-		String outcome = this.stateMachine.apply(JobEvent.failed(jobId, EXHAUSTED_RETRIES,
+		Transition outcome = this.stateMachine.apply(JobEvent.failed(jobId, EXHAUSTED_RETRIES,
 				"Delivered " + attempts + " times without a result; moved to the dead-letter queue", attempts,
 				workerId, Instant.now(this.clock)));
-		if (!outcome.endsWith(">FAILED")) {
+		if (!outcome.movedTo(JobState.FAILED)) {
 			return false;
 		}
 		Counter.builder("kiln.lane.dead.letters.failed")

@@ -13,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
@@ -22,6 +21,7 @@ import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobStore;
 import dev.kiln.queue.QueueServiceProperties;
 
 /**
@@ -43,16 +43,9 @@ class OutboxRelay {
 
 	private static final Logger logger = LoggerFactory.getLogger(OutboxRelay.class);
 
-	// Takes up to ARGV[3] entries recorded at or before ARGV[1] and re-scores them to ARGV[2] (now).
-	private static final RedisScript<List> CLAIM = RedisScript.of("""
-			local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-			for _, id in ipairs(ids) do
-			  redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id)
-			end
-			return ids
-			""", List.class);
-
 	private final StringRedisTemplate redis;
+
+	private final JobStore store;
 
 	private final SqsAsyncClient sqs;
 
@@ -71,6 +64,7 @@ class OutboxRelay {
 	OutboxRelay(StringRedisTemplate redis, SqsAsyncClient sqs, QueueUrls urls, TaskScheduler scheduler, Clock clock,
 			MeterRegistry meters, QueueServiceProperties properties) {
 		this.redis = redis;
+		this.store = new JobStore(redis);
 		this.sqs = sqs;
 		this.urls = urls;
 		this.scheduler = scheduler;
@@ -108,12 +102,11 @@ class OutboxRelay {
 	 */
 	int relay() {
 		long now = this.clock.millis();
-		List<?> claimed = this.redis.execute(CLAIM, List.of(RedisKeys.unsentJobs()),
-				Long.toString(now - this.settings.grace().toMillis()), Long.toString(now),
-				Integer.toString(this.settings.batchSize()));
+		List<String> claimed = this.store.claimUnsent(now - this.settings.grace().toMillis(), now,
+				this.settings.batchSize());
 		int sent = 0;
-		for (Object id : (claimed != null) ? claimed : List.of()) {
-			if (relay(id.toString())) {
+		for (String id : claimed) {
+			if (relay(id)) {
 				sent++;
 			}
 		}
@@ -126,7 +119,7 @@ class OutboxRelay {
 		Object state = fields.get(0);
 		if (!JobState.QUEUED.name().equals(state) || fields.get(1) == null || fields.get(2) == null) {
 			// withdrawn, cancelled, or a worker has it already: nothing to send
-			this.redis.opsForZSet().remove(RedisKeys.unsentJobs(), jobId);
+			this.store.sent(List.of(jobId));
 			return false;
 		}
 		Lane lane = Lane.fromWireName(fields.get(1).toString());
@@ -143,7 +136,7 @@ class OutboxRelay {
 					this.settings.grace(), ex.toString());
 			return false;
 		}
-		this.redis.opsForZSet().remove(RedisKeys.unsentJobs(), jobId);
+		this.store.sent(List.of(jobId));
 		this.relayed.increment();
 		logger.warn("Job {} was recorded but its message was never confirmed; relayed it to the {} lane", jobId,
 				lane.wireName());

@@ -19,6 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobEvent;
 import dev.kiln.contract.QueueNames;
+import dev.kiln.jobstore.Transition;
 import dev.kiln.queue.QueueServiceProperties;
 
 /**
@@ -132,7 +133,7 @@ class EventDeadLetters {
 			return false;
 		}
 		// a failure here (Redis away again) leaves the message; it becomes visible for the next sweep
-		String outcome = this.stateMachine.apply(event);
+		Transition outcome = this.stateMachine.apply(event);
 		this.sqs.deleteMessage((request) -> request.queueUrl(queue).receiptHandle(message.receiptHandle())).join();
 		this.reapplied.increment();
 		logger.warn("Job {} event {} (attempt {}) came back from the events dead-letter queue: {}", event.jobId(),

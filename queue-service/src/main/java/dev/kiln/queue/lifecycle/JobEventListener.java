@@ -8,6 +8,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobEvent;
 import dev.kiln.contract.JobLogContext;
+import dev.kiln.jobstore.Transition;
 
 /**
  * Consumes the events queue. A message is deleted only after its event is applied; one that cannot be read or
@@ -32,7 +33,7 @@ class JobEventListener {
 		JobEvent event = this.json.readValue(body, JobEvent.class);
 		// the job id on every line logged while the event is applied (events carry no tenant or lane)
 		try (JobLogContext.Scope scope = JobLogContext.of(event.jobId(), null, null)) {
-			String outcome = this.stateMachine.apply(event);
+			Transition outcome = this.stateMachine.apply(event);
 			logger.debug("Job {} event {} (attempt {}): {}", event.jobId(), event.type(), event.attempt(), outcome);
 		}
 	}

@@ -8,19 +8,23 @@ import java.util.Set;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.ZSetOperations.TypedTuple;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.JobEvent;
 import dev.kiln.contract.JobFields;
+import dev.kiln.contract.JobState;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobRecord;
+import dev.kiln.jobstore.JobStore;
+import dev.kiln.jobstore.Transition;
 import dev.kiln.queue.QueueServiceProperties;
 
 /**
@@ -38,13 +42,9 @@ class StuckJobSweeper {
 	/** Error type recorded in the job's event stream when its worker vanished. */
 	static final String WORKER_LOST = "worker-lost";
 
-	// Drops an id from the running index unless the job is RUNNING (finished, released or expired meanwhile).
-	private static final RedisScript<Long> FORGET = RedisScript.of("""
-			if redis.call('HGET', KEYS[1], 'state') == 'RUNNING' then return 0 end
-			return redis.call('ZREM', KEYS[2], ARGV[1])
-			""", Long.class);
-
 	private final StringRedisTemplate redis;
+
+	private final JobStore store;
 
 	private final JobStateMachine stateMachine;
 
@@ -59,6 +59,7 @@ class StuckJobSweeper {
 	StuckJobSweeper(StringRedisTemplate redis, JobStateMachine stateMachine, TaskScheduler scheduler, Clock clock,
 			MeterRegistry meters, QueueServiceProperties properties) {
 		this.redis = redis;
+		this.store = new JobStore(redis);
 		this.stateMachine = stateMachine;
 		this.scheduler = scheduler;
 		this.clock = clock;
@@ -108,7 +109,8 @@ class StuckJobSweeper {
 			.multiGet(RedisKeys.job(jobId), List.of(JobFields.STATE, JobFields.WORKER_ID, JobFields.ATTEMPT,
 					JobFields.STEP, JobFields.TOTAL_STEPS));
 		if (!"RUNNING".equals(fields.get(0))) {
-			this.redis.execute(FORGET, List.of(RedisKeys.job(jobId), RedisKeys.runningJobs()), jobId);
+			// finished, released or expired meanwhile: out of the running index unless it is RUNNING again
+			this.store.forgetRunning(jobId);
 			return false;
 		}
 		String workerId = (fields.get(1) != null) ? (String) fields.get(1) : "";
@@ -120,10 +122,10 @@ class StuckJobSweeper {
 		if (now.toEpochMilli() - reference < this.settings.threshold().toMillis()) {
 			return false;
 		}
-		String outcome = this.stateMachine.apply(JobEvent.released(jobId, number(fields.get(3)), number(fields.get(4)),
+		Transition outcome = this.stateMachine.apply(JobEvent.released(jobId, number(fields.get(3)), number(fields.get(4)),
 				WORKER_LOST, "Worker '" + workerId + "' stopped heartbeating; the job will be delivered again",
 				number(fields.get(2)), workerId, now));
-		if (outcome.endsWith(">RETRYING")) {
+		if (outcome.movedTo(JobState.RETRYING)) {
 			this.recovered.increment();
 			logger.warn("Job {} was running on worker '{}', which stopped heartbeating: back to RETRYING", jobId,
 					workerId);
@@ -132,13 +134,8 @@ class StuckJobSweeper {
 		return false;
 	}
 
-	private static int number(Object value) {
-		try {
-			return (value != null) ? Integer.parseInt(value.toString()) : 0;
-		}
-		catch (NumberFormatException ex) {
-			return 0;
-		}
+	private static int number(@Nullable Object value) {
+		return JobRecord.integer(value);
 	}
 
 }

@@ -27,6 +27,7 @@ import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.ObjectKeys;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobStore;
 import dev.kiln.queue.QueueServiceProperties;
 
 /**
@@ -46,6 +47,8 @@ class RetentionSweeper {
 
 	private final StringRedisTemplate redis;
 
+	private final JobStore store;
+
 	private final S3Client s3;
 
 	private final TaskScheduler scheduler;
@@ -63,6 +66,7 @@ class RetentionSweeper {
 	RetentionSweeper(StringRedisTemplate redis, S3Client s3, TaskScheduler scheduler, Clock clock, MeterRegistry meters,
 			QueueServiceProperties properties) {
 		this.redis = redis;
+		this.store = new JobStore(redis);
 		this.s3 = s3;
 		this.scheduler = scheduler;
 		this.clock = clock;
@@ -136,8 +140,7 @@ class RetentionSweeper {
 				continue;
 			}
 			deleteOutputs(tenant, jobId);
-			this.redis.delete(List.of(RedisKeys.job(jobId), RedisKeys.jobEvents(jobId)));
-			this.redis.opsForZSet().remove(index, jobId);
+			this.store.delete(jobId, index);
 			this.deleted.increment();
 			count++;
 		}

@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
@@ -37,6 +36,7 @@ import dev.kiln.contract.CallbackUrlPolicy;
 import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobLogContext;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobStore;
 import dev.kiln.queue.QueueServiceProperties;
 
 /**
@@ -63,31 +63,14 @@ class WebhookDispatcher {
 
 	private static final Logger logger = LoggerFactory.getLogger(WebhookDispatcher.class);
 
-	// Claims a due delivery: moves its score to the end of the lease, only if it is (still) due.
-	private static final RedisScript<Long> CLAIM = RedisScript.of("""
-			local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-			if not score or tonumber(score) > tonumber(ARGV[2]) then return 0 end
-			redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-			return 1
-			""", Long.class);
-
-	// Ends a delivery: out of the due set, kept for inspection until it expires, outcome on a job that still exists.
-	private static final RedisScript<Long> END = RedisScript.of("""
-			redis.call('ZREM', KEYS[1], ARGV[1])
-			redis.call('HSET', KEYS[2], 'status', ARGV[2])
-			redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
-			if ARGV[4] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
-			  redis.call('HSET', KEYS[3], 'webhookStatus', ARGV[2])
-			end
-			return 1
-			""", Long.class);
-
 	private static final CallbackUrlPolicy.Resolver SYSTEM_RESOLVER = (host) -> List
 		.of(InetAddress.getAllByName(host));
 
 	private static final Set<String> TERMINAL_EVENTS = Set.of("job.succeeded", "job.failed", "job.cancelled");
 
 	private final StringRedisTemplate redis;
+
+	private final JobStore store;
 
 	private final WebhookSecrets secrets;
 
@@ -112,6 +95,7 @@ class WebhookDispatcher {
 	WebhookDispatcher(StringRedisTemplate redis, WebhookSecrets secrets, JsonMapper json, TaskScheduler scheduler,
 			Clock clock, MeterRegistry meters, QueueServiceProperties properties) {
 		this.redis = redis;
+		this.store = new JobStore(redis);
 		this.secrets = secrets;
 		this.json = json;
 		this.scheduler = scheduler;
@@ -160,9 +144,8 @@ class WebhookDispatcher {
 			if (!this.senders.tryAcquire()) {
 				break;
 			}
-			Long won = this.redis.execute(CLAIM, List.of(RedisKeys.webhooksDue()), id, Long.toString(now),
-					Long.toString(leaseEnd));
-			if (won == null || won != 1L) {
+			// a due delivery's score moves to the end of the lease, only if it is (still) due (the job store's script)
+			if (!this.store.claimWebhook(id, now, leaseEnd)) {
 				this.senders.release();
 			}
 			else {
@@ -334,8 +317,8 @@ class WebhookDispatcher {
 	}
 
 	private void end(String id, String jobId, String outcome, boolean terminal) {
-		this.redis.execute(END, List.of(RedisKeys.webhooksDue(), RedisKeys.webhook(id), RedisKeys.job(jobId)), id,
-				outcome, Long.toString(Math.max(60, this.keep.toSeconds())), terminal ? "1" : "0");
+		// out of the due set, kept for inspection until it expires, outcome on a job that still exists (the job store's)
+		this.store.endWebhook(id, jobId, outcome, Duration.ofSeconds(Math.max(60, this.keep.toSeconds())), terminal);
 		count(outcome);
 	}
 

@@ -13,13 +13,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobEvent;
@@ -31,13 +29,12 @@ import dev.kiln.embedded.EmbeddedRedisCluster;
 import dev.kiln.queue.QueueServiceProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatException;
 
 /**
  * The queue service's scripts against a real three-master Redis Cluster through a cluster-mode connection (as on
- * MemoryDB): {@code apply-event.lua} (seven keys: record, lane and running indexes, event stream, model stats, due
- * webhooks, the delivery) and {@code redrive-job.lua} run as the state machine runs them; the same
- * {@code apply-event.lua} over the old, untagged names fails with {@code CROSSSLOT}. The retention sweep's
+ * MemoryDB): the job store's {@code apply-event.lua} and {@code redrive.lua} run as the state machine runs them (that
+ * the same script over untagged names fails with {@code CROSSSLOT} is shown in job-store's
+ * {@code JobStoreClusterIntegrationTests}). The retention sweep's
  * {@code SCAN} of the tenant indexes works on the cluster too.
  */
 class JobStateMachineClusterIntegrationTests {
@@ -78,10 +75,10 @@ class JobStateMachineClusterIntegrationTests {
 	@Test
 	void aJobRunsToSuccessAndIsRedrivenOnTheCluster() {
 		JobMessage job = seed("QUEUED");
-		assertThat(machine.apply(event(job, JobEventType.STARTED, null))).isEqualTo("QUEUED>RUNNING");
+		assertThat(machine.apply(event(job, JobEventType.STARTED, null))).hasToString("QUEUED>RUNNING");
 		assertThat(redis.opsForZSet().score(RedisKeys.runningJobs(), job.jobId())).isNotNull();
 		assertThat(redis.opsForZSet().score(RedisKeys.laneQueued(Lane.BATCH), job.jobId())).isNull();
-		assertThat(machine.apply(event(job, JobEventType.SUCCEEDED, 2.5))).isEqualTo("RUNNING>SUCCEEDED");
+		assertThat(machine.apply(event(job, JobEventType.SUCCEEDED, 2.5))).hasToString("RUNNING>SUCCEEDED");
 		assertThat(redis.opsForHash().get(RedisKeys.job(job.jobId()), "state")).isEqualTo("SUCCEEDED");
 		assertThat(redis.opsForZSet().score(RedisKeys.runningJobs(), job.jobId())).isNull();
 		assertThat(redis.opsForStream().size(RedisKeys.jobEvents(job.jobId()))).isEqualTo(2);
@@ -89,25 +86,8 @@ class JobStateMachineClusterIntegrationTests {
 		assertThat(redis.opsForHash().get(RedisKeys.job(job.jobId()), "webhookStatus")).isEqualTo("pending");
 
 		JobMessage failed = seed("FAILED");
-		assertThat(machine.redrive(failed.jobId())).isEqualTo("FAILED>QUEUED");
+		assertThat(machine.redrive(failed.jobId())).hasToString("FAILED>QUEUED");
 		assertThat(redis.opsForZSet().score(RedisKeys.laneQueued(Lane.BATCH), failed.jobId())).isNotNull();
-	}
-
-	@Test
-	void applyEventOverTheOldUntaggedNamesFailsWithCrossSlot() {
-		JobMessage job = seed("QUEUED");
-		RedisScript<String> apply = RedisScript
-			.of(new ClassPathResource("dev/kiln/queue/lifecycle/apply-event.lua"), String.class);
-		List<String> untagged = new ArrayList<>();
-		for (String key : List.of(RedisKeys.job(job.jobId()), RedisKeys.laneQueued(Lane.BATCH),
-				RedisKeys.jobEvents(job.jobId()), RedisKeys.modelStats(job.model()), RedisKeys.runningJobs(),
-				RedisKeys.webhooksDue(), RedisKeys.webhook("d1"))) {
-			untagged.add(key.replace(RedisKeys.HASH_TAG + ":", "kiln:"));
-		}
-		assertThatException()
-			.isThrownBy(() -> redis.execute(apply, untagged, "STARTED", job.jobId(), "0", "0", "[]", "", "", "1", "w1",
-					Instant.now().toString(), "60", "", "", "0", "d1", "0"))
-			.withStackTraceContaining("CROSSSLOT");
 	}
 
 	@Test

@@ -29,6 +29,7 @@ import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.embedded.SharedEmbeddedStack;
+import dev.kiln.jobstore.JobStore;
 import dev.kiln.queue.QueueServiceApplication;
 import dev.kiln.queue.lifecycle.JobStateMachine;
 
@@ -121,6 +122,29 @@ class WebhookDeliveryIntegrationTests {
 		assertThat(context.getBean(MeterRegistry.class).get("kiln.webhook.deliveries").tag("outcome", "failed")
 			.counter()
 			.count()).isEqualTo(1);
+	}
+
+	@Test
+	void aQueuedJobItsOwnerCancelsSendsJobCancelled() {
+		// the gateway's DELETE /v1/jobs/{id} runs exactly these job store calls (JobRepository.create and .cancel)
+		this.flakyAnswer.set(204);
+		ConfigurableApplicationContext context = start();
+		String tenant = "hooks-cancel";
+		JobMessage message = new JobMessage(1, JobIds.next(), tenant, "test-model", "p", null, 64, 64, 4, 7.5, 1, 1,
+				Lane.BATCH, Instant.now(), null);
+		JobStore store = new JobStore(context.getBean(StringRedisTemplate.class));
+		store.create(message, Map.of(JobFields.STATE, "QUEUED", JobFields.TENANT, tenant, JobFields.LANE, "batch",
+				JobFields.ATTEMPT, "0", JobFields.REQUEST, this.json.writeValueAsString(message), JobFields.CALLBACK_URL,
+				"http://127.0.0.1:" + this.receiver.getAddress().getPort() + "/flaky"), null, Duration.ofMinutes(1), 10);
+		assertThat(store.cancel(tenant, message.jobId(), Lane.BATCH, Instant.now(), Duration.ofHours(1)))
+			.hasToString("QUEUED>CANCELLED");
+		await().atMost(Duration.ofSeconds(20))
+			.untilAsserted(() -> assertThat(field(context, message.jobId(), JobFields.WEBHOOK_STATUS))
+				.isEqualTo("delivered"));
+		JsonNode event = this.json.readTree(this.received.get(this.received.size() - 1).body());
+		assertThat(event.get("type").asString()).isEqualTo("job.cancelled");
+		assertThat(event.get("data").get("jobId").asString()).isEqualTo(message.jobId());
+		assertThat(event.get("data").get("state").asString()).isEqualTo("CANCELLED");
 	}
 
 	private ConfigurableApplicationContext start() {
