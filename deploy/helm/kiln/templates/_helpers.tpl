@@ -149,6 +149,8 @@ release unfinished jobs and 20 s for the JVM to exit. 120 - 20 - 20 - 20 = 60 s 
   value: {{ .Values.queues.prefix | quote }}
 - name: KILN_STORAGE_BUCKET
   value: {{ .Values.storage.bucket | quote }}
+- name: KILN_RETENTION
+  value: {{ .Values.queueService.config.recordRetention | default .Values.jobs.retention | quote }}
 {{- if .Values.redis.cluster }}
 {{- /* cluster mode (MemoryDB, ElastiCache cluster mode enabled): the configuration endpoint seeds the topology */}}
 - name: SPRING_DATA_REDIS_CLUSTER_NODES

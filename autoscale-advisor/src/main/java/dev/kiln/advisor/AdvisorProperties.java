@@ -30,27 +30,18 @@ import dev.kiln.advisor.policy.SpendCap;
 import dev.kiln.contract.Lane;
 
 /**
- * Advisor configuration.
+ * Advisor configuration. The queue prefix every service shares is {@code kiln.queues.prefix} of
+ * {@link dev.kiln.support.config.SharedProperties}.
  *
- * @param queues the queues to watch
  * @param advisor how decisions are made
  */
 @ConfigurationProperties("kiln")
 @Validated
-public record AdvisorProperties(@Valid @DefaultValue Queues queues, @Valid @DefaultValue Advisor advisor) {
+public record AdvisorProperties(@Valid @DefaultValue Advisor advisor) {
 
 	/** The policy names a deployment can select. */
 	public static final List<String> POLICIES = List.of(QueueLengthPolicy.NAME, BacklogWithoutCapacityPolicy.NAME,
 			BatchWindowPolicy.NAME, DeadlinePolicy.NAME);
-
-	/**
-	 * Queue settings.
-	 *
-	 * @param prefix prefix of every Kiln queue name; must match the queue service's
-	 */
-	public record Queues(@DefaultValue("kiln") @Pattern(regexp = "[A-Za-z0-9_-]{1,40}",
-			message = "must be 1-40 letters, digits, '-' or '_'") String prefix) {
-	}
 
 	/**
 	 * Decision settings.

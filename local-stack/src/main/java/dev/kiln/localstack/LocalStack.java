@@ -134,17 +134,19 @@ public final class LocalStack implements AutoCloseable {
 			Map<String, String> common = new LinkedHashMap<>(backend);
 			common.put("kiln.queues.prefix", "kiln");
 			common.put("kiln.storage.bucket", "kiln-images");
+			// Local runs may send webhooks to plain-http receivers on this machine: the gateway accepts such callback
+			// URLs and the queue service calls them (kiln.callbacks.* is read by every service).
+			common.put("kiln.callbacks.allow-http", "true");
+			common.put("kiln.callbacks.allow-non-default-ports", "true");
+			common.put("kiln.callbacks.allow-private-networks", "true");
 			Map<String, String> noApiDocs = Map.of("springdoc.api-docs.enabled", "false",
 					"springdoc.swagger-ui.enabled", "false");
 
 			// The queue service provisions the queues and the bucket, so it starts first.
-			// Local runs may send webhooks to plain-http receivers on this machine.
 			// Its SQS listener stops only when its current long poll answers: locally a 1 s poll costs nothing and
 			// lets it stop within a second instead of ten.
 			run(services, progress, "queue-service", QueueServiceApplication.class, ports, common, noApiDocs,
-					Map.of("kiln.provision", "true", "kiln.webhooks.allow-http", "true",
-							"kiln.webhooks.allow-non-default-ports", "true", "kiln.webhooks.allow-private-networks",
-							"true", "spring.cloud.aws.sqs.listener.poll-timeout", "1s"));
+					Map.of("kiln.provision", "true", "spring.cloud.aws.sqs.listener.poll-timeout", "1s"));
 			// A render still running when the stack stops stops at its next step (not after up to 20 s): its queue
 			// and record go with the stack, so there is nobody to finish it for.
 			// --model-dir: the worker serves the exported folder beside the built-in model, takes its limits from its
@@ -163,8 +165,6 @@ public final class LocalStack implements AutoCloseable {
 							"kiln.gateway.auth.bootstrap-keys[0].tenant", "demo",
 							"kiln.gateway.auth.bootstrap-keys[0].admin", "true",
 							"kiln.gateway.auth.bootstrap-keys[0].name", "local-stack"),
-					Map.of("kiln.gateway.callbacks.allow-http", "true", "kiln.gateway.callbacks.allow-non-default-ports",
-							"true", "kiln.gateway.callbacks.allow-private-networks", "true"),
 					defaultModel);
 			run(services, progress, "autoscale-advisor", AutoscaleAdvisorApplication.class, ports, common, noApiDocs,
 					Map.of("kiln.advisor.grpc-port", Integer.toString(ports.get("advisor-grpc"))));

@@ -10,9 +10,9 @@ import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
-import dev.kiln.advisor.AdvisorProperties;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.QueueNames;
+import dev.kiln.support.config.SharedProperties;
 
 /** Reads every lane's queue depth from SQS, all lanes in parallel. */
 @Component
@@ -24,9 +24,9 @@ class QueueSampler {
 
 	private final Map<Lane, String> urls = new ConcurrentHashMap<>();
 
-	QueueSampler(SqsAsyncClient sqs, AdvisorProperties properties) {
+	QueueSampler(SqsAsyncClient sqs, SharedProperties shared) {
 		this.sqs = sqs;
-		this.names = new QueueNames(properties.queues().prefix());
+		this.names = new QueueNames(shared.queues().prefix());
 	}
 
 	List<LaneDepth> sample() {

@@ -1,55 +1,34 @@
 package dev.kiln.advisor.scaling;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.contract.WorkerHeartbeat;
+import dev.kiln.support.heartbeat.WorkerHeartbeats;
 
-/** Reads live workers from their heartbeats: a worker whose heartbeat key has expired is gone. */
+/**
+ * Reads live workers from their heartbeats ({@link WorkerHeartbeats}: a worker whose heartbeat key has expired is gone)
+ * and the measured render time of a model.
+ */
 @Component
 class WorkerReader {
 
-	private static final Logger logger = LoggerFactory.getLogger(WorkerReader.class);
-
 	private final StringRedisTemplate redis;
 
-	private final JsonMapper json;
+	private final WorkerHeartbeats heartbeats;
 
 	WorkerReader(StringRedisTemplate redis, JsonMapper json) {
 		this.redis = redis;
-		this.json = json;
+		this.heartbeats = new WorkerHeartbeats(redis, json);
 	}
 
 	List<WorkerHeartbeat> live() {
-		Set<String> ids = this.redis.opsForZSet().range(RedisKeys.workers(), 0, -1);
-		if (ids == null || ids.isEmpty()) {
-			return List.of();
-		}
-		List<String> documents = this.redis.opsForValue().multiGet(ids.stream().map(RedisKeys::worker).toList());
-		List<WorkerHeartbeat> workers = new ArrayList<>();
-		if (documents != null) {
-			for (String document : documents) {
-				if (document != null) {
-					try {
-						workers.add(this.json.readValue(document, WorkerHeartbeat.class));
-					}
-					catch (JacksonException ex) {
-						logger.debug("Ignoring an unreadable worker heartbeat", ex);
-					}
-				}
-			}
-		}
-		return workers;
+		return this.heartbeats.live();
 	}
 
 	/** Measured mean render seconds of a model, or {@code null} when not measured yet. */

@@ -19,6 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.kiln.gateway.GatewayApiProperties;
 import dev.kiln.gateway.web.ProblemResponses;
 import dev.kiln.gateway.web.ProblemTypes;
+import dev.kiln.support.apikey.PresentedApiKey;
 
 /**
  * Establishes the {@link Caller} of every {@code /v1/**} and {@code /admin/**} request from
@@ -28,8 +29,6 @@ import dev.kiln.gateway.web.ProblemTypes;
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 class ApiKeyFilter extends OncePerRequestFilter {
-
-	static final String API_KEY_HEADER = "X-Api-Key";
 
 	private final ApiKeys keys;
 
@@ -52,7 +51,7 @@ class ApiKeyFilter extends OncePerRequestFilter {
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		String key = presentedKey(request);
+		String key = PresentedApiKey.of(request);
 		Optional<Caller> caller;
 		if (key == null) {
 			caller = (this.anonymousTenant != null)
@@ -94,16 +93,6 @@ class ApiKeyFilter extends OncePerRequestFilter {
 		response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"kiln\"");
 		this.problems.write(request, response, HttpStatus.UNAUTHORIZED, ProblemTypes.UNAUTHORIZED, "Unauthorized",
 				detail);
-	}
-
-	private static @Nullable String presentedKey(HttpServletRequest request) {
-		String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
-		if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-			String key = authorization.substring(7).trim();
-			return key.isEmpty() ? null : key;
-		}
-		String header = request.getHeader(API_KEY_HEADER);
-		return (header != null && !header.isBlank()) ? header.trim() : null;
 	}
 
 }

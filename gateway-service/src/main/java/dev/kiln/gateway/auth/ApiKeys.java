@@ -1,13 +1,9 @@
 package dev.kiln.gateway.auth;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,6 +17,7 @@ import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.gateway.GatewayApiProperties;
+import dev.kiln.support.apikey.ApiKeyIds;
 
 /**
  * API keys in Redis ({@code {kiln}:apikey:{sha256}} hashes with {@code tenant}, {@code admin}, {@code name},
@@ -111,7 +108,7 @@ public class ApiKeys {
 
 	/** The id of a raw key: the lower-case hex SHA-256 under which it is stored. */
 	public static String id(String key) {
-		return sha256Hex(key);
+		return ApiKeyIds.of(key);
 	}
 
 	private @Nullable Caller read(String id) {
@@ -135,17 +132,6 @@ public class ApiKeys {
 	private void forget(String id) {
 		if (this.cache != null) {
 			this.cache.invalidate(id);
-		}
-	}
-
-	/** The lower-case hex SHA-256 of a key, its name in Redis. */
-	static String sha256Hex(String key) {
-		try {
-			return HexFormat.of()
-				.formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is not available", ex);
 		}
 	}
 

@@ -12,19 +12,16 @@ import java.util.TreeSet;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.Ticker;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.ImageSize;
 import dev.kiln.contract.ModelInfo;
-import dev.kiln.contract.RedisKeys;
 import dev.kiln.contract.WorkerHeartbeat;
 import dev.kiln.gateway.GatewayApiProperties;
+import dev.kiln.support.heartbeat.WorkerHeartbeats;
 
 /**
  * The models jobs may ask for. Kiln scales to zero workers, so the configured catalog
@@ -35,15 +32,11 @@ import dev.kiln.gateway.GatewayApiProperties;
 @Component
 public class ModelCatalog {
 
-	private static final Logger logger = LoggerFactory.getLogger(ModelCatalog.class);
-
 	private static final String LIVE = "live";
 
 	private final Map<String, GatewayApiProperties.ModelLimits> configured;
 
-	private final StringRedisTemplate redis;
-
-	private final JsonMapper json;
+	private final WorkerHeartbeats heartbeats;
 
 	private final LoadingCache<String, List<WorkerHeartbeat>> live;
 
@@ -54,12 +47,11 @@ public class ModelCatalog {
 
 	ModelCatalog(GatewayApiProperties properties, StringRedisTemplate redis, JsonMapper json, Ticker ticker) {
 		this.configured = new TreeMap<>(properties.models());
-		this.redis = redis;
-		this.json = json;
+		this.heartbeats = new WorkerHeartbeats(redis, json);
 		this.live = Caffeine.newBuilder()
 			.expireAfterWrite(properties.workers().cacheTtl())
 			.ticker(ticker)
-			.build((key) -> readHeartbeats());
+			.build((key) -> this.heartbeats.live());
 	}
 
 	/**
@@ -218,29 +210,6 @@ public class ModelCatalog {
 	 */
 	public List<WorkerHeartbeat> liveWorkers() {
 		return this.live.get(LIVE);
-	}
-
-	private List<WorkerHeartbeat> readHeartbeats() {
-		Set<String> ids = this.redis.opsForZSet().range(RedisKeys.workers(), 0, -1);
-		if (ids == null || ids.isEmpty()) {
-			return List.of();
-		}
-		List<String> documents = this.redis.opsForValue().multiGet(ids.stream().map(RedisKeys::worker).toList());
-		List<WorkerHeartbeat> workers = new ArrayList<>();
-		if (documents != null) {
-			for (String document : documents) {
-				if (document != null) {
-					try {
-						workers.add(this.json.readValue(document, WorkerHeartbeat.class));
-					}
-					catch (JacksonException ex) {
-						logger.debug("Ignoring an unreadable worker heartbeat", ex);
-					}
-				}
-			}
-		}
-		// shared by every request until it expires: read-only
-		return List.copyOf(workers);
 	}
 
 }

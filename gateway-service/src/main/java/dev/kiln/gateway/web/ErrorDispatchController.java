@@ -41,7 +41,7 @@ class ErrorDispatchController implements ErrorController {
 		}
 		else {
 			problem = ProblemDetail.forStatusAndDetail(status, detail(status));
-			problem.setType(ProblemHandler.typeFor(status));
+			problem.setType(dev.kiln.support.problem.ProblemTypes.forStatus(status));
 			problem.setTitle(status.getReasonPhrase());
 		}
 		Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);

@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
 import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
@@ -26,22 +24,22 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.context.request.WebRequest;
-import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 import dev.kiln.contract.Lane;
+import dev.kiln.support.problem.AbstractProblemHandler;
 
 
 /**
  * Turns every error into RFC 9457 {@code application/problem+json} with a stable {@code type}. Never exposes class
- * names or stack traces.
+ * names or stack traces. What every service answers alike (Spring's own problems, the logged 500, the 503 with
+ * {@code Retry-After}) comes from {@link AbstractProblemHandler}; here are the gateway's field errors, unreadable
+ * bodies and {@link ApiProblemException}s.
  */
 @RestControllerAdvice
-class ProblemHandler extends ResponseEntityExceptionHandler {
-
-	private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+class ProblemHandler extends AbstractProblemHandler {
 
 	@Override
 	protected @Nullable ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
@@ -142,51 +140,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 	 */
 	@ExceptionHandler(DataAccessException.class)
 	ResponseEntity<ProblemDetail> storeUnavailable(DataAccessException ex) {
-		log.warn("Job store unavailable: {}", ex.toString());
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-				"The job store is not available right now; retry later (with the same Idempotency-Key).");
-		problem.setType(ProblemTypes.SERVICE_UNAVAILABLE);
-		problem.setTitle("Service unavailable");
-		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
-			.header(HttpHeaders.RETRY_AFTER, "5")
-			.body(problem);
-	}
-
-	@ExceptionHandler(Exception.class)
-	ProblemDetail unexpected(Exception ex) {
-		log.error("Unhandled error", ex);
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
-				"Something went wrong on our side; it has been logged.");
-		problem.setType(ProblemTypes.INTERNAL_ERROR);
-		problem.setTitle("Internal error");
-		return problem;
-	}
-
-	@Override
-	protected ResponseEntity<Object> createResponseEntity(@Nullable Object body, HttpHeaders headers,
-			HttpStatusCode statusCode, WebRequest request) {
-		if (body instanceof ProblemDetail problem
-				&& (problem.getType() == null || "about:blank".equals(problem.getType().toString()))) {
-			problem.setType(typeFor(statusCode));
-		}
-		return super.createResponseEntity(body, headers, statusCode, request);
-	}
-
-	static java.net.URI typeFor(HttpStatusCode status) {
-		return switch (status.value()) {
-			case 400 -> ProblemTypes.INVALID_REQUEST;
-			case 401 -> ProblemTypes.UNAUTHORIZED;
-			case 403 -> ProblemTypes.FORBIDDEN;
-			case 404 -> ProblemTypes.NOT_FOUND;
-			case 405 -> ProblemTypes.METHOD_NOT_ALLOWED;
-			case 406 -> ProblemTypes.NOT_ACCEPTABLE;
-			case 413 -> ProblemTypes.PAYLOAD_TOO_LARGE;
-			case 429 -> ProblemTypes.RATE_LIMITED;
-			case 415 -> ProblemTypes.UNSUPPORTED_MEDIA_TYPE;
-			case 503 -> ProblemTypes.SERVICE_UNAVAILABLE;
-			default -> ProblemTypes.INTERNAL_ERROR;
-		};
+		this.log.warn("Job store unavailable: {}", ex.toString());
+		return unavailable("The job store is not available right now; retry later (with the same Idempotency-Key).");
 	}
 
 	private static Map<String, Object> fieldError(String field, @Nullable String message) {

@@ -2,13 +2,17 @@ package dev.kiln.gateway.web;
 
 import java.net.URI;
 
-/** Stable problem type URIs. Clients may switch on them; they never change meaning. */
+/**
+ * Stable problem type URIs of the gateway. Clients may switch on them; they never change meaning. The types every
+ * service shares are those of {@link dev.kiln.support.problem.ProblemTypes}, named again here so that the gateway's
+ * code finds all its types in one place; the rest are the gateway's own.
+ */
 public final class ProblemTypes {
 
-	private static final String BASE = "https://kiln.dev/problems/";
+	private static final String BASE = dev.kiln.support.problem.ProblemTypes.BASE;
 
 	/** The request body or parameters are invalid; {@code errors} lists each field. */
-	public static final URI INVALID_REQUEST = URI.create(BASE + "invalid-request");
+	public static final URI INVALID_REQUEST = dev.kiln.support.problem.ProblemTypes.INVALID_REQUEST;
 
 	/** The body is not JSON of the expected shape (syntax, unknown field, wrong type). */
 	public static final URI MALFORMED_REQUEST = URI.create(BASE + "malformed-request");
@@ -17,16 +21,16 @@ public final class ProblemTypes {
 	public static final URI JOB_NOT_FOUND = URI.create(BASE + "job-not-found");
 
 	/** The request carries no API key or an invalid one. */
-	public static final URI UNAUTHORIZED = URI.create(BASE + "unauthorized");
+	public static final URI UNAUTHORIZED = dev.kiln.support.problem.ProblemTypes.UNAUTHORIZED;
 
 	/** The API key may not use this endpoint. */
-	public static final URI FORBIDDEN = URI.create(BASE + "forbidden");
+	public static final URI FORBIDDEN = dev.kiln.support.problem.ProblemTypes.FORBIDDEN;
 
 	/** The request body is larger than the gateway accepts. */
-	public static final URI PAYLOAD_TOO_LARGE = URI.create(BASE + "payload-too-large");
+	public static final URI PAYLOAD_TOO_LARGE = dev.kiln.support.problem.ProblemTypes.PAYLOAD_TOO_LARGE;
 
 	/** Too many requests; {@code Retry-After} says when to try again. */
-	public static final URI RATE_LIMITED = URI.create(BASE + "rate-limited");
+	public static final URI RATE_LIMITED = dev.kiln.support.problem.ProblemTypes.RATE_LIMITED;
 
 	/** The tenant has as many waiting jobs as it may; retry when some have started. */
 	public static final URI QUOTA_EXCEEDED = URI.create(BASE + "quota-exceeded");
@@ -44,22 +48,22 @@ public final class ProblemTypes {
 	public static final URI INVALID_IMAGE = URI.create(BASE + "invalid-image");
 
 	/** The response media type asked for in {@code Accept} cannot be produced. */
-	public static final URI NOT_ACCEPTABLE = URI.create(BASE + "not-acceptable");
+	public static final URI NOT_ACCEPTABLE = dev.kiln.support.problem.ProblemTypes.NOT_ACCEPTABLE;
 
 	/** No such endpoint. */
-	public static final URI NOT_FOUND = URI.create(BASE + "not-found");
+	public static final URI NOT_FOUND = dev.kiln.support.problem.ProblemTypes.NOT_FOUND;
 
 	/** No API key with that id (admin API). */
 	public static final URI API_KEY_NOT_FOUND = URI.create(BASE + "api-key-not-found");
 
 	/** The method is not allowed on this endpoint. */
-	public static final URI METHOD_NOT_ALLOWED = URI.create(BASE + "method-not-allowed");
+	public static final URI METHOD_NOT_ALLOWED = dev.kiln.support.problem.ProblemTypes.METHOD_NOT_ALLOWED;
 
 	/** The content type is not supported. */
-	public static final URI UNSUPPORTED_MEDIA_TYPE = URI.create(BASE + "unsupported-media-type");
+	public static final URI UNSUPPORTED_MEDIA_TYPE = dev.kiln.support.problem.ProblemTypes.UNSUPPORTED_MEDIA_TYPE;
 
 	/** A dependency (queue, store) is unavailable; retry later. */
-	public static final URI SERVICE_UNAVAILABLE = URI.create(BASE + "service-unavailable");
+	public static final URI SERVICE_UNAVAILABLE = dev.kiln.support.problem.ProblemTypes.SERVICE_UNAVAILABLE;
 
 	/**
 	 * The request target is not a path the gateway accepts: an encoded slash ({@code %2F}), backslash or NUL
@@ -87,7 +91,7 @@ public final class ProblemTypes {
 	public static final URI HTTP_VERSION_NOT_SUPPORTED = URI.create(BASE + "http-version-not-supported");
 
 	/** Anything else; the server logged the cause. */
-	public static final URI INTERNAL_ERROR = URI.create(BASE + "internal-error");
+	public static final URI INTERNAL_ERROR = dev.kiln.support.problem.ProblemTypes.INTERNAL_ERROR;
 
 	private ProblemTypes() {
 	}

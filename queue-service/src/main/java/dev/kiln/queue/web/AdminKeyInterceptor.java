@@ -1,14 +1,9 @@
 package dev.kiln.queue.web;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -18,6 +13,9 @@ import org.springframework.web.ErrorResponseException;
 import org.springframework.web.servlet.HandlerInterceptor;
 
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.support.apikey.ApiKeyIds;
+import dev.kiln.support.apikey.PresentedApiKey;
+import dev.kiln.support.problem.ProblemTypes;
 
 /**
  * Lets through {@code /admin/**} requests that carry an admin API key ({@code Authorization: Bearer <key>} or
@@ -27,8 +25,6 @@ import dev.kiln.contract.RedisKeys;
 @Component
 class AdminKeyInterceptor implements HandlerInterceptor {
 
-	static final String API_KEY_HEADER = "X-Api-Key";
-
 	private final StringRedisTemplate redis;
 
 	AdminKeyInterceptor(StringRedisTemplate redis) {
@@ -37,11 +33,11 @@ class AdminKeyInterceptor implements HandlerInterceptor {
 
 	@Override
 	public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
-		String key = presentedKey(request);
+		String key = PresentedApiKey.of(request);
 		if (key == null) {
 			throw unauthorized("An admin API key is required: send 'Authorization: Bearer <key>'.");
 		}
-		Map<String, String> record = this.redis.<String, String>opsForHash().entries(RedisKeys.apiKey(sha256Hex(key)));
+		Map<String, String> record = this.redis.<String, String>opsForHash().entries(RedisKeys.apiKey(ApiKeyIds.of(key)));
 		if (record.isEmpty()) {
 			throw unauthorized("The API key is not valid.");
 		}
@@ -62,26 +58,6 @@ class AdminKeyInterceptor implements HandlerInterceptor {
 		ErrorResponseException ex = new ErrorResponseException(HttpStatus.UNAUTHORIZED, problem, null);
 		ex.getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"kiln\"");
 		return ex;
-	}
-
-	private static @Nullable String presentedKey(HttpServletRequest request) {
-		String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
-		if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-			String key = authorization.substring(7).trim();
-			return key.isEmpty() ? null : key;
-		}
-		String header = request.getHeader(API_KEY_HEADER);
-		return (header != null && !header.isBlank()) ? header.trim() : null;
-	}
-
-	static String sha256Hex(String key) {
-		try {
-			return HexFormat.of()
-				.formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
-		}
-		catch (NoSuchAlgorithmException ex) {
-			throw new IllegalStateException("SHA-256 is always available", ex);
-		}
 	}
 
 }

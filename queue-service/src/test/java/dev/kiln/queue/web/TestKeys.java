@@ -1,5 +1,7 @@
 package dev.kiln.queue.web;
 
+import dev.kiln.support.apikey.ApiKeyIds;
+
 /** Exposes the API key hashing to tests in other packages. */
 public final class TestKeys {
 
@@ -8,7 +10,7 @@ public final class TestKeys {
 
 	/** The hex SHA-256 under which an API key is stored. */
 	public static String sha256Hex(String key) {
-		return AdminKeyInterceptor.sha256Hex(key);
+		return ApiKeyIds.of(key);
 	}
 
 }
