@@ -10,6 +10,7 @@ import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.JobFields;
@@ -42,6 +43,7 @@ class JobTracing {
 
 	private final Propagator propagator;
 
+	@Autowired
 	JobTracing(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
 		this(tracer.getIfAvailable(() -> Tracer.NOOP), propagator.getIfAvailable(() -> Propagator.NOOP));
 	}

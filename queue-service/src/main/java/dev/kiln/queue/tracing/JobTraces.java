@@ -10,6 +10,7 @@ import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
@@ -40,6 +41,7 @@ public class JobTraces {
 
 	private final Propagator propagator;
 
+	@Autowired
 	JobTraces(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
 		this(tracer.getIfAvailable(() -> Tracer.NOOP), propagator.getIfAvailable(() -> Propagator.NOOP));
 	}
