@@ -3,6 +3,7 @@ package dev.kiln.gateway;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.logging.LoggingSystem;
@@ -40,6 +41,15 @@ class StructuredJobLogIntegrationTests {
 	@DynamicPropertySource
 	static void stack(DynamicPropertyRegistry registry) {
 		SharedEmbeddedStack.register(registry);
+	}
+
+	/**
+	 * Boot initializes logging once per JVM while any context lives (a cached one of another test class, say): reset
+	 * it so that this context's structured format applies.
+	 */
+	@BeforeAll
+	static void resetLogging() {
+		LoggingSystem.get(StructuredJobLogIntegrationTests.class.getClassLoader()).cleanUp();
 	}
 
 	@AfterAll
