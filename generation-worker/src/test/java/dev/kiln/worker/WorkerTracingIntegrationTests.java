@@ -215,6 +215,16 @@ class WorkerTracingIntegrationTests {
 		assertThat(Integer.parseInt(event.traceparent().substring(53), 16) & 1).as("sampled").isOne();
 	}
 
+	@Test
+	void theHeartbeatsRedisCommandsAndActuatorRequestsDoNotStartTracesOfTheirOwn() {
+		// the heartbeat writes to Redis every second (kiln.worker.heartbeat-interval=1s)
+		await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> true);
+		this.spans.flush();
+		assertThat(this.spans.getFinishedSpanItems())
+			.filteredOn((span) -> !span.getParentSpanContext().isValid())
+			.noneMatch((span) -> "redis".equals(span.getAttributes().get(AttributeKey.stringKey("db.system"))));
+	}
+
 	private static SpanData only(List<SpanData> spans, String name) {
 		List<SpanData> named = spans.stream().filter((span) -> span.getName().equals(name)).toList();
 		assertThat(named).as("spans named %s among %s", name, spans).hasSize(1);
