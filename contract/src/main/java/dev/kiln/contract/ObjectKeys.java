@@ -3,7 +3,9 @@ package dev.kiln.contract;
 /**
  * The one definition of where a job's files live in the object store:
  * {@code jobs/{tenant}/{jobId}/{n}.png} for images and {@code jobs/{tenant}/{jobId}/metadata.json} beside them, plus
- * {@code checkpoint} and {@code preview-{step}.png} while a job renders.
+ * {@code checkpoint} and {@code preview-{step}.png} while a job renders. Uploaded init images live at
+ * {@code jobs/{tenant}/inputs/{inputId}.png}: under {@code jobs/}, so that the bucket's lifecycle rule expires them
+ * after the same retention as job outputs.
  */
 public final class ObjectKeys {
 
@@ -33,6 +35,11 @@ public final class ObjectKeys {
 	/** The metadata document of a job. */
 	public static String metadata(String tenant, String jobId) {
 		return jobPrefix(tenant, jobId) + "metadata.json";
+	}
+
+	/** An image a tenant uploaded as the start of img2img jobs, stored as PNG. */
+	public static String input(String tenant, String inputId) {
+		return "jobs/" + tenant + "/inputs/" + inputId + ".png";
 	}
 
 }

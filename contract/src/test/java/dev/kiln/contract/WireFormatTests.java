@@ -29,12 +29,12 @@ class WireFormatTests {
 	@Test
 	void jobMessageWritesTheGoldenSample() throws IOException {
 		JobMessage message = sampleMessage();
-		assertThat(this.mapper.readTree(this.mapper.writeValueAsString(message))).isEqualTo(golden("job-message-v1.json"));
+		assertThat(this.mapper.readTree(this.mapper.writeValueAsString(message))).isEqualTo(golden("job-message-v2.json"));
 	}
 
 	@Test
 	void jobMessageReadsTheGoldenSample() throws IOException {
-		JobMessage read = this.mapper.readValue(goldenText("job-message-v1.json"), JobMessage.class);
+		JobMessage read = this.mapper.readValue(goldenText("job-message-v2.json"), JobMessage.class);
 		assertThat(read).isEqualTo(sampleMessage());
 	}
 
@@ -47,6 +47,46 @@ class WireFormatTests {
 		assertThat(read).isEqualTo(new JobMessage(1, JOB_ID, "acme", "kiln-builtin",
 				"a lighthouse at dusk, oil painting", "blurry", 512, 384, 20, 7.5, 1234567890123L, 2, Lane.INTERACTIVE,
 				Instant.parse("2026-11-23T10:15:30.123Z"), Instant.parse("2026-11-23T12:00:00Z")));
+	}
+
+	@Test
+	void textToImageJobMessagesAreWrittenAsVersionOne() throws IOException {
+		assertThat(this.mapper.readTree(this.mapper.writeValueAsString(sampleMessageV1())))
+			.isEqualTo(golden("job-message-v1.json"));
+		assertThat(JobMessage.versionFor(null, null)).isEqualTo(1);
+		assertThat(JobMessage.versionFor("019a7b2c-0000-7000-8000-00000000abcd", null)).isEqualTo(2);
+		assertThat(JobMessage.versionFor(null, 1)).isEqualTo(2);
+	}
+
+	@Test
+	void versionOneJobMessagesStillReadAsTextToImage() throws IOException {
+		JobMessage read = this.mapper.readValue(goldenText("job-message-v1.json"), JobMessage.class);
+		assertThat(read).isEqualTo(sampleMessageV1());
+		assertThat(read.initImage()).isNull();
+		assertThat(read.strength()).isNull();
+	}
+
+	@Test
+	void initImageAndStrengthComeTogetherWithinZeroToOne() throws IOException {
+		String text = goldenText("job-message-v2.json");
+		assertThatIllegalArgumentExceptionCause(
+				() -> this.mapper.readValue(text.replace(",\n  \"strength\" : 0.6", ""), JobMessage.class),
+				"initImage and strength come together");
+		assertThatIllegalArgumentExceptionCause(
+				() -> this.mapper.readValue(text.replace("\"strength\" : 0.6", "\"strength\" : 1.5"), JobMessage.class),
+				"strength must be 0 to 1");
+	}
+
+	@Test
+	void versionTwoFieldsNeedVersionTwoAndAPositiveClipSkip() throws IOException {
+		String text = goldenText("job-message-v2.json");
+		assertThatIllegalArgumentExceptionCause(
+				() -> this.mapper.readValue(text.replace("\"schemaVersion\" : 2", "\"schemaVersion\" : 1"),
+						JobMessage.class),
+				"need schemaVersion 2");
+		assertThatIllegalArgumentExceptionCause(
+				() -> this.mapper.readValue(text.replace("\"clipSkip\" : 1", "\"clipSkip\" : 0"), JobMessage.class),
+				"clipSkip must be at least 1");
 	}
 
 	@Test
@@ -74,7 +114,7 @@ class WireFormatTests {
 
 	@Test
 	void readersRefuseANewerSchemaVersion() throws IOException {
-		String newer = goldenText("job-message-v1.json").replace("\"schemaVersion\" : 1", "\"schemaVersion\" : 2");
+		String newer = goldenText("job-message-v2.json").replace("\"schemaVersion\" : 2", "\"schemaVersion\" : 3");
 		assertThatIllegalArgumentExceptionCause(() -> this.mapper.readValue(newer, JobMessage.class));
 	}
 
@@ -104,6 +144,8 @@ class WireFormatTests {
 		assertThat(model.sizes()).isEmpty();
 		assertThat(model.schedulers()).isEmpty();
 		assertThat(model.description()).isNull();
+		assertThat(model.imageToImage()).isEqualTo(Boolean.FALSE);
+		assertThat(model.maxClipSkip()).isZero();
 	}
 
 	@Test
@@ -129,6 +171,10 @@ class WireFormatTests {
 	}
 
 	private static void assertThatIllegalArgumentExceptionCause(ThrowingCall call) {
+		assertThatIllegalArgumentExceptionCause(call, "schemaVersion 3");
+	}
+
+	private static void assertThatIllegalArgumentExceptionCause(ThrowingCall call, String message) {
 		try {
 			call.run();
 		}
@@ -137,10 +183,10 @@ class WireFormatTests {
 			while (root.getCause() != null) {
 				root = root.getCause();
 			}
-			assertThat(root).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("schemaVersion 2");
+			assertThat(root).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message);
 			return;
 		}
-		throw new AssertionError("expected the newer schema version to be refused");
+		throw new AssertionError("expected the message to be refused: " + message);
 	}
 
 	@FunctionalInterface
@@ -151,6 +197,12 @@ class WireFormatTests {
 	}
 
 	static JobMessage sampleMessage() {
+		return new JobMessage(2, JOB_ID, "acme", "kiln-builtin", "a lighthouse at dusk, oil painting", "blurry", 512,
+				384, 20, 7.5, 1234567890123L, 2, Lane.INTERACTIVE, Instant.parse("2026-11-23T10:15:30.123Z"),
+				Instant.parse("2026-11-23T12:00:00Z"), "dpm++2m", "019a7b2c-0000-7000-8000-00000000abcd", 0.6, 1);
+	}
+
+	static JobMessage sampleMessageV1() {
 		return new JobMessage(1, JOB_ID, "acme", "kiln-builtin", "a lighthouse at dusk, oil painting", "blurry", 512,
 				384, 20, 7.5, 1234567890123L, 2, Lane.INTERACTIVE, Instant.parse("2026-11-23T10:15:30.123Z"),
 				Instant.parse("2026-11-23T12:00:00Z"), "dpm++2m");
@@ -165,7 +217,7 @@ class WireFormatTests {
 	static WorkerHeartbeat sampleHeartbeat() {
 		ModelInfo sd = new ModelInfo("sd15", "sd-torchscript", 393216, 150, 4, "sd1",
 				List.of(new ImageSize(512, 512), new ImageSize(768, 512)), "pndm",
-				List.of("pndm", "ddim", "euler-ancestral"), "Stable Diffusion (sd1)");
+				List.of("pndm", "ddim", "euler-ancestral"), "Stable Diffusion (sd1)", true, 11);
 		ModelInfo builtin = new ModelInfo("kiln-builtin", "builtin", 1048576, 150, 8, null, List.of(), null, List.of(),
 				"abstract patterns");
 		return new WorkerHeartbeat(1, "worker-a", List.of(sd, builtin), "gpu(0)", true, JOB_ID,

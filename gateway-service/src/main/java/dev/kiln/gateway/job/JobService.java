@@ -32,6 +32,7 @@ import dev.kiln.contract.Lane;
 import dev.kiln.gateway.GatewayApiProperties;
 import dev.kiln.gateway.GatewayProperties;
 import dev.kiln.gateway.auth.Caller;
+import dev.kiln.gateway.input.InputStore;
 import dev.kiln.gateway.model.ModelCatalog;
 import dev.kiln.gateway.web.ApiProblemException;
 import dev.kiln.gateway.web.ApiProblemException.FieldProblem;
@@ -72,11 +73,13 @@ class JobService {
 
 	private final CallbackUrlPolicy callbackPolicy;
 
+	private final InputStore inputs;
+
 	private final JobTracing tracing;
 
 	JobService(JobRepository repository, JobPublisher publisher, OutboxConfirmations confirmations, ImageLinks links,
 			ModelCatalog models, JsonMapper json, Clock clock, GatewayProperties properties, GatewayApiProperties api,
-			JobTracing tracing) {
+			InputStore inputs, JobTracing tracing) {
 		this.repository = repository;
 		this.publisher = publisher;
 		this.confirmations = confirmations;
@@ -87,6 +90,7 @@ class JobService {
 		this.defaults = properties.jobs();
 		this.api = api;
 		this.callbackPolicy = api.callbacks().policy();
+		this.inputs = inputs;
 		this.tracing = tracing;
 	}
 
@@ -119,15 +123,21 @@ class JobService {
 		Instant now = this.clock.instant();
 		String model = Objects.requireNonNullElse(request.model(), this.defaults.defaultModel());
 		String metadata = check(request, model, idempotencyKey, now);
+		checkInitImage(caller, request, model);
 		// only a request with an idempotency key can be replayed; only then is its body compared
 		String requestHash = (idempotencyKey != null) ? sha256Hex(this.json.writeValueAsString(request)) : null;
-		JobMessage message = new JobMessage(JobMessage.SCHEMA_VERSION, JobIds.next(this.clock), caller.tenant(), model,
+		// version 2 only when the job uses a version 2 field: workers of the previous release keep taking the rest
+		JobMessage message = new JobMessage(JobMessage.versionFor(request.initImage(), request.clipSkip()),
+				JobIds.next(this.clock), caller.tenant(), model,
 				request.prompt(), request.negativePrompt(), request.width(), request.height(),
 				Objects.requireNonNullElse(request.steps(), SubmitJobRequest.DEFAULT_STEPS),
 				Objects.requireNonNullElse(request.guidanceScale(), SubmitJobRequest.DEFAULT_GUIDANCE_SCALE),
 				(request.seed() != null) ? request.seed() : ThreadLocalRandom.current().nextLong(1L << 32),
 				Objects.requireNonNullElse(request.numImages(), 1), Objects.requireNonNullElse(request.lane(), Lane.STANDARD),
-				now, (request.deadline() != null) ? request.deadline().toInstant() : null, request.scheduler());
+				now, (request.deadline() != null) ? request.deadline().toInstant() : null, request.scheduler(),
+				request.initImage(), (request.initImage() != null)
+						? Objects.requireNonNullElse(request.strength(), SubmitJobRequest.DEFAULT_STRENGTH) : null,
+				request.clipSkip());
 		String body = this.json.writeValueAsString(message);
 		Map<String, String> extra = new HashMap<>();
 		if (requestHash != null) {
@@ -214,6 +224,36 @@ class JobService {
 		return new Submission(view(jobId, record), true);
 	}
 
+	/**
+	 * Checks an img2img request: the init image is an input of the caller's tenant (another tenant's id reads as
+	 * unknown) of exactly the job's size, and a live worker announces img2img for the model. The job's size is
+	 * required as for every job, not taken from the input.
+	 */
+	private void checkInitImage(Caller caller, SubmitJobRequest request, String model) {
+		List<FieldProblem> problems = new ArrayList<>();
+		if (request.initImage() == null) {
+			if (request.strength() != null) {
+				problems.add(new FieldProblem("strength", "needs an initImage"));
+			}
+		}
+		else {
+			if (!this.models.imageToImage(model)) {
+				problems.add(new FieldProblem("initImage", "model " + model + " does not render from an init image "
+						+ "(no live worker announces img2img for it)"));
+			}
+			this.inputs.find(caller.tenant(), request.initImage()).ifPresentOrElse((input) -> {
+				if (input.width() != request.width() || input.height() != request.height()) {
+					problems.add(new FieldProblem("initImage", "is " + input.width() + "x" + input.height()
+							+ "; the job is " + request.width() + "x" + request.height() + " and must be the same size"));
+				}
+			}, () -> problems.add(new FieldProblem("initImage", "is not an input of this tenant (upload it with POST "
+					+ "/v1/inputs; inputs expire with the job retention)")));
+		}
+		if (!problems.isEmpty()) {
+			throw ApiProblemException.invalid(problems);
+		}
+	}
+
 	/** Checks what Bean Validation cannot; returns the metadata as JSON. */
 	private @Nullable String check(SubmitJobRequest request, String model, @Nullable String idempotencyKey,
 			Instant now) {
@@ -263,6 +303,16 @@ class JobService {
 				else if (schedulers == null && !SubmitJobRequest.SCHEDULERS.contains(scheduler)) {
 					problems.add(new FieldProblem("scheduler",
 							"is not a known scheduler; known: " + String.join(", ", SubmitJobRequest.SCHEDULERS)));
+				}
+			}
+			if (request.clipSkip() != null) {
+				// only what a live worker announces: a worker that cannot skip layers would render without the skip
+				int maxClipSkip = this.models.maxClipSkip(model);
+				if (request.clipSkip() > maxClipSkip) {
+					problems.add(new FieldProblem("clipSkip", (maxClipSkip == 0)
+							? "model " + model + " does not support clip skip (no live worker announces it); leave the "
+									+ "field out"
+							: "must be at most " + maxClipSkip + " for model " + model));
 				}
 			}
 		}

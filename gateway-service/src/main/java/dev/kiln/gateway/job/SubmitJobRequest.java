@@ -40,6 +40,12 @@ import dev.kiln.contract.Lane;
  * @param metadata the caller's own JSON object, echoed back (at most 4 KiB)
  * @param scheduler the sampler, one of the model's {@code schedulers} ({@code GET /v1/models}); the model's own
  * {@code scheduler} when left out
+ * @param initImage the id of an image the tenant uploaded ({@code POST /v1/inputs}) to start from (img2img); its
+ * size must be the job's {@code width} × {@code height}
+ * @param strength with {@code initImage}: how much of it is redrawn, 0 to 1; the job runs the last
+ * {@code int(steps × strength)} of its steps
+ * @param clipSkip how many of the text encoder's last layers to skip (diffusers' {@code clip_skip}; 1 = the
+ * penultimate layer, AUTOMATIC1111's "Clip skip 2"), at most the model's {@code maxClipSkip}; none when left out
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 @Schema(description = "A request to generate images")
@@ -78,7 +84,15 @@ public record SubmitJobRequest(
 		@Schema(description = "Sampler: one of the model's schedulers (GET /v1/models); the model's default "
 				+ "scheduler when left out. A model without a choice (an empty list) accepts none",
 				example = "dpm++2m-karras") @Size(max = 40) @Pattern(regexp = "[a-z0-9][a-z0-9+._-]*",
-						message = "must be lower-case letters, digits, '+', '.', '_' or '-'") @Nullable String scheduler) {
+						message = "must be lower-case letters, digits, '+', '.', '_' or '-'") @Nullable String scheduler,
+		@Schema(description = "Id of an uploaded image (POST /v1/inputs) to start from (img2img); its size must be "
+				+ "width × height, and the model must announce img2img",
+				example = "019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b") @Size(max = 36) @Nullable String initImage,
+		@Schema(description = "Only with initImage: how much of it is redrawn, 0 (nothing) to 1 (all), 0.8 when left "
+				+ "out; the job runs the last int(steps × strength) of its steps", example = "0.8") @DecimalMin("0") @DecimalMax("1") @Nullable Double strength,
+		@Schema(description = "How many of the text encoder's last layers to skip (diffusers' clip_skip: 1 uses the "
+				+ "penultimate layer, what AUTOMATIC1111 calls Clip skip 2); at most the model's maxClipSkip "
+				+ "(GET /v1/models). None when left out", example = "1") @Min(1) @Max(12) @Nullable Integer clipSkip) {
 
 	static final int DEFAULT_STEPS = 20;
 
@@ -90,5 +104,8 @@ public record SubmitJobRequest(
 			"dpm++2m-karras", "lcm");
 
 	static final double DEFAULT_GUIDANCE_SCALE = 7.5;
+
+	/** The strength of an img2img job that names none: diffusers' {@code StableDiffusionImg2ImgPipeline} default. */
+	static final double DEFAULT_STRENGTH = 0.8;
 
 }

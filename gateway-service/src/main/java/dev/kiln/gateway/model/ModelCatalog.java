@@ -71,7 +71,7 @@ public class ModelCatalog {
 		List<WorkerHeartbeat> workers = liveWorkers();
 		Map<String, ModelView> models = new TreeMap<>();
 		this.configured.forEach((id, limits) -> models.put(id, new ModelView(id, limits.maxPixels(), limits.maxSteps(),
-				limits.maxBatch(), true, 0, 0, null, List.of(), null, List.of(), null)));
+				limits.maxBatch(), true, 0, 0, null, List.of(), null, List.of(), null, false, 0)));
 		for (WorkerHeartbeat worker : workers) {
 			for (ModelInfo model : worker.models()) {
 				ModelView known = models.get(model.id());
@@ -83,7 +83,8 @@ public class ModelCatalog {
 
 	private static ModelView view(ModelInfo model, boolean busy) {
 		return new ModelView(model.id(), model.maxPixels(), model.maxSteps(), model.maxBatch(), false, 1, busy ? 1 : 0,
-				model.family(), model.sizes(), model.scheduler(), model.schedulers(), model.description());
+				model.family(), model.sizes(), model.scheduler(), model.schedulers(), model.description(),
+				model.imageToImage(), model.maxClipSkip());
 	}
 
 	private static ModelView merge(ModelView known, ModelInfo model, boolean busy) {
@@ -98,7 +99,8 @@ public class ModelCatalog {
 				known.liveWorkers() + 1, known.busyWorkers() + (busy ? 1 : 0),
 				(known.family() != null) ? known.family() : model.family(), List.copyOf(sizes),
 				(known.scheduler() != null) ? known.scheduler() : model.scheduler(), List.copyOf(schedulers),
-				(known.description() != null) ? known.description() : model.description());
+				(known.description() != null) ? known.description() : model.description(),
+				known.imageToImage() || model.imageToImage(), Math.max(known.maxClipSkip(), model.maxClipSkip()));
 	}
 
 	/**
@@ -168,6 +170,39 @@ public class ModelCatalog {
 			}
 		}
 		return announced ? Optional.of(List.copyOf(schedulers)) : Optional.empty();
+	}
+
+	/**
+	 * Whether a live worker serving the model announces that it renders jobs with an init image (img2img).
+	 * @param id the model id
+	 * @return whether an img2img job for it can be accepted
+	 */
+	public boolean imageToImage(String id) {
+		for (WorkerHeartbeat worker : liveWorkers()) {
+			for (ModelInfo model : worker.models()) {
+				if (model.id().equals(id) && Boolean.TRUE.equals(model.imageToImage())) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * The largest clip skip a live worker serving the model announces.
+	 * @param id the model id
+	 * @return the largest {@code clipSkip} a job for it may ask, 0 when none can be honoured
+	 */
+	public int maxClipSkip(String id) {
+		int max = 0;
+		for (WorkerHeartbeat worker : liveWorkers()) {
+			for (ModelInfo model : worker.models()) {
+				if (model.id().equals(id)) {
+					max = Math.max(max, model.maxClipSkip());
+				}
+			}
+		}
+		return max;
 	}
 
 	/** The ids of every known model, sorted. */

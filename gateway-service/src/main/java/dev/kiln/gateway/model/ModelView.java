@@ -26,6 +26,8 @@ import dev.kiln.contract.ImageSize;
  * @param schedulers the samplers live workers can render it with
  * @param description what it renders, as live workers describe it (the built-in model says it draws abstract
  * patterns, not Stable Diffusion), or {@code null} while no worker has said
+ * @param imageToImage whether a live worker renders it from an init image ({@code initImage} on a job)
+ * @param maxClipSkip the largest {@code clipSkip} a live worker honours for it, 0 when none
  */
 @Schema(description = "A model and its limits")
 public record ModelView(@Schema(example = "kiln-builtin") String id, @Schema(example = "1048576") int maxPixels,
@@ -41,7 +43,11 @@ public record ModelView(@Schema(example = "kiln-builtin") String id, @Schema(exa
 				schema = @Schema(example = "ddim")) List<String> schedulers,
 		@Schema(example = "renders abstract patterns from the prompt's words (offline built-in, not Stable Diffusion)",
 				nullable = true, description = "What it renders, as the workers serving it say")
-		@Nullable String description) {
+		@Nullable String description,
+		@Schema(description = "Whether jobs may start from an init image (initImage, POST /v1/inputs)")
+		boolean imageToImage,
+		@Schema(example = "11", description = "The largest clipSkip a job may ask; 0: the model cannot skip layers")
+		int maxClipSkip) {
 
 	public ModelView {
 		sizes = List.copyOf(sizes);

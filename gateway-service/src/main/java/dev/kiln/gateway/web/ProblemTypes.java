@@ -40,6 +40,9 @@ public final class ProblemTypes {
 	/** The job has no image with that number (yet). */
 	public static final URI IMAGE_NOT_FOUND = URI.create(BASE + "image-not-found");
 
+	/** An uploaded image is not a PNG, JPEG or WebP image that decodes, or its size is out of range. */
+	public static final URI INVALID_IMAGE = URI.create(BASE + "invalid-image");
+
 	/** The response media type asked for in {@code Accept} cannot be produced. */
 	public static final URI NOT_ACCEPTABLE = URI.create(BASE + "not-acceptable");
 

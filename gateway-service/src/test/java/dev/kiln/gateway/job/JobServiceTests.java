@@ -25,6 +25,8 @@ import dev.kiln.contract.WorkerHeartbeat;
 import dev.kiln.gateway.GatewayApiProperties;
 import dev.kiln.gateway.GatewayProperties;
 import dev.kiln.gateway.auth.Caller;
+import dev.kiln.gateway.input.InputImage;
+import dev.kiln.gateway.input.InputStore;
 import dev.kiln.gateway.model.ModelCatalog;
 import dev.kiln.gateway.web.ApiProblemException;
 
@@ -53,6 +55,8 @@ class JobServiceTests {
 
 	private final JsonMapper json = JsonMapper.builder().build();
 
+	private final InputStore inputs = mock();
+
 	private final TestTracing tracing = new TestTracing();
 
 	private JobService service;
@@ -64,7 +68,7 @@ class JobServiceTests {
 				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
 				new GatewayProperties.Jobs("small"));
 		this.service = new JobService(this.repository, this.publisher, mock(), this.links, this.models, this.json,
-				Clock.fixed(NOW, ZoneOffset.UTC), gateway, api, this.tracing.jobTracing());
+				Clock.fixed(NOW, ZoneOffset.UTC), gateway, api, this.inputs, this.tracing.jobTracing());
 		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
 		given(this.models.ids()).willReturn(Set.of("small"));
 	}
@@ -126,6 +130,48 @@ class JobServiceTests {
 			assertThat(error.message())
 				.isEqualTo("is not a scheduler model small renders with; its schedulers: ddim, euler, dpm++2m");
 		});
+		verify(this.publisher, never()).publish(any(), any(), any());
+	}
+
+	@Test
+	void imageToImageJobCarriesItsInputAndDiffusersDefaultStrength() {
+		given(this.models.imageToImage("small")).willReturn(true);
+		given(this.inputs.find("acme", INPUT)).willReturn(Optional.of(new InputImage(INPUT, 128, 64)));
+		given(this.repository.create(any(), any(), any(), any(), any(), org.mockito.ArgumentMatchers.anyInt()))
+			.willReturn(new JobRepository.Created(JobRepository.Outcome.CREATED, "ignored", 0));
+		this.service.submit(CALLER, imageToImage(128, 64, INPUT, null), null);
+		org.mockito.ArgumentCaptor<JobMessage> sent = org.mockito.ArgumentCaptor.forClass(JobMessage.class);
+		verify(this.publisher).publish(sent.capture(), any(), any());
+		assertThat(sent.getValue().schemaVersion()).isEqualTo(2);
+		assertThat(sent.getValue().initImage()).isEqualTo(INPUT);
+		// StableDiffusionImg2ImgPipeline.__call__(strength=0.8), diffusers
+		assertThat(sent.getValue().strength()).isEqualTo(0.8);
+	}
+
+	@Test
+	void anotherTenantsInputTheWrongSizeOrAModelWithoutImg2imgAreRefusedAndNothingIsEnqueued() {
+		given(this.models.imageToImage("small")).willReturn(true);
+		given(this.inputs.find("acme", INPUT)).willReturn(Optional.of(new InputImage(INPUT, 128, 64)));
+		given(this.inputs.find("acme", "019a7b2c-3d4e-7f01-8a2b-000000000002")).willReturn(Optional.empty());
+		ApiProblemException foreign = catchThrowableOfType(ApiProblemException.class, () -> this.service
+			.submit(CALLER, imageToImage(128, 64, "019a7b2c-3d4e-7f01-8a2b-000000000002", 0.5), null));
+		assertThat(foreign.status().value()).isEqualTo(400);
+		assertThat(foreign.errors()).singleElement()
+			.satisfies((error) -> assertThat(error.message()).startsWith("is not an input of this tenant"));
+		ApiProblemException size = catchThrowableOfType(ApiProblemException.class,
+				() -> this.service.submit(CALLER, imageToImage(64, 64, INPUT, 0.5), null));
+		assertThat(size.errors()).singleElement()
+			.satisfies((error) -> assertThat(error.message()).isEqualTo(
+					"is 128x64; the job is 64x64 and must be the same size"));
+		given(this.models.imageToImage("small")).willReturn(false);
+		ApiProblemException model = catchThrowableOfType(ApiProblemException.class,
+				() -> this.service.submit(CALLER, imageToImage(128, 64, INPUT, 0.5), null));
+		assertThat(model.errors()).singleElement()
+			.satisfies((error) -> assertThat(error.message()).contains("does not render from an init image"));
+		ApiProblemException strengthAlone = catchThrowableOfType(ApiProblemException.class,
+				() -> this.service.submit(CALLER, imageToImage(128, 64, null, 0.5), null));
+		assertThat(strengthAlone.errors()).extracting(ApiProblemException.FieldProblem::field).containsExactly("strength");
+		verify(this.repository, never()).create(any(), any(), any(), any(), any(), org.mockito.ArgumentMatchers.anyInt());
 		verify(this.publisher, never()).publish(any(), any(), any());
 	}
 
@@ -193,7 +239,7 @@ class JobServiceTests {
 				Clock.fixed(NOW, ZoneOffset.UTC), new GatewayProperties(new GatewayProperties.Queues("kiln"),
 						new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
 						new GatewayProperties.Jobs("small")),
-				api(), TestTracing.none());
+				api(), this.inputs, TestTracing.none());
 		given(this.models.sizes("small")).willReturn(List.of());
 		org.mockito.ArgumentCaptor<Map<String, String>> fields = org.mockito.ArgumentCaptor.captor();
 		given(this.repository.create(any(), any(), fields.capture(), any(), any(),
@@ -209,13 +255,14 @@ class JobServiceTests {
 
 	private static SubmitJobRequest withScheduler(String scheduler) {
 		return new SubmitJobRequest("fox", null, null, 64, 64, null, null, null, null, null, null, null, null, null,
-				scheduler);
+				scheduler, null, null, null);
 	}
 
 	@Test
 	void refusesADeadlineMoreThanSevenDaysAhead() {
 		SubmitJobRequest request = new SubmitJobRequest("fox", null, null, 64, 64, null, null, null, null, null,
-				OffsetDateTime.ofInstant(NOW.plus(Duration.ofDays(8)), ZoneOffset.UTC), null, null, null, null);
+				OffsetDateTime.ofInstant(NOW.plus(Duration.ofDays(8)), ZoneOffset.UTC), null, null, null, null, null,
+				null, null);
 		ApiProblemException ex = catchThrowableOfType(ApiProblemException.class,
 				() -> this.service.submit(CALLER, request, null));
 		assertThat(ex.errors()).extracting(ApiProblemException.FieldProblem::field).containsExactly("deadline");
@@ -268,9 +315,46 @@ class JobServiceTests {
 				NOW, NOW);
 	}
 
+	@Test
+	void clipSkipIsCheckedAgainstWhatLiveWorkersAnnounceAndOnlyThenWrittenAsVersionTwo() {
+		given(this.repository.create(any(), any(), any(), any(), any(), org.mockito.ArgumentMatchers.anyInt()))
+			.willReturn(new JobRepository.Created(JobRepository.Outcome.CREATED, "ignored", 0));
+		ApiProblemException none = catchThrowableOfType(ApiProblemException.class,
+				() -> this.service.submit(CALLER, withClipSkip(1), null));
+		assertThat(none.errors()).singleElement().satisfies((error) -> {
+			assertThat(error.field()).isEqualTo("clipSkip");
+			assertThat(error.message()).contains("does not support clip skip");
+		});
+		given(this.models.maxClipSkip("small")).willReturn(2);
+		ApiProblemException tooMany = catchThrowableOfType(ApiProblemException.class,
+				() -> this.service.submit(CALLER, withClipSkip(3), null));
+		assertThat(tooMany.errors()).singleElement()
+			.satisfies((error) -> assertThat(error.message()).isEqualTo("must be at most 2 for model small"));
+		verify(this.publisher, never()).publish(any(), any(), any());
+		this.service.submit(CALLER, withClipSkip(2), null);
+		this.service.submit(CALLER, withClipSkip(null), null);
+		org.mockito.ArgumentCaptor<JobMessage> sent = org.mockito.ArgumentCaptor.forClass(JobMessage.class);
+		verify(this.publisher, org.mockito.Mockito.times(2)).publish(sent.capture(), any(), any());
+		assertThat(sent.getAllValues()).extracting(JobMessage::clipSkip).containsExactly(2, null);
+		// a job without version 2 fields stays version 1, which workers of the previous release still take
+		assertThat(sent.getAllValues()).extracting(JobMessage::schemaVersion).containsExactly(2, 1);
+	}
+
+	private static SubmitJobRequest withClipSkip(Integer clipSkip) {
+		return new SubmitJobRequest("fox", null, null, 64, 64, null, null, null, null, null, null, null, null, null,
+				null, null, null, clipSkip);
+	}
+
+	private static final String INPUT = "019a7b2c-3d4e-7f01-8a2b-000000000001";
+
+	private static SubmitJobRequest imageToImage(int width, int height, String initImage, Double strength) {
+		return new SubmitJobRequest("fox", null, null, width, height, null, null, null, null, null, null, null, null,
+				null, null, initImage, strength, null);
+	}
+
 	private static SubmitJobRequest request(int width, int height, Integer steps, Integer numImages, String callback) {
 		return new SubmitJobRequest("fox", null, null, width, height, steps, null, null, numImages, null, null, callback,
-				null, null, null);
+				null, null, null, null, null, null);
 	}
 
 }

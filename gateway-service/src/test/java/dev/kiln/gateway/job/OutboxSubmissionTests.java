@@ -56,7 +56,7 @@ class OutboxSubmissionTests {
 		GatewayApiProperties api = SqsStub
 			.api(new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(10)));
 		this.service = new JobService(this.repository, this.publisher, this.confirmations, mock(), this.models, JsonMapper.builder().build(),
-				Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), SqsStub.gateway(), api,
+				Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), SqsStub.gateway(), api, mock(),
 				TestTracing.none());
 		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
 		given(this.repository.create(any(), any(), any(), isNull(), any(), anyInt())).willAnswer(
@@ -109,7 +109,7 @@ class OutboxSubmissionTests {
 
 	private JobService.Submission submit() {
 		SubmitJobRequest request = new SubmitJobRequest("a red fox", null, null, 64, 64, null, null, 42L, null, null,
-				null, null, null, Map.of(), null);
+				null, null, null, Map.of(), null, null, null, null);
 		return this.service.submit(CALLER, request, null);
 	}
 

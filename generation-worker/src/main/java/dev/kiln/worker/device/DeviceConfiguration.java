@@ -17,4 +17,14 @@ class DeviceConfiguration {
 		return Libtorch.djl();
 	}
 
+	@Bean
+	GpuMemory gpuMemory() {
+		return GpuMemory.cuda();
+	}
+
+	@Bean
+	GpuMemoryMetrics gpuMemoryMetrics(GpuMemory gpuMemory) {
+		return new GpuMemoryMetrics(gpuMemory);
+	}
+
 }

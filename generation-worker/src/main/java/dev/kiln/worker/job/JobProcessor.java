@@ -322,6 +322,7 @@ class JobProcessor {
 			group.forEach((job) -> resumeFrom.add(job.checkpoint()));
 			batchSize(model, group);
 			List<RenderedImages> results = model.generator().render(requests, resumeFrom, monitor);
+			ImageRenderTime.record(this.meters, model, requests, resumeFrom, results);
 			Instant finished = this.clock.instant();
 			for (int i = 0; i < group.size(); i++) {
 				finish(group.get(i), results.get(i), started, finished, group.size(), startedEvents);

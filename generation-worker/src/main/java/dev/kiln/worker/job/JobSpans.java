@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.tracing.Span;
+import io.micrometer.tracing.TraceContext;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.otel.bridge.OtelSpan;
 import io.micrometer.tracing.propagation.Propagator;
@@ -19,7 +20,8 @@ import dev.kiln.contract.JobMessage;
 
 /**
  * The spans of the jobs in hand (TRACE-CONVENTIONS: issue 18). Each job message's spans are children of the trace
- * context its sender put in its {@code traceparent} attribute (a message without one starts a new trace):
+ * context its sender put in its {@code traceparent} attribute. A message without one still renders, in a new trace:
+ * the job's first span ({@value #QUEUE_WAIT}) is its root and the job's other spans are its children.
  * <ul>
  * <li>{@value #QUEUE_WAIT}: from the message's {@code SentTimestamp} to its receipt;</li>
  * <li>{@value #RECEIVE}: from receipt until the job is cleared to render (claim, lease, checkpoint), or turned away;
@@ -68,6 +70,9 @@ class JobSpans {
 	/** Each held message's current span, by message id. */
 	private final Map<String, Span> current = new ConcurrentHashMap<>();
 
+	/** The root of the trace the worker started for a message that carried none, by message id. */
+	private final Map<String, TraceContext> roots = new ConcurrentHashMap<>();
+
 	JobSpans(Tracer tracer, Propagator propagator) {
 		this.tracer = tracer;
 		this.propagator = propagator;
@@ -82,14 +87,12 @@ class JobSpans {
 	void received(HeldMessage message, JobMessage job) {
 		MessageTrace trace = message.trace();
 		if (trace.sentAt() != null && !trace.sentAt().isAfter(trace.receivedAt())) {
-			Span wait = job(child(message).name(QUEUE_WAIT), job, message)
-				.startTimestamp(micros(trace.sentAt()), TimeUnit.MICROSECONDS)
-				.start();
+			Span wait = started(message, job(child(message).name(QUEUE_WAIT), job, message)
+				.startTimestamp(micros(trace.sentAt()), TimeUnit.MICROSECONDS));
 			wait.end(micros(trace.receivedAt()), TimeUnit.MICROSECONDS);
 		}
-		Span receive = job(child(message).name(RECEIVE), job, message)
-			.startTimestamp(micros(trace.receivedAt()), TimeUnit.MICROSECONDS)
-			.start();
+		Span receive = started(message, job(child(message).name(RECEIVE), job, message)
+			.startTimestamp(micros(trace.receivedAt()), TimeUnit.MICROSECONDS));
 		this.current.put(message.messageId(), receive);
 	}
 
@@ -110,10 +113,10 @@ class JobSpans {
 	List<Span> render(List<HeldMessage> messages, String model) {
 		long start = micros(Instant.now());
 		return messages.stream().map((message) -> {
-			Span span = job(child(message).name(RENDER), message.requireJob(), message).tag(MODEL, model)
+			Span span = started(message, job(child(message).name(RENDER), message.requireJob(), message)
+				.tag(MODEL, model)
 				.tag(BATCH_SIZE, messages.size())
-				.startTimestamp(start, TimeUnit.MICROSECONDS)
-				.start();
+				.startTimestamp(start, TimeUnit.MICROSECONDS));
 			this.current.put(message.messageId(), span);
 			return span;
 		}).toList();
@@ -160,11 +163,28 @@ class JobSpans {
 	/** The message is deleted, handed back or left: forgets its spans. */
 	void forget(HeldMessage message) {
 		this.current.remove(message.messageId());
+		this.roots.remove(message.messageId());
 	}
 
-	/** A span builder whose parent is the message's trace context; none (a new trace) when it carried none. */
+	/**
+	 * A span builder whose parent is the message's trace context; when it carried none, the root of the trace started
+	 * for it, or no parent at all for its first span.
+	 */
 	private Span.Builder child(HeldMessage message) {
-		return this.propagator.extract(message.trace().headers(), Map::get);
+		if (!message.trace().headers().isEmpty()) {
+			return this.propagator.extract(message.trace().headers(), Map::get);
+		}
+		TraceContext root = this.roots.get(message.messageId());
+		return (root != null) ? this.tracer.spanBuilder().setParent(root) : this.tracer.spanBuilder().setNoParent();
+	}
+
+	/** Starts the span; the first span of a message that carried no trace context is the root of the job's trace. */
+	private Span started(HeldMessage message, Span.Builder builder) {
+		Span span = builder.start();
+		if (message.trace().headers().isEmpty() && !span.isNoop()) {
+			this.roots.putIfAbsent(message.messageId(), span.context());
+		}
+		return span;
 	}
 
 	private static Span.Builder job(Span.Builder span, JobMessage job, HeldMessage message) {

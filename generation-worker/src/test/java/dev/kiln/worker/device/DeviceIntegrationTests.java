@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 /**
  * A worker on a node that gave it an NVIDIA GPU, with this build's CPU-only libtorch: with {@code device=auto} it
  * starts, renders on the CPU and says so in {@code /actuator/health} and {@code /actuator/prometheus}; with
- * {@code device=gpu} it does not start.
+ * {@code device=gpu} it does not start. The GPU memory gauges reach {@code /actuator/prometheus} (through a stand-in
+ * for DJL's CUDA utilities: this machine has no CUDA device).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
 		properties = { "kiln.queues.prefix=devtest", "kiln.storage.bucket=devtest-images", "kiln.worker.id=worker-dev",
@@ -45,11 +46,31 @@ class DeviceIntegrationTests {
 	@TestBean
 	private NvidiaDevices nvidiaDevices;
 
+	@TestBean
+	private GpuMemory gpuMemory;
+
 	@LocalServerPort
 	private int port;
 
 	static NvidiaDevices nvidiaDevices() {
 		return () -> List.of("/dev/nvidia0", "NVIDIA_VISIBLE_DEVICES=GPU-3c0a");
+	}
+
+	/** Stands in for DJL's CUDA utilities, which see no device on a machine without one. */
+	static GpuMemory gpuMemory() {
+		return new GpuMemory() {
+
+			@Override
+			public int gpuCount() {
+				return 1;
+			}
+
+			@Override
+			public Usage usage(int device) {
+				return new Usage(3_221_225_472L, 24_146_608_128L);
+			}
+
+		};
 	}
 
 	@DynamicPropertySource
@@ -87,6 +108,21 @@ class DeviceIntegrationTests {
 		assertThat(prometheus).containsPattern("kiln_worker_device\\{[^}]*mismatch=\"true\"[^}]*nvidia=\"true\"[^}]*"
 				+ "type=\"cpu\"[^}]*\\} 1\\.0");
 		assertThat(readiness.getStatusCode().value()).as("the pod stays Ready: scraped, not restarted").isEqualTo(200);
+	}
+
+	@Test
+	void gpuMemoryGaugesAreScrapedPerDevice() {
+		String prometheus = RestClient.create("http://localhost:" + this.port)
+			.get()
+			.uri("/actuator/prometheus")
+			.retrieve()
+			.body(String.class);
+
+		assertThat(prometheus).containsPattern("kiln_worker_gpu_memory_used_bytes\\{[^}]*device=\"gpu\\(0\\)\"[^}]*\\} "
+				+ "3\\.221225472E9")
+			.containsPattern("kiln_worker_gpu_memory_total_bytes\\{[^}]*device=\"gpu\\(0\\)\"[^}]*\\} "
+					+ "2\\.4146608128E10")
+			.doesNotContain("device=\"gpu(1)\"");
 	}
 
 	@Test

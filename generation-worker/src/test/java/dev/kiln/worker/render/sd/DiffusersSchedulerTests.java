@@ -20,9 +20,10 @@ import static org.assertj.core.api.Assertions.within;
  * <p>
  * Source: github.com/huggingface/diffusers at commit {@value #DIFFUSERS}, {@code tests/schedulers/}: the fixtures in
  * {@code test_schedulers.py} ({@code SchedulerCommonTest.dummy_sample_deter}, {@code dummy_model}), the loops and
- * values in the file and test named beside each expectation. PNDM is not ported: diffusers' {@code full_loop} runs
- * its Runge–Kutta (PRK) warm-up, which Kiln does not implement (Kiln runs PNDM as Stable Diffusion configures it,
- * {@code skip_prk_steps = true}, and no diffusers test runs that loop).
+ * values in the file and test named beside each expectation. diffusers' PNDM {@code full_loop} runs the Runge–Kutta
+ * (PRK) warm-up ({@code skip_prk_steps = false}, its default) and then PLMS; Kiln's {@link PndmScheduler} runs it
+ * with that option (models run it as Stable Diffusion configures it, {@code skip_prk_steps = true}, for which no
+ * diffusers test has full-loop values).
  */
 class DiffusersSchedulerTests {
 
@@ -148,6 +149,73 @@ class DiffusersSchedulerTests {
 		NoiseSchedule schedule = ddimSchedule(0.0001, true).withSpacing(NoiseSchedule.Spacing.LEADING, 1);
 		assertThat(new DdimScheduler(schedule, 5, PredictionType.EPSILON, true).timesteps()).containsExactly(801, 601,
 				401, 201, 1);
+	}
+
+	// test_scheduler_pndm.py: get_scheduler_config: 1000 steps, "linear" 0.0001 to 0.02 (beta_start 0.01 where the
+	// test says so); the scheduler's defaults: "leading", steps_offset 0, set_alpha_to_one False, skip_prk_steps
+	// False; full_loop: 10 steps, the prk_timesteps through step_prk, then the plms_timesteps through step_plms (what
+	// PndmScheduler.step does in that order)
+	private static NoiseSchedule pndmSchedule(double betaStart, boolean alphaToOne) {
+		return new NoiseSchedule(1000, betaStart, 0.02, NoiseSchedule.Betas.LINEAR, NoiseSchedule.Spacing.LEADING, 0,
+				alphaToOne);
+	}
+
+	private NDArray pndm(NoiseSchedule schedule, PredictionType prediction) {
+		PndmScheduler scheduler = new PndmScheduler(schedule, 10, prediction, false, this.manager);
+		// 12 Runge–Kutta evaluations (3 steps × 4), then PLMS for the remaining 7 steps
+		assertThat(scheduler.timesteps()).hasSize(19);
+		return plainLoop(scheduler);
+	}
+
+	@Test
+	void pndmFullLoopNoNoise() {
+		// test_scheduler_pndm.py, PNDMSchedulerTest.test_full_loop_no_noise: 198.1318, 0.2580
+		assertSumAndMean(pndm(pndmSchedule(0.0001, false), PredictionType.EPSILON), 198.1318, 0.2580);
+	}
+
+	@Test
+	void pndmFullLoopWithVPrediction() {
+		// test_scheduler_pndm.py, PNDMSchedulerTest.test_full_loop_with_v_prediction: 67.3986, 0.0878
+		assertSumAndMean(pndm(pndmSchedule(0.0001, false), PredictionType.V_PREDICTION), 67.3986, 0.0878);
+	}
+
+	@Test
+	void pndmFullLoopWithSetAlphaToOne() {
+		// test_scheduler_pndm.py, PNDMSchedulerTest.test_full_loop_with_set_alpha_to_one (beta_start 0.01):
+		// 230.0399, 0.2995
+		assertSumAndMean(pndm(pndmSchedule(0.01, true), PredictionType.EPSILON), 230.0399, 0.2995);
+	}
+
+	@Test
+	void pndmFullLoopWithNoSetAlphaToOne() {
+		// test_scheduler_pndm.py, PNDMSchedulerTest.test_full_loop_with_no_set_alpha_to_one (beta_start 0.01):
+		// 186.9482, 0.2434
+		assertSumAndMean(pndm(pndmSchedule(0.01, false), PredictionType.EPSILON), 186.9482, 0.2434);
+	}
+
+	@Test
+	void pndmStepsOffsetTimesteps() {
+		// test_scheduler_pndm.py, PNDMSchedulerTest.test_steps_offset: steps_offset=1, 10 steps -> [901, 851, 851,
+		// 801, 801, 751, 751, 701, 701, 651, 651, 601, 601, 501, 401, 301, 201, 101, 1]
+		NoiseSchedule schedule = pndmSchedule(0.0001, false).withSpacing(NoiseSchedule.Spacing.LEADING, 1);
+		assertThat(new PndmScheduler(schedule, 10, PredictionType.EPSILON, false, this.manager).timesteps())
+			.containsExactly(901, 851, 851, 801, 801, 751, 751, 701, 701, 651, 651, 601, 601, 501, 401, 301, 201, 101,
+					1);
+	}
+
+	@Test
+	void pndmPowerOfThreeInferenceSteps() {
+		// test_scheduler_pndm.py, PNDMSchedulerTest.test_pow_of_3_inference_steps: 27 steps used to fail on the first
+		// Runge–Kutta steps (diffusers asserts only that two steps run); here they must also stay finite
+		PndmScheduler scheduler = new PndmScheduler(pndmSchedule(0.0001, false), 27, PredictionType.EPSILON, false,
+				this.manager);
+		NDArray sample = dummySampleDeter();
+		NDArray residual = sample.mul(0.1f);
+		for (int i = 0; i < 2; i++) {
+			sample = scheduler.step(residual, i, sample);
+		}
+		assertThat(sample.getShape()).isEqualTo(SHAPE);
+		assertThat(sample.isInfinite().any().getBoolean() || sample.isNaN().any().getBoolean()).isFalse();
 	}
 
 	// test_scheduler_euler.py / test_scheduler_euler_ancestral.py: get_scheduler_config: 1100 steps, "linear"

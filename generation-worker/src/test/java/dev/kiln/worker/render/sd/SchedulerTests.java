@@ -296,8 +296,114 @@ class SchedulerTests {
 			}
 			assertThatIllegalArgumentException()
 				.isThrownBy(() -> scheduler.restore(4, List.of(), shape))
-				.withMessageContaining("keeps 3 predictions but 0 were given");
+				.withMessageContaining("keeps 3 arrays but 0 were given");
 		}
+	}
+
+	@Test
+	void pndmRungeKuttaTimestepsFollowDiffusersAlsoForAnOddStepRatio() {
+		// diffusers' PNDMScheduler.set_timesteps with skip_prk_steps=False, steps_offset 1, 9 steps (T // 9 = 111,
+		// half 55), run once with numpy (python3 -c, the prk/plms lines of set_timesteps written out):
+		// [889, 833, 833, 778, 778, 722, 722, 667, 667, 611, 611, 556, 556, 445, 334, 223, 112, 1]
+		PndmScheduler scheduler = new PndmScheduler(NoiseSchedule.STABLE_DIFFUSION, 9, PredictionType.EPSILON, false,
+				manager);
+		assertThat(scheduler.timesteps()).containsExactly(889, 833, 833, 778, 778, 722, 722, 667, 667, 611, 611, 556,
+				556, 445, 334, 223, 112, 1);
+		// step_prk moves the first stage to the evaluated timestep − half: 889 − 55 = 834, not the next timestep 833
+		float[] first = step(scheduler, 0);
+		for (int i = 0; i < SAMPLE.length; i++) {
+			assertThat((double) first[i]).isCloseTo(transfer(SAMPLE[i], 889, 834, MODEL_OUTPUT[i]), within(1e-5));
+		}
+	}
+
+	@Test
+	void pndmRungeKuttaStepIsClassicalFourthOrderFromTheStartSample() {
+		float[] e1 = { -0.4f, 0.2f, 0.9f, 0.05f };
+		float[] e2 = { 0.6f, -0.1f, 0.3f, -0.7f };
+		float[] e3 = { 0.2f, 0.4f, -0.5f, 0.1f };
+		float[][] predictions = { MODEL_OUTPUT, e1, e2, e3 };
+		// 50 steps: δ = 20, half 10; the first Runge–Kutta step evaluates at 981, 971, 971, 961
+		PndmScheduler scheduler = new PndmScheduler(NoiseSchedule.STABLE_DIFFUSION, 50, PredictionType.EPSILON, false,
+				manager);
+		assertThat(scheduler.timesteps()).startsWith(981, 971, 971, 961, 961, 951);
+		try (NDManager m = manager.newSubManager()) {
+			Shape shape = new Shape(1, 4);
+			NDArray x = m.create(SAMPLE, shape);
+			float[][] stages = new float[4][];
+			for (int stage = 0; stage < 4; stage++) {
+				x = scheduler.step(m.create(predictions[stage], shape), stage, x);
+				stages[stage] = x.toFloatArray();
+			}
+			for (int i = 0; i < 4; i++) {
+				// every stage moves x₀ from 981: to 981 − half (even stages' evaluated timestep − 10), to 971, ...
+				assertThat((double) stages[0][i]).isCloseTo(transfer(SAMPLE[i], 981, 971, MODEL_OUTPUT[i]),
+						within(1e-4));
+				assertThat((double) stages[1][i]).isCloseTo(transfer(SAMPLE[i], 981, 971, e1[i]), within(1e-4));
+				assertThat((double) stages[2][i]).isCloseTo(transfer(SAMPLE[i], 981, 961, e2[i]), within(1e-4));
+				// ... and the last with (ε₀ + 2ε₁ + 2ε₂ + ε₃)/6 to 961
+				double weighted = (MODEL_OUTPUT[i] + 2.0 * e1[i] + 2.0 * e2[i] + e3[i]) / 6.0;
+				assertThat((double) stages[3][i]).isCloseTo(transfer(SAMPLE[i], 981, 961, weighted), within(1e-4));
+			}
+			// only each Runge–Kutta step's first prediction is kept for PLMS
+			assertThat(scheduler.keptPredictions()).isEqualTo(1);
+		}
+	}
+
+	@Test
+	void pndmRungeKuttaNeedsFourSteps() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new PndmScheduler(NoiseSchedule.STABLE_DIFFUSION, 3, PredictionType.EPSILON, false,
+					manager))
+			.withMessageContaining("needs at least 4 steps, not 3");
+		// diffusers' set_timesteps for 4 steps, steps_offset 1, run with numpy as above: three Runge–Kutta steps and
+		// one PLMS step, [751, 626, 626, 501, 501, 376, 376, 251, 251, 126, 126, 1, 1]
+		assertThat(new PndmScheduler(NoiseSchedule.STABLE_DIFFUSION, 4, PredictionType.EPSILON, false, manager)
+			.timesteps()).containsExactly(751, 626, 626, 501, 501, 376, 376, 251, 251, 126, 126, 1, 1);
+	}
+
+	@Test
+	void pndmRungeKuttaResumedAtAnyEvaluationRendersAsUninterrupted() {
+		int steps = 6;
+		Shape shape = new Shape(1, 4);
+		try (NDManager m = manager.newSubManager()) {
+			PndmScheduler whole = new PndmScheduler(NoiseSchedule.STABLE_DIFFUSION, steps, PredictionType.EPSILON,
+					false, m);
+			int evaluations = whole.timesteps().length;
+			assertThat(evaluations).isEqualTo(steps + 9);
+			// Runge–Kutta: the first prediction of each started step, plus start sample and partial sum inside one
+			assertThat(IntStream.rangeClosed(0, evaluations).map(whole::stateArrays).toArray())
+				.containsExactly(0, 3, 3, 3, 1, 4, 4, 4, 2, 5, 5, 5, 3, 4, 4, 4);
+			List<NDArray> samples = new ArrayList<>();
+			List<List<NDArray>> states = new ArrayList<>();
+			NDArray x = m.create(SAMPLE, shape);
+			samples.add(x);
+			states.add(List.of());
+			for (int i = 0; i < evaluations; i++) {
+				x = whole.step(prediction(m, x, i), i, x);
+				samples.add(x);
+				assertThat(whole.state()).hasSize(whole.stateArrays(i + 1));
+				states.add(whole.state().stream().map(NDArray::duplicate).toList());
+			}
+			float[] expected = x.toFloatArray();
+			for (int stop = 1; stop < evaluations; stop++) {
+				PndmScheduler resumed = new PndmScheduler(NoiseSchedule.STABLE_DIFFUSION, steps,
+						PredictionType.EPSILON, false, m);
+				resumed.restore(stop, states.get(stop), shape);
+				NDArray y = samples.get(stop);
+				for (int i = stop; i < evaluations; i++) {
+					y = resumed.step(prediction(m, y, i), i, y);
+				}
+				float[] actual = y.toFloatArray();
+				for (int k = 0; k < 4; k++) {
+					assertThat(actual[k]).as("resumed after %d, [%d]", stop, k).isCloseTo(expected[k], within(1e-6f));
+				}
+			}
+		}
+	}
+
+	/** A made-up UNet: depends on the sample and the evaluation, so a wrong resumed state shows. */
+	private static NDArray prediction(NDManager m, NDArray sample, int index) {
+		return sample.mul(0.3f).add(m.create(MODEL_OUTPUT, sample.getShape()).mul(index % 3 - 1));
 	}
 
 	/** PNDM's transfer x_prev = √(ā_p/ā)·x − (ā_p − ā)·ε / (ā·√(1−ā_p) + √(ā(1−ā)ā_p)). */
