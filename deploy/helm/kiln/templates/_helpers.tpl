@@ -186,6 +186,11 @@ release unfinished jobs and 20 s for the JVM to exit. 120 - 20 - 20 - 20 = 60 s 
 - name: LOGGING_STRUCTURED_FORMAT_CONSOLE
   value: {{ .Values.logging.format | quote }}
 {{- end }}
+{{- with .Values.tracing.otlp.endpoint }}
+{{- /* Spring Boot maps the standard OpenTelemetry variable to its OTLP span exporter (<url>/v1/traces) */}}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}

@@ -85,6 +85,16 @@ public final class JobFields {
 	/** Outcome of the job's webhook deliveries: {@code pending}, {@code delivered}, {@code failed} or {@code refused}. */
 	public static final String WEBHOOK_STATUS = "webhookStatus";
 
+	/**
+	 * The W3C {@code traceparent} of the gateway's {@code kiln.job.enqueue} span, written when the job is created: the
+	 * parent of the job's webhook deliveries and what a job message re-sent by the outbox relay or a dead-letter
+	 * redrive carries, so that every hop of the job stays in one trace.
+	 */
+	public static final String TRACEPARENT = "traceparent";
+
+	/** The id of the job's trace (32 hex digits), written when the job is created; {@code GET /v1/jobs/{id}} shows it. */
+	public static final String TRACE_ID = "traceId";
+
 	private JobFields() {
 	}
 

@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.Banner;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.kiln.advisor.AutoscaleAdvisorApplication;
@@ -49,6 +50,9 @@ public final class LocalStack implements AutoCloseable {
 	 */
 	private static final List<String> STOP_ORDER = List.of("generation-worker", "gateway", "autoscale-advisor",
 			"queue-service");
+
+	private static final ApplicationContextInitializer<ConfigurableApplicationContext> NO_CUSTOMIZER = (context) -> {
+	};
 
 	private final @Nullable EmbeddedStack stack;
 
@@ -85,7 +89,20 @@ public final class LocalStack implements AutoCloseable {
 	 * @throws Ports.PortInUseException when a port is taken, naming the option that changes it
 	 */
 	public static LocalStack start(LocalStackOptions options) {
-		return start(options, null, (line) -> {
+		return start(options, null, NO_CUSTOMIZER, (line) -> {
+		});
+	}
+
+	/**
+	 * Starts everything, with every service's application context prepared by {@code eachService} before it is
+	 * refreshed: how a test adds a bean to all four services (an in-memory span exporter, say) or a property source.
+	 * @param options ports and work directory
+	 * @param eachService applied to each service's context, in start order
+	 * @return the running stack
+	 */
+	public static LocalStack start(LocalStackOptions options,
+			ApplicationContextInitializer<ConfigurableApplicationContext> eachService) {
+		return start(options, null, eachService, (line) -> {
 		});
 	}
 
@@ -98,12 +115,12 @@ public final class LocalStack implements AutoCloseable {
 	 * @return the running stack
 	 */
 	public static LocalStack startAgainst(LocalStackOptions options, Map<String, String> backendProperties) {
-		return start(options, backendProperties, (line) -> {
+		return start(options, backendProperties, NO_CUSTOMIZER, (line) -> {
 		});
 	}
 
 	private static LocalStack start(LocalStackOptions options, @Nullable Map<String, String> backendProperties,
-			Consumer<String> progress) {
+			ApplicationContextInitializer<ConfigurableApplicationContext> eachService, Consumer<String> progress) {
 		long begin = System.nanoTime();
 		Map<String, Integer> ports = new LinkedHashMap<>();
 		ports.put("queue-service", Ports.claim(options.queueServicePort(), "the queue service", "--queue-service-port"));
@@ -145,14 +162,14 @@ public final class LocalStack implements AutoCloseable {
 			// The queue service provisions the queues and the bucket, so it starts first.
 			// Its SQS listener stops only when its current long poll answers: locally a 1 s poll costs nothing and
 			// lets it stop within a second instead of ten.
-			run(services, progress, "queue-service", QueueServiceApplication.class, ports, common, noApiDocs,
-					Map.of("kiln.provision", "true", "spring.cloud.aws.sqs.listener.poll-timeout", "1s"));
+			run(services, eachService, progress, "queue-service", QueueServiceApplication.class, ports, common,
+					noApiDocs, Map.of("kiln.provision", "true", "spring.cloud.aws.sqs.listener.poll-timeout", "1s"));
 			// A render still running when the stack stops stops at its next step (not after up to 20 s): its queue
 			// and record go with the stack, so there is nobody to finish it for.
 			// --model-dir: the worker serves the exported folder beside the built-in model, takes its limits from its
 			// kiln-model.json and announces them in its heartbeats, which is how the gateway learns of it.
 			ExportedModel exported = options.exportedModel();
-			run(services, progress, "generation-worker", GenerationWorkerApplication.class, ports, common, noApiDocs,
+			run(services, eachService, progress, "generation-worker", GenerationWorkerApplication.class, ports, common, noApiDocs,
 					Map.of("kiln.worker.model-cache", models.toString(), "kiln.worker.id", "local-worker-1",
 							"kiln.worker.drain-timeout", "0s"),
 					(exported != null) ? exported.workerProperties() : Map.of());
@@ -160,13 +177,13 @@ public final class LocalStack implements AutoCloseable {
 			Map<String, String> defaultModel = (exported != null)
 					? Map.of("kiln.jobs.default-model", exported.id()) : Map.of();
 			// One admin key for the "demo" tenant, created at start-up and printed; only its hash is stored.
-			run(services, progress, "gateway", GatewayApplication.class, ports, common,
+			run(services, eachService, progress, "gateway", GatewayApplication.class, ports, common,
 					Map.of("kiln.gateway.auth.bootstrap-keys[0].key", apiKey,
 							"kiln.gateway.auth.bootstrap-keys[0].tenant", "demo",
 							"kiln.gateway.auth.bootstrap-keys[0].admin", "true",
 							"kiln.gateway.auth.bootstrap-keys[0].name", "local-stack"),
 					defaultModel);
-			run(services, progress, "autoscale-advisor", AutoscaleAdvisorApplication.class, ports, common, noApiDocs,
+			run(services, eachService, progress, "autoscale-advisor", AutoscaleAdvisorApplication.class, ports, common, noApiDocs,
 					Map.of("kiln.advisor.grpc-port", Integer.toString(ports.get("advisor-grpc"))));
 		}
 		catch (RuntimeException ex) {
@@ -203,7 +220,8 @@ public final class LocalStack implements AutoCloseable {
 	 * @throws ServiceStartException when it does not start
 	 */
 	@SafeVarargs
-	private static void run(Map<String, ConfigurableApplicationContext> services, Consumer<String> progress,
+	private static void run(Map<String, ConfigurableApplicationContext> services,
+			ApplicationContextInitializer<ConfigurableApplicationContext> eachService, Consumer<String> progress,
 			String name, Class<?> application, Map<String, Integer> ports, Map<String, String>... properties) {
 		List<String> args = new ArrayList<>();
 		args.add("--server.port=" + ports.get(name));
@@ -218,6 +236,7 @@ public final class LocalStack implements AutoCloseable {
 					ServiceLogs.as(name,
 							() -> new SpringApplicationBuilder(application).bannerMode(Banner.Mode.OFF)
 								.registerShutdownHook(false)
+								.initializers(eachService)
 								.run(args.toArray(String[]::new))));
 		}
 		catch (RuntimeException ex) {
@@ -386,7 +405,7 @@ public final class LocalStack implements AutoCloseable {
 		}
 		LocalStack stack;
 		try {
-			stack = start(options, null, out::println);
+			stack = start(options, null, NO_CUSTOMIZER, out::println);
 		}
 		catch (RuntimeException ex) {
 			String line = failure(ex, logs);

@@ -2,6 +2,7 @@ package dev.kiln.gateway.job;
 
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,6 +19,7 @@ import org.springframework.stereotype.Component;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.batchmanager.SqsAsyncBatchManager;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 
@@ -35,7 +37,8 @@ import dev.kiln.gateway.GatewayProperties;
  * own caller. A message for a lane with no send in flight goes out at once as its own {@code SendMessage}: there is
  * nothing to share a batch with, and a lone request should not wait out the window (group commit: batches form
  * only while earlier sends are on their way). Without batching each message is one {@code SendMessage}. The
- * message is the job as JSON, without message attributes, in all cases.
+ * message is the job as JSON; its attributes are the job's W3C trace context ({@code traceparent}, and
+ * {@code tracestate} when there is one; {@link JobTracing}), in all cases.
  */
 @Component
 class JobPublisher implements DisposableBean {
@@ -82,13 +85,16 @@ class JobPublisher implements DisposableBean {
 	 * Sends the message and waits until SQS has it.
 	 * @param message the job
 	 * @param json the job as JSON, the message body
+	 * @param traceContext the job's trace context as W3C headers ({@link JobTracing.Trace#messageContext()}), sent
+	 * as String message attributes; may be empty
 	 * @throws RuntimeException when SQS did not take the message (or did not answer within the timeout)
 	 */
-	void publish(JobMessage message, String json) {
-		SendMessageRequest request = SendMessageRequest.builder()
-			.queueUrl(url(message.lane()))
-			.messageBody(json)
-			.build();
+	void publish(JobMessage message, String json, Map<String, String> traceContext) {
+		SendMessageRequest.Builder builder = SendMessageRequest.builder().queueUrl(url(message.lane())).messageBody(json);
+		if (!traceContext.isEmpty()) {
+			builder.messageAttributes(attributes(traceContext));
+		}
+		SendMessageRequest request = builder.build();
 		AtomicInteger sending = this.inFlight.get(message.lane());
 		boolean alone = sending.getAndIncrement() == 0;
 		try {
@@ -99,6 +105,13 @@ class JobPublisher implements DisposableBean {
 		finally {
 			sending.decrementAndGet();
 		}
+	}
+
+	private static Map<String, MessageAttributeValue> attributes(Map<String, String> traceContext) {
+		Map<String, MessageAttributeValue> attributes = new LinkedHashMap<>();
+		traceContext.forEach((name, value) -> attributes.put(name,
+				MessageAttributeValue.builder().dataType("String").stringValue(value).build()));
+		return attributes;
 	}
 
 	private String url(Lane lane) {

@@ -75,9 +75,11 @@ class JobService {
 
 	private final InputStore inputs;
 
+	private final JobTracing tracing;
+
 	JobService(JobRepository repository, JobPublisher publisher, OutboxConfirmations confirmations, ImageLinks links,
 			ModelCatalog models, JsonMapper json, Clock clock, GatewayProperties properties, GatewayApiProperties api,
-			InputStore inputs) {
+			InputStore inputs, JobTracing tracing) {
 		this.repository = repository;
 		this.publisher = publisher;
 		this.confirmations = confirmations;
@@ -89,6 +91,7 @@ class JobService {
 		this.api = api;
 		this.callbackPolicy = api.callbacks().policy();
 		this.inputs = inputs;
+		this.tracing = tracing;
 	}
 
 	/**
@@ -112,6 +115,11 @@ class JobService {
 	 * @throws QueueUnavailableException when the job could not be enqueued
 	 */
 	Submission submit(Caller caller, SubmitJobRequest request, @Nullable String idempotencyKey) {
+		return this.tracing.submit((trace) -> submit(caller, request, idempotencyKey, trace));
+	}
+
+	private Submission submit(Caller caller, SubmitJobRequest request, @Nullable String idempotencyKey,
+			JobTracing.Trace trace) {
 		Instant now = this.clock.instant();
 		String model = Objects.requireNonNullElse(request.model(), this.defaults.defaultModel());
 		String metadata = check(request, model, idempotencyKey, now);
@@ -145,6 +153,7 @@ class JobService {
 		if (metadata != null) {
 			extra.put(JobFields.METADATA, metadata);
 		}
+		extra.putAll(trace.enqueue(message));
 		JobRepository.Created created = this.repository.create(message, body, extra, idempotencyKey,
 				this.api.requests().idempotencyTtl(), this.api.limits().maxQueuedJobs());
 		switch (created.outcome()) {
@@ -163,16 +172,17 @@ class JobService {
 		// the job's id, tenant and lane on the lines logged about its enqueueing
 		try (JobLogContext.Scope scope = JobLogContext.of(message)) {
 			try {
-				this.publisher.publish(message, body);
+				this.publisher.publish(message, body, trace.messageContext());
 			}
 			catch (RuntimeException ex) {
+				trace.failed(ex);
 				if (!JobPublisher.definitelyNotSent(ex)) {
 					// SQS may have the message (a timeout, a connection lost mid-call): the job stays recorded and in
 					// the outbox, so the queue service's relay sends it if it is not there; a duplicate is dropped by
 					// workers
 					logger.warn("SQS did not confirm job {}; it stays accepted and the outbox relay makes sure it is "
 							+ "enqueued: {}", message.jobId(), ex.toString());
-					return new Submission(accepted(message, request, created.position()), false);
+					return new Submission(accepted(message, request, created.position(), trace.traceId()), false);
 				}
 				logger.warn("Could not enqueue job {}; withdrawing it", message.jobId(), ex);
 				this.repository.withdraw(message, idempotencyKey);
@@ -180,7 +190,7 @@ class JobService {
 						ex);
 			}
 			this.confirmations.confirmed(message.jobId());
-			return new Submission(accepted(message, request, created.position()), false);
+			return new Submission(accepted(message, request, created.position(), trace.traceId()), false);
 		}
 	}
 
@@ -189,12 +199,12 @@ class JobService {
 	 * started, and {@code queue} with the job's place in its lane when it was recorded but no estimate
 	 * ({@code etaReason} {@value #NOT_ESTIMATED}); {@code GET /v1/jobs/{id}} has the live position and ETA.
 	 */
-	private JobView accepted(JobMessage message, SubmitJobRequest request, long position) {
+	private JobView accepted(JobMessage message, SubmitJobRequest request, long position, @Nullable String traceId) {
 		return new JobView(message.jobId(), JobState.QUEUED, message.lane(), message.model(), message.prompt(),
 				message.negativePrompt(), message.width(), message.height(), message.steps(), message.guidanceScale(),
 				message.seed(), message.numImages(), null, 0, message.submittedAt(), null, null, message.deadline(),
 				new JobView.QueuePosition((int) position, null, NOT_ESTIMATED, null, null), List.of(), null, null, null,
-				false, request.callbackUrl(), request.metadata(), message.scheduler());
+				false, request.callbackUrl(), request.metadata(), message.scheduler(), traceId);
 	}
 
 	private Submission replay(Caller caller, String jobId, String requestHash) {
@@ -470,7 +480,8 @@ class JobService {
 				(state == JobState.QUEUED) ? queuePosition(jobId, request) : null, images, previewLink, error,
 				(cost != null && !cost.isEmpty()) ? Double.valueOf(cost) : null,
 				"true".equals(record.get(JobFields.CANCEL_REQUESTED)), record.get(JobFields.CALLBACK_URL),
-				(metadata != null) ? this.json.readValue(metadata, OBJECT_MAP) : null, request.scheduler());
+				(metadata != null) ? this.json.readValue(metadata, OBJECT_MAP) : null, request.scheduler(),
+				record.get(JobFields.TRACE_ID));
 	}
 
 	private JobView.@Nullable QueuePosition queuePosition(String jobId, JobMessage request) {

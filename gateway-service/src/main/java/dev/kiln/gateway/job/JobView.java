@@ -40,6 +40,8 @@ import dev.kiln.contract.Lane;
  * @param callbackUrl where webhook events go
  * @param metadata the caller's metadata, echoed back
  * @param scheduler the sampler the job asked for; {@code null}: the model's default
+ * @param traceId the id of the job's trace (W3C trace context, 32 hex digits): look the job up in the tracing
+ * backend by it; {@code null} for jobs recorded without tracing
  */
 @Schema(description = "A job and its state")
 public record JobView(String id, JobState state, Lane lane, String model, String prompt,
@@ -48,7 +50,11 @@ public record JobView(String id, JobState state, Lane lane, String model, String
 		@Nullable Instant finishedAt, @Nullable Instant deadline, @Nullable QueuePosition queue,
 		List<ImageLink> images, @Nullable Link preview, @Nullable Error error, @Nullable Double cost,
 		boolean cancelRequested, @Nullable String callbackUrl, @Nullable Map<String, @Nullable Object> metadata,
-		@Nullable String scheduler) {
+		@Nullable String scheduler,
+		@Schema(description = "The id of the job's distributed trace (W3C trace context, 32 lower-case hex digits): "
+				+ "the job's spans in every service (submit, enqueue, queue wait, render, state changes, webhooks) "
+				+ "share it. Absent for jobs recorded without tracing.",
+				example = "4bf92f3577b34da6a3ce929d0e0e4736") @Nullable String traceId) {
 
 	/**
 	 * Render progress.

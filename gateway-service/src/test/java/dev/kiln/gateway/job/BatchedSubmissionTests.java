@@ -68,7 +68,8 @@ class BatchedSubmissionTests {
 			.api(new GatewayApiProperties.Sends(true, Duration.ofHours(1), 3, Duration.ofSeconds(30)));
 		this.publisher = new JobPublisher(this.sqs, SqsStub.gateway(), api);
 		this.service = new JobService(this.repository, this.publisher, this.confirmations, mock(), this.models, JsonMapper.builder().build(),
-				Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), SqsStub.gateway(), api, mock());
+				Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), SqsStub.gateway(), api, mock(),
+				TestTracing.none());
 		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
 		given(this.repository.create(any(), any(), any(), isNull(), any(), anyInt())).willAnswer(
 				(invocation) -> new JobRepository.Created(JobRepository.Outcome.CREATED,

@@ -328,7 +328,7 @@ class JobControllerTests {
 		return new JobView(JOB_ID, JobState.QUEUED, Lane.STANDARD, "kiln-builtin", "a red fox", null, 512, 384, 20, 7.5,
 				7, 1, null, 0, Instant.parse("2026-11-23T10:00:00Z"), null, null, null,
 				new JobView.QueuePosition(1, null, "no-measurements", 0, null), List.of(), null, null, null, false, null,
-				null, null);
+				null, null, null);
 	}
 
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.GetQueueUrlRequest;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
@@ -62,9 +64,13 @@ class JobPublisherTests {
 	@Test
 	void aLoneSendGoesOutAtOnceWithoutWaitingForABatch() {
 		// with an hour's batch window, this would not return if the message waited for others
-		this.publisher.publish(message("job-a"), body("job-a"));
+		this.publisher.publish(message("job-a"), body("job-a"), context("job-a"));
 		assertThat(this.stub.sends()).singleElement()
-			.isEqualTo(SendMessageRequest.builder().queueUrl(URL).messageBody(body("job-a")).build());
+			.isEqualTo(SendMessageRequest.builder()
+				.queueUrl(URL)
+				.messageBody(body("job-a"))
+				.messageAttributes(Map.of("traceparent", attribute(traceparent("job-a"))))
+				.build());
 		assertThat(this.stub.batches()).isEmpty();
 	}
 
@@ -73,7 +79,7 @@ class JobPublisherTests {
 		SqsStub.HeldSend<?> lone = this.stub.holdSend(this.callers, () -> publish("job-0"));
 		List<Future<?>> sends = new ArrayList<>();
 		for (String id : List.of("job-a", "job-b", "job-c")) {
-			sends.add(this.callers.submit(() -> this.publisher.publish(message(id), body(id))));
+			sends.add(this.callers.submit(() -> this.publisher.publish(message(id), body(id), context(id))));
 		}
 		for (Future<?> send : sends) {
 			send.get();
@@ -85,7 +91,9 @@ class JobPublisherTests {
 		assertThat(batch.queueUrl()).isEqualTo(URL);
 		assertThat(batch.entries()).extracting(SendMessageBatchRequestEntry::messageBody)
 			.containsExactlyInAnyOrder(body("job-a"), body("job-b"), body("job-c"));
-		assertThat(batch.entries()).allSatisfy((entry) -> assertThat(entry.messageAttributes()).isEmpty());
+		// each entry carries its own job's trace context
+		assertThat(batch.entries()).allSatisfy((entry) -> assertThat(entry.messageAttributes())
+			.containsExactly(Map.entry("traceparent", attribute(traceparent(idIn(entry.messageBody()))))));
 		assertThat(this.stub.sends()).extracting(SendMessageRequest::messageBody).containsExactly(body("job-0"));
 	}
 
@@ -93,7 +101,7 @@ class JobPublisherTests {
 	void aFailedLoneSendFailsItsCaller() {
 		this.stub.holdNextSend().completeExceptionally(SqsException.builder().statusCode(400).message("no").build());
 		assertThatExceptionOfType(JobPublisher.QueueSendException.class)
-			.isThrownBy(() -> this.publisher.publish(message("job-a"), body("job-a")))
+			.isThrownBy(() -> this.publisher.publish(message("job-a"), body("job-a"), context("job-a")))
 			.withMessageContaining("job-a")
 			.satisfies((ex) -> assertThat(JobPublisher.definitelyNotSent(ex)).isTrue());
 	}
@@ -102,9 +110,9 @@ class JobPublisherTests {
 	void anEntrySqsRefusesFailsOnlyItsOwnSend() throws Exception {
 		this.stub.refuse("job-b");
 		SqsStub.HeldSend<?> lone = this.stub.holdSend(this.callers, () -> publish("job-0"));
-		Future<?> a = this.callers.submit(() -> this.publisher.publish(message("job-a"), body("job-a")));
-		Future<?> b = this.callers.submit(() -> this.publisher.publish(message("job-b"), body("job-b")));
-		Future<?> c = this.callers.submit(() -> this.publisher.publish(message("job-c"), body("job-c")));
+		Future<?> a = this.callers.submit(() -> this.publisher.publish(message("job-a"), body("job-a"), context("job-a")));
+		Future<?> b = this.callers.submit(() -> this.publisher.publish(message("job-b"), body("job-b"), context("job-b")));
+		Future<?> c = this.callers.submit(() -> this.publisher.publish(message("job-c"), body("job-c"), context("job-c")));
 		a.get();
 		c.get();
 		assertThatExceptionOfType(java.util.concurrent.ExecutionException.class).isThrownBy(b::get)
@@ -120,14 +128,16 @@ class JobPublisherTests {
 		JobPublisher single = new JobPublisher(this.sqs, SqsStub.gateway(),
 				SqsStub.api(new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(30))));
 		SqsStub.HeldSend<?> a = this.stub.holdSend(this.callers, () -> {
-			single.publish(message("job-a"), body("job-a"));
+			single.publish(message("job-a"), body("job-a"), context("job-a"));
 			return null;
 		});
 		// even while another send is in flight
-		single.publish(message("job-b"), body("job-b"));
+		single.publish(message("job-b"), body("job-b"), context("job-b"));
 		a.finish();
 		assertThat(this.stub.sends()).extracting(SendMessageRequest::messageBody)
 			.containsExactly(body("job-a"), body("job-b"));
+		assertThat(this.stub.sends()).extracting((send) -> send.messageAttributes().get("traceparent").stringValue())
+			.containsExactly(traceparent("job-a"), traceparent("job-b"));
 		assertThat(this.stub.batches()).isEmpty();
 		single.destroy();
 	}
@@ -137,13 +147,13 @@ class JobPublisherTests {
 		given(this.sqs.getQueueUrl(org.mockito.ArgumentMatchers.<Consumer<GetQueueUrlRequest.Builder>>any()))
 			.willReturn(CompletableFuture.failedFuture(new IllegalStateException("no such queue")));
 		assertThatExceptionOfType(JobPublisher.QueueSendException.class)
-			.isThrownBy(() -> this.publisher.publish(message("job-a"), body("job-a")))
+			.isThrownBy(() -> this.publisher.publish(message("job-a"), body("job-a"), context("job-a")))
 			.withMessageContaining("standard");
 		assertThat(this.stub.batches()).isEmpty();
 	}
 
 	private Void publish(String id) {
-		this.publisher.publish(message(id), body(id));
+		this.publisher.publish(message(id), body(id), context(id));
 		return null;
 	}
 
@@ -154,6 +164,24 @@ class JobPublisherTests {
 
 	static String body(String id) {
 		return "{\"jobId\":\"" + id + "\"}";
+	}
+
+	private static String idIn(String body) {
+		return body.substring("{\"jobId\":\"".length(), body.length() - 2);
+	}
+
+	/** A W3C traceparent per job (its trace id made from the job id), so each message's attributes can be told apart. */
+	static String traceparent(String id) {
+		String hex = java.util.HexFormat.of().formatHex(id.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+		return "00-" + "0".repeat(32 - hex.length()) + hex + "-00f067aa0ba902b7-01";
+	}
+
+	static Map<String, String> context(String id) {
+		return Map.of("traceparent", traceparent(id));
+	}
+
+	private static MessageAttributeValue attribute(String value) {
+		return MessageAttributeValue.builder().dataType("String").stringValue(value).build();
 	}
 
 }

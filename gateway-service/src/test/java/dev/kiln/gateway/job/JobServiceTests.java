@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import io.opentelemetry.api.common.AttributeKey;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
@@ -56,11 +57,24 @@ class JobServiceTests {
 
 	private final InputStore inputs = mock();
 
+	private final TestTracing tracing = new TestTracing();
+
 	private JobService service;
 
 	@BeforeEach
 	void service() {
-		GatewayApiProperties api = new GatewayApiProperties(new GatewayApiProperties.Callbacks(false, false, false),
+		GatewayApiProperties api = api();
+		GatewayProperties gateway = new GatewayProperties(new GatewayProperties.Queues("kiln"),
+				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
+				new GatewayProperties.Jobs("small"));
+		this.service = new JobService(this.repository, this.publisher, mock(), this.links, this.models, this.json,
+				Clock.fixed(NOW, ZoneOffset.UTC), gateway, api, this.inputs, this.tracing.jobTracing());
+		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
+		given(this.models.ids()).willReturn(Set.of("small"));
+	}
+
+	private static GatewayApiProperties api() {
+		return new GatewayApiProperties(new GatewayApiProperties.Callbacks(false, false, false),
 				Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
 				new GatewayApiProperties.Auth(List.of(), null, Duration.ofSeconds(5)), new GatewayApiProperties.Limits(10, 20, 100, 0, Duration.ofMillis(250)),
 				new GatewayApiProperties.Requests(DataSize.ofKilobytes(64), DataSize.ofKilobytes(4),
@@ -69,13 +83,6 @@ class JobServiceTests {
 				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7),
 				new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(10)),
 				new GatewayApiProperties.Workers(Duration.ZERO));
-		GatewayProperties gateway = new GatewayProperties(new GatewayProperties.Queues("kiln"),
-				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
-				new GatewayProperties.Jobs("small"));
-		this.service = new JobService(this.repository, this.publisher, mock(), this.links, this.models, this.json,
-				Clock.fixed(NOW, ZoneOffset.UTC), gateway, api, this.inputs);
-		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
-		given(this.models.ids()).willReturn(Set.of("small"));
 	}
 
 	@Test
@@ -99,7 +106,7 @@ class JobServiceTests {
 					"width × height 128x128 is not a size model small renders; its sizes: 64x64, 128x64");
 		});
 		verify(this.repository, never()).create(any(), any(), any(), any(), any(), org.mockito.ArgumentMatchers.anyInt());
-		verify(this.publisher, never()).publish(any(), any());
+		verify(this.publisher, never()).publish(any(), any(), any());
 	}
 
 	@Test
@@ -109,7 +116,7 @@ class JobServiceTests {
 		given(this.repository.create(any(), any(), any(), any(), any(), org.mockito.ArgumentMatchers.anyInt()))
 			.willReturn(new JobRepository.Created(JobRepository.Outcome.CREATED, "ignored", 0));
 		assertThat(this.service.submit(CALLER, request(128, 128, 20, 1, null), null).job().width()).isEqualTo(128);
-		verify(this.publisher).publish(any(), any());
+		verify(this.publisher).publish(any(), any(), any());
 	}
 
 	@Test
@@ -123,7 +130,7 @@ class JobServiceTests {
 			assertThat(error.message())
 				.isEqualTo("is not a scheduler model small renders with; its schedulers: ddim, euler, dpm++2m");
 		});
-		verify(this.publisher, never()).publish(any(), any());
+		verify(this.publisher, never()).publish(any(), any(), any());
 	}
 
 	@Test
@@ -134,7 +141,7 @@ class JobServiceTests {
 			.willReturn(new JobRepository.Created(JobRepository.Outcome.CREATED, "ignored", 0));
 		this.service.submit(CALLER, imageToImage(128, 64, INPUT, null), null);
 		org.mockito.ArgumentCaptor<JobMessage> sent = org.mockito.ArgumentCaptor.forClass(JobMessage.class);
-		verify(this.publisher).publish(sent.capture(), any());
+		verify(this.publisher).publish(sent.capture(), any(), any());
 		assertThat(sent.getValue().schemaVersion()).isEqualTo(2);
 		assertThat(sent.getValue().initImage()).isEqualTo(INPUT);
 		// StableDiffusionImg2ImgPipeline.__call__(strength=0.8), diffusers
@@ -165,7 +172,7 @@ class JobServiceTests {
 				() -> this.service.submit(CALLER, imageToImage(128, 64, null, 0.5), null));
 		assertThat(strengthAlone.errors()).extracting(ApiProblemException.FieldProblem::field).containsExactly("strength");
 		verify(this.repository, never()).create(any(), any(), any(), any(), any(), org.mockito.ArgumentMatchers.anyInt());
-		verify(this.publisher, never()).publish(any(), any());
+		verify(this.publisher, never()).publish(any(), any(), any());
 	}
 
 	@Test
@@ -189,8 +196,61 @@ class JobServiceTests {
 		assertThat(this.service.submit(CALLER, withScheduler("dpm++2m-karras"), null).job().scheduler())
 			.isEqualTo("dpm++2m-karras");
 		org.mockito.ArgumentCaptor<dev.kiln.contract.JobMessage> sent = org.mockito.ArgumentCaptor.captor();
-		verify(this.publisher).publish(sent.capture(), any());
+		verify(this.publisher).publish(sent.capture(), any(), any());
 		assertThat(sent.getValue().scheduler()).isEqualTo("dpm++2m-karras");
+	}
+
+	@Test
+	void aSubmissionIsOneTraceWhoseEnqueueContextIsRecordedWithTheJobAndSentWithItsMessage() {
+		given(this.models.sizes("small")).willReturn(List.of());
+		org.mockito.ArgumentCaptor<Map<String, String>> fields = org.mockito.ArgumentCaptor.captor();
+		given(this.repository.create(any(), any(), fields.capture(), any(), any(),
+				org.mockito.ArgumentMatchers.anyInt()))
+			.willReturn(new JobRepository.Created(JobRepository.Outcome.CREATED, "ignored", 0));
+
+		JobView job = this.service.submit(CALLER, request(64, 64, 20, 1, null), null).job();
+
+		io.opentelemetry.sdk.trace.data.SpanData submit = this.tracing.span("kiln.job.submit");
+		io.opentelemetry.sdk.trace.data.SpanData enqueue = this.tracing.span("kiln.job.enqueue");
+		assertThat(enqueue.getParentSpanId()).isEqualTo(submit.getSpanId());
+		assertThat(enqueue.getTraceId()).isEqualTo(submit.getTraceId());
+		for (io.opentelemetry.sdk.trace.data.SpanData span : List.of(submit, enqueue)) {
+			assertThat(span.getAttributes().get(AttributeKey.stringKey("kiln.job.id"))).isEqualTo(job.id());
+			assertThat(span.getAttributes().get(AttributeKey.stringKey("kiln.tenant"))).isEqualTo("acme");
+			assertThat(span.getAttributes().get(AttributeKey.stringKey("kiln.lane"))).isEqualTo("standard");
+			assertThat(span.getAttributes().get(AttributeKey.stringKey("kiln.model"))).isEqualTo("small");
+		}
+		// W3C trace context: version 00, the trace id, the enqueue span's id, its flags (sampled, and with W3C level 2
+		// the random trace id flag: 03)
+		String traceparent = "00-" + enqueue.getTraceId() + "-" + enqueue.getSpanId() + "-"
+				+ enqueue.getSpanContext().getTraceFlags().asHex();
+		assertThat(enqueue.getSpanContext().isSampled()).isTrue();
+		assertThat(fields.getValue()).containsEntry(JobFields.TRACEPARENT, traceparent)
+			.containsEntry(JobFields.TRACE_ID, enqueue.getTraceId());
+		org.mockito.ArgumentCaptor<Map<String, String>> context = org.mockito.ArgumentCaptor.captor();
+		verify(this.publisher).publish(any(), any(), context.capture());
+		assertThat(context.getValue()).isEqualTo(Map.of("traceparent", traceparent));
+		assertThat(job.traceId()).isEqualTo(enqueue.getTraceId());
+	}
+
+	@Test
+	void withoutTracingNothingIsRecordedOrSentForIt() {
+		this.service = new JobService(this.repository, this.publisher, mock(), this.links, this.models, this.json,
+				Clock.fixed(NOW, ZoneOffset.UTC), new GatewayProperties(new GatewayProperties.Queues("kiln"),
+						new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
+						new GatewayProperties.Jobs("small")),
+				api(), this.inputs, TestTracing.none());
+		given(this.models.sizes("small")).willReturn(List.of());
+		org.mockito.ArgumentCaptor<Map<String, String>> fields = org.mockito.ArgumentCaptor.captor();
+		given(this.repository.create(any(), any(), fields.capture(), any(), any(),
+				org.mockito.ArgumentMatchers.anyInt()))
+			.willReturn(new JobRepository.Created(JobRepository.Outcome.CREATED, "ignored", 0));
+
+		JobView job = this.service.submit(CALLER, request(64, 64, 20, 1, null), null).job();
+
+		assertThat(fields.getValue()).doesNotContainKeys(JobFields.TRACEPARENT, JobFields.TRACE_ID);
+		verify(this.publisher).publish(any(), any(), org.mockito.ArgumentMatchers.eq(Map.of()));
+		assertThat(job.traceId()).isNull();
 	}
 
 	private static SubmitJobRequest withScheduler(String scheduler) {
@@ -270,11 +330,11 @@ class JobServiceTests {
 				() -> this.service.submit(CALLER, withClipSkip(3), null));
 		assertThat(tooMany.errors()).singleElement()
 			.satisfies((error) -> assertThat(error.message()).isEqualTo("must be at most 2 for model small"));
-		verify(this.publisher, never()).publish(any(), any());
+		verify(this.publisher, never()).publish(any(), any(), any());
 		this.service.submit(CALLER, withClipSkip(2), null);
 		this.service.submit(CALLER, withClipSkip(null), null);
 		org.mockito.ArgumentCaptor<JobMessage> sent = org.mockito.ArgumentCaptor.forClass(JobMessage.class);
-		verify(this.publisher, org.mockito.Mockito.times(2)).publish(sent.capture(), any());
+		verify(this.publisher, org.mockito.Mockito.times(2)).publish(sent.capture(), any(), any());
 		assertThat(sent.getAllValues()).extracting(JobMessage::clipSkip).containsExactly(2, null);
 		// a job without version 2 fields stays version 1, which workers of the previous release still take
 		assertThat(sent.getAllValues()).extracting(JobMessage::schemaVersion).containsExactly(2, 1);

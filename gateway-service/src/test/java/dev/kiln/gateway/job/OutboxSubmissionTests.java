@@ -56,7 +56,8 @@ class OutboxSubmissionTests {
 		GatewayApiProperties api = SqsStub
 			.api(new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(10)));
 		this.service = new JobService(this.repository, this.publisher, this.confirmations, mock(), this.models, JsonMapper.builder().build(),
-				Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), SqsStub.gateway(), api, mock());
+				Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), SqsStub.gateway(), api, mock(),
+				TestTracing.none());
 		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
 		given(this.repository.create(any(), any(), any(), isNull(), any(), anyInt())).willAnswer(
 				(invocation) -> new JobRepository.Created(JobRepository.Outcome.CREATED,
@@ -74,7 +75,7 @@ class OutboxSubmissionTests {
 	void aSendWhoseOutcomeIsUnknownLeavesTheJobAcceptedAndInTheOutbox() {
 		willThrow(new JobPublisher.QueueSendException("Could not send within 10s", new TimeoutException()))
 			.given(this.publisher)
-			.publish(any(), any());
+			.publish(any(), any(), any());
 		assertThat(submit().job().state()).isEqualTo(JobState.QUEUED);
 		verify(this.repository, never()).withdraw(any(), any());
 		verify(this.confirmations, never()).confirmed(any());
@@ -85,7 +86,7 @@ class OutboxSubmissionTests {
 		willThrow(new JobPublisher.QueueSendException("Could not send",
 				QueueDoesNotExistException.builder().message("no such queue").build()))
 			.given(this.publisher)
-			.publish(any(), any());
+			.publish(any(), any(), any());
 		assertThatExceptionOfType(QueueUnavailableException.class).isThrownBy(this::submit);
 		verify(this.repository).withdraw(any(), isNull());
 		verify(this.confirmations, never()).confirmed(any());

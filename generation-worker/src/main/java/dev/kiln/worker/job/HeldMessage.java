@@ -19,9 +19,16 @@ import dev.kiln.contract.Lane;
  * @param attempt the delivery attempt (SQS's ApproximateReceiveCount), from 1
  * @param body the raw body
  * @param job the job, or {@code null} when the body is not a job message this worker can read
+ * @param trace the trace context it carried, when SQS took it and when it was received
  */
 record HeldMessage(Lane lane, String queueUrl, String messageId, String receiptHandle, long receivedAtNanos,
-		int attempt, String body, @Nullable JobMessage job) {
+		int attempt, String body, @Nullable JobMessage job, MessageTrace trace) {
+
+	/** A message that carried no trace context (tests). */
+	HeldMessage(Lane lane, String queueUrl, String messageId, String receiptHandle, long receivedAtNanos, int attempt,
+			String body, @Nullable JobMessage job) {
+		this(lane, queueUrl, messageId, receiptHandle, receivedAtNanos, attempt, body, job, MessageTrace.none());
+	}
 
 	/** How long it has been held. */
 	Duration held() {

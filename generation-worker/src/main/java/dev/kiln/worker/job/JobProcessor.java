@@ -18,6 +18,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +53,9 @@ import dev.kiln.worker.render.RenderedImages;
  * Compatible jobs (same model, size and steps, up to the model's max batch in images) render in one forward pass
  * ({@link PassFiller} gathers them); each keeps its own outputs, events and outcome, and a request the model refuses
  * fails alone (the batch is split until the refused request renders by itself).
+ * <p>
+ * Each job's spans ({@link JobSpans}) belong to the trace its message carried; while the processor handles a job, the
+ * job's current span is in scope, so its events carry its trace context and its log lines its {@code traceId}.
  */
 @Component
 class JobProcessor {
@@ -85,9 +90,12 @@ class JobProcessor {
 
 	private final Backoff backoff;
 
+	private final JobSpans spans;
+
 	JobProcessor(ModelRegistry models, EventPublisher events, OutputStore outputs, JobRecords records,
 			JobQueues queues, WorkerActivity activity, DrainState drain, Clock clock, MeterRegistry meters,
-			WorkerProperties properties, InputImages inputs) {
+			JobSpans spans, WorkerProperties properties, InputImages inputs) {
+		this.spans = spans;
 		this.models = models;
 		this.inputs = inputs;
 		this.events = events;
@@ -108,6 +116,15 @@ class JobProcessor {
 	 * @param received the messages, all from one lane
 	 */
 	void process(List<HeldMessage> received) {
+		try {
+			processHeld(received);
+		}
+		finally {
+			received.forEach(this.spans::forget);
+		}
+	}
+
+	private void processHeld(List<HeldMessage> received) {
 		received.forEach(this.activity::hold);
 		List<Admitted> admitted = new ArrayList<>();
 		for (HeldMessage message : received) {
@@ -140,8 +157,9 @@ class JobProcessor {
 			outcome("unknown", "unreadable");
 			return null;
 		}
-		// the job's id, tenant and lane on every line logged about it (fail and retryLater put them again)
-		try (JobLogContext.Scope scope = JobLogContext.of(job)) {
+		// the job's id, tenant, lane and trace on every line logged about it (fail and retryLater put them again)
+		this.spans.received(message, job);
+		try (JobLogContext.Scope scope = inScope(message, job)) {
 			JobRecords.Claim claim = this.records.claim(job.jobId(), this.settings.id(), this.settings.leaseTtl());
 			switch (claim.standing()) {
 				case FINISHED -> {
@@ -191,6 +209,22 @@ class JobProcessor {
 			retryLater(message, job, ex, -1);
 			return null;
 		}
+		finally {
+			this.spans.admitted(message);
+		}
+	}
+
+	/**
+	 * Puts the job's id, tenant and lane in the logging MDC and its current span in scope ({@link JobSpans}): the lines
+	 * logged and the events sent meanwhile belong to it.
+	 */
+	private JobLogContext.Scope inScope(HeldMessage message, JobMessage job) {
+		JobLogContext.Scope log = JobLogContext.of(job);
+		Tracer.SpanInScope span = this.spans.scope(message);
+		return () -> {
+			span.close();
+			log.close();
+		};
 	}
 
 	/**
@@ -272,15 +306,19 @@ class JobProcessor {
 		ServedModel model = group.get(0).model();
 		this.activity.rendering(group.stream().map((job) -> job.job().jobId()).toList());
 		Instant started = this.clock.instant();
-		JobMonitor monitor = new JobMonitor(group);
+		List<Span> renderSpans = this.spans.render(group.stream().map(Admitted::message).toList(), model.id());
+		Throwable failure = null;
+		JobMonitor monitor = new JobMonitor(group, renderSpans);
 		// STARTED goes out while the model renders; the event that ends the attempt waits until SQS has it, so STARTED
 		// is always sent first
 		List<CompletableFuture<?>> startedEvents = new ArrayList<>();
 		try {
 			for (Admitted admitted : (announce ? group : List.<Admitted>of())) {
 				JobMessage job = admitted.job();
-				startedEvents.add(this.events.publishAsync(
-						JobEvent.started(job.jobId(), job.steps(), admitted.attempt(), this.settings.id(), started)));
+				try (Tracer.SpanInScope span = this.spans.scope(admitted.message())) {
+					startedEvents.add(this.events.publishAsync(
+							JobEvent.started(job.jobId(), job.steps(), admitted.attempt(), this.settings.id(), started)));
+				}
 				Timer.builder("kiln.worker.queue.wait")
 					.description("Time from submission to the start of an attempt")
 					.tag("lane", job.lane().wireName())
@@ -299,10 +337,12 @@ class JobProcessor {
 			}
 		}
 		catch (RuntimeException | OutOfMemoryError ex) {
+			failure = ex;
 			awaitSent(startedEvents);
 			failed(group, ex, monitor);
 		}
 		finally {
+			JobSpans.end(renderSpans, failure);
 			this.activity.idle();
 		}
 	}
@@ -446,11 +486,12 @@ class JobProcessor {
 	private void finish(Admitted admitted, RenderedImages images, Instant started, Instant finished, int batchSize,
 			List<CompletableFuture<?>> startedEvents) {
 		JobMessage job = admitted.job();
-		try (JobLogContext.Scope scope = JobLogContext.of(job)) {
+		try (JobLogContext.Scope scope = inScope(admitted.message(), job)) {
 			double seconds = images.renderTime().toNanos() / 1e9;
 			RenderMetadata metadata = new RenderMetadata(job, job.seed(), admitted.model().id(), images.device(),
 					this.settings.id(), admitted.attempt(), job.submittedAt(), started, finished, seconds,
-					(admitted.checkpoint() != null) ? admitted.checkpoint().step() : 0, batchSize);
+					(admitted.checkpoint() != null) ? admitted.checkpoint().step() : 0, batchSize,
+					this.spans.traceId(admitted.message()));
 			List<String> keys = this.outputs.write(job, images.pngs(), metadata);
 			awaitSent(startedEvents);
 			this.events.publish(JobEvent.succeeded(job.jobId(), job.steps(), keys, admitted.attempt(),
@@ -475,7 +516,7 @@ class JobProcessor {
 	}
 
 	private void cancel(HeldMessage message, JobMessage job) {
-		try (JobLogContext.Scope scope = JobLogContext.of(job)) {
+		try (JobLogContext.Scope scope = inScope(message, job)) {
 			logger.info("Job {} cancelled by its owner", job.jobId());
 			this.events.publish(JobEvent.cancelled(job.jobId(), message.attempt(), this.settings.id(), this.clock.instant()));
 			settle(message, job);
@@ -484,7 +525,7 @@ class JobProcessor {
 	}
 
 	private void fail(HeldMessage message, JobMessage job, String errorType, @Nullable String detail) {
-		try (JobLogContext.Scope scope = JobLogContext.of(job)) {
+		try (JobLogContext.Scope scope = inScope(message, job)) {
 			logger.warn("Job {} failed for good: {}", job.jobId(), detail);
 			try {
 				this.events.publish(JobEvent.failed(job.jobId(), errorType, (detail != null) ? detail : errorType,
@@ -500,7 +541,7 @@ class JobProcessor {
 
 	/** A transient fault: {@code RELEASED} when the attempt had started, and the message back after a backoff. */
 	private void retryLater(HeldMessage message, JobMessage job, Throwable cause, int step) {
-		try (JobLogContext.Scope scope = JobLogContext.of(job)) {
+		try (JobLogContext.Scope scope = inScope(message, job)) {
 			int seconds = this.backoff.seconds(message.attempt());
 			String detail = (cause.getMessage() != null) ? cause.getMessage() : cause.getClass().getSimpleName();
 			logger.warn("Job {} attempt {} met a transient fault; it comes back in {} s: {}", job.jobId(),
@@ -524,9 +565,11 @@ class JobProcessor {
 	private void handBack(HeldMessage message, @Nullable Integer step) {
 		JobMessage job = message.job();
 		if (job != null && step != null) {
-			quietly(() -> this.events.publish(JobEvent.released(job.jobId(), step, job.steps(), "worker-draining",
-					"The worker drained before the job finished; it resumes from its checkpoint on another worker",
-					message.attempt(), this.settings.id(), this.clock.instant())));
+			try (Tracer.SpanInScope span = this.spans.scope(message)) {
+				quietly(() -> this.events.publish(JobEvent.released(job.jobId(), step, job.steps(), "worker-draining",
+						"The worker drained before the job finished; it resumes from its checkpoint on another worker",
+						message.attempt(), this.settings.id(), this.clock.instant())));
+			}
 		}
 		quietly(() -> this.queues.changeVisibility(message, 0));
 		this.activity.letGo(message);
@@ -579,6 +622,8 @@ class JobProcessor {
 
 		private final List<Admitted> group;
 
+		private final List<Span> spans;
+
 		private final boolean resumable;
 
 		private long lastProgress = System.nanoTime();
@@ -591,8 +636,9 @@ class JobProcessor {
 
 		private int previewStep = -1;
 
-		JobMonitor(List<Admitted> group) {
+		JobMonitor(List<Admitted> group, List<Span> spans) {
 			this.group = group;
+			this.spans = spans;
 			this.resumable = group.get(0).model().generator().resumable();
 			RenderCheckpoint checkpoint = group.get(0).checkpoint();
 			this.lastStep = (checkpoint != null) ? checkpoint.step() : 0;
@@ -612,8 +658,10 @@ class JobProcessor {
 		@Override
 		public void onCheckpoint(int request, RenderCheckpoint checkpoint) {
 			Admitted admitted = this.group.get(request);
-			JobProcessor.this.outputs.writeCheckpoint(admitted.job(),
-					checkpoint.withOrigin(origin(admitted.model())).toBytes());
+			try (Tracer.SpanInScope span = JobProcessor.this.spans.scope(admitted.message())) {
+				JobProcessor.this.outputs.writeCheckpoint(admitted.job(),
+						checkpoint.withOrigin(origin(admitted.model())).toBytes());
+			}
 		}
 
 		@Override
@@ -626,23 +674,28 @@ class JobProcessor {
 		public void onPreview(int request, int step, byte[] png) {
 			Admitted admitted = this.group.get(request);
 			JobMessage job = admitted.job();
-			String key = JobProcessor.this.outputs.writePreview(job, step, png);
-			JobProcessor.this.events.publish(new JobEvent(JobEvent.SCHEMA_VERSION, job.jobId(), JobEventType.PROGRESS,
-					step, job.steps(), List.of(key), null, null, admitted.attempt(),
-					JobProcessor.this.settings.id(), JobProcessor.this.clock.instant(), null));
+			try (Tracer.SpanInScope span = JobProcessor.this.spans.scope(admitted.message())) {
+				String key = JobProcessor.this.outputs.writePreview(job, step, png);
+				JobProcessor.this.events.publish(new JobEvent(JobEvent.SCHEMA_VERSION, job.jobId(),
+						JobEventType.PROGRESS, step, job.steps(), List.of(key), null, null, admitted.attempt(),
+						JobProcessor.this.settings.id(), JobProcessor.this.clock.instant(), null));
+			}
 			this.previewStep = step;
 		}
 
 		@Override
 		public void onStep(int step, int totalSteps) {
+			JobSpans.step(this.spans, step);
 			long now = System.nanoTime();
 			if (step < totalSteps && this.previewStep != step
 					&& now - this.lastProgress >= JobProcessor.this.settings.progressInterval().toNanos()) {
 				this.lastProgress = now;
 				Instant at = JobProcessor.this.clock.instant();
 				for (Admitted admitted : this.group) {
-					JobProcessor.this.events.publish(JobEvent.progress(admitted.job().jobId(), step, totalSteps,
-							admitted.attempt(), JobProcessor.this.settings.id(), at));
+					try (Tracer.SpanInScope span = JobProcessor.this.spans.scope(admitted.message())) {
+						JobProcessor.this.events.publish(JobEvent.progress(admitted.job().jobId(), step, totalSteps,
+								admitted.attempt(), JobProcessor.this.settings.id(), at));
+					}
 				}
 			}
 			if (now - this.lastCancelCheck >= CANCEL_CHECK_NANOS) {

@@ -1,6 +1,7 @@
 package dev.kiln.worker.job;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -24,7 +25,8 @@ import dev.kiln.worker.WorkerProperties;
 
 /**
  * The lanes' jobs queues, spoken to directly: receive a few messages from one lane (long poll), delete one, change one's
- * visibility. Queue URLs are looked up on first use and kept.
+ * visibility. Queue URLs are looked up on first use and kept. A receive asks for the message attributes that carry
+ * trace context ({@link MessageTrace#ATTRIBUTES}) and the {@code SentTimestamp} the queue-wait span starts at.
  */
 @Component
 class JobQueues {
@@ -72,14 +74,17 @@ class JobQueues {
 			.receiveMessage((request) -> request.queueUrl(url)
 				.maxNumberOfMessages(max)
 				.waitTimeSeconds((int) wait.toSeconds())
-				.messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))
+				.messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+						MessageSystemAttributeName.SENT_TIMESTAMP)
+				.messageAttributeNames(MessageTrace.ATTRIBUTES))
 			.orTimeout(wait.toSeconds() + CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
 			.thenApply((response) -> {
 				long now = System.nanoTime();
+				Instant receivedAt = Instant.now();
 				List<HeldMessage> held = new ArrayList<>(response.messages().size());
 				for (Message message : response.messages()) {
 					held.add(new HeldMessage(lane, url, message.messageId(), message.receiptHandle(), now,
-							attempt(message), message.body(), read(message)));
+							attempt(message), message.body(), read(message), MessageTrace.of(message, receivedAt)));
 				}
 				return held;
 			});

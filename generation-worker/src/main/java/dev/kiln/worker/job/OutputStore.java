@@ -7,6 +7,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -24,19 +26,28 @@ import dev.kiln.worker.WorkerProperties;
  * previews while it renders. What says a job's outputs are complete is its {@code SUCCEEDED} event, which goes out
  * only once {@link #write} has returned, that is once S3 confirmed every object; an attempt that dies half-way leaves
  * a partial set that its retry overwrites under the same keys.
+ * <p>
+ * Every object written is a span {@value #S3_PUT}, a child of the span in scope on the calling thread (the job's render
+ * span): that parent is read once on the calling thread and handed to the virtual threads that write concurrently, not
+ * looked up there (a thread-local scope does not cross threads).
  */
 @Component
 class OutputStore {
+
+	static final String S3_PUT = "kiln.s3.put";
 
 	private final S3Client s3;
 
 	private final JsonMapper json;
 
+	private final Tracer tracer;
+
 	private final String bucket;
 
-	OutputStore(S3Client s3, JsonMapper json, WorkerProperties properties) {
+	OutputStore(S3Client s3, JsonMapper json, Tracer tracer, WorkerProperties properties) {
 		this.s3 = s3;
 		this.json = json;
+		this.tracer = tracer;
 		this.bucket = properties.storage().bucket();
 	}
 
@@ -57,16 +68,17 @@ class OutputStore {
 		String metadataKey = ObjectKeys.metadata(job.tenant(), job.jobId());
 		keys.add(metadataKey);
 		byte[] document = this.json.writeValueAsBytes(metadata);
+		Span parent = this.tracer.currentSpan();
 		List<Future<?>> images = new ArrayList<>();
 		RuntimeException failure = null;
 		try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
 			for (int i = 0; i < pngs.size(); i++) {
 				String key = keys.get(i);
 				byte[] png = pngs.get(i);
-				images.add(executor.submit(() -> put(key, "image/png", png)));
+				images.add(executor.submit(() -> put(parent, job, key, "image/png", png)));
 			}
 			try {
-				put(metadataKey, "application/json", document);
+				put(parent, job, metadataKey, "application/json", document);
 			}
 			catch (RuntimeException ex) {
 				failure = ex;
@@ -94,9 +106,30 @@ class OutputStore {
 		return keys;
 	}
 
-	private void put(String key, String contentType, byte[] bytes) {
-		this.s3.putObject((request) -> request.bucket(this.bucket).key(key).contentType(contentType),
-				RequestBody.fromBytes(bytes));
+	/**
+	 * One {@code PutObject}, as a span {@value #S3_PUT}.
+	 * @param parent the span it belongs to, handed over explicitly (it may run on another thread); {@code null} for
+	 * none
+	 */
+	private void put(@Nullable Span parent, JobMessage job, String key, String contentType, byte[] bytes) {
+		Span span = ((parent != null) ? this.tracer.nextSpan(parent) : this.tracer.nextSpan()).name(S3_PUT)
+			.tag(JobSpans.JOB_ID, job.jobId())
+			.tag(JobSpans.TENANT, job.tenant())
+			.tag("aws.s3.bucket", this.bucket)
+			.tag("aws.s3.key", key)
+			.tag("kiln.s3.bytes", bytes.length)
+			.start();
+		try {
+			this.s3.putObject((request) -> request.bucket(this.bucket).key(key).contentType(contentType),
+					RequestBody.fromBytes(bytes));
+		}
+		catch (RuntimeException ex) {
+			span.error(ex);
+			throw ex;
+		}
+		finally {
+			span.end();
+		}
 	}
 
 	/**
@@ -105,9 +138,8 @@ class OutputStore {
 	 * @param checkpoint the checkpoint's bytes
 	 */
 	void writeCheckpoint(JobMessage job, byte[] checkpoint) {
-		this.s3.putObject((request) -> request.bucket(this.bucket)
-			.key(ObjectKeys.checkpoint(job.tenant(), job.jobId()))
-			.contentType("application/octet-stream"), RequestBody.fromBytes(checkpoint));
+		put(this.tracer.currentSpan(), job, ObjectKeys.checkpoint(job.tenant(), job.jobId()),
+				"application/octet-stream", checkpoint);
 	}
 
 	/**
@@ -142,8 +174,7 @@ class OutputStore {
 	 */
 	String writePreview(JobMessage job, int step, byte[] png) {
 		String key = ObjectKeys.preview(job.tenant(), job.jobId(), step);
-		this.s3.putObject((request) -> request.bucket(this.bucket).key(key).contentType("image/png"),
-				RequestBody.fromBytes(png));
+		put(this.tracer.currentSpan(), job, key, "image/png", png);
 		return key;
 	}
 

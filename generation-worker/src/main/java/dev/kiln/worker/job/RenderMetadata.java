@@ -2,6 +2,8 @@ package dev.kiln.worker.job;
 
 import java.time.Instant;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.kiln.contract.JobMessage;
 
 /**
@@ -20,8 +22,10 @@ import dev.kiln.contract.JobMessage;
  * @param resumedFromStep the step this attempt resumed from (a checkpoint of an earlier attempt), 0 when it started
  * afresh
  * @param batchSize jobs rendered together with this one in one forward pass, itself included
+ * @param traceId the W3C trace id of the job (of its message's trace context; a new trace when it carried none), to
+ * find its spans; {@code null} when tracing is off
  */
 record RenderMetadata(JobMessage request, long seed, String model, String device, String workerId, int attempt,
 		Instant queuedAt, Instant startedAt, Instant finishedAt, double renderSeconds, int resumedFromStep,
-		int batchSize) {
+		int batchSize, @Nullable String traceId) {
 }

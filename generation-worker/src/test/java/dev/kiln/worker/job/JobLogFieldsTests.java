@@ -36,7 +36,7 @@ import static org.mockito.Mockito.mock;
 
 /**
  * With {@code logging.structured.format.console=ecs} (what the chart sets) the worker logs one JSON object a line,
- * and a line about a job carries its id, tenant and lane as fields.
+ * and a line about a job carries its id, tenant and lane as fields, and the id of its trace.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class JobLogFieldsTests {
@@ -44,6 +44,8 @@ class JobLogFieldsTests {
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private final LoggingSystem logging = LoggingSystem.get(getClass().getClassLoader());
+
+	private final TestTracing tracing = TestTracing.create();
 
 	@BeforeEach
 	void structuredLogs() {
@@ -54,6 +56,7 @@ class JobLogFieldsTests {
 	@AfterEach
 	void plainLogsAgain() {
 		initialize(new MockEnvironment());
+		this.tracing.close();
 	}
 
 	private void initialize(MockEnvironment environment) {
@@ -63,12 +66,16 @@ class JobLogFieldsTests {
 	}
 
 	@Test
-	void aLineAboutAJobIsJsonWithItsIdTenantAndLane(CapturedOutput output) {
+	void aLineAboutAJobIsJsonWithItsIdTenantLaneAndTraceId(CapturedOutput output) {
 		JobMessage job = new JobMessage(1, JobIds.next(), "acme", "no-such-model", "a kiln", null, 64, 64, 10, 7.5,
 				1L, 1, Lane.INTERACTIVE, Instant.now(), null);
+		// W3C trace context example (https://www.w3.org/TR/trace-context/#examples-of-http-traceparent-headers)
+		String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+		MessageTrace trace = new MessageTrace(Map.of("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"),
+				Instant.now().minusSeconds(1), Instant.now());
 
 		processor().process(List.of(new HeldMessage(Lane.INTERACTIVE, "queue", "m-1", "r-1", System.nanoTime(), 1,
-				"{}", job)));
+				"{}", job, trace)));
 
 		List<JsonNode> lines = new ArrayList<>();
 		for (String line : output.getOut().lines().filter((line) -> !line.isBlank()).toList()) {
@@ -81,10 +88,31 @@ class JobLogFieldsTests {
 		assertThat(failed.path("jobId").asString()).isEqualTo(job.jobId());
 		assertThat(failed.path("tenant").asString()).isEqualTo("acme");
 		assertThat(failed.path("lane").asString()).isEqualTo("interactive");
+		assertThat(failed.path("traceId").asString()).as("the trace the job's message carried").isEqualTo(traceId);
+		assertThat(failed.path("spanId").asString()).hasSize(16).isNotEqualTo("00f067aa0ba902b7");
 		assertThat(failed.path("log").path("level").asString()).isEqualTo("WARN");
 	}
 
-	private static JobProcessor processor() {
+	@Test
+	void aLineAboutAJobWhoseMessageCarriedNoTraceHasTheIdOfTheTraceTheWorkerStarted(CapturedOutput output) {
+		JobMessage job = new JobMessage(1, JobIds.next(), "acme", "no-such-model", "a kiln", null, 64, 64, 10, 7.5,
+				1L, 1, Lane.STANDARD, Instant.now(), null);
+
+		processor().process(List.of(new HeldMessage(Lane.STANDARD, "queue", "m-2", "r-2", System.nanoTime(), 1, "{}",
+				job)));
+
+		JsonNode failed = output.getOut()
+			.lines()
+			.filter((line) -> !line.isBlank())
+			.map(JSON::readTree)
+			.filter((line) -> line.path("message").asString().contains("failed for good"))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("No line about the failed job in:\n" + output.getOut()));
+		assertThat(failed.path("jobId").asString()).isEqualTo(job.jobId());
+		assertThat(failed.path("traceId").asString()).matches("[0-9a-f]{32}").isNotEqualTo("0".repeat(32));
+	}
+
+	private JobProcessor processor() {
 		ModelRegistry registry = mock();
 		given(registry.find(any())).willReturn(Optional.empty());
 		given(registry.ids()).willReturn(List.of("sd15"));
@@ -99,7 +127,8 @@ class JobLogFieldsTests {
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
 		return new JobProcessor(registry, mock(EventPublisher.class), mock(OutputStore.class), records,
 				mock(JobQueues.class), new WorkerActivity(clock, meters),
-				new DrainState(new DrainSignal(), properties), clock, meters, properties, mock(InputImages.class));
+				new DrainState(new DrainSignal(), properties), clock, meters, this.tracing.jobSpans(),
+				properties, mock(InputImages.class));
 	}
 
 }

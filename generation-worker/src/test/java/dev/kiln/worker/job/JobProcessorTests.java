@@ -16,6 +16,8 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -110,7 +112,7 @@ class JobProcessorTests {
 		Clock clock = Clock.systemUTC();
 		this.processor = new JobProcessor(this.registry, this.events, this.outputs, this.records, this.queues,
 				new WorkerActivity(clock, this.meters), new DrainState(this.drainSignal, this.properties), clock,
-				this.meters, this.properties, this.inputs);
+				this.meters, new JobSpans(Tracer.NOOP, Propagator.NOOP), this.properties, this.inputs);
 	}
 
 	@Test

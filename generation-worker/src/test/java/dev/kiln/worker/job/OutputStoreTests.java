@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import io.micrometer.tracing.Tracer;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
@@ -37,7 +38,8 @@ class OutputStoreTests {
 
 	private final Set<String> stored = ConcurrentHashMap.newKeySet();
 
-	private final OutputStore outputs = new OutputStore(this.s3, JsonMapper.builder().build(), properties());
+	private final OutputStore outputs = new OutputStore(this.s3, JsonMapper.builder().build(), Tracer.NOOP,
+			properties());
 
 	private final JobMessage job = new JobMessage(1, JobIds.next(), "acme", "sd15", "a fox", null, 64, 64, 1, 7.5, 7,
 			2, Lane.STANDARD, Instant.now(), null);
@@ -91,7 +93,7 @@ class OutputStoreTests {
 
 	private RenderMetadata metadata() {
 		Instant now = Instant.now();
-		return new RenderMetadata(this.job, 7, "sd15", "cpu", "w1", 1, now, now, now, 0.01, 0, 1);
+		return new RenderMetadata(this.job, 7, "sd15", "cpu", "w1", 1, now, now, now, 0.01, 0, 1, null);
 	}
 
 	private static boolean await(CountDownLatch latch) {

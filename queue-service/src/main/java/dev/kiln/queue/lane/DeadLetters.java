@@ -24,6 +24,7 @@ import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
@@ -37,6 +38,7 @@ import dev.kiln.contract.RedisKeys;
 import dev.kiln.jobstore.Transition;
 import dev.kiln.queue.QueueServiceProperties;
 import dev.kiln.queue.lifecycle.JobStateMachine;
+import dev.kiln.queue.tracing.JobTraces;
 
 /**
  * The lanes' dead-letter queues. A message lands there after {@code maxReceiveCount} deliveries without a result; its
@@ -48,7 +50,8 @@ import dev.kiln.queue.lifecycle.JobStateMachine;
  * measures the age of the oldest one.</li>
  * <li>The <b>redrive</b> moves every message back to the lane's queue (send, then delete): each job gets its attempts
  * reset and is {@code QUEUED} again, in its lane index, before its message is sent. Jobs that succeeded or were
- * cancelled meanwhile, and jobs whose record has expired, are not rendered again: their messages are deleted.</li>
+ * cancelled meanwhile, and jobs whose record has expired, are not rendered again: their messages are deleted. A
+ * message moved back carries the trace context recorded with its job ({@code traceparent}).</li>
  * </ul>
  * Sweep and redrive of one lane never overlap within this process. Several replicas may sweep at once (harmless: the
  * state machine is idempotent), but a redrive should be run against one replica.
@@ -186,7 +189,15 @@ public class DeadLetters {
 							discarded++;
 						}
 						else {
-							this.sqs.sendMessage((request) -> request.queueUrl(jobs).messageBody(message.body())).join();
+							// with the trace context recorded with the job, so its next attempt stays in its trace
+							Map<String, MessageAttributeValue> attributes = (jobId != null) ? JobTraces
+								.messageAttributes((String) this.redis.opsForHash()
+									.get(RedisKeys.job(jobId), JobFields.TRACEPARENT)) : Map.of();
+							this.sqs
+								.sendMessage((request) -> request.queueUrl(jobs)
+									.messageBody(message.body())
+									.messageAttributes(attributes))
+								.join();
 							moved++;
 						}
 						this.sqs.deleteMessage(

@@ -23,6 +23,7 @@ import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.jobstore.JobStore;
 import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.queue.tracing.JobTraces;
 
 /**
  * The outbox relay: makes sure every job the gateway recorded reaches its lane's queue.
@@ -31,7 +32,7 @@ import dev.kiln.queue.QueueServiceProperties;
  * the message, the gateway takes the job out again. A job that stays longer than {@code kiln.outbox.grace} was
  * recorded but never confirmed: the gateway died between the two steps, the connection dropped after Redis ran the
  * script (the client saw an error, the record exists), or the send's outcome was unknown. The relay then sends the
- * job's message (the record keeps it, {@code request}) if the job is still {@code QUEUED}, and forgets it otherwise
+ * job's message (the record keeps it, {@code request}, and its trace context, {@code traceparent}) if the job is still {@code QUEUED}, and forgets it otherwise
  * (withdrawn, cancelled, or already picked up by a worker). A message sent twice is harmless: workers drop deliveries
  * of finished jobs and of jobs another live worker holds.
  * <p>
@@ -115,7 +116,8 @@ class OutboxRelay {
 
 	private boolean relay(String jobId) {
 		List<Object> fields = this.redis.opsForHash()
-			.multiGet(RedisKeys.job(jobId), List.of(JobFields.STATE, JobFields.LANE, JobFields.REQUEST));
+			.multiGet(RedisKeys.job(jobId),
+					List.of(JobFields.STATE, JobFields.LANE, JobFields.REQUEST, JobFields.TRACEPARENT));
 		Object state = fields.get(0);
 		if (!JobState.QUEUED.name().equals(state) || fields.get(1) == null || fields.get(2) == null) {
 			// withdrawn, cancelled, or a worker has it already: nothing to send
@@ -124,7 +126,11 @@ class OutboxRelay {
 		}
 		Lane lane = Lane.fromWireName(fields.get(1).toString());
 		try {
-			this.sqs.sendMessage((request) -> request.queueUrl(this.urls.jobs(lane)).messageBody(fields.get(2).toString()))
+			// with the trace context recorded with the job, so the worker continues the job's trace
+			this.sqs
+				.sendMessage((request) -> request.queueUrl(this.urls.jobs(lane))
+					.messageBody(fields.get(2).toString())
+					.messageAttributes(JobTraces.messageAttributes((String) fields.get(3))))
 				.get(this.settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (Exception ex) {

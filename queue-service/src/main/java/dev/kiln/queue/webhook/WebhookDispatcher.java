@@ -21,6 +21,8 @@ import jakarta.annotation.PreDestroy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +40,7 @@ import dev.kiln.contract.JobLogContext;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.jobstore.JobStore;
 import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.queue.tracing.JobTraces;
 
 /**
  * Delivers webhook events. The state machine schedules a delivery (a {@code {kiln}:webhook:{id}} hash and an entry in
@@ -57,6 +60,8 @@ import dev.kiln.queue.QueueServiceProperties;
  * The outcome of a terminal event's delivery is recorded on the job ({@code webhookStatus}: {@code pending},
  * {@code delivered}, {@code failed}, {@code refused}). Everything lives in Redis, so deliveries survive a restart.
  * Counted as {@code kiln_webhook_deliveries_total{outcome}} and timed as {@code kiln_webhook_attempt_seconds{outcome}}.
+ * Each attempt is a {@code kiln.webhook.deliver} span in the job's trace (its parent is the {@code traceparent}
+ * recorded with the job), and the request carries the span's W3C {@code traceparent} header.
  */
 @Component
 class WebhookDispatcher {
@@ -92,10 +97,13 @@ class WebhookDispatcher {
 
 	private final Semaphore senders;
 
+	private final JobTraces traces;
+
 	WebhookDispatcher(StringRedisTemplate redis, WebhookSecrets secrets, JsonMapper json, TaskScheduler scheduler,
-			Clock clock, MeterRegistry meters, QueueServiceProperties properties) {
+			Clock clock, MeterRegistry meters, QueueServiceProperties properties, JobTraces traces) {
 		this.redis = redis;
 		this.store = new JobStore(redis);
+		this.traces = traces;
 		this.secrets = secrets;
 		this.json = json;
 		this.scheduler = scheduler;
@@ -190,56 +198,79 @@ class WebhookDispatcher {
 		}
 		String jobId = delivery.getOrDefault("jobId", "");
 		String tenant = delivery.getOrDefault("tenant", "");
-		// the job's id and tenant on every line logged about this delivery
-		try (JobLogContext.Scope scope = JobLogContext.of(jobId, tenant, null)) {
-			boolean terminal = TERMINAL_EVENTS.contains(delivery.get("event"));
-			String url = delivery.getOrDefault("url", "");
-			int attempts = Integer.parseInt(delivery.getOrDefault("attempts", "0")) + 1;
-			String body = delivery.get("body");
-			if (body == null) {
-				body = body(id, delivery);
-				this.redis.opsForHash().put(key, "body", body);
-			}
-			long started = System.nanoTime();
-			WebhookSender.Outcome outcome = send(url, id, tenant, body);
-			if (outcome.refusal() != null) {
-				this.redis.opsForHash().putAll(key, Map.of("attempts", Integer.toString(attempts), "lastError",
-						"callback URL refused: it " + outcome.refusal(), "lastAttemptAt", this.clock.instant().toString()));
-				end(id, jobId, "refused", terminal);
-				logger.warn("Webhook {} for job {} not sent: the callback URL {}", id, jobId, outcome.refusal());
-				return;
-			}
-			String failure = outcome.failure();
-			Timer.builder("kiln.webhook.attempt")
-				.description("Time one webhook delivery attempt took")
-				.tag("outcome", (failure == null) ? "success" : "error")
-				.register(this.meters)
-				.record(Duration.ofNanos(System.nanoTime() - started));
-			Instant now = this.clock.instant();
-			Map<String, String> update = new LinkedHashMap<>();
-			update.put("attempts", Integer.toString(attempts));
-			update.put("lastAttemptAt", now.toString());
-			update.put("lastError", (failure != null) ? failure : "");
-			this.redis.opsForHash().putAll(key, update);
-			if (failure == null) {
-				this.redis.opsForHash().put(key, "deliveredAt", now.toString());
-				end(id, jobId, "delivered", terminal);
-				return;
-			}
-			long createdAt = Long.parseLong(delivery.getOrDefault("createdAt", Long.toString(now.toEpochMilli())));
-			if (now.toEpochMilli() - createdAt >= this.settings.giveUpAfter().toMillis()) {
-				end(id, jobId, "failed", terminal);
-				logger.warn("Webhook {} for job {} failed after {} attempts: {}", id, jobId, attempts, failure);
-				return;
-			}
-			long next = now.toEpochMilli()
-					+ backoff(attempts, this.settings.initialBackoff(), this.settings.maxBackoff()).toMillis();
-			this.redis.opsForHash().put(key, "nextAttemptAt", Instant.ofEpochMilli(next).toString());
-			this.redis.opsForZSet().add(RedisKeys.webhooksDue(), id, next);
-			count("retrying");
-			logger.info("Webhook {} for job {} attempt {} failed ({}); next attempt at {}", id, jobId, attempts, failure,
-					Instant.ofEpochMilli(next));
+		// a span in the job's trace: its parent is the context the gateway recorded with the job
+		Object traceparent = this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.TRACEPARENT);
+		Span span = this.traces
+			.fromTraceparent("kiln.webhook.deliver", (traceparent != null) ? traceparent.toString() : null)
+			.tag(JobTraces.JOB_ID, jobId)
+			.tag(JobTraces.TENANT, tenant)
+			.tag("kiln.webhook.event", delivery.getOrDefault("event", ""))
+			.start();
+		// the job's id and tenant (and, from the span, the trace id) on every line logged about this delivery
+		try (Tracer.SpanInScope inScope = this.traces.tracer().withSpan(span);
+				JobLogContext.Scope scope = JobLogContext.of(jobId, tenant, null)) {
+			attempt(id, key, delivery, jobId, tenant, span);
 		}
+		catch (RuntimeException ex) {
+			span.error(ex);
+			throw ex;
+		}
+		finally {
+			span.end();
+		}
+	}
+
+	private void attempt(String id, String key, Map<String, String> delivery, String jobId, String tenant, Span span) {
+		boolean terminal = TERMINAL_EVENTS.contains(delivery.get("event"));
+		String url = delivery.getOrDefault("url", "");
+		int attempts = Integer.parseInt(delivery.getOrDefault("attempts", "0")) + 1;
+		String body = delivery.get("body");
+		if (body == null) {
+			body = body(id, delivery);
+			this.redis.opsForHash().put(key, "body", body);
+		}
+		long started = System.nanoTime();
+		span.tag("kiln.webhook.attempt", Integer.toString(attempts));
+		WebhookSender.Outcome outcome = send(url, id, tenant, body, span);
+		span.tag("kiln.webhook.outcome", (outcome.refusal() != null) ? "refused"
+				: (outcome.failure() != null) ? "error" : "delivered");
+		if (outcome.refusal() != null) {
+			this.redis.opsForHash().putAll(key, Map.of("attempts", Integer.toString(attempts), "lastError",
+					"callback URL refused: it " + outcome.refusal(), "lastAttemptAt", this.clock.instant().toString()));
+			end(id, jobId, "refused", terminal);
+			logger.warn("Webhook {} for job {} not sent: the callback URL {}", id, jobId, outcome.refusal());
+			return;
+		}
+		String failure = outcome.failure();
+		Timer.builder("kiln.webhook.attempt")
+			.description("Time one webhook delivery attempt took")
+			.tag("outcome", (failure == null) ? "success" : "error")
+			.register(this.meters)
+			.record(Duration.ofNanos(System.nanoTime() - started));
+		Instant now = this.clock.instant();
+		Map<String, String> update = new LinkedHashMap<>();
+		update.put("attempts", Integer.toString(attempts));
+		update.put("lastAttemptAt", now.toString());
+		update.put("lastError", (failure != null) ? failure : "");
+		this.redis.opsForHash().putAll(key, update);
+		if (failure == null) {
+			this.redis.opsForHash().put(key, "deliveredAt", now.toString());
+			end(id, jobId, "delivered", terminal);
+			return;
+		}
+		long createdAt = Long.parseLong(delivery.getOrDefault("createdAt", Long.toString(now.toEpochMilli())));
+		if (now.toEpochMilli() - createdAt >= this.settings.giveUpAfter().toMillis()) {
+			end(id, jobId, "failed", terminal);
+			logger.warn("Webhook {} for job {} failed after {} attempts: {}", id, jobId, attempts, failure);
+			return;
+		}
+		long next = now.toEpochMilli()
+				+ backoff(attempts, this.settings.initialBackoff(), this.settings.maxBackoff()).toMillis();
+		this.redis.opsForHash().put(key, "nextAttemptAt", Instant.ofEpochMilli(next).toString());
+		this.redis.opsForZSet().add(RedisKeys.webhooksDue(), id, next);
+		count("retrying");
+		logger.info("Webhook {} for job {} attempt {} failed ({}); next attempt at {}", id, jobId, attempts, failure,
+				Instant.ofEpochMilli(next));
 	}
 
 	/**
@@ -261,12 +292,14 @@ class WebhookDispatcher {
 		return Duration.ofMillis(exponential - half + ThreadLocalRandom.current().nextLong(half + 1));
 	}
 
-	private WebhookSender.Outcome send(String url, String id, String tenant, String body) {
+	private WebhookSender.Outcome send(String url, String id, String tenant, String body, Span span) {
 		long t = this.clock.instant().getEpochSecond();
-		return this.sender.post(url,
-				Map.of(WebhookSignature.HEADER, WebhookSignature.header(this.secrets.secret(tenant), t, body),
-						"Kiln-Delivery", id, "User-Agent", "Kiln-Webhooks/1"),
-				body);
+		// the W3C traceparent of the delivery span, so a traced receiver continues the job's trace
+		Map<String, String> headers = new LinkedHashMap<>(this.traces.headers(span.context()));
+		headers.put(WebhookSignature.HEADER, WebhookSignature.header(this.secrets.secret(tenant), t, body));
+		headers.put("Kiln-Delivery", id);
+		headers.put("User-Agent", "Kiln-Webhooks/1");
+		return this.sender.post(url, headers, body);
 	}
 
 	private String body(String id, Map<String, String> delivery) {

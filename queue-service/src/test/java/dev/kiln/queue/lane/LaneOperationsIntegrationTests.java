@@ -21,6 +21,7 @@ import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.queue.OperationsContext;
+import dev.kiln.queue.tracing.JobTraces;
 import dev.kiln.queue.web.TestKeys;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,6 +51,8 @@ class LaneOperationsIntegrationTests extends OperationsContext {
 	@Test
 	void aJobThatExhaustsItsDeliveriesIsFailedFromTheDeadLetterQueueAndRedriveQueuesItAgain() {
 		JobMessage job = queuedJob(Lane.BATCH, "default");
+		String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+		this.redis.opsForHash().put(RedisKeys.job(job.jobId()), JobFields.TRACEPARENT, traceparent);
 		String jobs = url(QUEUES.jobs(Lane.BATCH));
 		send(jobs, job);
 		deliverWithoutResult(jobs);
@@ -79,9 +82,17 @@ class LaneOperationsIntegrationTests extends OperationsContext {
 		assertThat(this.redis.getExpire(RedisKeys.job(job.jobId()))).isEqualTo(-1L);
 		assertThat(this.redis.opsForZSet().score(RedisKeys.laneQueued(Lane.BATCH), job.jobId()))
 			.isEqualTo((double) job.submittedAt().toEpochMilli());
-		// the job is rendered again from attempt 1
-		List<Message> again = receive(jobs);
-		assertThat(again).singleElement().satisfies((message) -> assertThat(message.body()).contains(job.jobId()));
+		// the job is rendered again from attempt 1, in its trace
+		List<Message> again = this.sqs
+			.receiveMessage((request) -> request.queueUrl(jobs)
+				.waitTimeSeconds(1)
+				.messageAttributeNames(JobTraces.MESSAGE_ATTRIBUTES))
+			.join()
+			.messages();
+		assertThat(again).singleElement().satisfies((message) -> {
+			assertThat(message.body()).contains(job.jobId());
+			assertThat(message.messageAttributes().get("traceparent").stringValue()).isEqualTo(traceparent);
+		});
 		assertThat(this.stateMachine.apply(JobEvent.started(job.jobId(), 4, 1, "w9", Instant.now())))
 			.hasToString("QUEUED>RUNNING");
 		assertThat(this.stateMachine.apply(

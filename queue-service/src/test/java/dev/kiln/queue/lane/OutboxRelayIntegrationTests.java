@@ -8,10 +8,12 @@ import org.springframework.beans.factory.annotation.Autowired;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 import dev.kiln.contract.JobEvent;
+import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.queue.OperationsContext;
+import dev.kiln.queue.tracing.JobTraces;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,6 +44,24 @@ class OutboxRelayIntegrationTests extends OperationsContext {
 		assertThat(this.meters.get("kiln.outbox.relayed").counter().count()).isEqualTo(before + 1);
 		assertThat(this.relay.relay()).isZero();
 		assertThat(this.meters.get("kiln.outbox.unsent").gauge().value()).isZero();
+	}
+
+	@Test
+	void theRelayedMessageCarriesTheTraceContextRecordedWithTheJob() {
+		JobMessage job = queuedJob(Lane.INTERACTIVE, "outbox");
+		String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+		this.redis.opsForHash().put(RedisKeys.job(job.jobId()), JobFields.TRACEPARENT, traceparent);
+		unsent(job, 10_000);
+		assertThat(this.relay.relay()).isEqualTo(1);
+		List<Message> received = this.sqs
+			.receiveMessage((request) -> request.queueUrl(url(QUEUES.jobs(Lane.INTERACTIVE)))
+				.waitTimeSeconds(1)
+				.messageAttributeNames(JobTraces.MESSAGE_ATTRIBUTES))
+			.join()
+			.messages();
+		assertThat(received).singleElement()
+			.satisfies((message) -> assertThat(message.messageAttributes().get("traceparent").stringValue())
+				.isEqualTo(traceparent));
 	}
 
 	@Test
