@@ -373,7 +373,8 @@ def export_standins(out_dir, family="sd1", sizes=((64, 64), (128, 64)), max_batc
                                            + parts.text_encoder_2.config.hidden_size,
                                            pooled_dim=parts.text_encoder_2.projection.out_features)
         reference["conditioning"] = sdxl_conditioning_reference(parts, vocab, merges, [PROMPTS[0], LONG_PROMPT])
-        reference["conditioning"] += sdxl_conditioning_reference(parts, vocab, merges, [PROMPTS[0]], clip_skip=1)
+        reference["conditioning_clip_skip"] = sdxl_conditioning_reference(parts, vocab, merges, [PROMPTS[0]],
+                                                                          clip_skip=manifest["max_clip_skip"])
     (out_dir / "reference.json").write_text(json.dumps(reference, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(out_dir / "source")
     return manifest

@@ -169,7 +169,8 @@ class JobProcessor {
 			ServedModel model = this.models.find(job.model())
 				.orElseThrow(() -> new PermanentJobFailure("unknown-model",
 						"This worker does not serve model '" + job.model() + "'; it serves " + this.models.ids()));
-			String refusal = model.refusal(job.width(), job.height(), job.steps(), job.numImages(), job.scheduler());
+			String refusal = model.refusal(job.width(), job.height(), job.steps(), job.numImages(), job.scheduler(),
+					job.clipSkip());
 			if (refusal != null) {
 				throw new PermanentJobFailure("invalid-request", refusal);
 			}
@@ -678,7 +679,8 @@ class JobProcessor {
 
 		RenderRequest request() {
 			return new RenderRequest(this.job.prompt(), this.job.negativePrompt(), this.job.width(), this.job.height(),
-					this.job.steps(), this.job.guidanceScale(), this.job.seed(), this.job.numImages(), this.job.scheduler());
+					this.job.steps(), this.job.guidanceScale(), this.job.seed(), this.job.numImages(), this.job.scheduler(),
+					this.job.clipSkip());
 		}
 
 		boolean fitsWith(List<Admitted> group) {

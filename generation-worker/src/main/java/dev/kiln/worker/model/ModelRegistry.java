@@ -85,7 +85,7 @@ public class ModelRegistry implements DisposableBean {
 				case NOOP -> throw new IllegalStateException("unreachable");
 			};
 			ServedModel.Limits limits = (generator instanceof StableDiffusionGenerator sd)
-					? limits(id, model, manifest, sd.scheduler(), sd.schedulers())
+					? withClipSkip(limits(id, model, manifest, sd.scheduler(), sd.schedulers()), sd.maxClipSkip())
 					: limits(id, model, null, null, List.of());
 			logger.info("Model {} ({}) loaded from {} on {} in {} ms: {}", id, model.type().wireName(), directory,
 					generator.device(), (System.nanoTime() - start) / 1_000_000, describe(limits, manifest));
@@ -130,12 +130,18 @@ public class ModelRegistry implements DisposableBean {
 				scheduler, schedulers);
 	}
 
+	private static ServedModel.Limits withClipSkip(ServedModel.Limits limits, int maxClipSkip) {
+		return new ServedModel.Limits(limits.type(), limits.maxPixels(), limits.maxSteps(), limits.maxBatch(),
+				limits.sizes(), limits.family(), limits.scheduler(), limits.schedulers(), maxClipSkip);
+	}
+
 	private static String describe(ServedModel.Limits limits, @Nullable ModelManifest manifest) {
 		String sizes = limits.sizes().isEmpty() ? "up to " + limits.maxPixels() + " pixels" : "sizes " + limits.sizes();
 		String from = (manifest != null) ? " (from " + ModelManifest.FILE + ", " + manifest.family() + " "
 				+ manifest.dtype() + ", files sha256-verified)" : "";
 		return sizes + ", max batch " + limits.maxBatch() + ", max steps " + limits.maxSteps()
-				+ ((limits.scheduler() != null) ? ", scheduler " + limits.scheduler() : "") + from;
+				+ ((limits.scheduler() != null) ? ", scheduler " + limits.scheduler() : "")
+				+ ((limits.maxClipSkip() > 0) ? ", clip skip up to " + limits.maxClipSkip() : "") + from;
 	}
 
 	/** The model with that id, if this worker serves it. */

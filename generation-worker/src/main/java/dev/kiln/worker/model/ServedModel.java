@@ -39,9 +39,11 @@ public record ServedModel(String id, ImageGenerator generator, WorkerProperties.
 	 * @param family the Stable Diffusion family from the manifest ({@code sd1}, {@code sd2}, {@code sdxl}), if any
 	 * @param scheduler the sampler it renders with, if it has a choice
 	 * @param schedulers the samplers it could render with
+	 * @param maxClipSkip the most text encoder layers a job may skip (its manifest's {@code max_clip_skip}), 0 when
+	 * it cannot skip
 	 */
 	public record Limits(String type, int maxPixels, int maxSteps, int maxBatch, List<ModelManifest.Size> sizes,
-			@Nullable String family, @Nullable String scheduler, List<String> schedulers) {
+			@Nullable String family, @Nullable String scheduler, List<String> schedulers, int maxClipSkip) {
 
 		/** What {@link #description()} says of the built-in model. */
 		public static final String BUILTIN_DESCRIPTION = "renders abstract patterns from the prompt's words "
@@ -50,6 +52,12 @@ public record ServedModel(String id, ImageGenerator generator, WorkerProperties.
 		public Limits {
 			sizes = List.copyOf(sizes);
 			schedulers = List.copyOf(schedulers);
+		}
+
+		/** Limits of a model that cannot skip text encoder layers. */
+		public Limits(String type, int maxPixels, int maxSteps, int maxBatch, List<ModelManifest.Size> sizes,
+				@Nullable String family, @Nullable String scheduler, List<String> schedulers) {
+			this(type, maxPixels, maxSteps, maxBatch, sizes, family, scheduler, schedulers, 0);
 		}
 
 		/**
@@ -113,6 +121,22 @@ public record ServedModel(String id, ImageGenerator generator, WorkerProperties.
 					+ images;
 		}
 		return null;
+	}
+
+	/**
+	 * {@link #refusal(int, int, int, int, String)}, and also a {@code clipSkip} above the model's
+	 * {@link Limits#maxClipSkip()}.
+	 * @param clipSkip the text encoder layers the job skips, or {@code null} for none
+	 * @return the reason, or {@code null}
+	 */
+	public @Nullable String refusal(int width, int height, int steps, int images, @Nullable String scheduler,
+			@Nullable Integer clipSkip) {
+		if (clipSkip != null && clipSkip > this.limits.maxClipSkip()) {
+			return "Model '" + this.id + "' " + ((this.limits.maxClipSkip() == 0) ? "cannot skip text encoder layers"
+					: "skips at most " + this.limits.maxClipSkip() + " text encoder layers") + "; clipSkip was "
+					+ clipSkip;
+		}
+		return refusal(width, height, steps, images, scheduler);
 	}
 
 }

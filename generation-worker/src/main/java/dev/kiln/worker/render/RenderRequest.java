@@ -15,9 +15,17 @@ import org.jspecify.annotations.Nullable;
  * @param numImages images to render (image {@code i} uses seed {@code seed + i})
  * @param scheduler the sampler the job asked for (a {@code SchedulerType} configuration name), or {@code null}
  * for the model's default; generators without a choice ignore it (the gateway refuses other names for them)
+ * @param clipSkip text encoder layers to skip for the prompt (diffusers' {@code clip_skip}: 1 = the penultimate
+ * layer), or {@code null} for none; generators that cannot skip refuse it, those without a text encoder ignore it
  */
 public record RenderRequest(String prompt, @Nullable String negativePrompt, int width, int height, int steps,
-		double guidanceScale, long seed, int numImages, @Nullable String scheduler) {
+		double guidanceScale, long seed, int numImages, @Nullable String scheduler, @Nullable Integer clipSkip) {
+
+	/** A request that skips no text encoder layers. */
+	public RenderRequest(String prompt, @Nullable String negativePrompt, int width, int height, int steps,
+			double guidanceScale, long seed, int numImages, @Nullable String scheduler) {
+		this(prompt, negativePrompt, width, height, steps, guidanceScale, seed, numImages, scheduler, null);
+	}
 
 	/** A request with the model's default sampler. */
 	public RenderRequest(String prompt, @Nullable String negativePrompt, int width, int height, int steps,
