@@ -111,7 +111,7 @@ class ClipSkipJobsIntegrationTests {
 		JobEvent last = events.get(events.size() - 1);
 		assertThat(last.type()).isEqualTo(JobEventType.FAILED);
 		assertThat(last.errorType()).isEqualTo("invalid-request");
-		assertThat(last.errorDetail()).isEqualTo("Model 'sd' skips at most 2 text encoder layers; clipSkip was 3");
+		assertThat(last.errorDetail()).isEqualTo("Model 'sd' skips at most 2 text encoder layers; asked for clipSkip 3");
 		assertThat(events).extracting(JobEvent::type).doesNotContain(JobEventType.STARTED);
 	}
 

@@ -73,7 +73,8 @@ class HeartbeatPublisher {
 	static ModelInfo modelInfo(String id, ServedModel.Limits limits) {
 		return new ModelInfo(id, limits.type(), limits.maxPixels(), limits.maxSteps(), limits.maxBatch(),
 				limits.family(), limits.sizes().stream().map((size) -> new ImageSize(size.width(), size.height())).toList(),
-				limits.scheduler(), limits.schedulers(), limits.description(), false, limits.maxClipSkip());
+				limits.scheduler(), limits.schedulers(), limits.description(), limits.imageToImage(),
+				limits.maxClipSkip());
 	}
 
 	/** Writes one beat. */

@@ -170,7 +170,7 @@ class JobProcessor {
 				.orElseThrow(() -> new PermanentJobFailure("unknown-model",
 						"This worker does not serve model '" + job.model() + "'; it serves " + this.models.ids()));
 			String refusal = model.refusal(job.width(), job.height(), job.steps(), job.numImages(), job.scheduler(),
-					job.clipSkip());
+					job.initImage() != null, job.clipSkip());
 			if (refusal != null) {
 				throw new PermanentJobFailure("invalid-request", refusal);
 			}

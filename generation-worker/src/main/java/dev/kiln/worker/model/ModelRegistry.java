@@ -130,9 +130,11 @@ public class ModelRegistry implements DisposableBean {
 				scheduler, schedulers);
 	}
 
-	private static ServedModel.Limits withClipSkip(ServedModel.Limits limits, int maxClipSkip) {
+	/** The limits, saying how many text encoder layers its jobs may skip (announced as {@code maxClipSkip}). */
+	static ServedModel.Limits withClipSkip(ServedModel.Limits limits, int maxClipSkip) {
 		return new ServedModel.Limits(limits.type(), limits.maxPixels(), limits.maxSteps(), limits.maxBatch(),
-				limits.sizes(), limits.family(), limits.scheduler(), limits.schedulers(), maxClipSkip);
+				limits.sizes(), limits.family(), limits.scheduler(), limits.schedulers(), limits.imageToImage(),
+				maxClipSkip);
 	}
 
 	private static String describe(ServedModel.Limits limits, @Nullable ModelManifest manifest) {

@@ -39,11 +39,12 @@ public record ServedModel(String id, ImageGenerator generator, WorkerProperties.
 	 * @param family the Stable Diffusion family from the manifest ({@code sd1}, {@code sd2}, {@code sdxl}), if any
 	 * @param scheduler the sampler it renders with, if it has a choice
 	 * @param schedulers the samplers it could render with
-	 * @param maxClipSkip the most text encoder layers a job may skip (its manifest's {@code max_clip_skip}), 0 when
-	 * it cannot skip
+	 * @param imageToImage whether it renders jobs with an init image ({@link ImageGenerator#imageToImage()})
+	 * @param maxClipSkip the largest {@code clipSkip} it honours, 0 when it cannot skip text encoder layers
 	 */
 	public record Limits(String type, int maxPixels, int maxSteps, int maxBatch, List<ModelManifest.Size> sizes,
-			@Nullable String family, @Nullable String scheduler, List<String> schedulers, int maxClipSkip) {
+			@Nullable String family, @Nullable String scheduler, List<String> schedulers, boolean imageToImage,
+			int maxClipSkip) {
 
 		/** What {@link #description()} says of the built-in model. */
 		public static final String BUILTIN_DESCRIPTION = "renders abstract patterns from the prompt's words "
@@ -54,10 +55,10 @@ public record ServedModel(String id, ImageGenerator generator, WorkerProperties.
 			schedulers = List.copyOf(schedulers);
 		}
 
-		/** Limits of a model that cannot skip text encoder layers. */
+		/** Limits of a text-to-image model that cannot skip text encoder layers. */
 		public Limits(String type, int maxPixels, int maxSteps, int maxBatch, List<ModelManifest.Size> sizes,
 				@Nullable String family, @Nullable String scheduler, List<String> schedulers) {
-			this(type, maxPixels, maxSteps, maxBatch, sizes, family, scheduler, schedulers, 0);
+			this(type, maxPixels, maxSteps, maxBatch, sizes, family, scheduler, schedulers, false, 0);
 		}
 
 		/**
@@ -100,6 +101,32 @@ public record ServedModel(String id, ImageGenerator generator, WorkerProperties.
 	 * @return the reason, or {@code null}
 	 */
 	public @Nullable String refusal(int width, int height, int steps, int images, @Nullable String scheduler) {
+		return refusal(width, height, steps, images, scheduler, false, null);
+	}
+
+	/**
+	 * Why this model cannot render a job, or {@code null} when it can: also refuses an init image when it renders
+	 * text-to-image only, and a clip skip above its {@code maxClipSkip} (every clip skip when that is 0), so such a job
+	 * fails at once instead of rendering as if the field were absent.
+	 * @param width image width
+	 * @param height image height
+	 * @param steps render steps
+	 * @param images images of the job
+	 * @param scheduler the sampler the job names, or {@code null} for the model's default
+	 * @param initImage whether the job starts from an init image
+	 * @param clipSkip the clip skip the job asks for, or {@code null}
+	 * @return the reason, or {@code null}
+	 */
+	public @Nullable String refusal(int width, int height, int steps, int images, @Nullable String scheduler,
+			boolean initImage, @Nullable Integer clipSkip) {
+		if (initImage && !this.limits.imageToImage()) {
+			return "Model '" + this.id + "' renders text-to-image only; it cannot start from an init image";
+		}
+		if (clipSkip != null && clipSkip > this.limits.maxClipSkip()) {
+			return "Model '" + this.id + "' " + ((this.limits.maxClipSkip() == 0) ? "cannot skip text encoder layers"
+					: "skips at most " + this.limits.maxClipSkip() + " text encoder layers") + "; asked for clipSkip "
+					+ clipSkip;
+		}
 		if (scheduler != null && !this.limits.schedulers().contains(scheduler)) {
 			return "Model '" + this.id + "' does not render with scheduler '" + scheduler + "'; "
 					+ (this.limits.schedulers().isEmpty() ? "it has no choice of scheduler"
@@ -121,22 +148,6 @@ public record ServedModel(String id, ImageGenerator generator, WorkerProperties.
 					+ images;
 		}
 		return null;
-	}
-
-	/**
-	 * {@link #refusal(int, int, int, int, String)}, and also a {@code clipSkip} above the model's
-	 * {@link Limits#maxClipSkip()}.
-	 * @param clipSkip the text encoder layers the job skips, or {@code null} for none
-	 * @return the reason, or {@code null}
-	 */
-	public @Nullable String refusal(int width, int height, int steps, int images, @Nullable String scheduler,
-			@Nullable Integer clipSkip) {
-		if (clipSkip != null && clipSkip > this.limits.maxClipSkip()) {
-			return "Model '" + this.id + "' " + ((this.limits.maxClipSkip() == 0) ? "cannot skip text encoder layers"
-					: "skips at most " + this.limits.maxClipSkip() + " text encoder layers") + "; clipSkip was "
-					+ clipSkip;
-		}
-		return refusal(width, height, steps, images, scheduler);
 	}
 
 }

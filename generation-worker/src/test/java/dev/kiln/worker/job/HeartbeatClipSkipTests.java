@@ -23,7 +23,7 @@ class HeartbeatClipSkipTests {
 
 	private static ServedModel.Limits limits(int maxClipSkip) {
 		return new ServedModel.Limits("sd-torchscript", 512 * 512, 150, 4, List.of(new ModelManifest.Size(512, 512)),
-				"sd1", "pndm", List.of("pndm"), maxClipSkip);
+				"sd1", "pndm", List.of("pndm"), false, maxClipSkip);
 	}
 
 }
