@@ -29,6 +29,9 @@ SCHEDULER_BY_CLASS = {
     "LCMScheduler": "lcm",
 }
 
+# a bound well above any CLIP text encoder's layers (SD 1.x: 12, SD 2.x: 23, SDXL's bigG: 32)
+MAX_CLIP_SKIP = 64
+
 _SIZE = re.compile(r"^(\d+)x(\d+)$")
 
 
@@ -64,7 +67,8 @@ def default_scheduler(scheduler_config):
 
 
 def build(out_dir, *, family, dtype, vae_dtype, latent_channels, vae_scaling_factor, sample_size, sizes, max_batch,
-          prediction_type, timestep_spacing, scheduler, force_zeros_for_empty_prompt, source, exporter):
+          prediction_type, timestep_spacing, scheduler, force_zeros_for_empty_prompt, source, exporter,
+          max_clip_skip=0):
     """The manifest of the files now in ``out_dir`` (every regular file but the manifest itself)."""
     out_dir = Path(out_dir)
     files = {}
@@ -84,6 +88,7 @@ def build(out_dir, *, family, dtype, vae_dtype, latent_channels, vae_scaling_fac
         "timestep_spacing": timestep_spacing,
         "default_scheduler": scheduler,
         "force_zeros_for_empty_prompt": force_zeros_for_empty_prompt,
+        "max_clip_skip": max_clip_skip,
         "source": source,
         "exporter": exporter,
         "files": files,
@@ -122,6 +127,10 @@ def validate(manifest):
         value = need(field)
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             fail(field, f"an integer from {low} to {high}", value)
+    # optional (exports before clip skip have none: 0); the text encoders return max_clip_skip + 1 skipped states
+    clip_skip = manifest.get("max_clip_skip", 0)
+    if not isinstance(clip_skip, int) or isinstance(clip_skip, bool) or not 0 <= clip_skip <= MAX_CLIP_SKIP:
+        fail("max_clip_skip", f"an integer from 0 to {MAX_CLIP_SKIP}", clip_skip)
     scaling = need("vae_scaling_factor")
     if not isinstance(scaling, (int, float)) or not math.isfinite(scaling) or scaling <= 0:
         fail("vae_scaling_factor", "a positive number", scaling)

@@ -47,6 +47,18 @@ def _config(module, name, default=None):
     return default if value is None else value
 
 
+def _max_clip_skip(encoders, sdxl, plan, device, torch_dtype):
+    """The clip skip every text encoder can honour (the smallest of theirs); 0 when one of them has no
+    ``text_model.final_layer_norm`` that SD 1.x/2.x's clip skip needs."""
+    skips = []
+    for _, encoder in encoders:
+        if not sdxl and getattr(getattr(encoder, "text_model", None), "final_layer_norm", None) is None:
+            return 0
+        encoder.to(device, torch_dtype).eval()
+        skips.append(tracing.clip_skip_layers(encoder, sdxl, plan))
+    return min(skips)
+
+
 def export(components, out_dir, *, family=None, dtype="fp32", sizes=None, max_batch=4, scheduler=None,
            device="cpu", source="", log=print):
     """Traces, checks and writes every file, then the manifest; returns the manifest dict.
@@ -97,11 +109,12 @@ def export(components, out_dir, *, family=None, dtype="fp32", sizes=None, max_ba
         encoders.append(("text_encoder_2.pt", components.text_encoder_2))
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    max_clip_skip = _max_clip_skip(encoders, sdxl, plan, device, torch_dtype)
     traced_encoders = []
     for name, encoder in encoders:
         encoder.to(device, torch_dtype).eval()
-        log(f"tracing {name}")
-        traced = tracing.trace_text_encoder(name, encoder, sdxl, plan)
+        log(f"tracing {name}" + (f" (clip skip up to {max_clip_skip})" if max_clip_skip else ""))
+        traced = tracing.trace_text_encoder(name, encoder, sdxl, plan, max_clip_skip)
         traced.save(str(out_dir / name))
         traced_encoders.append(traced)
     text_dim, pooled_dim = tracing.embedding_dims(traced_encoders, plan)
@@ -136,7 +149,7 @@ def export(components, out_dir, *, family=None, dtype="fp32", sizes=None, max_ba
         vae_scaling_factor=scaling, sample_size=sample_size, sizes=sizes, max_batch=max_batch,
         prediction_type=prediction_type, timestep_spacing=spacing, scheduler=scheduler,
         force_zeros_for_empty_prompt=bool(components.pipeline_config.get("force_zeros_for_empty_prompt", False)),
-        source=source, exporter=exporter)
+        source=source, exporter=exporter, max_clip_skip=max_clip_skip)
     manifests.write(out_dir, manifest)
     log(f"wrote {out_dir / manifests.MANIFEST}: {family}, {dtype}, sizes {sizes}, max batch {max_batch},"
         f" {prediction_type}, {scheduler}")

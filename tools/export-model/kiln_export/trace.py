@@ -3,9 +3,11 @@ eager module's results at every batch size and image size the manifest will prom
 
 The wrappers fix the tensor contracts (see the worker's README, "Exported model folders"):
 
-* ``text_encoder.pt`` / ``text_encoder_2.pt``: ids int64 (1, 77) -> (hidden (1, 77, D), pooled (1, P)). hidden is
-  the last hidden state (SD 1.x/2.x) or the penultimate one (SDXL); pooled is the pooler output, or ``text_embeds``
-  for a text model with projection (SDXL's second encoder).
+* ``text_encoder.pt`` / ``text_encoder_2.pt``: ids int64 (1, 77) -> (hidden (1, 77, D), pooled (1, P), skipped
+  (K + 1, 1, 77, D)). hidden is the last hidden state (SD 1.x/2.x) or the penultimate one (SDXL); pooled is the
+  pooler output, or ``text_embeds`` for a text model with projection (SDXL's second encoder); skipped[k] is the hidden
+  state diffusers' ``encode_prompt`` conditions on with ``clip_skip=k`` (k = 0: hidden itself), see
+  ``ClipSkipTextEncoderExport``.
 * ``unet.pt``: (latents (2n, C, h, w), timestep int64 scalar, text (2n, 77, D)) -> (2n, C, h, w); SDXL adds
   text_embeds (2n, P) and time_ids (2n, 6).
 * ``vae_decoder.pt``: latents / scaling factor (n, C, h, w) -> image (n, 3, 8h, 8w) in [-1, 1].
@@ -38,6 +40,48 @@ class TextEncoderExport(nn.Module):
         if pooled is None:
             pooled = out.pooler_output
         return hidden, pooled
+
+
+class ClipSkipTextEncoderExport(nn.Module):
+    """TextEncoderExport plus a third output for clip skip: ``skipped`` (K + 1, n, 77, D), entry k the hidden state
+    diffusers conditions on with ``clip_skip=k``, K = ``max_clip_skip``:
+
+    * SD 1.x/2.x (``StableDiffusionPipeline.encode_prompt``): ``text_model.final_layer_norm(hidden_states[-(k + 1)])``
+      (entry 0 is ``last_hidden_state``, which is that norm of the last layer's output); K = layers - 1, so the
+      deepest entry still went through one transformer layer.
+    * SDXL (``StableDiffusionXLPipeline.encode_prompt``): ``hidden_states[-(k + 2)]``, no norm (entry 0 is the
+      penultimate state SDXL always uses); K = layers - 2. The pooled output does not change with clip skip.
+
+    The final norm works token by token, so normalizing every state and then picking one gives what picking then
+    normalizing gives; the worker only picks an entry and needs no family rules of its own.
+    """
+
+    def __init__(self, encoder, penultimate, max_clip_skip):
+        super().__init__()
+        self.encoder = encoder
+        self.penultimate = penultimate
+        self.max_clip_skip = max_clip_skip
+
+    def forward(self, ids):
+        out = self.encoder(ids, output_hidden_states=True)
+        hidden = out.hidden_states[-2] if self.penultimate else out.last_hidden_state
+        pooled = getattr(out, "text_embeds", None)
+        if pooled is None:
+            pooled = out.pooler_output
+        offset = 2 if self.penultimate else 1
+        states = [out.hidden_states[-(k + offset)] for k in range(self.max_clip_skip + 1)]
+        if not self.penultimate:
+            norm = self.encoder.text_model.final_layer_norm
+            states = [norm(state) for state in states]
+        return hidden, pooled, torch.stack(states)
+
+
+def clip_skip_layers(encoder, penultimate, plan):
+    """The largest clip skip that leaves at least one transformer layer: layers - 1 (SD 1.x/2.x) or layers - 2
+    (SDXL, which already skips one), the layers counted from the hidden states the encoder returns."""
+    with torch.no_grad():
+        layers = len(encoder(plan.ids(), output_hidden_states=True).hidden_states) - 1
+    return max(0, layers - (2 if penultimate else 1))
 
 
 class UNetExport(nn.Module):
@@ -172,8 +216,10 @@ class Plan:
         return list(dict.fromkeys(shapes))
 
 
-def trace_text_encoder(name, encoder, penultimate, plan):
-    wrapper = TextEncoderExport(encoder, penultimate)
+def trace_text_encoder(name, encoder, penultimate, plan, max_clip_skip=0):
+    """Traces a text encoder; with max_clip_skip > 0 it also returns the states clip skip picks from."""
+    wrapper = (ClipSkipTextEncoderExport(encoder, penultimate, max_clip_skip) if max_clip_skip > 0
+               else TextEncoderExport(encoder, penultimate))
     return trace(name, wrapper, (plan.ids(),), [(plan.ids(3),), (plan.ids(20),)], plan.dtype)
 
 
@@ -215,4 +261,4 @@ def embedding_dims(traced_encoders, plan):
     """(text dim D summed over the encoders, pooled dim P of the last encoder), from one forward pass each."""
     with torch.no_grad():
         outputs = [encoder(plan.ids()) for encoder in traced_encoders]
-    return sum(hidden.shape[-1] for hidden, _ in outputs), outputs[-1][1].shape[-1]
+    return sum(out[0].shape[-1] for out in outputs), outputs[-1][1].shape[-1]

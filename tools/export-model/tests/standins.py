@@ -145,12 +145,14 @@ class TinyClipTextModel(nn.Module):
 
     def __init__(self, vocab_size, hidden_size, layers=3, projection_dim=None):
         super().__init__()
-        self.config = SimpleNamespace(hidden_size=hidden_size, vocab_size=vocab_size)
+        self.config = SimpleNamespace(hidden_size=hidden_size, vocab_size=vocab_size, num_hidden_layers=layers)
         self.embed = nn.Embedding(vocab_size, hidden_size)
         self.position = nn.Parameter(torch.randn(77, hidden_size) * 0.02)
         self.layers = nn.ModuleList(nn.Linear(hidden_size, hidden_size) for _ in range(layers))
         self.norm = nn.LayerNorm(hidden_size)
         self.projection = nn.Linear(hidden_size, projection_dim, bias=False) if projection_dim else None
+        # where diffusers finds the final norm for clip skip (CLIPTextModel.text_model.final_layer_norm)
+        self.text_model = SimpleNamespace(final_layer_norm=self.norm)
 
     def forward(self, input_ids, output_hidden_states=False, return_dict=True):
         h = self.embed(input_ids) + self.position[: input_ids.shape[1]]
@@ -312,10 +314,24 @@ def unet_reference(unet_module, rows, width, height, text_dim, timestep=500, poo
     return reference
 
 
-def sdxl_conditioning_reference(parts, vocab, merges, prompts):
+def clip_skip_reference(parts, vocab, merges, prompt, clip_skip, pad="<|endoftext|>"):
+    """What diffusers' StableDiffusionPipeline.encode_prompt conditions on with ``clip_skip``, computed on the eager
+    stand-in: ``text_model.final_layer_norm(hidden_states[-(clip_skip + 1)])`` of the prompt's 77 ids."""
+    ids = torch.tensor([reference_ids(prompt, vocab, merges, pad)])
+    with torch.no_grad():
+        out = parts.text_encoder(ids, output_hidden_states=True)
+        hidden = parts.text_encoder.text_model.final_layer_norm(out.hidden_states[-(clip_skip + 1)])
+    # every value: a normalized state sums to about 0 per token, so a sum and four values would say little
+    return {"prompt": prompt, "clip_skip": clip_skip, "shape": list(hidden.shape),
+            "hidden": hidden.flatten().tolist(), "last_hidden_state": out.last_hidden_state.flatten().tolist()}
+
+
+def sdxl_conditioning_reference(parts, vocab, merges, prompts, clip_skip=None):
     """What diffusers' StableDiffusionXLPipeline.encode_prompt computes (penultimate hidden states of both encoders
     concatenated, the second's text_embeds as pooled), per 77-token chunk, the chunks' hidden states concatenated
-    along the sequence and the first chunk's pooled kept (AUTOMATIC1111)."""
+    along the sequence and the first chunk's pooled kept (AUTOMATIC1111). With ``clip_skip`` each encoder's
+    ``hidden_states[-(clip_skip + 2)]`` instead of ``[-2]``, the pooled output unchanged."""
+    layer = -2 if clip_skip is None else -(clip_skip + 2)
     cases = []
     for prompt in prompts:
         first = reference_chunks(prompt, vocab, merges)
@@ -325,10 +341,10 @@ def sdxl_conditioning_reference(parts, vocab, merges, prompts):
             for c, (ids, ids_2) in enumerate(zip(first, second)):
                 out = parts.text_encoder(torch.tensor([ids]), output_hidden_states=True)
                 out_2 = parts.text_encoder_2(torch.tensor([ids_2]), output_hidden_states=True)
-                hidden.append(torch.cat([out.hidden_states[-2], out_2.hidden_states[-2]], dim=-1))
+                hidden.append(torch.cat([out.hidden_states[layer], out_2.hidden_states[layer]], dim=-1))
                 if c == 0:
                     pooled = out_2[0]
-        cases.append({"prompt": prompt, "tokens": len(reference_tokens(prompt, vocab, merges)), "chunks": len(first),
+        cases.append({"prompt": prompt, "clip_skip": clip_skip or 0, "tokens": len(reference_tokens(prompt, vocab, merges)), "chunks": len(first),
                       "hidden": summary(torch.cat(hidden, dim=1)), "pooled": summary(pooled)})
     return cases
 
@@ -349,12 +365,16 @@ def export_standins(out_dir, family="sd1", sizes=((64, 64), (128, 64)), max_batc
     if family != "sdxl":
         reference["unet"] = unet_reference(parts.unet, 2 * max_batch, width, height,
                                            parts.text_encoder.config.hidden_size)
+        reference["clip_skip"] = [clip_skip_reference(parts, vocab, merges, PROMPTS[1], k, pad)
+                                  for k in range(1, manifest["max_clip_skip"] + 1)]
     else:
         reference["unet"] = unet_reference(parts.unet, 2 * max_batch, width, height,
                                            parts.text_encoder.config.hidden_size
                                            + parts.text_encoder_2.config.hidden_size,
                                            pooled_dim=parts.text_encoder_2.projection.out_features)
         reference["conditioning"] = sdxl_conditioning_reference(parts, vocab, merges, [PROMPTS[0], LONG_PROMPT])
+        reference["conditioning_clip_skip"] = sdxl_conditioning_reference(parts, vocab, merges, [PROMPTS[0]],
+                                                                          clip_skip=manifest["max_clip_skip"])
     (out_dir / "reference.json").write_text(json.dumps(reference, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(out_dir / "source")
     return manifest

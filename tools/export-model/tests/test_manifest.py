@@ -56,6 +56,8 @@ def test_verify_names_a_file_whose_sha256_differs(exported, tmp_path):
     ("vae_scaling_factor", -1, "'vae_scaling_factor' must be a positive number"),
     ("sizes", [{"width": 500, "height": 512}], "'sizes' must be"),
     ("timestep_spacing", "linspace", "'timestep_spacing' must be one of leading, trailing"),
+    ("max_clip_skip", -1, "'max_clip_skip' must be an integer from 0 to 64"),
+    ("max_clip_skip", True, "'max_clip_skip' must be an integer from 0 to 64"),
 ])
 def test_validation_names_the_field(exported, field, value, message):
     _, manifest = exported
@@ -75,6 +77,14 @@ def test_validation_names_a_missing_field_and_a_missing_file(exported):
     del broken["files"]["unet.pt"]
     with pytest.raises(ValueError, match="listing unet.pt"):
         manifests.validate(broken)
+
+
+def test_a_manifest_from_before_clip_skip_still_validates(exported):
+    _, manifest = exported
+    assert manifest["max_clip_skip"] == 2  # the stand-in encoder's 3 layers less one
+    older = copy.deepcopy(manifest)
+    del older["max_clip_skip"]
+    manifests.validate(older)
 
 
 def test_sizes_parse_as_width_by_height():

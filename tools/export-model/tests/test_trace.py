@@ -49,10 +49,40 @@ def test_saved_text_encoder_returns_last_hidden_state_and_pooled(sd1):
     vocab, merges = standins.vocabulary()
     ids = torch.tensor([standins.reference_ids("a red apple", vocab, merges)])
     with torch.no_grad():
-        hidden, pooled = encoder(ids)
+        hidden, pooled, _ = encoder(ids)
         out = parts.text_encoder(ids)
     assert hidden.shape == (1, 77, 32) and pooled.shape == (1, 32)
     assert close(hidden, out[0]) and close(pooled, out[1])
+
+
+def test_sd1_clip_skip_states_are_diffusers_final_norm_of_the_earlier_layers(sd1):
+    parts, model, manifest = sd1
+    # the stand-in has 3 layers: clip skip 1 and 2 leave at least one
+    assert manifest["max_clip_skip"] == 2
+    encoder = torch.jit.load(str(model / "text_encoder.pt"))
+    vocab, merges = standins.vocabulary()
+    ids = torch.tensor([standins.reference_ids("oil painting, red apple!", vocab, merges)])
+    with torch.no_grad():
+        hidden, _, skipped = encoder(ids)
+        out = parts.text_encoder(ids, output_hidden_states=True)
+        # diffusers StableDiffusionPipeline.encode_prompt with clip_skip=k:
+        # text_model.final_layer_norm(hidden_states[-(k + 1)])
+        expected = [parts.text_encoder.text_model.final_layer_norm(out.hidden_states[-(k + 1)]) for k in range(3)]
+    assert skipped.shape == (3, 1, 77, 32)
+    assert close(skipped[0], hidden) and close(skipped[0], out.last_hidden_state)
+    for k in range(3):
+        assert close(skipped[k], expected[k])
+    assert not close(skipped[1], skipped[0])
+
+
+def test_an_encoder_without_a_final_norm_exports_without_clip_skip(tmp_path):
+    parts = standins.components(tmp_path / "source", "sd1")
+    del parts.text_encoder.text_model
+    manifest = pipeline.export(parts, tmp_path / "model", sizes=[(64, 64)], max_batch=1, log=lambda line: None)
+    assert manifest["max_clip_skip"] == 0
+    with torch.no_grad():
+        outputs = torch.jit.load(str(tmp_path / "model" / "text_encoder.pt"))(torch.full((1, 77), 5))
+    assert len(outputs) == 2
 
 
 def test_saved_vae_decodes_and_encodes(sd1):
@@ -77,11 +107,16 @@ def test_sdxl_exports_two_encoders_and_a_unet_taking_pooled_text_and_size_ids(sd
     second = torch.jit.load(str(model / "text_encoder_2.pt"))
     ids = torch.full((1, 77), 5, dtype=torch.int64)
     with torch.no_grad():
-        hidden, pooled = second(ids)
+        hidden, pooled, skipped = second(ids)
         out = parts.text_encoder_2(ids, output_hidden_states=True)
     # SDXL conditions on the penultimate hidden state and the projected pooled output
     assert close(hidden, out.hidden_states[-2]) and close(pooled, out.text_embeds)
     assert pooled.shape == (1, 24)
+    # diffusers StableDiffusionXLPipeline.encode_prompt with clip_skip=k: hidden_states[-(k + 2)], no final norm;
+    # 3 layers leave clip skip 1 (k = 2 would be the token embeddings)
+    assert manifest["max_clip_skip"] == 1
+    assert skipped.shape == (2, 1, 77, 48)
+    assert close(skipped[0], out.hidden_states[-2]) and close(skipped[1], out.hidden_states[-3])
     unet = torch.jit.load(str(model / "unet.pt"))
     rows = 4
     args = (torch.randn(rows, 4, 16, 16), torch.tensor(999), torch.randn(rows, 77, 80), torch.randn(rows, 24),

@@ -12,6 +12,8 @@
   });
   let modelList = [];
   let currentJob = null;
+  // the uploaded init image (POST /v1/inputs answer: {id, width, height}), or null
+  let initImage = null;
 
   function headers(extra) {
     return Object.assign({ 'Authorization': 'Bearer ' + keyInput.value.trim() }, extra || {});
@@ -53,6 +55,13 @@
     }
     if ($('scheduler').value !== '') {
       request.scheduler = $('scheduler').value;
+    }
+    if (!$('clip-skip-field').hidden && Number($('clip-skip').value) > 0) {
+      request.clipSkip = Number($('clip-skip').value);
+    }
+    if (!$('init-image-field').hidden && initImage) {
+      request.initImage = initImage.id;
+      request.strength = Number($('strength').value);
     }
     const response = await fetch('v1/jobs', {
       method: 'POST', headers: headers({ 'Content-Type': 'application/json' }), body: JSON.stringify(request)
@@ -256,6 +265,65 @@
       $('num-images').max = model.maxBatch;
       $('steps').max = model.maxSteps;
     }
+    modelControls(model);
+  }
+
+  // What the chosen model accepts beyond text-to-image, as GET /v1/models says: an init image when a live worker
+  // renders img2img for it, a clip skip up to its maxClipSkip. Hidden controls send nothing.
+  function modelControls(model) {
+    const clipSkip = (model && model.maxClipSkip) || 0;
+    $('clip-skip-field').hidden = clipSkip === 0;
+    $('clip-skip').max = clipSkip;
+    if (Number($('clip-skip').value) > clipSkip) {
+      $('clip-skip').value = clipSkip;
+    }
+    $('init-image-field').hidden = !(model && model.imageToImage);
+  }
+
+  function selectSize(id, value) {
+    const select = $(id);
+    if (![...select.options].some((o) => o.value === String(value))) {
+      const option = document.createElement('option');
+      option.textContent = String(value);
+      select.appendChild(option);
+    }
+    select.value = String(value);
+  }
+
+  // POST /v1/inputs with the chosen file; the job then renders at the image's size (the gateway requires it).
+  async function uploadInitImage() {
+    const file = $('init-image').files[0];
+    clearInitImage(false);
+    if (!file) {
+      return;
+    }
+    $('error').hidden = true;
+    $('init-image-note').textContent = 'uploading ' + file.name + '…';
+    const form = new FormData();
+    form.append('file', file);
+    const response = await fetch('v1/inputs', { method: 'POST', headers: headers(), body: form });
+    if (!response.ok) {
+      const text = await problem(response);
+      $('init-image-note').textContent = '';
+      $('init-image').value = '';
+      showError(file.name + ': ' + text);
+      return;
+    }
+    initImage = await response.json();
+    selectSize('width', initImage.width);
+    selectSize('height', initImage.height);
+    $('init-image-note').textContent = file.name + ' uploaded (' + initImage.width + 'x' + initImage.height
+      + '); the job renders at that size';
+    $('clear-init-image').hidden = false;
+  }
+
+  function clearInitImage(resetInput) {
+    initImage = null;
+    $('init-image-note').textContent = '';
+    $('clear-init-image').hidden = true;
+    if (resetInput) {
+      $('init-image').value = '';
+    }
   }
 
   async function gallery() {
@@ -283,6 +351,8 @@
   $('submit-form').addEventListener('submit', submit);
   $('model').addEventListener('change', describeModel);
   $('cancel').addEventListener('click', cancel);
+  $('init-image').addEventListener('change', uploadInitImage);
+  $('clear-init-image').addEventListener('click', () => clearInitImage(true));
   models();
   gallery();
 })();

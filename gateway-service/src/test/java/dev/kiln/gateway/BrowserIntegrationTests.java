@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
@@ -227,6 +228,72 @@ class BrowserIntegrationTests {
 		await().atMost(Duration.ofSeconds(10)).until(() -> !cancel.isDisplayed());
 	}
 
+	@Test
+	void uploadAnInitImageWithStrengthAndClipSkipAfterARefusedFile(@TempDir Path files) throws IOException {
+		beat();
+		this.browser.get("http://localhost:" + this.port + "/");
+		WebElement key = this.browser.findElement(By.id("api-key"));
+		key.sendKeys(KEY);
+		((JavascriptExecutor) this.browser).executeScript("arguments[0].dispatchEvent(new Event('change'))", key);
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(this.browser.findElement(By.id("model-description")).getText())
+				.startsWith("kiln-builtin: "));
+		// the built-in model announces neither img2img nor clip skip: neither control is offered
+		assertThat(this.browser.findElement(By.id("init-image-field")).isDisplayed()).isFalse();
+		assertThat(this.browser.findElement(By.id("clip-skip-field")).isDisplayed()).isFalse();
+		new Select(this.browser.findElement(By.id("model"))).selectByValue(SD_MODEL);
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> this.browser.findElement(By.id("init-image-field")).isDisplayed());
+		assertThat(this.browser.findElement(By.id("clip-skip-field")).isDisplayed()).isTrue();
+		assertThat(this.browser.findElement(By.id("clip-skip")).getAttribute("max")).isEqualTo("2");
+
+		// a file that is no image: the gateway refuses it (400 invalid-image) and the page says why
+		Path bad = files.resolve("notes.png");
+		Files.writeString(bad, "this is not a picture");
+		this.browser.findElement(By.id("init-image")).sendKeys(bad.toString());
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(this.browser.findElement(By.id("error")).getText())
+				.isEqualTo("notes.png: Invalid image: The file is not a PNG, JPEG or WebP image."));
+		assertThat(inputs()).as("nothing stored for a refused file").isEmpty();
+
+		// a 128x64 PNG: uploaded, and the job takes its size
+		Path good = files.resolve("start.png");
+		Files.write(good, png(Color.BLUE, 128, 64));
+		this.browser.findElement(By.id("init-image")).sendKeys(good.toString());
+		await().atMost(Duration.ofSeconds(30))
+			.untilAsserted(() -> assertThat(this.browser.findElement(By.id("init-image-note")).getText())
+				.startsWith("start.png uploaded (128x64)"));
+		assertThat(this.browser.findElement(By.id("width")).getAttribute("value")).isEqualTo("128");
+		assertThat(this.browser.findElement(By.id("height")).getAttribute("value")).isEqualTo("64");
+		assertThat(inputs()).hasSize(1);
+		String key0 = inputs().get(0);
+		String inputId = key0.substring(key0.lastIndexOf('/') + 1, key0.length() - ".png".length());
+		replace("strength", "0.6");
+		replace("clip-skip", "1");
+		replace("steps", "3");
+		this.browser.findElement(By.id("prompt")).sendKeys("the same kiln at dawn");
+		String before = submittedJob();
+		this.browser.findElement(By.id("submit")).click();
+
+		String jobId = await().atMost(Duration.ofSeconds(30))
+			.until(this::submittedJob, (id) -> id != null && !id.equals(before));
+		assertThat(this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.REQUEST).toString()).contains(
+				"\"model\":\"" + SD_MODEL + "\"", "\"initImage\":\"" + inputId + "\"", "\"strength\":0.6",
+				"\"clipSkip\":1", "\"width\":128", "\"height\":64");
+		assertThat(this.browser.findElement(By.id("error")).isDisplayed()).isFalse();
+	}
+
+	/** The tenant's uploaded inputs in the bucket. */
+	private java.util.List<String> inputs() {
+		String prefix = ObjectKeys.input(TENANT, "x");
+		String folder = prefix.substring(0, prefix.lastIndexOf('/') + 1);
+		return this.s3.listObjectsV2((b) -> b.bucket("gwbrowser-images").prefix(folder))
+			.contents()
+			.stream()
+			.map(software.amazon.awssdk.services.s3.model.S3Object::key)
+			.toList();
+	}
+
 	private java.util.List<String> options(String id) {
 		return new Select(this.browser.findElement(By.id(id))).getOptions().stream().map(WebElement::getText).toList();
 	}
@@ -237,17 +304,20 @@ class BrowserIntegrationTests {
 		input.sendKeys(value);
 	}
 
-	/** A live worker serving the built-in model, as its heartbeat announces it (expires soon after the test). */
+	/** A live worker serving the built-in model and an SD model, as its heartbeat announces them. */
 	private void beat() {
 		String now = Instant.now().toString();
 		this.redis.opsForValue().set(RedisKeys.worker(WORKER), """
 				{"schemaVersion":1,"workerId":"%s","models":[{"id":"kiln-builtin","type":"builtin","maxPixels":1048576,
 				 "maxSteps":150,"maxBatch":8,"description":"%s"},
 				 {"id":"%s","type":"sd-torchscript","maxPixels":1048576,"maxSteps":150,"maxBatch":4,"family":"sd1",
-				 "scheduler":"pndm","schedulers":["pndm","ddim","dpm++2m-karras"],"description":"Stable Diffusion (sd1)"}],
+				 "scheduler":"pndm","schedulers":["pndm","ddim","dpm++2m-karras"],"description":"Stable Diffusion (sd1)",
+				 "imageToImage":true,"maxClipSkip":2}],
 				 "device":"cpu","busy":false,"jobId":null,
 				 "startedAt":"%s","beatAt":"%s"}""".formatted(WORKER, BUILTIN_DESCRIPTION, SD_MODEL, now, now),
-				Duration.ofSeconds(20));
+				// long enough for a slow test on a loaded machine (a worker whose key expired is not live, and its
+				// models unknown); stopBrowser deletes it after each test
+				Duration.ofMinutes(5));
 		this.redis.opsForZSet().add(RedisKeys.workers(), WORKER, System.currentTimeMillis());
 	}
 
@@ -285,10 +355,15 @@ class BrowserIntegrationTests {
 	}
 
 	private static byte[] png(Color color, int size) throws IOException {
-		BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+		return png(color, size, size);
+	}
+
+	private static byte[] png(Color color, int width, int height) throws IOException {
+		int size = Math.min(width, height);
+		BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
 		Graphics2D g = image.createGraphics();
 		g.setColor(color);
-		g.fillRect(0, 0, size, size);
+		g.fillRect(0, 0, width, height);
 		g.setColor(Color.WHITE);
 		g.fillOval(size / 4, size / 4, size / 2, size / 2);
 		g.dispose();

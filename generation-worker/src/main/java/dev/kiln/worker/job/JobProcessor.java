@@ -741,7 +741,7 @@ class JobProcessor {
 		RenderRequest request() {
 			return new RenderRequest(this.job.prompt(), this.job.negativePrompt(), this.job.width(), this.job.height(),
 					this.job.steps(), this.job.guidanceScale(), this.job.seed(), this.job.numImages(), this.job.scheduler(),
-					this.initImage);
+					this.initImage, this.job.clipSkip());
 		}
 
 		boolean fitsWith(List<Admitted> group) {

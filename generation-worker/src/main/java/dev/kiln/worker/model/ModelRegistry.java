@@ -85,7 +85,7 @@ public class ModelRegistry implements DisposableBean {
 				case NOOP -> throw new IllegalStateException("unreachable");
 			};
 			ServedModel.Limits limits = (generator instanceof StableDiffusionGenerator sd)
-					? limits(id, model, manifest, sd.scheduler(), sd.schedulers())
+					? withClipSkip(limits(id, model, manifest, sd.scheduler(), sd.schedulers()), sd.maxClipSkip())
 					: limits(id, model, null, null, List.of());
 			limits = withImageToImage(limits, generator.imageToImage());
 			logger.info("Model {} ({}) loaded from {} on {} in {} ms: {}", id, model.type().wireName(), directory,
@@ -138,13 +138,21 @@ public class ModelRegistry implements DisposableBean {
 				limits.maxClipSkip());
 	}
 
+	/** The limits, saying how many text encoder layers its jobs may skip (announced as {@code maxClipSkip}). */
+	static ServedModel.Limits withClipSkip(ServedModel.Limits limits, int maxClipSkip) {
+		return new ServedModel.Limits(limits.type(), limits.maxPixels(), limits.maxSteps(), limits.maxBatch(),
+				limits.sizes(), limits.family(), limits.scheduler(), limits.schedulers(), limits.imageToImage(),
+				maxClipSkip);
+	}
+
 	private static String describe(ServedModel.Limits limits, @Nullable ModelManifest manifest) {
 		String sizes = limits.sizes().isEmpty() ? "up to " + limits.maxPixels() + " pixels" : "sizes " + limits.sizes();
 		String from = (manifest != null) ? " (from " + ModelManifest.FILE + ", " + manifest.family() + " "
 				+ manifest.dtype() + ", files sha256-verified)" : "";
 		return sizes + ", max batch " + limits.maxBatch() + ", max steps " + limits.maxSteps()
 				+ ((limits.scheduler() != null) ? ", scheduler " + limits.scheduler() : "")
-				+ (limits.imageToImage() ? ", img2img" : "") + from;
+				+ (limits.imageToImage() ? ", img2img" : "")
+				+ ((limits.maxClipSkip() > 0) ? ", clip skip up to " + limits.maxClipSkip() : "") + from;
 	}
 
 	/** The model with that id, if this worker serves it. */

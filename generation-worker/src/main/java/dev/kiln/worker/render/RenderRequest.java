@@ -17,9 +17,12 @@ import org.jspecify.annotations.Nullable;
  * for the model's default; generators without a choice ignore it (the gateway refuses other names for them)
  * @param initImage the image to start from (img2img), or {@code null} to start from noise; a generator that cannot
  * start from an image refuses a request with one ({@link ImageGenerator#imageToImage()})
+ * @param clipSkip text encoder layers to skip for the prompt (diffusers' {@code clip_skip}: 1 = the penultimate
+ * layer), or {@code null} for none; generators that cannot skip refuse it, those without a text encoder ignore it
  */
 public record RenderRequest(String prompt, @Nullable String negativePrompt, int width, int height, int steps,
-		double guidanceScale, long seed, int numImages, @Nullable String scheduler, @Nullable InitImage initImage) {
+		double guidanceScale, long seed, int numImages, @Nullable String scheduler, @Nullable InitImage initImage,
+		@Nullable Integer clipSkip) {
 
 	public RenderRequest {
 		if (initImage != null && (initImage.width() != width || initImage.height() != height)) {
@@ -28,10 +31,10 @@ public record RenderRequest(String prompt, @Nullable String negativePrompt, int 
 		}
 	}
 
-	/** A text-to-image request. */
+	/** A text-to-image request that skips no text encoder layers. */
 	public RenderRequest(String prompt, @Nullable String negativePrompt, int width, int height, int steps,
 			double guidanceScale, long seed, int numImages, @Nullable String scheduler) {
-		this(prompt, negativePrompt, width, height, steps, guidanceScale, seed, numImages, scheduler, null);
+		this(prompt, negativePrompt, width, height, steps, guidanceScale, seed, numImages, scheduler, null, null);
 	}
 
 	/** A request with the model's default sampler. */

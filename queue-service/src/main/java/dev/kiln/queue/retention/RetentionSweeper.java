@@ -21,6 +21,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import dev.kiln.contract.JobFields;
@@ -34,13 +35,19 @@ import dev.kiln.queue.QueueServiceProperties;
  * Deletes what is older than {@code kiln.retention}, every {@code kiln.retention-sweep.interval}: for each tenant's
  * job index ({@code {kiln}:tenant:{tenant}:jobs}), each job submitted before the cut-off whose record is gone (its TTL
  * ran out) or finished before the cut-off loses its record, its event stream, its index entry and its outputs in the
- * bucket. Jobs that are not finished are never touched. Where the bucket has a lifecycle rule the object deletes are
- * redundant and harmless; the local stack's store has none, so this is what keeps it bounded.
+ * bucket. Jobs that are not finished are never touched. Uploaded init images ({@code jobs/{tenant}/inputs/}, the
+ * gateway's {@code POST /v1/inputs}) are not jobs: for every tenant folder under {@code jobs/}, the inputs whose
+ * {@code LastModified} is older than the cut-off are deleted (a job that still names one fails to find it, as it
+ * would in production). Where the bucket has a lifecycle rule the object deletes are redundant and harmless; the local
+ * stack's store has none, so this is what keeps it bounded.
  */
 @Component
 class RetentionSweeper {
 
 	private static final Logger logger = LoggerFactory.getLogger(RetentionSweeper.class);
+
+	/** Where every tenant's folder is ({@link ObjectKeys}: {@code jobs/{tenant}/...}). */
+	private static final String JOBS = "jobs/";
 
 	/** Jobs looked at per tenant and sweep; the next sweep continues. */
 	private static final int BATCH = 500;
@@ -56,6 +63,8 @@ class RetentionSweeper {
 	private final Clock clock;
 
 	private final Counter deleted;
+
+	private final Counter deletedInputs;
 
 	private final String bucket;
 
@@ -76,6 +85,9 @@ class RetentionSweeper {
 		this.deleted = Counter.builder("kiln.retention.deleted")
 			.description("Finished jobs deleted (record, index entry, outputs) because they outlived kiln.retention")
 			.register(meters);
+		this.deletedInputs = Counter.builder("kiln.retention.deleted.inputs")
+			.description("Uploaded init images deleted because they outlived kiln.retention")
+			.register(meters);
 	}
 
 	@EventListener(ApplicationReadyEvent.class)
@@ -92,6 +104,10 @@ class RetentionSweeper {
 			if (count > 0) {
 				logger.info("Retention sweep deleted {} job(s) older than {}", count, this.retention);
 			}
+			int inputs = sweepInputs(this.clock.instant().minus(this.retention));
+			if (inputs > 0) {
+				logger.info("Retention sweep deleted {} input(s) older than {}", inputs, this.retention);
+			}
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Retention sweep failed; trying again in {}", this.settings.interval(), ex);
@@ -107,6 +123,33 @@ class RetentionSweeper {
 		int count = 0;
 		for (String tenant : tenants()) {
 			count += sweep(tenant, cutoff);
+		}
+		return count;
+	}
+
+	/**
+	 * Deletes every uploaded input last modified before the cut-off, in every tenant's folder.
+	 * @param cutoff inputs whose {@code LastModified} is before it are deleted
+	 * @return the inputs deleted
+	 */
+	int sweepInputs(Instant cutoff) {
+		int count = 0;
+		// the tenant folders: common prefixes jobs/{tenant}/ (tenants who only uploaded have no job index)
+		for (CommonPrefix folder : this.s3
+			.listObjectsV2Paginator((request) -> request.bucket(this.bucket).prefix(JOBS).delimiter("/"))
+			.commonPrefixes()) {
+			String tenant = folder.prefix().substring(JOBS.length(), folder.prefix().length() - 1);
+			String key = ObjectKeys.input(tenant, "any");
+			String prefix = key.substring(0, key.lastIndexOf('/') + 1);
+			for (S3Object object : this.s3
+				.listObjectsV2Paginator((request) -> request.bucket(this.bucket).prefix(prefix))
+				.contents()) {
+				if (object.lastModified() != null && object.lastModified().isBefore(cutoff)) {
+					this.s3.deleteObject((request) -> request.bucket(this.bucket).key(object.key()));
+					this.deletedInputs.increment();
+					count++;
+				}
+			}
 		}
 		return count;
 	}

@@ -38,16 +38,22 @@ import com.google.gson.JsonParser;
  * @param forceZerosForEmptyPrompt SDXL: no negative prompt means zero conditioning, not the empty prompt's
  * @param source what was exported (a model id or folder)
  * @param files every file of the folder but the manifest, by relative path
+ * @param maxClipSkip the most text encoder layers a job may skip (its text encoders return that many skipped states
+ * and one more); 0, also when the field is missing (exports before clip skip), when it cannot skip
  */
 public record ModelManifest(String family, String dtype, String vaeDtype, int latentChannels, double vaeScalingFactor,
 		int sampleSize, List<Size> sizes, int maxBatch, String predictionType, String timestepSpacing,
-		String defaultScheduler, boolean forceZerosForEmptyPrompt, String source, Map<String, FileEntry> files) {
+		String defaultScheduler, boolean forceZerosForEmptyPrompt, String source, Map<String, FileEntry> files,
+		int maxClipSkip) {
 
 	/** The manifest's file name. */
 	public static final String FILE = "kiln-model.json";
 
 	/** The schema version this worker reads. */
 	public static final int SCHEMA_VERSION = 1;
+
+	/** The largest {@code max_clip_skip} a manifest may give (the export tool's bound). */
+	static final int MAX_CLIP_SKIP = 64;
 
 	/**
 	 * An image size.
@@ -169,11 +175,13 @@ public record ModelManifest(String family, String dtype, String vaeDtype, int la
 			throw fields.invalid("force_zeros_for_empty_prompt", "true or false", zeros);
 		}
 		JsonElement source = json.get("source");
+		// optional within schema version 1: exports from before clip skip cannot skip
+		int maxClipSkip = json.has("max_clip_skip") ? fields.integer("max_clip_skip", 0, MAX_CLIP_SKIP) : 0;
 		List<Size> sizes = sizes(fields);
 		Map<String, FileEntry> files = files(fields);
 		ModelManifest manifest = new ModelManifest(family, dtype, vaeDtype, channels, scaling.getAsDouble(), sampleSize,
 				sizes, maxBatch, prediction, spacing, scheduler, zeros.getAsBoolean(),
-				(source != null && source.isJsonPrimitive()) ? source.getAsString() : "", files);
+				(source != null && source.isJsonPrimitive()) ? source.getAsString() : "", files, maxClipSkip);
 		Set<String> missing = new TreeSet<>(manifest.requiredFiles());
 		missing.removeAll(files.keySet());
 		if (!missing.isEmpty()) {

@@ -28,6 +28,10 @@ import org.jspecify.annotations.Nullable;
  * chunk (as AUTOMATIC1111 keeps {@code zs[0].pooled}; with one chunk, exactly diffusers'). A missing negative prompt
  * ({@code null}, diffusers' {@code negative_prompt is None}) is zeros, hidden and pooled, when the model's
  * {@code force_zeros_for_empty_prompt} is set, and the empty prompt's encoding otherwise.
+ * <p>
+ * <b>Clip skip</b> ({@link Text#clipSkip}, diffusers' {@code clip_skip}): each chunk is encoded with the encoders'
+ * last layers skipped ({@link TextEncoder#encode(NDArray, int)}); SDXL's pooled embedding stays the final one. The
+ * generator asks it for prompts only: diffusers' {@code encode_prompt} encodes the negative prompt without it.
  */
 final class PromptEncoder {
 
@@ -38,6 +42,22 @@ final class PromptEncoder {
 	 * @param pooled float {@code (1, P)} for SDXL, else {@code null}
 	 */
 	record Embedding(NDArray hidden, @Nullable NDArray pooled) {
+	}
+
+	/**
+	 * A text to encode.
+	 *
+	 * @param text the prompt, or {@code null} for a request without a negative prompt
+	 * @param clipSkip the text encoder layers to skip, 0 for none
+	 */
+	record Text(@Nullable String text, int clipSkip) {
+
+		Text {
+			if (clipSkip < 0) {
+				throw new IllegalArgumentException("clipSkip must be at least 0 but was " + clipSkip);
+			}
+		}
+
 	}
 
 	/**
@@ -55,15 +75,26 @@ final class PromptEncoder {
 
 	private final boolean forceZerosForEmptyPrompt;
 
-	private PromptEncoder(Stage first, @Nullable Stage second, boolean forceZerosForEmptyPrompt) {
+	private final int maxClipSkip;
+
+	private PromptEncoder(Stage first, @Nullable Stage second, boolean forceZerosForEmptyPrompt, int maxClipSkip) {
 		this.first = first;
 		this.second = second;
 		this.forceZerosForEmptyPrompt = forceZerosForEmptyPrompt;
+		this.maxClipSkip = maxClipSkip;
 	}
 
 	/** SD 1.x/2.x: one encoder; a missing negative prompt is the empty prompt. */
 	static PromptEncoder single(PromptTokenizer tokenizer, TextEncoder encoder) {
-		return new PromptEncoder(new Stage(tokenizer, encoder), null, false);
+		return single(tokenizer, encoder, 0);
+	}
+
+	/**
+	 * SD 1.x/2.x: one encoder that can skip layers.
+	 * @param maxClipSkip the manifest's {@code max_clip_skip}: the most layers a text may skip
+	 */
+	static PromptEncoder single(PromptTokenizer tokenizer, TextEncoder encoder, int maxClipSkip) {
+		return new PromptEncoder(new Stage(tokenizer, encoder), null, false, maxClipSkip);
 	}
 
 	/**
@@ -74,7 +105,20 @@ final class PromptEncoder {
 	 * @param forceZerosForEmptyPrompt the manifest's {@code force_zeros_for_empty_prompt}
 	 */
 	static PromptEncoder sdxl(Stage first, Stage second, boolean forceZerosForEmptyPrompt) {
-		return new PromptEncoder(first, second, forceZerosForEmptyPrompt);
+		return sdxl(first, second, forceZerosForEmptyPrompt, 0);
+	}
+
+	/**
+	 * SDXL's two encoders, which can skip layers.
+	 * @param maxClipSkip the manifest's {@code max_clip_skip}: the most layers a text may skip in both encoders
+	 */
+	static PromptEncoder sdxl(Stage first, Stage second, boolean forceZerosForEmptyPrompt, int maxClipSkip) {
+		return new PromptEncoder(first, second, forceZerosForEmptyPrompt, maxClipSkip);
+	}
+
+	/** The most text encoder layers a text may skip; 0 when the encoders cannot skip. */
+	int maxClipSkip() {
+		return this.maxClipSkip;
 	}
 
 	/** Whether the texts come with a pooled embedding (SDXL). */
@@ -99,23 +143,40 @@ final class PromptEncoder {
 	 * @return one embedding per text, in order, each {@code (1, 77·k, D)} with the same k
 	 */
 	List<Embedding> embed(NDManager manager, List<@Nullable String> texts) {
+		return embedTexts(manager, texts.stream().map((text) -> new Text(text, 0)).toList());
+	}
+
+	/**
+	 * Encodes the texts of a batch, each distinct text and clip skip once, all to the same number of chunks.
+	 * @param manager where the embeddings live
+	 * @param texts prompts and negative prompts, each with its clip skip
+	 * @return one embedding per text, in order, each {@code (1, 77·k, D)} with the same k
+	 * @throws IllegalArgumentException when a text asks to skip more layers than {@link #maxClipSkip()}
+	 */
+	List<Embedding> embedTexts(NDManager manager, List<Text> texts) {
 		int chunks = 1;
-		for (String text : texts) {
-			if (text != null) {
-				chunks = Math.max(chunks, chunkCount(text));
+		for (Text text : texts) {
+			if (text.clipSkip() > this.maxClipSkip) {
+				throw new IllegalArgumentException((this.maxClipSkip == 0)
+						? "This model cannot skip text encoder layers (clipSkip " + text.clipSkip() + "); its export"
+								+ " has no max_clip_skip"
+						: "clipSkip must be at most " + this.maxClipSkip + " for this model but was " + text.clipSkip());
+			}
+			if (text.text() != null) {
+				chunks = Math.max(chunks, chunkCount(text.text()));
 			}
 		}
-		Map<String, Embedding> encoded = new HashMap<>();
+		Map<Text, Embedding> encoded = new HashMap<>();
 		List<@Nullable Embedding> embeddings = new ArrayList<>(texts.size());
 		Embedding some = null;
-		for (String text : texts) {
-			if (text == null && this.forceZerosForEmptyPrompt) {
+		for (Text text : texts) {
+			if (text.text() == null && this.forceZerosForEmptyPrompt) {
 				embeddings.add(null);
 				continue;
 			}
 			int count = chunks;
-			Embedding embedding = encoded.computeIfAbsent((text != null) ? text : "",
-					(key) -> encode(manager, key, count));
+			Embedding embedding = encoded.computeIfAbsent(new Text((text.text() != null) ? text.text() : "",
+					text.clipSkip()), (key) -> encode(manager, key, count));
 			embeddings.add(embedding);
 			some = embedding;
 		}
@@ -138,15 +199,17 @@ final class PromptEncoder {
 		return result;
 	}
 
-	private Embedding encode(NDManager manager, String text, int chunks) {
+	private Embedding encode(NDManager manager, Text key, int chunks) {
+		String text = (key.text() != null) ? key.text() : "";
+		int skip = key.clipSkip();
 		List<long[]> firstIds = this.first.tokenizer().chunks(text, chunks);
 		List<long[]> secondIds = (this.second != null) ? this.second.tokenizer().chunks(text, chunks) : null;
 		NDList hidden = new NDList(chunks);
 		NDArray pooled = null;
 		for (int c = 0; c < chunks; c++) {
-			NDArray states = hiddenStates(this.first.encoder().encode(ids(manager, firstIds.get(c))));
+			NDArray states = hiddenStates(this.first.encoder().encode(ids(manager, firstIds.get(c)), skip));
 			if (this.second != null && secondIds != null) {
-				NDList outputs = this.second.encoder().encodeWithPooled(ids(manager, secondIds.get(c)));
+				NDList outputs = this.second.encoder().encodeWithPooled(ids(manager, secondIds.get(c)), skip);
 				NDArray second = hiddenStates(outputs.get(0));
 				if (c == 0) {
 					pooled = outputs.get(1);

@@ -267,10 +267,12 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 				throw new FileNotFoundException("SDXL model directory " + directory + " holds no "
 						+ TorchScriptModules.TEXT_ENCODER_2 + ".pt");
 			}
+			int maxClipSkip = (manifest != null) ? manifest.maxClipSkip() : 0;
 			prompts = (tokenizer2 != null && textEncoder2 != null)
 					? PromptEncoder.sdxl(new PromptEncoder.Stage(tokenizer, modules.textEncoder()),
-							new PromptEncoder.Stage(tokenizer2, textEncoder2), manifest.forceZerosForEmptyPrompt())
-					: PromptEncoder.single(tokenizer, modules.textEncoder());
+							new PromptEncoder.Stage(tokenizer2, textEncoder2), manifest.forceZerosForEmptyPrompt(),
+							maxClipSkip)
+					: PromptEncoder.single(tokenizer, modules.textEncoder(), maxClipSkip);
 		}
 		catch (IOException | RuntimeException ex) {
 			closeAll(resources, ex);
@@ -288,11 +290,12 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 						LatentPreview.of(manifest.family(), manifest.latentChannels()), resources);
 		try {
 			// guided, so the check runs the usual doubled batch; from an init image when the folder has a VAE encoder,
-			// so that it is checked too
+			// so that it is checked too, and at the deepest clip skip the manifest promises
 			InitImage grey = generator.imageToImage() ? new InitImage(check.width(), check.height(),
 					new float[3 * check.width() * check.height()], 1.0) : null;
-			generator.render(new RenderRequest("", null, check.width(), check.height(), 1, 7.5, 0, 1, null, grey),
-					StepListener.NONE);
+			int skip = generator.maxClipSkip();
+			generator.render(new RenderRequest("", null, check.width(), check.height(), 1, 7.5, 0, 1, null, grey,
+					(skip > 0) ? skip : null), StepListener.NONE);
 		}
 		catch (RuntimeException ex) {
 			generator.close();
@@ -429,6 +432,14 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		return this.vaeEncoder != null;
 	}
 
+	/**
+	 * The most text encoder layers a job may skip ({@link RenderRequest#clipSkip()}): the manifest's
+	 * {@code max_clip_skip}, 0 when the model cannot skip.
+	 */
+	public int maxClipSkip() {
+		return this.prompts.maxClipSkip();
+	}
+
 	/** The sampler this generator uses. */
 	public String scheduler() {
 		return this.scheduler.configName();
@@ -489,12 +500,13 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		long[] seeds = new long[images];
 		float[] guidance = new float[images];
 		try (NDManager manager = NDManager.newBaseManager(this.device, TorchScriptModules.ENGINE)) {
-			List<@Nullable String> texts = new ArrayList<>(2 * requests.size());
+			List<PromptEncoder.Text> texts = new ArrayList<>(2 * requests.size());
 			for (RenderRequest request : requests) {
-				texts.add(request.prompt());
-				texts.add(request.negativePrompt());
+				// diffusers' encode_prompt skips layers for the prompt only, never for the negative prompt
+				texts.add(new PromptEncoder.Text(request.prompt(), (request.clipSkip() != null) ? request.clipSkip() : 0));
+				texts.add(new PromptEncoder.Text(request.negativePrompt(), 0));
 			}
-			List<PromptEncoder.Embedding> embedded = this.prompts.embed(manager, texts);
+			List<PromptEncoder.Embedding> embedded = this.prompts.embedTexts(manager, texts);
 			List<PromptEncoder.Embedding> prompts = new ArrayList<>(images);
 			List<PromptEncoder.Embedding> negatives = new ArrayList<>(images);
 			for (int r = 0; r < requests.size(); r++) {

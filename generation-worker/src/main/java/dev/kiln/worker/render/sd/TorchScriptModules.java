@@ -11,6 +11,7 @@ import ai.djl.ModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
@@ -114,21 +115,39 @@ final class TorchScriptModules implements AutoCloseable {
 		}
 	}
 
-	/** The text encoder: its first output of shape {@code (1, 77, D)}, preferring output 1 as DJL's traced one. */
+	/**
+	 * The text encoder: its first output of shape {@code (1, 77, D)}, preferring output 1 as DJL's traced one. With
+	 * clip skip, output 2 of an export that has it ({@link #skipped}).
+	 */
 	TextEncoder textEncoder() {
-		return (ids) -> {
-			NDList outputs = forward(this.textEncoder, new NDList(ids));
-			if (outputs.size() > 1 && isTokenEmbedding(outputs.get(1))) {
-				return outputs.get(1);
+		return new TextEncoder() {
+
+			@Override
+			public NDArray encode(NDArray ids) {
+				return encode(ids, 0);
 			}
-			for (NDArray output : outputs) {
-				if (isTokenEmbedding(output)) {
-					return output;
-				}
+
+			@Override
+			public NDArray encode(NDArray ids, int clipSkip) {
+				NDList outputs = forward(TorchScriptModules.this.textEncoder, new NDList(ids));
+				return keepOnly(outputs,
+						(clipSkip == 0) ? tokenEmbedding(outputs) : skipped(TEXT_ENCODER, outputs, clipSkip)).get(0);
 			}
-			throw new IllegalStateException(TEXT_ENCODER + ".pt returned no (1, " + PromptTokenizer.LENGTH
-					+ ", D) output; its outputs have shapes " + outputs.getShapes());
+
 		};
+	}
+
+	private static NDArray tokenEmbedding(NDList outputs) {
+		if (outputs.size() > 1 && isTokenEmbedding(outputs.get(1))) {
+			return outputs.get(1);
+		}
+		for (NDArray output : outputs) {
+			if (isTokenEmbedding(output)) {
+				return output;
+			}
+		}
+		throw new IllegalStateException(TEXT_ENCODER + ".pt returned no (1, " + PromptTokenizer.LENGTH
+				+ ", D) output; its outputs have shapes " + outputs.getShapes());
 	}
 
 	/**
@@ -149,15 +168,56 @@ final class TorchScriptModules implements AutoCloseable {
 
 			@Override
 			public NDList encodeWithPooled(NDArray ids) {
+				return encodeWithPooled(ids, 0);
+			}
+
+			@Override
+			public NDArray encode(NDArray ids, int clipSkip) {
+				return encodeWithPooled(ids, clipSkip).get(0);
+			}
+
+			@Override
+			public NDList encodeWithPooled(NDArray ids, int clipSkip) {
 				NDList outputs = forward(model, new NDList(ids));
 				if (outputs.size() < 2 || !isTokenEmbedding(outputs.get(0)) || outputs.get(1).getShape().dimension() != 2) {
 					throw new IllegalStateException(TEXT_ENCODER_2 + ".pt must return (hidden (1, " + PromptTokenizer.LENGTH
 							+ ", D), pooled (1, P)) but returned shapes " + outputs.getShapes());
 				}
-				return new NDList(outputs.get(0), outputs.get(1));
+				NDArray hidden = (clipSkip == 0) ? outputs.get(0) : skipped(TEXT_ENCODER_2, outputs, clipSkip);
+				return keepOnly(outputs, hidden, outputs.get(1));
 			}
 
 		};
+	}
+
+	/** Frees the outputs not kept (the skipped states are large, and held until the render ends otherwise). */
+	private static NDList keepOnly(NDList outputs, NDArray... kept) {
+		List<NDArray> keep = List.of(kept);
+		for (NDArray output : outputs) {
+			if (keep.stream().noneMatch((array) -> array == output)) {
+				output.close();
+			}
+		}
+		return new NDList(kept);
+	}
+
+	/**
+	 * The hidden state for clip skip {@code clipSkip} ≥ 1: entry {@code clipSkip} of the encoder's third output,
+	 * {@code (K + 1, 1, 77, D)}, which {@code tools/export-model} traces as what diffusers' {@code encode_prompt}
+	 * conditions on with {@code clip_skip} = k (SD 1.x/2.x: {@code final_layer_norm(hidden_states[-(k + 1)])}; SDXL:
+	 * {@code hidden_states[-(k + 2)]}).
+	 * @throws IllegalStateException when the module has no such output or fewer than {@code clipSkip + 1} entries
+	 */
+	private static NDArray skipped(String module, NDList outputs, int clipSkip) {
+		NDArray states = (outputs.size() > 2) ? outputs.get(2) : null;
+		Shape shape = (states != null) ? states.getShape() : null;
+		if (states == null || shape.dimension() != 4 || shape.get(1) != 1 || shape.get(2) != PromptTokenizer.LENGTH
+				|| shape.get(0) <= clipSkip) {
+			throw new IllegalStateException(module + ".pt cannot skip " + clipSkip + " layers: it must return (hidden,"
+					+ " pooled, skipped (K + 1, 1, " + PromptTokenizer.LENGTH + ", D)) with K >= " + clipSkip
+					+ " but returned shapes " + outputs.getShapes() + "; export the model again with tools/export-model");
+		}
+		return states.get(clipSkip);
 	}
 
 	/** The UNet: its first output; SDXL's takes {@code text_embeds} and {@code time_ids} as two more inputs. */

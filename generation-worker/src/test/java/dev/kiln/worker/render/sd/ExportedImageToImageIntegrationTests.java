@@ -95,7 +95,7 @@ class ExportedImageToImageIntegrationTests {
 
 	private static RenderRequest request(double strength) {
 		return new RenderRequest("a red apple", null, SIZE, SIZE, STEPS, 7.5, 7, 1, null,
-				InitImage.of(gradient(), strength));
+				InitImage.of(gradient(), strength), null);
 	}
 
 	/** Renders and counts: UNet calls and the steps the listener heard of, with their total. */
