@@ -18,7 +18,6 @@ import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.ZSetOperations.TypedTuple;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.advisor.AdvisorProperties;
@@ -78,7 +77,7 @@ class CostAttributor {
 		this.clock = clock;
 	}
 
-	@Scheduled(fixedDelayString = "${kiln.advisor.cost.scan-interval:10s}", initialDelayString = "${kiln.advisor.cost.scan-interval:10s}")
+	/** One round of the scan interval ({@link CostSchedule}): discovers new jobs and settles finished ones. */
 	void scheduled() {
 		if (!this.properties.cost().attribution()) {
 			return;

@@ -1,0 +1,33 @@
+package dev.kiln.advisor.cost;
+
+import java.time.Duration;
+
+import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.annotation.SchedulingConfigurer;
+import org.springframework.scheduling.config.FixedDelayTask;
+import org.springframework.scheduling.config.ScheduledTaskRegistrar;
+
+import dev.kiln.advisor.AdvisorProperties;
+
+/**
+ * Runs a {@link CostAttributor} round every {@code kiln.advisor.cost.scan-interval}, the first one interval after
+ * start-up, taken from the bound {@link AdvisorProperties} so that the record holds the one default.
+ */
+@Configuration(proxyBeanMethods = false)
+class CostSchedule implements SchedulingConfigurer {
+
+	private final CostAttributor attributor;
+
+	private final Duration interval;
+
+	CostSchedule(CostAttributor attributor, AdvisorProperties properties) {
+		this.attributor = attributor;
+		this.interval = properties.advisor().cost().scanInterval();
+	}
+
+	@Override
+	public void configureTasks(ScheduledTaskRegistrar tasks) {
+		tasks.addFixedDelayTask(new FixedDelayTask(this.attributor::scheduled, this.interval, this.interval));
+	}
+
+}
