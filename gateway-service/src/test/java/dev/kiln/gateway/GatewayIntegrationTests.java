@@ -550,6 +550,20 @@ class GatewayIntegrationTests {
 	}
 
 	@Test
+	void anEventsStreamOutlivesAQuietSpellLongerThanRedisCommandTimeout() throws Exception {
+		// spring.data.redis.timeout is 2 s: a read that blocked for the whole keep-alive (15 s) failed after 2 s
+		String id = submit(ACME, """
+				{"prompt": "a patient fox", "width": 64, "height": 64, "steps": 2}""").getBody().get("id").asString();
+		CompletableFuture<List<String>> stream = events(id, null);
+		await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(6)).until(() -> !stream.isDone());
+		this.redis.opsForHash().put(RedisKeys.job(id), JobFields.STATE, "SUCCEEDED");
+		event(id, "state", "SUCCEEDED", 2, "");
+		await().atMost(Duration.ofSeconds(30)).until(stream::isDone);
+		assertThat(stream.get().stream().filter((line) -> line.startsWith("event:")).toList())
+			.containsExactly("event:state");
+	}
+
+	@Test
 	void succeededJobLinksToItsImagesWithPresignedUrlsAndRedirects() {
 		String id = submit(ACME, """
 				{"prompt": "a blue whale", "width": 64, "height": 64}""").getBody().get("id").asString();

@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.redis.connection.stream.MapRecord;
 import org.springframework.data.redis.connection.stream.ReadOffset;
 import org.springframework.data.redis.connection.stream.StreamOffset;
@@ -30,6 +31,11 @@ import dev.kiln.gateway.GatewayApiProperties;
  * Server-Sent Events: one event per entry, named by its {@code kind} ({@code state} or {@code progress}), with the
  * entry id as event id so that {@code Last-Event-ID} resumes after it. Each stream is pumped by its own virtual
  * thread blocking in {@code XREAD}; it ends after a terminal {@code state} event.
+ * <p>
+ * One {@code XREAD} blocks for at most half of Redis' command timeout ({@code spring.data.redis.timeout}): Spring Data
+ * waits for a blocking read no longer than for any other command, so a read blocking for the whole keep-alive (15 s)
+ * failed with a command timeout after 2 s whenever a job was quiet that long. A keep-alive comment (and a look at the
+ * job's record) follows once {@code kiln.gateway.events.keep-alive} has passed without an event.
  */
 @Component
 class JobEvents {
@@ -46,11 +52,27 @@ class JobEvents {
 
 	private final Duration keepAlive;
 
-	JobEvents(StringRedisTemplate redis, ImageLinks links, GatewayApiProperties properties) {
+	private final Duration block;
+
+	JobEvents(StringRedisTemplate redis, ImageLinks links, GatewayApiProperties properties,
+			@Value("${spring.data.redis.timeout:60s}") Duration commandTimeout) {
 		this.redis = redis;
 		this.links = links;
 		this.timeout = properties.events().timeout();
 		this.keepAlive = properties.events().keepAlive();
+		this.block = blockFor(this.keepAlive, commandTimeout);
+	}
+
+	/**
+	 * How long one {@code XREAD} may block: the keep-alive, but at most half of the command timeout and at least 1 ms.
+	 * @param keepAlive the keep-alive interval
+	 * @param commandTimeout Redis' command timeout
+	 * @return the block time
+	 */
+	static Duration blockFor(Duration keepAlive, Duration commandTimeout) {
+		Duration half = commandTimeout.dividedBy(2);
+		Duration block = (keepAlive.compareTo(half) < 0) ? keepAlive : half;
+		return (block.toMillis() < 1) ? Duration.ofMillis(1) : block;
 	}
 
 	/**
@@ -74,14 +96,20 @@ class JobEvents {
 	private void pump(String jobId, String from, SseEmitter emitter, AtomicBoolean open) {
 		String offset = from;
 		boolean terminalSeen = false;
+		long quietSince = System.nanoTime();
 		try {
 			while (open.get()) {
 				StreamReadOptions options = StreamReadOptions.empty().count(100);
 				if (!terminalSeen) {
-					options = options.block(this.keepAlive);
+					options = options.block(this.block);
 				}
 				List<MapRecord<String, Object, Object>> records = this.redis.opsForStream()
 					.read(options, StreamOffset.create(RedisKeys.jobEvents(jobId), ReadOffset.from(offset)));
+				if ((records == null || records.isEmpty()) && !terminalSeen
+						&& System.nanoTime() - quietSince < this.keepAlive.toNanos()) {
+					continue;
+				}
+				quietSince = System.nanoTime();
 				if (records == null || records.isEmpty()) {
 					Map<String, String> record = this.redis.<String, String>opsForHash().entries(RedisKeys.job(jobId));
 					String state = record.get(JobFields.STATE);
