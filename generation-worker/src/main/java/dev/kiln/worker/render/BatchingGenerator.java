@@ -85,11 +85,28 @@ public abstract class BatchingGenerator implements ImageGenerator {
 	}
 
 	/**
-	 * Encodes an image as PNG.
+	 * Checks a request's image count and guidance scale.
+	 * @param request the request
+	 * @param maxImages the most images one request may ask for
+	 * @throws IllegalArgumentException unless 1 to {@code maxImages} images and a finite guidance scale of at least 0
+	 */
+	protected static void checkImagesAndGuidance(RenderRequest request, int maxImages) {
+		if (request.numImages() < 1 || request.numImages() > maxImages) {
+			throw new IllegalArgumentException(
+					"numImages must be between 1 and " + maxImages + " but was " + request.numImages());
+		}
+		if (!Double.isFinite(request.guidanceScale()) || request.guidanceScale() < 0) {
+			throw new IllegalArgumentException(
+					"guidanceScale must be a finite number >= 0 but was " + request.guidanceScale());
+		}
+	}
+
+	/**
+	 * Encodes an image as PNG (a render's images and previews).
 	 * @param image the image
 	 * @return the PNG bytes
 	 */
-	protected static byte[] png(BufferedImage image) {
+	public static byte[] png(BufferedImage image) {
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		try {
 			if (!ImageIO.write(image, "png", out)) {

@@ -539,14 +539,7 @@ public final class BuiltinGenerator extends BatchingGenerator {
 			throw new IllegalArgumentException(
 					"steps must be between 1 and " + DdimSchedule.TRAINING_STEPS + " but was " + request.steps());
 		}
-		if (request.numImages() < 1 || request.numImages() > MAX_IMAGES) {
-			throw new IllegalArgumentException(
-					"numImages must be between 1 and " + MAX_IMAGES + " but was " + request.numImages());
-		}
-		if (!Double.isFinite(request.guidanceScale()) || request.guidanceScale() < 0) {
-			throw new IllegalArgumentException(
-					"guidanceScale must be a finite number >= 0 but was " + request.guidanceScale());
-		}
+		checkImagesAndGuidance(request, MAX_IMAGES);
 	}
 
 	private static void checkSize(String name, int value) {

@@ -800,14 +800,7 @@ public final class StableDiffusionGenerator extends BatchingGenerator {
 		checkSize("width", request.width());
 		checkSize("height", request.height());
 		NoiseSchedule.STABLE_DIFFUSION.checkSteps(request.steps());
-		if (request.numImages() < 1 || request.numImages() > MAX_IMAGES) {
-			throw new IllegalArgumentException(
-					"numImages must be between 1 and " + MAX_IMAGES + " but was " + request.numImages());
-		}
-		if (!Double.isFinite(request.guidanceScale()) || request.guidanceScale() < 0) {
-			throw new IllegalArgumentException(
-					"guidanceScale must be a finite number >= 0 but was " + request.guidanceScale());
-		}
+		checkImagesAndGuidance(request, MAX_IMAGES);
 	}
 
 	private static void checkSize(String name, int value) {
