@@ -1,10 +1,8 @@
 package dev.kiln.worker.render;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,8 +12,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
-
-import javax.imageio.ImageIO;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
@@ -43,7 +39,7 @@ import org.jspecify.annotations.Nullable;
  * Thread safety: {@link #render} and {@link #close} are synchronized, so one instance renders one request at a time;
  * use several instances to render in parallel.
  */
-public final class BuiltinGenerator implements ImageGenerator {
+public final class BuiltinGenerator extends BatchingGenerator {
 
 	private static final String ENGINE = "PyTorch";
 
@@ -81,8 +77,6 @@ public final class BuiltinGenerator implements ImageGenerator {
 	private final BuiltinNetwork network;
 
 	private final Device device;
-
-	private boolean closed;
 
 	private BuiltinGenerator(String modelId, Model model, BuiltinNetwork network, Device device) {
 		this.modelId = modelId;
@@ -194,11 +188,6 @@ public final class BuiltinGenerator implements ImageGenerator {
 		return this.device.toString();
 	}
 
-	@Override
-	public synchronized RenderedImages render(RenderRequest request, StepListener listener) {
-		return render(request, listener, null);
-	}
-
 	/**
 	 * Renders the request, showing the latents after every step to {@code observer}.
 	 * @param request what to render
@@ -208,19 +197,7 @@ public final class BuiltinGenerator implements ImageGenerator {
 	 */
 	synchronized RenderedImages render(RenderRequest request, StepListener listener,
 			@Nullable LatentObserver observer) {
-		List<@Nullable RenderCheckpoint> fresh = new ArrayList<>();
-		fresh.add(null);
-		return renderAll(List.of(request), fresh, RenderMonitor.of(listener), observer).get(0);
-	}
-
-	@Override
-	public boolean batches() {
-		return true;
-	}
-
-	@Override
-	public boolean resumable() {
-		return true;
+		return renderAll(List.of(request), fresh(), RenderMonitor.of(listener), observer).get(0);
 	}
 
 	/**
@@ -236,19 +213,14 @@ public final class BuiltinGenerator implements ImageGenerator {
 
 	private List<RenderedImages> renderAll(List<RenderRequest> requests, List<@Nullable RenderCheckpoint> resumeFrom,
 			RenderMonitor monitor, @Nullable LatentObserver observer) {
-		if (this.closed) {
-			throw new IllegalStateException("Generator for model '" + this.modelId + "' is closed");
-		}
+		checkOpen();
 		int startStep = validate(requests, resumeFrom);
 		long start = System.nanoTime();
 		RenderRequest first = requests.get(0);
 		int width = first.width();
 		int height = first.height();
 		int steps = first.steps();
-		int[] offsets = new int[requests.size() + 1];
-		for (int r = 0; r < requests.size(); r++) {
-			offsets[r + 1] = offsets[r] + requests.get(r).numImages();
-		}
+		int[] offsets = imageOffsets(requests);
 		int images = offsets[requests.size()];
 		int latentHeight = height / SCALE;
 		int latentWidth = width / SCALE;
@@ -432,19 +404,6 @@ public final class BuiltinGenerator implements ImageGenerator {
 		return Math.clamp((int) (value * 255f + 0.5f), 0, 255);
 	}
 
-	private static byte[] png(BufferedImage image) {
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		try {
-			if (!ImageIO.write(image, "png", out)) {
-				throw new IllegalStateException("No PNG writer available in this JVM");
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		return out.toByteArray();
-	}
-
 	/**
 	 * Positions in the model's plane: the longer side of the image spans [-1, 1], centred on the image.
 	 */
@@ -580,14 +539,7 @@ public final class BuiltinGenerator implements ImageGenerator {
 			throw new IllegalArgumentException(
 					"steps must be between 1 and " + DdimSchedule.TRAINING_STEPS + " but was " + request.steps());
 		}
-		if (request.numImages() < 1 || request.numImages() > MAX_IMAGES) {
-			throw new IllegalArgumentException(
-					"numImages must be between 1 and " + MAX_IMAGES + " but was " + request.numImages());
-		}
-		if (!Double.isFinite(request.guidanceScale()) || request.guidanceScale() < 0) {
-			throw new IllegalArgumentException(
-					"guidanceScale must be a finite number >= 0 but was " + request.guidanceScale());
-		}
+		checkImagesAndGuidance(request, MAX_IMAGES);
 	}
 
 	private static void checkSize(String name, int value) {
@@ -610,8 +562,7 @@ public final class BuiltinGenerator implements ImageGenerator {
 
 	@Override
 	public synchronized void close() {
-		if (!this.closed) {
-			this.closed = true;
+		if (markClosed()) {
 			this.model.close();
 		}
 	}

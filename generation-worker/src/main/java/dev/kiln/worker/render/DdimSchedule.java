@@ -1,31 +1,18 @@
 package dev.kiln.worker.render;
 
 /**
- * The noise schedule and DDIM (η = 0) sampling timesteps. The schedule is Stable Diffusion's: 1000 training steps,
- * β = linspace(√0.00085, √0.012, 1000)², ᾱ = cumprod(1 − β). Sampling uses evenly spaced timesteps ending at the
+ * The built-in model's DDIM (η = 0) sampling timesteps on Stable Diffusion's noise schedule
+ * ({@link AlphaSchedule#STABLE_DIFFUSION}). Sampling uses evenly spaced timesteps ending at the
  * cleanest one ("trailing" spacing), so the first step always starts from pure noise and the last one lands on
- * ᾱ = 1, the clean image.
+ * ᾱ = 1, the clean image. The timesteps round half up, where diffusers' "trailing" spacing
+ * ({@code sd.NoiseSchedule}) rounds half to even: they differ by one at step counts that are multiples of 16; kept
+ * as the built-in model has always sampled.
  */
 final class DdimSchedule {
 
-	static final int TRAINING_STEPS = 1000;
-
-	private static final double[] ALPHAS_CUMPROD = alphasCumprod();
+	static final int TRAINING_STEPS = AlphaSchedule.STABLE_DIFFUSION.trainingSteps();
 
 	private DdimSchedule() {
-	}
-
-	private static double[] alphasCumprod() {
-		double start = Math.sqrt(0.00085);
-		double end = Math.sqrt(0.012);
-		double[] result = new double[TRAINING_STEPS];
-		double product = 1.0;
-		for (int t = 0; t < TRAINING_STEPS; t++) {
-			double root = start + (end - start) * t / (TRAINING_STEPS - 1);
-			product *= 1.0 - root * root;
-			result[t] = product;
-		}
-		return result;
 	}
 
 	/**
@@ -47,7 +34,7 @@ final class DdimSchedule {
 	 * @return the cumulative signal fraction ᾱ
 	 */
 	static double alphaCumprod(int timestep) {
-		return (timestep < 0) ? 1.0 : ALPHAS_CUMPROD[timestep];
+		return (timestep < 0) ? 1.0 : AlphaSchedule.STABLE_DIFFUSION.alphaCumprod(timestep);
 	}
 
 }

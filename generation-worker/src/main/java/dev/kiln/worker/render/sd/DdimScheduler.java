@@ -8,11 +8,7 @@ import ai.djl.ndarray.NDArray;
  * {@code clip_sample} (x̂₀ clamped to [−1, 1]). One step: x̂₀ = (x − √(1−ᾱₜ)·ε) / √ᾱₜ,
  * x_prev = √ᾱ_prev·x̂₀ + √(1−ᾱ_prev)·ε.
  */
-final class DdimScheduler implements Scheduler {
-
-	private final NoiseSchedule schedule;
-
-	private final double[] timesteps;
+final class DdimScheduler extends AlphaScheduler {
 
 	private final int stepRatio;
 
@@ -25,32 +21,10 @@ final class DdimScheduler implements Scheduler {
 	}
 
 	DdimScheduler(NoiseSchedule schedule, int steps, PredictionType prediction, boolean clipSample) {
-		this.schedule = schedule;
-		this.timesteps = NoiseSchedule.rounded(schedule.timesteps(steps));
+		super(schedule, NoiseSchedule.rounded(schedule.timesteps(steps)));
 		this.stepRatio = schedule.stepRatio(steps);
 		this.prediction = prediction;
 		this.clipSample = clipSample;
-	}
-
-	@Override
-	public double[] timesteps() {
-		return this.timesteps;
-	}
-
-	@Override
-	public double initNoiseSigma() {
-		return 1.0;
-	}
-
-	/** diffusers' {@code DDIMScheduler.add_noise} ({@code schedulers/scheduling_ddim.py}): √ᾱₜ·x₀ + √(1−ᾱₜ)·ε. */
-	@Override
-	public NDArray addNoise(NDArray original, NDArray noise, int index) {
-		return Scheduler.noiseToAlpha(original, noise, this.schedule.alphaCumprod((int) this.timesteps[index]));
-	}
-
-	@Override
-	public NDArray scaleModelInput(NDArray sample, int index) {
-		return sample;
 	}
 
 	@Override

@@ -88,11 +88,6 @@ final class DpmSolverMultistepScheduler implements Scheduler {
 		return this.timesteps;
 	}
 
-	@Override
-	public double initNoiseSigma() {
-		return 1.0;
-	}
-
 	/**
 	 * diffusers' {@code DPMSolverMultistepScheduler.add_noise} ({@code schedulers/scheduling_dpmsolver_multistep.py}):
 	 * σ = {@code sigmas[step_index]} (the begin index img2img sets), {@code _sigma_to_alpha_sigma_t}: αₜ = 1/√(σ²+1),
@@ -103,11 +98,6 @@ final class DpmSolverMultistepScheduler implements Scheduler {
 		double sigma = this.sigmas[index];
 		double alpha = alpha(sigma);
 		return original.mul((float) alpha).add(noise.mul((float) (sigma * alpha)));
-	}
-
-	@Override
-	public NDArray scaleModelInput(NDArray sample, int index) {
-		return sample;
 	}
 
 	private static double alpha(double sigma) {

@@ -1,18 +1,14 @@
 package dev.kiln.worker.render.sd;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-
-import javax.imageio.ImageIO;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.kiln.worker.render.BatchingGenerator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -133,22 +129,9 @@ enum LatentPreview {
 			}
 			BufferedImage image = new BufferedImage(width * UPSCALE, height * UPSCALE, BufferedImage.TYPE_INT_RGB);
 			image.setRGB(0, 0, width * UPSCALE, height * UPSCALE, pixels, 0, width * UPSCALE);
-			pngs.add(png(image));
+			pngs.add(BatchingGenerator.png(image));
 		}
 		return pngs;
-	}
-
-	private static byte[] png(BufferedImage image) {
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		try {
-			if (!ImageIO.write(image, "png", out)) {
-				throw new IllegalStateException("No PNG writer available in this JVM");
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		return out.toByteArray();
 	}
 
 }

@@ -17,7 +17,7 @@ import ai.djl.ndarray.types.Shape;
  * timestep: {@code √ᾱ_next·denoised + √(1 − ᾱ_next)·z} with fresh noise z. Used with guidance ≤ 1 for LCM-LoRA
  * models (distilled LCM models that take a guidance embedding are not supported).
  */
-final class LcmScheduler implements Scheduler {
+final class LcmScheduler extends AlphaScheduler {
 
 	/** {@code original_inference_steps}: the distillation schedule's length. */
 	static final int ORIGINAL_STEPS = 50;
@@ -25,10 +25,6 @@ final class LcmScheduler implements Scheduler {
 	private static final double SIGMA_DATA = 0.5;
 
 	private static final double TIMESTEP_SCALING = 10.0;
-
-	private final NoiseSchedule schedule;
-
-	private final double[] timesteps;
 
 	private final PredictionType prediction;
 
@@ -41,41 +37,24 @@ final class LcmScheduler implements Scheduler {
 	 * @param noise the fresh noise of every step but the last
 	 */
 	LcmScheduler(NoiseSchedule schedule, int steps, PredictionType prediction, NoiseSource noise) {
+		super(schedule, timesteps(schedule, steps));
+		this.prediction = prediction;
+		this.noise = noise;
+	}
+
+	private static double[] timesteps(NoiseSchedule schedule, int steps) {
 		if (steps < 1 || steps > ORIGINAL_STEPS) {
 			throw new IllegalArgumentException(
 					"LCM renders 1 to " + ORIGINAL_STEPS + " steps but " + steps + " were asked for");
 		}
 		int ratio = schedule.trainingSteps() / ORIGINAL_STEPS;
-		this.timesteps = new double[steps];
+		double[] timesteps = new double[steps];
 		for (int i = 0; i < steps; i++) {
 			int index = (int) Math.floor((double) i * ORIGINAL_STEPS / steps);
 			// reversed distillation schedule: entry j is (ORIGINAL_STEPS − j)·ratio − 1
-			this.timesteps[i] = (double) (ORIGINAL_STEPS - index) * ratio - 1;
+			timesteps[i] = (double) (ORIGINAL_STEPS - index) * ratio - 1;
 		}
-		this.schedule = schedule;
-		this.prediction = prediction;
-		this.noise = noise;
-	}
-
-	@Override
-	public double[] timesteps() {
-		return this.timesteps;
-	}
-
-	@Override
-	public double initNoiseSigma() {
-		return 1.0;
-	}
-
-	/** diffusers' {@code LCMScheduler.add_noise} ({@code schedulers/scheduling_lcm.py}): √ᾱₜ·x₀ + √(1−ᾱₜ)·ε. */
-	@Override
-	public NDArray addNoise(NDArray original, NDArray noise, int index) {
-		return Scheduler.noiseToAlpha(original, noise, this.schedule.alphaCumprod((int) this.timesteps[index]));
-	}
-
-	@Override
-	public NDArray scaleModelInput(NDArray sample, int index) {
-		return sample;
+		return timesteps;
 	}
 
 	@Override

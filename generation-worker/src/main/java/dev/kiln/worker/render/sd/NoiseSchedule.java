@@ -2,8 +2,11 @@ package dev.kiln.worker.render.sd;
 
 import java.util.Locale;
 
+import dev.kiln.worker.render.AlphaSchedule;
+
 /**
- * A training noise schedule and its sampling timesteps, configured as diffusers' schedulers are
+ * A training noise schedule ({@link AlphaSchedule} computes its ᾱ) and its sampling timesteps, configured as
+ * diffusers' schedulers are
  * ({@code num_train_timesteps}, {@code beta_start}, {@code beta_end}, {@code beta_schedule},
  * {@code timestep_spacing}, {@code steps_offset}, {@code set_alpha_to_one}): β = linspace(start, end, T)
  * ("linear") or linspace(√start, √end, T)² ("scaled_linear"), ᾱ = cumprod(1 − β), σₜ = √((1−ᾱₜ)/ᾱₜ). Computed in
@@ -14,7 +17,7 @@ import java.util.Locale;
 final class NoiseSchedule {
 
 	/** Diffusion steps Stable Diffusion was trained with. */
-	static final int TRAINING_STEPS = 1000;
+	static final int TRAINING_STEPS = AlphaSchedule.STABLE_DIFFUSION.trainingSteps();
 
 	/**
 	 * Stable Diffusion 1.x/2.x: 1000 steps, "scaled_linear" 0.00085 to 0.012, "leading" spacing with
@@ -93,7 +96,7 @@ final class NoiseSchedule {
 
 	private final boolean alphaToOne;
 
-	private final double[] alphasCumprod;
+	private final AlphaSchedule alphas;
 
 	private final double[] sigmas;
 
@@ -108,9 +111,6 @@ final class NoiseSchedule {
 	 */
 	NoiseSchedule(int trainingSteps, double betaStart, double betaEnd, Betas betas, Spacing spacing, int stepsOffset,
 			boolean alphaToOne) {
-		if (trainingSteps < 2) {
-			throw new IllegalArgumentException("trainingSteps must be at least 2 but was " + trainingSteps);
-		}
 		this.trainingSteps = trainingSteps;
 		this.betaStart = betaStart;
 		this.betaEnd = betaEnd;
@@ -118,17 +118,12 @@ final class NoiseSchedule {
 		this.spacing = spacing;
 		this.stepsOffset = stepsOffset;
 		this.alphaToOne = alphaToOne;
-		this.alphasCumprod = new double[trainingSteps];
+		this.alphas = (betas == Betas.SCALED_LINEAR) ? AlphaSchedule.scaledLinear(trainingSteps, betaStart, betaEnd)
+				: AlphaSchedule.linear(trainingSteps, betaStart, betaEnd);
 		this.sigmas = new double[trainingSteps];
-		double start = (betas == Betas.SCALED_LINEAR) ? Math.sqrt(betaStart) : betaStart;
-		double end = (betas == Betas.SCALED_LINEAR) ? Math.sqrt(betaEnd) : betaEnd;
-		double product = 1.0;
 		for (int t = 0; t < trainingSteps; t++) {
-			double value = start + (end - start) * t / (trainingSteps - 1);
-			double beta = (betas == Betas.SCALED_LINEAR) ? value * value : value;
-			product *= 1.0 - beta;
-			this.alphasCumprod[t] = product;
-			this.sigmas[t] = Math.sqrt((1 - product) / product);
+			double alpha = this.alphas.alphaCumprod(t);
+			this.sigmas[t] = Math.sqrt((1 - alpha) / alpha);
 		}
 	}
 
@@ -162,7 +157,7 @@ final class NoiseSchedule {
 	 * @return the cumulative signal fraction
 	 */
 	double alphaCumprod(int timestep) {
-		return this.alphasCumprod[timestep];
+		return this.alphas.alphaCumprod(timestep);
 	}
 
 	/**
@@ -172,9 +167,9 @@ final class NoiseSchedule {
 	 */
 	double alphaCumprodOrFinal(int timestep) {
 		if (timestep >= 0) {
-			return this.alphasCumprod[timestep];
+			return this.alphas.alphaCumprod(timestep);
 		}
-		return this.alphaToOne ? 1.0 : this.alphasCumprod[0];
+		return this.alphaToOne ? 1.0 : this.alphas.alphaCumprod(0);
 	}
 
 	/** The smallest and largest σ of the training steps: σ₀ and σ_{T−1}. */

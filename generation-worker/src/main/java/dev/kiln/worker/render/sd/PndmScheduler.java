@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * The half-step timesteps and targets follow diffusers exactly, also where δ is odd.</li>
  * </ul>
  */
-final class PndmScheduler implements Scheduler {
+final class PndmScheduler extends AlphaScheduler {
 
 	private static final int HISTORY = 4;
 
@@ -38,10 +38,6 @@ final class PndmScheduler implements Scheduler {
 
 	/** Evaluations per Runge–Kutta step. */
 	private static final int STAGES = 4;
-
-	private final NoiseSchedule schedule;
-
-	private final double[] timesteps;
 
 	private final int stepRatio;
 
@@ -94,6 +90,15 @@ final class PndmScheduler implements Scheduler {
 	 */
 	PndmScheduler(NoiseSchedule schedule, int steps, PredictionType prediction, boolean skipPrkSteps,
 			NDManager manager) {
+		super(schedule, timesteps(schedule, steps, skipPrkSteps));
+		this.stepRatio = schedule.stepRatio(steps);
+		this.rungeKuttaEvaluations = skipPrkSteps ? 0 : RUNGE_KUTTA_STEPS * STAGES;
+		this.halfStep = schedule.trainingSteps() / steps / 2;
+		this.prediction = prediction;
+		this.manager = manager;
+	}
+
+	private static double[] timesteps(NoiseSchedule schedule, int steps, boolean skipPrkSteps) {
 		if (schedule.spacing() != NoiseSchedule.Spacing.LEADING) {
 			throw new IllegalArgumentException("PNDM is implemented for 'leading' timestep spacing only, not '"
 					+ schedule.spacing().configName() + "'");
@@ -102,28 +107,21 @@ final class PndmScheduler implements Scheduler {
 			throw new IllegalArgumentException(
 					"PNDM's Runge-Kutta warm-up (skip_prk_steps = false) needs at least 4 steps, not " + steps);
 		}
-		this.schedule = schedule;
 		double[] leading = schedule.timesteps(steps);
-		this.stepRatio = schedule.stepRatio(steps);
-		this.rungeKuttaEvaluations = skipPrkSteps ? 0 : RUNGE_KUTTA_STEPS * STAGES;
-		this.halfStep = schedule.trainingSteps() / steps / 2;
 		if (!skipPrkSteps) {
-			this.timesteps = rungeKuttaTimesteps(leading, this.halfStep);
+			return rungeKuttaTimesteps(leading, schedule.trainingSteps() / steps / 2);
 		}
-		else if (steps == 1) {
+		if (steps == 1) {
 			// a single step has nothing to repeat
-			this.timesteps = leading;
+			return leading;
 		}
-		else {
-			// diffusers: concatenate([t[:-1], t[-2:-1], t[-1:]])[::-1] over the ascending timesteps, so the second
-			// timestep is repeated
-			this.timesteps = new double[steps + 1];
-			this.timesteps[0] = leading[0];
-			System.arraycopy(leading, 1, this.timesteps, 2, steps - 1);
-			this.timesteps[1] = leading[1];
-		}
-		this.prediction = prediction;
-		this.manager = manager;
+		// diffusers: concatenate([t[:-1], t[-2:-1], t[-1:]])[::-1] over the ascending timesteps, so the second
+		// timestep is repeated
+		double[] timesteps = new double[steps + 1];
+		timesteps[0] = leading[0];
+		System.arraycopy(leading, 1, timesteps, 2, steps - 1);
+		timesteps[1] = leading[1];
+		return timesteps;
 	}
 
 	/**
@@ -145,27 +143,6 @@ final class PndmScheduler implements Scheduler {
 		}
 		System.arraycopy(descending, RUNGE_KUTTA_STEPS, result, i, steps - RUNGE_KUTTA_STEPS);
 		return result;
-	}
-
-	@Override
-	public double[] timesteps() {
-		return this.timesteps;
-	}
-
-	@Override
-	public double initNoiseSigma() {
-		return 1.0;
-	}
-
-	/** diffusers' {@code PNDMScheduler.add_noise} ({@code schedulers/scheduling_pndm.py}): √ᾱₜ·x₀ + √(1−ᾱₜ)·ε. */
-	@Override
-	public NDArray addNoise(NDArray original, NDArray noise, int index) {
-		return Scheduler.noiseToAlpha(original, noise, this.schedule.alphaCumprod((int) this.timesteps[index]));
-	}
-
-	@Override
-	public NDArray scaleModelInput(NDArray sample, int index) {
-		return sample;
 	}
 
 	@Override

@@ -24,18 +24,23 @@ interface Scheduler {
 	double[] timesteps();
 
 	/**
-	 * The standard deviation of the initial latents.
+	 * The standard deviation of the initial latents: 1 unless the sampler works in σ space (Euler).
 	 * @return the factor N(0, 1) noise is multiplied by
 	 */
-	double initNoiseSigma();
+	default double initNoiseSigma() {
+		return 1.0;
+	}
 
 	/**
-	 * Scales the latents before they go into the UNet at evaluation {@code index}.
+	 * Scales the latents before they go into the UNet at evaluation {@code index}: unchanged unless the sampler
+	 * works in σ space (Euler).
 	 * @param sample the latents
 	 * @param index the evaluation, from 0
 	 * @return the UNet input (may be {@code sample} itself)
 	 */
-	NDArray scaleModelInput(NDArray sample, int index);
+	default NDArray scaleModelInput(NDArray sample, int index) {
+		return sample;
+	}
 
 	/**
 	 * Moves the latents one evaluation on.

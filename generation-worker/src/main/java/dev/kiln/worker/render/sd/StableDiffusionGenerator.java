@@ -1,11 +1,9 @@
 package dev.kiln.worker.render.sd;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.IntStream;
-
-import javax.imageio.ImageIO;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -28,7 +24,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.kiln.worker.render.ImageGenerator;
+import dev.kiln.worker.render.BatchingGenerator;
 import dev.kiln.worker.render.InitImage;
 import dev.kiln.worker.render.RenderCheckpoint;
 import dev.kiln.worker.render.RenderMonitor;
@@ -70,7 +66,7 @@ import org.jspecify.annotations.Nullable;
  * <p>
  * Thread safety: the render methods and {@link #close} are synchronized, so one instance renders one batch at a time.
  */
-public final class StableDiffusionGenerator implements ImageGenerator {
+public final class StableDiffusionGenerator extends BatchingGenerator {
 
 	/** The text encoder module file. */
 	public static final String TEXT_ENCODER_FILE = TorchScriptModules.TEXT_ENCODER + ".pt";
@@ -140,8 +136,6 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 	private final @Nullable LatentPreview preview;
 
 	private final List<AutoCloseable> resources;
-
-	private boolean closed;
 
 	StableDiffusionGenerator(String modelId, Device device, PromptTokenizer tokenizer, TextEncoder textEncoder,
 			UNet unet, VaeDecoder vaeDecoder, SchedulerType scheduler, PredictionType prediction,
@@ -445,25 +439,6 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		return this.scheduler.configName();
 	}
 
-	@Override
-	public synchronized RenderedImages render(RenderRequest request, StepListener listener) {
-		List<@Nullable RenderCheckpoint> fresh = new ArrayList<>();
-		fresh.add(null);
-		return renderAll(List.of(request), fresh, RenderMonitor.of(listener)).get(0);
-	}
-
-	/** Renders several requests of the same size and steps in one pass: their images form one UNet batch. */
-	@Override
-	public boolean batches() {
-		return true;
-	}
-
-	/** Hands out checkpoints and resumes from them; a resumed render gives what an uninterrupted one would. */
-	@Override
-	public boolean resumable() {
-		return true;
-	}
-
 	/**
 	 * Renders requests of the same width, height and steps together: every image of every request is one row of the
 	 * UNet batch, with its own prompt, negative prompt, guidance scale and seed. When the monitor asks after a step,
@@ -478,9 +453,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 
 	private List<RenderedImages> renderAll(List<RenderRequest> requests, List<@Nullable RenderCheckpoint> resumeFrom,
 			RenderMonitor monitor) {
-		if (this.closed) {
-			throw new IllegalStateException("Generator for model '" + this.modelId + "' is closed");
-		}
+		checkOpen();
 		RenderRequest first = validate(requests, resumeFrom);
 		SchedulerType scheduler = scheduler(requests);
 		RenderCheckpoint checkpoint = resumeFrom.get(0);
@@ -492,10 +465,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		// img2img: the last stepsRun steps, from evaluation firstStep on (diffusers' get_timesteps; order 1)
 		int firstStep = (firstInit != null) ? firstInit.startStep(steps) : 0;
 		int stepsRun = steps - firstStep;
-		int[] offsets = new int[requests.size() + 1];
-		for (int r = 0; r < requests.size(); r++) {
-			offsets[r + 1] = offsets[r] + requests.get(r).numImages();
-		}
+		int[] offsets = imageOffsets(requests);
 		int images = offsets[requests.size()];
 		long[] seeds = new long[images];
 		float[] guidance = new float[images];
@@ -780,19 +750,6 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		return Math.round(unit * 255f);
 	}
 
-	private static byte[] png(BufferedImage image) {
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		try {
-			if (!ImageIO.write(image, "png", out)) {
-				throw new IllegalStateException("No PNG writer available in this JVM");
-			}
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-		return out.toByteArray();
-	}
-
 	private static RenderRequest validate(List<RenderRequest> requests, List<@Nullable RenderCheckpoint> resumeFrom) {
 		if (requests.isEmpty()) {
 			throw new IllegalArgumentException("Nothing to render: no requests");
@@ -843,14 +800,7 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 		checkSize("width", request.width());
 		checkSize("height", request.height());
 		NoiseSchedule.STABLE_DIFFUSION.checkSteps(request.steps());
-		if (request.numImages() < 1 || request.numImages() > MAX_IMAGES) {
-			throw new IllegalArgumentException(
-					"numImages must be between 1 and " + MAX_IMAGES + " but was " + request.numImages());
-		}
-		if (!Double.isFinite(request.guidanceScale()) || request.guidanceScale() < 0) {
-			throw new IllegalArgumentException(
-					"guidanceScale must be a finite number >= 0 but was " + request.guidanceScale());
-		}
+		checkImagesAndGuidance(request, MAX_IMAGES);
 	}
 
 	private static void checkSize(String name, int value) {
@@ -862,10 +812,9 @@ public final class StableDiffusionGenerator implements ImageGenerator {
 
 	@Override
 	public synchronized void close() {
-		if (this.closed) {
+		if (!markClosed()) {
 			return;
 		}
-		this.closed = true;
 		RuntimeException failure = null;
 		for (AutoCloseable resource : this.resources) {
 			try {
