@@ -16,7 +16,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
@@ -36,7 +35,6 @@ import dev.kiln.gateway.input.InputStore;
 import dev.kiln.gateway.model.ModelCatalog;
 import dev.kiln.gateway.web.ApiProblemException;
 import dev.kiln.gateway.web.ApiProblemException.FieldProblem;
-import dev.kiln.gateway.web.ProblemTypes;
 
 /** Accepts jobs, reads them back, lists and cancels them; always within the caller's tenant. */
 @Service
@@ -110,8 +108,9 @@ class JobService {
 	 * @param request a request that passed Bean Validation
 	 * @param idempotencyKey the caller's {@code Idempotency-Key}, or {@code null}
 	 * @return the accepted job, or the job an earlier request with the same key created
-	 * @throws ApiProblemException when the request breaks a rule, the key was used for another body, or the
-	 * tenant is at its quota
+	 * @throws ApiProblemException when the request breaks a rule
+	 * @throws IdempotencyKeyReusedException when the key was used for another body or a job that is gone
+	 * @throws QuotaExceededException when the tenant is at its quota
 	 * @throws QueueUnavailableException when the job could not be enqueued
 	 */
 	Submission submit(Caller caller, SubmitJobRequest request, @Nullable String idempotencyKey) {
@@ -160,11 +159,7 @@ class JobService {
 			case DUPLICATE -> {
 				return replay(caller, created.jobId(), Objects.requireNonNull(requestHash));
 			}
-			case QUOTA -> throw new ApiProblemException(HttpStatus.TOO_MANY_REQUESTS, ProblemTypes.QUOTA_EXCEEDED,
-					"Too many queued jobs",
-					"Tenant '" + caller.tenant() + "' has " + this.api.limits().maxQueuedJobs()
-							+ " jobs waiting, its quota; submit more when some have started.",
-					List.of(), Map.of("Retry-After", "10"));
+			case QUOTA -> throw new QuotaExceededException(caller.tenant(), this.api.limits().maxQueuedJobs());
 			case EXISTS -> throw new IllegalStateException("Job id " + message.jobId() + " exists already");
 			case CREATED -> {
 			}
@@ -210,16 +205,10 @@ class JobService {
 	private Submission replay(Caller caller, String jobId, String requestHash) {
 		Map<String, String> record = this.repository.find(jobId);
 		if (record.isEmpty() || !caller.tenant().equals(record.get(JobFields.TENANT))) {
-			throw new ApiProblemException(HttpStatus.UNPROCESSABLE_CONTENT, ProblemTypes.IDEMPOTENCY_KEY_REUSED,
-					"Idempotency key reused",
-					"The Idempotency-Key was used before for a job that no longer exists; use a new key.",
-					List.of(new FieldProblem("Idempotency-Key", "was used before")), Map.of());
+			throw IdempotencyKeyReusedException.forGoneJob();
 		}
 		if (!requestHash.equals(record.get(JobFields.REQUEST_HASH))) {
-			throw new ApiProblemException(HttpStatus.UNPROCESSABLE_CONTENT, ProblemTypes.IDEMPOTENCY_KEY_REUSED,
-					"Idempotency key reused",
-					"The Idempotency-Key was used before with a different request body (job " + jobId + ").",
-					List.of(new FieldProblem("Idempotency-Key", "was used with a different body")), Map.of());
+			throw IdempotencyKeyReusedException.forOtherBody(jobId);
 		}
 		return new Submission(view(jobId, record), true);
 	}
@@ -382,7 +371,7 @@ class JobService {
 	 * @param jobId the job
 	 * @return the job afterwards, and whether it is cancelled already ({@code false}: stop requested)
 	 * @throws JobNotFoundException when there is no such job or it belongs to another tenant
-	 * @throws ApiProblemException (409) when the job has finished
+	 * @throws JobFinishedException when the job has finished
 	 */
 	Cancellation cancel(Caller caller, String jobId) {
 		Map<String, String> record = record(caller, jobId);
@@ -393,8 +382,7 @@ class JobService {
 			case "requested" -> new Cancellation(view(jobId, this.repository.find(jobId)), false);
 			case "finished" -> {
 				String state = this.repository.find(jobId).getOrDefault(JobFields.STATE, "finished");
-				throw new ApiProblemException(HttpStatus.CONFLICT, ProblemTypes.JOB_FINISHED, "Job finished",
-						"Job " + jobId + " is " + state + " and can no longer be cancelled.", List.of(), Map.of());
+				throw new JobFinishedException(jobId, state);
 			}
 			default -> throw new JobNotFoundException(jobId);
 		};
@@ -415,16 +403,13 @@ class JobService {
 	 * @param jobId the job
 	 * @param index the image number, from 0
 	 * @return the link
-	 * @throws ApiProblemException (404) when the job has no such image (yet)
+	 * @throws ImageNotFoundException when the job has no such image (yet)
 	 */
 	JobView.ImageLink image(Caller caller, String jobId, int index) {
 		Map<String, String> record = record(caller, jobId);
 		List<String> images = imageKeys(record);
 		if (index < 0 || index >= images.size()) {
-			throw new ApiProblemException(HttpStatus.NOT_FOUND, ProblemTypes.IMAGE_NOT_FOUND, "Image not found",
-					"Job " + jobId + " has " + images.size() + " image" + ((images.size() == 1) ? "" : "s")
-							+ " and is " + record.get(JobFields.STATE) + ".",
-					List.of(), Map.of());
+			throw new ImageNotFoundException(jobId, images.size(), record.get(JobFields.STATE));
 		}
 		return this.links.link(index, images.get(index));
 	}
