@@ -17,7 +17,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
-import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.CallbackUrlPolicy;
@@ -45,12 +44,6 @@ class JobService {
 	/** The {@code etaReason} of the answer to a submission, which does not estimate. */
 	static final String NOT_ESTIMATED = "not-estimated";
 
-	private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
-	};
-
-	private static final TypeReference<Map<String, @Nullable Object>> OBJECT_MAP = new TypeReference<>() {
-	};
-
 	private final JobRepository repository;
 
 	private final JobPublisher publisher;
@@ -75,6 +68,8 @@ class JobService {
 
 	private final JobTracing tracing;
 
+	private final JobViews views;
+
 	JobService(JobRepository repository, JobPublisher publisher, OutboxConfirmations confirmations, ImageLinks links,
 			ModelCatalog models, JsonMapper json, Clock clock, GatewayProperties properties, GatewayApiProperties api,
 			InputStore inputs, JobTracing tracing) {
@@ -90,6 +85,7 @@ class JobService {
 		this.callbackPolicy = api.callbacks().policy();
 		this.inputs = inputs;
 		this.tracing = tracing;
+		this.views = new JobViews(repository, links, models, json, api);
 	}
 
 	/**
@@ -195,11 +191,8 @@ class JobService {
 	 * ({@code etaReason} {@value #NOT_ESTIMATED}); {@code GET /v1/jobs/{id}} has the live position and ETA.
 	 */
 	private JobView accepted(JobMessage message, SubmitJobRequest request, long position, @Nullable String traceId) {
-		return new JobView(message.jobId(), JobState.QUEUED, message.lane(), message.model(), message.prompt(),
-				message.negativePrompt(), message.width(), message.height(), message.steps(), message.guidanceScale(),
-				message.seed(), message.numImages(), null, 0, message.submittedAt(), null, null, message.deadline(),
-				new JobView.QueuePosition((int) position, null, NOT_ESTIMATED, null, null), List.of(), null, null, null,
-				false, request.callbackUrl(), request.metadata(), message.scheduler(), traceId);
+		return JobView.accepted(message, new JobView.QueuePosition((int) position, null, NOT_ESTIMATED, null, null),
+				new JobView.Echo(request.callbackUrl(), request.metadata(), traceId));
 	}
 
 	private Submission replay(Caller caller, String jobId, String requestHash) {
@@ -210,7 +203,7 @@ class JobService {
 		if (!requestHash.equals(record.get(JobFields.REQUEST_HASH))) {
 			throw IdempotencyKeyReusedException.forOtherBody(jobId);
 		}
-		return new Submission(view(jobId, record), true);
+		return new Submission(this.views.view(jobId, record), true);
 	}
 
 	/**
@@ -341,7 +334,7 @@ class JobService {
 	 * @throws JobNotFoundException when there is no such job or it belongs to another tenant
 	 */
 	JobView find(Caller caller, String jobId) {
-		return view(jobId, record(caller, jobId));
+		return this.views.view(jobId, record(caller, jobId));
 	}
 
 	/**
@@ -360,7 +353,10 @@ class JobService {
 		JobRepository.Page page = this.repository.page(caller.tenant(), cursor, limit,
 				(record) -> (state == null || state.name().equals(record.get(JobFields.STATE)))
 						&& (lane == null || lane.wireName().equals(record.get(JobFields.LANE))));
-		List<JobView> jobs = page.records().stream().map((entry) -> view(entry.getKey(), entry.getValue())).toList();
+		List<JobView> jobs = page.records()
+			.stream()
+			.map((entry) -> this.views.view(entry.getKey(), entry.getValue()))
+			.toList();
 		return new JobPage(jobs, page.nextCursor());
 	}
 
@@ -378,8 +374,8 @@ class JobService {
 		Lane lane = Lane.fromWireName(record.get(JobFields.LANE));
 		String result = this.repository.cancel(caller.tenant(), jobId, lane, this.clock.instant(), this.api.retention());
 		return switch (result) {
-			case "cancelled" -> new Cancellation(view(jobId, this.repository.find(jobId)), true);
-			case "requested" -> new Cancellation(view(jobId, this.repository.find(jobId)), false);
+			case "cancelled" -> new Cancellation(this.views.view(jobId, this.repository.find(jobId)), true);
+			case "requested" -> new Cancellation(this.views.view(jobId, this.repository.find(jobId)), false);
 			case "finished" -> {
 				String state = this.repository.find(jobId).getOrDefault(JobFields.STATE, "finished");
 				throw new JobFinishedException(jobId, state);
@@ -407,7 +403,7 @@ class JobService {
 	 */
 	JobView.ImageLink image(Caller caller, String jobId, int index) {
 		Map<String, String> record = record(caller, jobId);
-		List<String> images = imageKeys(record);
+		List<String> images = this.views.imageKeys(record);
 		if (index < 0 || index >= images.size()) {
 			throw new ImageNotFoundException(jobId, images.size(), record.get(JobFields.STATE));
 		}
@@ -427,79 +423,6 @@ class JobService {
 			throw new JobNotFoundException(jobId);
 		}
 		return record;
-	}
-
-	private List<String> imageKeys(Map<String, String> record) {
-		if (!JobState.SUCCEEDED.name().equals(record.get(JobFields.STATE)) || record.get(JobFields.OUTPUTS) == null) {
-			return List.of();
-		}
-		return this.json.readValue(record.get(JobFields.OUTPUTS), STRING_LIST)
-			.stream()
-			.filter((key) -> key.endsWith(".png"))
-			.toList();
-	}
-
-	private JobView view(String jobId, Map<String, String> record) {
-		JobMessage request = this.json.readValue(record.get(JobFields.REQUEST), JobMessage.class);
-		JobState state = JobState.valueOf(record.get(JobFields.STATE));
-		List<JobView.ImageLink> images = new ArrayList<>();
-		List<String> keys = imageKeys(record);
-		for (int i = 0; i < keys.size(); i++) {
-			images.add(this.links.link(i, keys.get(i)));
-		}
-		int step = intField(record, JobFields.STEP);
-		int total = intField(record, JobFields.TOTAL_STEPS);
-		JobView.Progress progress = (state == JobState.QUEUED) ? null : new JobView.Progress(step, total);
-		String errorType = record.get(JobFields.ERROR_TYPE);
-		JobView.Error error = (errorType != null && !errorType.isEmpty())
-				? new JobView.Error(errorType, record.get(JobFields.ERROR_DETAIL)) : null;
-		String preview = record.get(JobFields.PREVIEW);
-		JobView.Link previewLink = (state == JobState.RUNNING && preview != null && !preview.isEmpty())
-				? this.links.link(preview) : null;
-		String cost = record.get(JobFields.COST);
-		String metadata = record.get(JobFields.METADATA);
-		return new JobView(jobId, state, request.lane(), request.model(), request.prompt(), request.negativePrompt(),
-				request.width(), request.height(), request.steps(), request.guidanceScale(), request.seed(),
-				request.numImages(), progress, intField(record, JobFields.ATTEMPT), request.submittedAt(),
-				instant(record, JobFields.STARTED_AT), instant(record, JobFields.FINISHED_AT), request.deadline(),
-				(state == JobState.QUEUED) ? queuePosition(jobId, request) : null, images, previewLink, error,
-				(cost != null && !cost.isEmpty()) ? Double.valueOf(cost) : null,
-				"true".equals(record.get(JobFields.CANCEL_REQUESTED)), record.get(JobFields.CALLBACK_URL),
-				(metadata != null) ? this.json.readValue(metadata, OBJECT_MAP) : null, request.scheduler(),
-				record.get(JobFields.TRACE_ID));
-	}
-
-	private JobView.@Nullable QueuePosition queuePosition(String jobId, JobMessage request) {
-		Long rank = this.repository.rank(request.lane(), jobId);
-		if (rank == null) {
-			return null;
-		}
-		int position = (int) (rank + 1);
-		int live = (int) this.models.liveWorkers()
-			.stream()
-			.filter((worker) -> worker.models().stream().anyMatch((model) -> model.id().equals(request.model())))
-			.count();
-		Double mean = this.repository.meanRenderSeconds(request.model());
-		if (mean == null) {
-			return new JobView.QueuePosition(position, null, "no-measurements", live, null);
-		}
-		double eta = position * mean / Math.max(1, live);
-		String reason = "measured";
-		if (live == 0) {
-			eta += this.api.estimates().coldStart().toMillis() / 1000.0;
-			reason = "measured-cold-start";
-		}
-		return new JobView.QueuePosition(position, Math.round(eta * 10) / 10.0, reason, live, mean);
-	}
-
-	private static int intField(Map<String, String> record, String field) {
-		String value = record.get(field);
-		return (value != null && !value.isEmpty()) ? Integer.parseInt(value) : 0;
-	}
-
-	private static @Nullable Instant instant(Map<String, String> record, String field) {
-		String value = record.get(field);
-		return (value != null && !value.isEmpty()) ? Instant.parse(value) : null;
 	}
 
 	private static String sha256Hex(String value) {
