@@ -7,11 +7,13 @@ import org.junit.jupiter.api.Test;
 
 import dev.kiln.jobstore.JobStoreRules;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
  * The feature packages of this service depend on each other without cycles.
- * Only the job store writes job keys or runs Lua (issue 16).
+ * Only the job store writes job keys or runs Lua (issue 16). The job package names no HTTP statuses: it throws
+ * domain exceptions and the web package's problem handler chooses their statuses (issue 16).
  */
 class ArchitectureTests {
 
@@ -28,6 +30,16 @@ class ArchitectureTests {
 	void onlyTheJobStoreWritesJobKeys() {
 		JobStoreRules.NO_JOB_KEY_WRITES_OUTSIDE_THE_STORE.check(this.classes);
 		JobStoreRules.NO_LUA_OUTSIDE_THE_STORE.check(this.classes);
+	}
+
+	@Test
+	void theJobPackageLeavesHttpStatusesToTheProblemHandler() {
+		noClasses().that()
+			.resideInAPackage("..job..")
+			.should()
+			.dependOnClassesThat()
+			.haveFullyQualifiedName("org.springframework.http.HttpStatus")
+			.check(this.classes);
 	}
 
 }

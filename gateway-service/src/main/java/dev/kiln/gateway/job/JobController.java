@@ -16,7 +16,6 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.CacheControl;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -52,6 +51,9 @@ import dev.kiln.gateway.auth.Caller;
 class JobController {
 
 	static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
+
+	/** 302 Found (RFC 9110, section 15.4.3), as a number: {@code job} names no HTTP status constants. */
+	private static final int FOUND = 302;
 
 	private final JobService jobs;
 
@@ -143,8 +145,8 @@ class JobController {
 			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
 	ResponseEntity<JobView> cancel(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
 		JobService.Cancellation cancellation = this.jobs.cancel(caller, id);
-		return ResponseEntity.status(cancellation.cancelled() ? HttpStatus.OK : HttpStatus.ACCEPTED)
-			.body(cancellation.job());
+		return cancellation.cancelled() ? ResponseEntity.ok(cancellation.job())
+				: ResponseEntity.accepted().body(cancellation.job());
 	}
 
 	@GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -179,7 +181,7 @@ class JobController {
 	ResponseEntity<Void> image(@Parameter(hidden = true) Caller caller, @PathVariable String id,
 			@Parameter(description = "Image number, from 0") @PathVariable("n") int n) {
 		JobView.ImageLink link = this.jobs.image(caller, id, n);
-		return ResponseEntity.status(HttpStatus.FOUND)
+		return ResponseEntity.status(FOUND)
 			.location(URI.create(link.url()))
 			.cacheControl(CacheControl.noStore())
 			.build();

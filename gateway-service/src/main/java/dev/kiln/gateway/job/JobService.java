@@ -16,9 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
-import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.CallbackUrlPolicy;
@@ -36,7 +34,6 @@ import dev.kiln.gateway.input.InputStore;
 import dev.kiln.gateway.model.ModelCatalog;
 import dev.kiln.gateway.web.ApiProblemException;
 import dev.kiln.gateway.web.ApiProblemException.FieldProblem;
-import dev.kiln.gateway.web.ProblemTypes;
 
 /** Accepts jobs, reads them back, lists and cancels them; always within the caller's tenant. */
 @Service
@@ -46,12 +43,6 @@ class JobService {
 
 	/** The {@code etaReason} of the answer to a submission, which does not estimate. */
 	static final String NOT_ESTIMATED = "not-estimated";
-
-	private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
-	};
-
-	private static final TypeReference<Map<String, @Nullable Object>> OBJECT_MAP = new TypeReference<>() {
-	};
 
 	private final JobRepository repository;
 
@@ -77,6 +68,8 @@ class JobService {
 
 	private final JobTracing tracing;
 
+	private final JobViews views;
+
 	JobService(JobRepository repository, JobPublisher publisher, OutboxConfirmations confirmations, ImageLinks links,
 			ModelCatalog models, JsonMapper json, Clock clock, GatewayProperties properties, GatewayApiProperties api,
 			InputStore inputs, JobTracing tracing) {
@@ -92,6 +85,7 @@ class JobService {
 		this.callbackPolicy = api.callbacks().policy();
 		this.inputs = inputs;
 		this.tracing = tracing;
+		this.views = new JobViews(repository, links, models, json, api);
 	}
 
 	/**
@@ -110,8 +104,9 @@ class JobService {
 	 * @param request a request that passed Bean Validation
 	 * @param idempotencyKey the caller's {@code Idempotency-Key}, or {@code null}
 	 * @return the accepted job, or the job an earlier request with the same key created
-	 * @throws ApiProblemException when the request breaks a rule, the key was used for another body, or the
-	 * tenant is at its quota
+	 * @throws ApiProblemException when the request breaks a rule
+	 * @throws IdempotencyKeyReusedException when the key was used for another body or a job that is gone
+	 * @throws QuotaExceededException when the tenant is at its quota
 	 * @throws QueueUnavailableException when the job could not be enqueued
 	 */
 	Submission submit(Caller caller, SubmitJobRequest request, @Nullable String idempotencyKey) {
@@ -160,11 +155,7 @@ class JobService {
 			case DUPLICATE -> {
 				return replay(caller, created.jobId(), Objects.requireNonNull(requestHash));
 			}
-			case QUOTA -> throw new ApiProblemException(HttpStatus.TOO_MANY_REQUESTS, ProblemTypes.QUOTA_EXCEEDED,
-					"Too many queued jobs",
-					"Tenant '" + caller.tenant() + "' has " + this.api.limits().maxQueuedJobs()
-							+ " jobs waiting, its quota; submit more when some have started.",
-					List.of(), Map.of("Retry-After", "10"));
+			case QUOTA -> throw new QuotaExceededException(caller.tenant(), this.api.limits().maxQueuedJobs());
 			case EXISTS -> throw new IllegalStateException("Job id " + message.jobId() + " exists already");
 			case CREATED -> {
 			}
@@ -200,28 +191,19 @@ class JobService {
 	 * ({@code etaReason} {@value #NOT_ESTIMATED}); {@code GET /v1/jobs/{id}} has the live position and ETA.
 	 */
 	private JobView accepted(JobMessage message, SubmitJobRequest request, long position, @Nullable String traceId) {
-		return new JobView(message.jobId(), JobState.QUEUED, message.lane(), message.model(), message.prompt(),
-				message.negativePrompt(), message.width(), message.height(), message.steps(), message.guidanceScale(),
-				message.seed(), message.numImages(), null, 0, message.submittedAt(), null, null, message.deadline(),
-				new JobView.QueuePosition((int) position, null, NOT_ESTIMATED, null, null), List.of(), null, null, null,
-				false, request.callbackUrl(), request.metadata(), message.scheduler(), traceId);
+		return JobView.accepted(message, new JobView.QueuePosition((int) position, null, NOT_ESTIMATED, null, null),
+				new JobView.Echo(request.callbackUrl(), request.metadata(), traceId));
 	}
 
 	private Submission replay(Caller caller, String jobId, String requestHash) {
 		Map<String, String> record = this.repository.find(jobId);
 		if (record.isEmpty() || !caller.tenant().equals(record.get(JobFields.TENANT))) {
-			throw new ApiProblemException(HttpStatus.UNPROCESSABLE_CONTENT, ProblemTypes.IDEMPOTENCY_KEY_REUSED,
-					"Idempotency key reused",
-					"The Idempotency-Key was used before for a job that no longer exists; use a new key.",
-					List.of(new FieldProblem("Idempotency-Key", "was used before")), Map.of());
+			throw IdempotencyKeyReusedException.forGoneJob();
 		}
 		if (!requestHash.equals(record.get(JobFields.REQUEST_HASH))) {
-			throw new ApiProblemException(HttpStatus.UNPROCESSABLE_CONTENT, ProblemTypes.IDEMPOTENCY_KEY_REUSED,
-					"Idempotency key reused",
-					"The Idempotency-Key was used before with a different request body (job " + jobId + ").",
-					List.of(new FieldProblem("Idempotency-Key", "was used with a different body")), Map.of());
+			throw IdempotencyKeyReusedException.forOtherBody(jobId);
 		}
-		return new Submission(view(jobId, record), true);
+		return new Submission(this.views.view(jobId, record), true);
 	}
 
 	/**
@@ -352,7 +334,7 @@ class JobService {
 	 * @throws JobNotFoundException when there is no such job or it belongs to another tenant
 	 */
 	JobView find(Caller caller, String jobId) {
-		return view(jobId, record(caller, jobId));
+		return this.views.view(jobId, record(caller, jobId));
 	}
 
 	/**
@@ -371,7 +353,10 @@ class JobService {
 		JobRepository.Page page = this.repository.page(caller.tenant(), cursor, limit,
 				(record) -> (state == null || state.name().equals(record.get(JobFields.STATE)))
 						&& (lane == null || lane.wireName().equals(record.get(JobFields.LANE))));
-		List<JobView> jobs = page.records().stream().map((entry) -> view(entry.getKey(), entry.getValue())).toList();
+		List<JobView> jobs = page.records()
+			.stream()
+			.map((entry) -> this.views.view(entry.getKey(), entry.getValue()))
+			.toList();
 		return new JobPage(jobs, page.nextCursor());
 	}
 
@@ -382,19 +367,18 @@ class JobService {
 	 * @param jobId the job
 	 * @return the job afterwards, and whether it is cancelled already ({@code false}: stop requested)
 	 * @throws JobNotFoundException when there is no such job or it belongs to another tenant
-	 * @throws ApiProblemException (409) when the job has finished
+	 * @throws JobFinishedException when the job has finished
 	 */
 	Cancellation cancel(Caller caller, String jobId) {
 		Map<String, String> record = record(caller, jobId);
 		Lane lane = Lane.fromWireName(record.get(JobFields.LANE));
 		String result = this.repository.cancel(caller.tenant(), jobId, lane, this.clock.instant(), this.api.retention());
 		return switch (result) {
-			case "cancelled" -> new Cancellation(view(jobId, this.repository.find(jobId)), true);
-			case "requested" -> new Cancellation(view(jobId, this.repository.find(jobId)), false);
+			case "cancelled" -> new Cancellation(this.views.view(jobId, this.repository.find(jobId)), true);
+			case "requested" -> new Cancellation(this.views.view(jobId, this.repository.find(jobId)), false);
 			case "finished" -> {
 				String state = this.repository.find(jobId).getOrDefault(JobFields.STATE, "finished");
-				throw new ApiProblemException(HttpStatus.CONFLICT, ProblemTypes.JOB_FINISHED, "Job finished",
-						"Job " + jobId + " is " + state + " and can no longer be cancelled.", List.of(), Map.of());
+				throw new JobFinishedException(jobId, state);
 			}
 			default -> throw new JobNotFoundException(jobId);
 		};
@@ -415,16 +399,13 @@ class JobService {
 	 * @param jobId the job
 	 * @param index the image number, from 0
 	 * @return the link
-	 * @throws ApiProblemException (404) when the job has no such image (yet)
+	 * @throws ImageNotFoundException when the job has no such image (yet)
 	 */
 	JobView.ImageLink image(Caller caller, String jobId, int index) {
 		Map<String, String> record = record(caller, jobId);
-		List<String> images = imageKeys(record);
+		List<String> images = this.views.imageKeys(record);
 		if (index < 0 || index >= images.size()) {
-			throw new ApiProblemException(HttpStatus.NOT_FOUND, ProblemTypes.IMAGE_NOT_FOUND, "Image not found",
-					"Job " + jobId + " has " + images.size() + " image" + ((images.size() == 1) ? "" : "s")
-							+ " and is " + record.get(JobFields.STATE) + ".",
-					List.of(), Map.of());
+			throw new ImageNotFoundException(jobId, images.size(), record.get(JobFields.STATE));
 		}
 		return this.links.link(index, images.get(index));
 	}
@@ -442,79 +423,6 @@ class JobService {
 			throw new JobNotFoundException(jobId);
 		}
 		return record;
-	}
-
-	private List<String> imageKeys(Map<String, String> record) {
-		if (!JobState.SUCCEEDED.name().equals(record.get(JobFields.STATE)) || record.get(JobFields.OUTPUTS) == null) {
-			return List.of();
-		}
-		return this.json.readValue(record.get(JobFields.OUTPUTS), STRING_LIST)
-			.stream()
-			.filter((key) -> key.endsWith(".png"))
-			.toList();
-	}
-
-	private JobView view(String jobId, Map<String, String> record) {
-		JobMessage request = this.json.readValue(record.get(JobFields.REQUEST), JobMessage.class);
-		JobState state = JobState.valueOf(record.get(JobFields.STATE));
-		List<JobView.ImageLink> images = new ArrayList<>();
-		List<String> keys = imageKeys(record);
-		for (int i = 0; i < keys.size(); i++) {
-			images.add(this.links.link(i, keys.get(i)));
-		}
-		int step = intField(record, JobFields.STEP);
-		int total = intField(record, JobFields.TOTAL_STEPS);
-		JobView.Progress progress = (state == JobState.QUEUED) ? null : new JobView.Progress(step, total);
-		String errorType = record.get(JobFields.ERROR_TYPE);
-		JobView.Error error = (errorType != null && !errorType.isEmpty())
-				? new JobView.Error(errorType, record.get(JobFields.ERROR_DETAIL)) : null;
-		String preview = record.get(JobFields.PREVIEW);
-		JobView.Link previewLink = (state == JobState.RUNNING && preview != null && !preview.isEmpty())
-				? this.links.link(preview) : null;
-		String cost = record.get(JobFields.COST);
-		String metadata = record.get(JobFields.METADATA);
-		return new JobView(jobId, state, request.lane(), request.model(), request.prompt(), request.negativePrompt(),
-				request.width(), request.height(), request.steps(), request.guidanceScale(), request.seed(),
-				request.numImages(), progress, intField(record, JobFields.ATTEMPT), request.submittedAt(),
-				instant(record, JobFields.STARTED_AT), instant(record, JobFields.FINISHED_AT), request.deadline(),
-				(state == JobState.QUEUED) ? queuePosition(jobId, request) : null, images, previewLink, error,
-				(cost != null && !cost.isEmpty()) ? Double.valueOf(cost) : null,
-				"true".equals(record.get(JobFields.CANCEL_REQUESTED)), record.get(JobFields.CALLBACK_URL),
-				(metadata != null) ? this.json.readValue(metadata, OBJECT_MAP) : null, request.scheduler(),
-				record.get(JobFields.TRACE_ID));
-	}
-
-	private JobView.@Nullable QueuePosition queuePosition(String jobId, JobMessage request) {
-		Long rank = this.repository.rank(request.lane(), jobId);
-		if (rank == null) {
-			return null;
-		}
-		int position = (int) (rank + 1);
-		int live = (int) this.models.liveWorkers()
-			.stream()
-			.filter((worker) -> worker.models().stream().anyMatch((model) -> model.id().equals(request.model())))
-			.count();
-		Double mean = this.repository.meanRenderSeconds(request.model());
-		if (mean == null) {
-			return new JobView.QueuePosition(position, null, "no-measurements", live, null);
-		}
-		double eta = position * mean / Math.max(1, live);
-		String reason = "measured";
-		if (live == 0) {
-			eta += this.api.estimates().coldStart().toMillis() / 1000.0;
-			reason = "measured-cold-start";
-		}
-		return new JobView.QueuePosition(position, Math.round(eta * 10) / 10.0, reason, live, mean);
-	}
-
-	private static int intField(Map<String, String> record, String field) {
-		String value = record.get(field);
-		return (value != null && !value.isEmpty()) ? Integer.parseInt(value) : 0;
-	}
-
-	private static @Nullable Instant instant(Map<String, String> record, String field) {
-		String value = record.get(field);
-		return (value != null && !value.isEmpty()) ? Instant.parse(value) : null;
 	}
 
 	private static String sha256Hex(String value) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
 
+import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
 
@@ -55,6 +56,75 @@ public record JobView(String id, JobState state, Lane lane, String model, String
 				+ "the job's spans in every service (submit, enqueue, queue wait, render, state changes, webhooks) "
 				+ "share it. Absent for jobs recorded without tracing.",
 				example = "4bf92f3577b34da6a3ce929d0e0e4736") @Nullable String traceId) {
+
+	/**
+	 * A job just accepted, built from what was recorded rather than read back: {@code QUEUED}, nothing started.
+	 * @param message the job as enqueued
+	 * @param queue where it was recorded in its lane
+	 * @param echo what the job carries beside its request
+	 * @return the view
+	 */
+	static JobView accepted(JobMessage message, QueuePosition queue, Echo echo) {
+		return of(message.jobId(), message, Status.queued(queue), echo);
+	}
+
+	/**
+	 * A job as its request and its recorded status show it.
+	 * @param id the id the job is recorded under
+	 * @param request the job as enqueued
+	 * @param status what has happened to it
+	 * @param echo what the job carries beside its request
+	 * @return the view
+	 */
+	static JobView of(String id, JobMessage request, Status status, Echo echo) {
+		return new JobView(id, status.state(), request.lane(), request.model(), request.prompt(),
+				request.negativePrompt(), request.width(), request.height(), request.steps(), request.guidanceScale(),
+				request.seed(), request.numImages(), status.progress(), status.attempt(), request.submittedAt(),
+				status.startedAt(), status.finishedAt(), request.deadline(), status.queue(), status.images(),
+				status.preview(), status.error(), status.cost(), status.cancelRequested(), echo.callbackUrl(),
+				echo.metadata(), request.scheduler(), echo.traceId());
+	}
+
+	/**
+	 * What has happened to a job: the part of the view its request does not say.
+	 *
+	 * @param state current state
+	 * @param progress steps done, while running or when finished
+	 * @param attempt attempts so far; 0 before the first
+	 * @param startedAt when its first attempt started
+	 * @param finishedAt when it reached a final state
+	 * @param queue position and ETA while queued
+	 * @param images links to the images, once succeeded
+	 * @param preview link to the latest preview image while running
+	 * @param error why it failed
+	 * @param cost cost attributed to the job once finished, when known
+	 * @param cancelRequested whether its owner asked to cancel it while it was running
+	 */
+	record Status(JobState state, @Nullable Progress progress, int attempt, @Nullable Instant startedAt,
+			@Nullable Instant finishedAt, @Nullable QueuePosition queue, List<ImageLink> images, @Nullable Link preview,
+			@Nullable Error error, @Nullable Double cost, boolean cancelRequested) {
+
+		/**
+		 * A job waiting for its first attempt.
+		 * @param queue where it stands in its lane
+		 * @return the status
+		 */
+		static Status queued(@Nullable QueuePosition queue) {
+			return new Status(JobState.QUEUED, null, 0, null, null, queue, List.of(), null, null, null, false);
+		}
+
+	}
+
+	/**
+	 * What a job carries beside its request and echoes back.
+	 *
+	 * @param callbackUrl where webhook events go
+	 * @param metadata the caller's metadata
+	 * @param traceId the id of the job's trace, or {@code null} without tracing
+	 */
+	record Echo(@Nullable String callbackUrl, @Nullable Map<String, @Nullable Object> metadata,
+			@Nullable String traceId) {
+	}
 
 	/**
 	 * Render progress.

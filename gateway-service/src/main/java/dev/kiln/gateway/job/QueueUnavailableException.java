@@ -1,20 +1,15 @@
 package dev.kiln.gateway.job;
 
 import java.util.List;
-import java.util.Map;
 
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
-
-import dev.kiln.gateway.web.ApiProblemException;
+import dev.kiln.gateway.web.DomainException;
 import dev.kiln.gateway.web.ProblemTypes;
 
-/** The job could not be handed to its queue; nothing was recorded: answered 503 with {@code Retry-After}. */
-public class QueueUnavailableException extends ApiProblemException {
+/** The job could not be handed to its queue; nothing was recorded: {@code service-unavailable}, retry later. */
+public class QueueUnavailableException extends DomainException {
 
 	QueueUnavailableException(String message, Throwable cause) {
-		super(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.SERVICE_UNAVAILABLE, "Service unavailable", message,
-				List.of(), Map.of(HttpHeaders.RETRY_AFTER, "5"));
+		super(ProblemTypes.SERVICE_UNAVAILABLE, message, List.of());
 		initCause(cause);
 	}
 

@@ -1,5 +1,6 @@
 package dev.kiln.gateway.web;
 
+import java.net.URI;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,10 +37,22 @@ import dev.kiln.support.problem.AbstractProblemHandler;
  * Turns every error into RFC 9457 {@code application/problem+json} with a stable {@code type}. Never exposes class
  * names or stack traces. What every service answers alike (Spring's own problems, the logged 500, the 503 with
  * {@code Retry-After}) comes from {@link AbstractProblemHandler}; here are the gateway's field errors, unreadable
- * bodies and {@link ApiProblemException}s.
+ * bodies, {@link ApiProblemException}s and the status, title and headers of each {@link DomainException} type.
  */
 @RestControllerAdvice
 class ProblemHandler extends AbstractProblemHandler {
+
+	/** How HTTP answers each type of {@link DomainException}: the feature packages name no statuses. */
+	private static final Map<URI, Answer> DOMAIN_ANSWERS = Map.of(
+			ProblemTypes.JOB_NOT_FOUND, new Answer(HttpStatus.NOT_FOUND, "Job not found", Map.of()),
+			ProblemTypes.IMAGE_NOT_FOUND, new Answer(HttpStatus.NOT_FOUND, "Image not found", Map.of()),
+			ProblemTypes.JOB_FINISHED, new Answer(HttpStatus.CONFLICT, "Job finished", Map.of()),
+			ProblemTypes.IDEMPOTENCY_KEY_REUSED,
+			new Answer(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency key reused", Map.of()),
+			ProblemTypes.QUOTA_EXCEEDED,
+			new Answer(HttpStatus.TOO_MANY_REQUESTS, "Too many queued jobs", Map.of(HttpHeaders.RETRY_AFTER, "10")),
+			ProblemTypes.SERVICE_UNAVAILABLE, new Answer(HttpStatus.SERVICE_UNAVAILABLE, "Service unavailable",
+					Map.of(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)));
 
 	@Override
 	protected @Nullable ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
@@ -120,16 +133,37 @@ class ProblemHandler extends AbstractProblemHandler {
 
 	@ExceptionHandler(ApiProblemException.class)
 	ResponseEntity<ProblemDetail> apiProblem(ApiProblemException ex) {
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(ex.status(), ex.getMessage());
-		problem.setType(ex.type());
-		problem.setTitle(ex.title());
-		if (!ex.errors().isEmpty()) {
-			problem.setProperty("errors",
-					ex.errors().stream().map((error) -> fieldError(error.field(), error.message())).toList());
+		return respond(ex.status(), ex.type(), ex.title(), ex.getMessage(), ex.errors(),
+				ex.headers());
+	}
+
+	/**
+	 * A refusal of a feature package, answered with the status, title and headers of its type.
+	 * @param ex the refusal
+	 * @return the problem response; a logged 500 for a type without an answer here (a bug)
+	 */
+	@ExceptionHandler(DomainException.class)
+	ResponseEntity<ProblemDetail> domainProblem(DomainException ex) {
+		Answer answer = DOMAIN_ANSWERS.get(ex.type());
+		if (answer == null) {
+			return unexpected(ex);
 		}
-		ResponseEntity.BodyBuilder response = ResponseEntity.status(ex.status())
+		return respond(answer.status(), ex.type(), answer.title(), ex.getMessage(), ex.errors(),
+				answer.headers());
+	}
+
+	private static ResponseEntity<ProblemDetail> respond(HttpStatus status, URI type, String title, @Nullable String detail,
+			List<ApiProblemException.FieldProblem> errors, Map<String, String> headers) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+		problem.setType(type);
+		problem.setTitle(title);
+		if (!errors.isEmpty()) {
+			problem.setProperty("errors",
+					errors.stream().map((error) -> fieldError(error.field(), error.message())).toList());
+		}
+		ResponseEntity.BodyBuilder response = ResponseEntity.status(status)
 			.contentType(MediaType.APPLICATION_PROBLEM_JSON);
-		ex.headers().forEach(response::header);
+		headers.forEach(response::header);
 		return response.body(problem);
 	}
 
@@ -206,6 +240,16 @@ class ProblemHandler extends AbstractProblemHandler {
 			return "wrong type or format";
 		}
 		return "unreadable value";
+	}
+
+	/**
+	 * The HTTP answer to one problem type.
+	 *
+	 * @param status its status
+	 * @param title its short, fixed title
+	 * @param headers headers to add (e.g. {@code Retry-After})
+	 */
+	private record Answer(HttpStatus status, String title, Map<String, String> headers) {
 	}
 
 	private static <T extends Throwable> @Nullable T findCause(Throwable ex, Class<T> type) {

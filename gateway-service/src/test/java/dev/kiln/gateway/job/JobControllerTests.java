@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.assertj.MockMvcTester;
@@ -23,7 +22,6 @@ import dev.kiln.gateway.auth.ApiKeys;
 import dev.kiln.gateway.auth.Caller;
 import dev.kiln.gateway.limit.TenantRateLimiter;
 import dev.kiln.gateway.web.ApiProblemException;
-import dev.kiln.gateway.web.ProblemTypes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
@@ -287,11 +285,60 @@ class JobControllerTests {
 
 	@Test
 	void answersCancellingAFinishedJobWithConflict() {
-		given(this.jobs.cancel(CALLER, JOB_ID)).willThrow(new ApiProblemException(HttpStatus.CONFLICT,
-				ProblemTypes.JOB_FINISHED, "Job finished", "Job is SUCCEEDED", List.of(), java.util.Map.of()));
+		given(this.jobs.cancel(CALLER, JOB_ID)).willThrow(new JobFinishedException(JOB_ID, "SUCCEEDED"));
 		MvcTestResult result = this.mvc.delete().uri("/v1/jobs/{id}", JOB_ID).header("X-Api-Key", KEY).exchange();
 		assertThat(result).hasStatus(409).hasContentType(MediaType.APPLICATION_PROBLEM_JSON);
-		assertThat(result).bodyJson().extractingPath("$.type").isEqualTo("https://kiln.dev/problems/job-finished");
+		assertThat(result).bodyJson().isStrictlyEqualTo(json("""
+				{"type": "https://kiln.dev/problems/job-finished", "title": "Job finished", "status": 409,
+				 "detail": "Job %s is SUCCEEDED and can no longer be cancelled.", "instance": "/v1/jobs/%s"}"""
+			.formatted(JOB_ID, JOB_ID)));
+	}
+
+	@Test
+	void answersATenantOverItsQueuedJobQuotaWith429AndRetryAfter() {
+		given(this.jobs.submit(any(), any(), any())).willThrow(new QuotaExceededException("acme", 2));
+		MvcTestResult result = post("""
+				{"prompt": "fox", "width": 512, "height": 512}""");
+		assertThat(result).hasStatus(429).hasHeader("Retry-After", "10")
+			.hasContentType(MediaType.APPLICATION_PROBLEM_JSON);
+		assertThat(result).bodyJson().isStrictlyEqualTo(json("""
+				{"type": "https://kiln.dev/problems/quota-exceeded", "title": "Too many queued jobs", "status": 429,
+				 "detail": "Tenant 'acme' has 2 jobs waiting, its quota; submit more when some have started.",
+				 "instance": "/v1/jobs"}"""));
+	}
+
+	@Test
+	void answersAReusedIdempotencyKeyWith422NamingTheHeader() {
+		given(this.jobs.submit(any(), any(), any())).willThrow(IdempotencyKeyReusedException.forOtherBody(JOB_ID));
+		MvcTestResult result = post("""
+				{"prompt": "fox", "width": 512, "height": 512}""");
+		assertThat(result).hasStatus(422).hasContentType(MediaType.APPLICATION_PROBLEM_JSON);
+		assertThat(result).bodyJson().isStrictlyEqualTo(json("""
+				{"type": "https://kiln.dev/problems/idempotency-key-reused", "title": "Idempotency key reused",
+				 "status": 422, "instance": "/v1/jobs",
+				 "detail": "The Idempotency-Key was used before with a different request body (job %s).",
+				 "errors": [{"field": "Idempotency-Key", "message": "was used with a different body"}]}"""
+			.formatted(JOB_ID)));
+		org.mockito.BDDMockito.willThrow(IdempotencyKeyReusedException.forGoneJob())
+			.given(this.jobs)
+			.submit(any(), any(), any());
+		assertThat(post("""
+				{"prompt": "fox", "width": 512, "height": 512}""")).bodyJson().isStrictlyEqualTo(json("""
+				{"type": "https://kiln.dev/problems/idempotency-key-reused", "title": "Idempotency key reused",
+				 "status": 422, "instance": "/v1/jobs",
+				 "detail": "The Idempotency-Key was used before for a job that no longer exists; use a new key.",
+				 "errors": [{"field": "Idempotency-Key", "message": "was used before"}]}"""));
+	}
+
+	@Test
+	void answersAMissingImageWithNotFoundProblem() {
+		given(this.jobs.image(CALLER, JOB_ID, 1)).willThrow(new ImageNotFoundException(JOB_ID, 1, "SUCCEEDED"));
+		MvcTestResult result = this.mvc.get().uri("/v1/jobs/{id}/images/1", JOB_ID).header("X-Api-Key", KEY).exchange();
+		assertThat(result).hasStatus(404).hasContentType(MediaType.APPLICATION_PROBLEM_JSON);
+		assertThat(result).bodyJson().isStrictlyEqualTo(json("""
+				{"type": "https://kiln.dev/problems/image-not-found", "title": "Image not found", "status": 404,
+				 "detail": "Job %s has 1 image and is SUCCEEDED.", "instance": "/v1/jobs/%s/images/1"}"""
+			.formatted(JOB_ID, JOB_ID)));
 	}
 
 	@Test
@@ -312,6 +359,10 @@ class JobControllerTests {
 	private void assertInvalidProblem(MvcTestResult result) {
 		assertThat(result).hasStatus(400).hasContentType(MediaType.APPLICATION_PROBLEM_JSON);
 		assertThat(result).bodyJson().extractingPath("$.type").isEqualTo("https://kiln.dev/problems/invalid-request");
+	}
+
+	private static org.springframework.core.io.Resource json(String json) {
+		return new org.springframework.core.io.ByteArrayResource(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
 	}
 
 	private MvcTestResult post(String json) {
