@@ -18,11 +18,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.logging.LoggingInitializationContext;
 import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.mock.env.MockEnvironment;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import tools.jackson.databind.JsonNode;
@@ -100,8 +102,11 @@ class JobTracingIntegrationTests {
 			this.context.close();
 		}
 		this.receiver.stop(0);
-		// the next test class in this JVM logs as plain text again
-		LoggingSystem.get(getClass().getClassLoader()).cleanUp();
+		// the next test class in this JVM logs as plain text again (cleanUp alone leaves the JSON layout in place)
+		LoggingSystem logging = LoggingSystem.get(getClass().getClassLoader());
+		logging.cleanUp();
+		logging.beforeInitialize();
+		logging.initialize(new LoggingInitializationContext(new MockEnvironment()), null, null);
 	}
 
 	@Test

@@ -199,7 +199,7 @@ class WebhookDispatcher {
 		String jobId = delivery.getOrDefault("jobId", "");
 		String tenant = delivery.getOrDefault("tenant", "");
 		// a span in the job's trace: its parent is the context the gateway recorded with the job
-		Object traceparent = this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.TRACEPARENT);
+		Object traceparent = traceparent(jobId);
 		Span span = this.traces
 			.fromTraceparent("kiln.webhook.deliver", (traceparent != null) ? traceparent.toString() : null)
 			.tag(JobTraces.JOB_ID, jobId)
@@ -218,6 +218,11 @@ class WebhookDispatcher {
 		finally {
 			span.end();
 		}
+	}
+
+	/** The trace context the gateway recorded on the job (a read of its own, apart from the writes above). */
+	private @Nullable Object traceparent(String jobId) {
+		return this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.TRACEPARENT);
 	}
 
 	private void attempt(String id, String key, Map<String, String> delivery, String jobId, String tenant, Span span) {
