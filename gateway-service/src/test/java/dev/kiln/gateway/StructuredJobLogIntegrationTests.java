@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.logging.LoggingInitializationContext;
 import org.springframework.boot.logging.LoggingSystem;
+import org.springframework.boot.logging.LoggingSystemProperty;
 import org.springframework.boot.micrometer.tracing.test.autoconfigure.AutoConfigureTracing;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -59,6 +60,8 @@ class StructuredJobLogIntegrationTests {
 		// cleanUp alone leaves the JSON layout in place for every later test class of this JVM
 		LoggingSystem logging = LoggingSystem.get(StructuredJobLogIntegrationTests.class.getClassLoader());
 		logging.cleanUp();
+		// Boot hands the format to Logback as a system property, which outlives the context that set it
+		System.clearProperty(LoggingSystemProperty.CONSOLE_STRUCTURED_FORMAT.getEnvironmentVariableName());
 		logging.beforeInitialize();
 		logging.initialize(new LoggingInitializationContext(new MockEnvironment()), null, null);
 	}

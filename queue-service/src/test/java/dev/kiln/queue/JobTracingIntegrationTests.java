@@ -20,6 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.logging.LoggingInitializationContext;
 import org.springframework.boot.logging.LoggingSystem;
+import org.springframework.boot.logging.LoggingSystemProperty;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -105,6 +106,8 @@ class JobTracingIntegrationTests {
 		// the next test class in this JVM logs as plain text again (cleanUp alone leaves the JSON layout in place)
 		LoggingSystem logging = LoggingSystem.get(getClass().getClassLoader());
 		logging.cleanUp();
+		// Boot hands the format to Logback as a system property, which outlives the context that set it
+		System.clearProperty(LoggingSystemProperty.CONSOLE_STRUCTURED_FORMAT.getEnvironmentVariableName());
 		logging.beforeInitialize();
 		logging.initialize(new LoggingInitializationContext(new MockEnvironment()), null, null);
 	}

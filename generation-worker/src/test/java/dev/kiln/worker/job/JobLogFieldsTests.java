@@ -16,6 +16,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.logging.LoggingInitializationContext;
 import org.springframework.boot.logging.LoggingSystem;
+import org.springframework.boot.logging.LoggingSystemProperty;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.mock.env.MockEnvironment;
@@ -61,6 +62,8 @@ class JobLogFieldsTests {
 
 	private void initialize(MockEnvironment environment) {
 		this.logging.cleanUp();
+		// Boot hands the format to Logback as a system property, which outlives the environment that set it
+		System.clearProperty(LoggingSystemProperty.CONSOLE_STRUCTURED_FORMAT.getEnvironmentVariableName());
 		this.logging.beforeInitialize();
 		this.logging.initialize(new LoggingInitializationContext(environment), null, null);
 	}
