@@ -1,30 +1,20 @@
 package dev.kiln.advisor;
 
-import java.time.Clock;
-
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.PropertySource;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
 import dev.kiln.advisor.simulator.SimulatorCommand;
+import dev.kiln.support.boot.KilnService;
 
 /**
  * Reads the queues and decides how many GPU workers are needed. Defaults live in {@code kiln-advisor.properties} so
  * the services can share one JVM in the local stack.
  */
-@SpringBootApplication
-@ConfigurationPropertiesScan
+@KilnService
 @EnableScheduling
 @PropertySource("classpath:kiln-advisor.properties")
 public class AutoscaleAdvisorApplication {
-
-	@Bean
-	Clock clock() {
-		return Clock.systemUTC();
-	}
 
 	/**
 	 * Starts the advisor, or with {@code simulate} or {@code benchmark} as first argument runs the policy simulator

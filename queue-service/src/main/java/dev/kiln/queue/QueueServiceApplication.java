@@ -1,16 +1,13 @@
 package dev.kiln.queue;
 
-import java.time.Clock;
 import java.util.Arrays;
 
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.PropertySource;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
 import dev.kiln.queue.topology.TopologyCommand;
+import dev.kiln.support.boot.KilnService;
 
 /**
  * Owns the job lifecycle behind the gateway: queue topology, worker events folded into the job state machine, dead
@@ -20,16 +17,10 @@ import dev.kiln.queue.topology.TopologyCommand;
  * {@code java -jar kiln-queue-service.jar topology [--format=helm-values] [--kiln.*=...]} prints the queue topology as
  * values for the Helm chart and exits without starting the service.
  */
-@SpringBootApplication
-@ConfigurationPropertiesScan
+@KilnService
 @EnableScheduling
 @PropertySource("classpath:kiln-queue.properties")
 public class QueueServiceApplication {
-
-	@Bean
-	Clock clock() {
-		return Clock.systemUTC();
-	}
 
 	public static void main(String[] args) {
 		if (args.length > 0 && args[0].equals(TopologyCommand.NAME)) {
