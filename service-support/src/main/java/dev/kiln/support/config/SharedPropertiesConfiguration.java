@@ -36,7 +36,7 @@ public class SharedPropertiesConfiguration {
 		@Bean
 		@ConditionalOnBean(SqsAsyncClient.class)
 		@ConditionalOnMissingBean
-		QueueUrls queueUrls(SqsAsyncClient sqs, SharedProperties shared) {
+		QueueUrls kilnQueueUrls(SqsAsyncClient sqs, SharedProperties shared) {
 			return new QueueUrls(sqs, new QueueNames(shared.queues().prefix()));
 		}
 
