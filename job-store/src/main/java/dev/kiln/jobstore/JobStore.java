@@ -1,9 +1,11 @@
 package dev.kiln.jobstore;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,6 +13,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 
@@ -29,6 +32,9 @@ import dev.kiln.contract.RedisKeys;
  * stream and schedules its webhook. Thread-safe; one per application.
  */
 public final class JobStore {
+
+	/** The field of a model's stats hash that holds its mean render seconds (written by {@code apply-event.lua}). */
+	private static final String MEAN_RENDER_SECONDS = "meanRenderSeconds";
 
 	private final StringRedisTemplate redis;
 
@@ -276,6 +282,53 @@ public final class JobStore {
 	 */
 	public @Nullable JobRecord find(String jobId) {
 		return JobRecord.parse(jobId, this.redis.<String, String>opsForHash().entries(RedisKeys.job(jobId)));
+	}
+
+	/**
+	 * Several jobs' records in one round trip (pipelined), for a reader that looks at many jobs at once.
+	 * @param jobIds the jobs
+	 * @return the records by job id, in the order of {@code jobIds}; a job without a record is left out
+	 */
+	public Map<String, JobRecord> findAll(List<String> jobIds) {
+		List<Object> answers = this.redis.executePipelined((RedisCallback<Object>) (connection) -> {
+			for (String jobId : jobIds) {
+				connection.hashCommands().hGetAll(RedisKeys.job(jobId).getBytes(StandardCharsets.UTF_8));
+			}
+			return null;
+		});
+		Map<String, JobRecord> records = new LinkedHashMap<>();
+		for (int i = 0; i < jobIds.size() && i < answers.size(); i++) {
+			if (answers.get(i) instanceof Map<?, ?> fields) {
+				Map<String, String> text = new LinkedHashMap<>();
+				fields.forEach((name, value) -> text.put(String.valueOf(name), String.valueOf(value)));
+				JobRecord record = JobRecord.parse(jobIds.get(i), text);
+				if (record != null) {
+					records.put(jobIds.get(i), record);
+				}
+			}
+		}
+		return records;
+	}
+
+	/**
+	 * A model's measured mean render time, which {@link #apply} keeps up to date from every successful attempt
+	 * ({@code {kiln}:model:{model}:stats}, field {@code meanRenderSeconds}).
+	 * @param model the model
+	 * @return the mean in seconds, or {@code null} before the first measurement (or for an unreadable or
+	 * non-positive value)
+	 */
+	public @Nullable Double meanRenderSeconds(String model) {
+		Object value = this.redis.opsForHash().get(RedisKeys.modelStats(model), MEAN_RENDER_SECONDS);
+		if (value == null) {
+			return null;
+		}
+		try {
+			double seconds = Double.parseDouble(value.toString());
+			return (seconds > 0) ? seconds : null;
+		}
+		catch (NumberFormatException ex) {
+			return null;
+		}
 	}
 
 	/**

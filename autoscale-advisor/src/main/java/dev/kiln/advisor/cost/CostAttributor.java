@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,10 +25,10 @@ import dev.kiln.advisor.policy.Prices;
 import dev.kiln.advisor.policy.Replicas;
 import dev.kiln.advisor.price.PriceProvider;
 import dev.kiln.advisor.scaling.ScalingAdvisor;
-import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
 
 /**
@@ -67,10 +66,10 @@ class CostAttributor {
 
 	private final Clock clock;
 
-	CostAttributor(StringRedisTemplate redis, ScalingAdvisor advisor, PriceProvider prices,
+	CostAttributor(StringRedisTemplate redis, JobStore store, ScalingAdvisor advisor, PriceProvider prices,
 			AdvisorProperties properties, Clock clock) {
 		this.redis = redis;
-		this.store = new JobStore(redis);
+		this.store = store;
 		this.advisor = advisor;
 		this.prices = prices;
 		this.properties = properties.advisor();
@@ -126,27 +125,22 @@ class CostAttributor {
 		int settled = 0;
 		double now = this.clock.millis();
 		for (String jobId : watched) {
-			List<Object> fields = this.redis.opsForHash()
-				.multiGet(RedisKeys.job(jobId), List.of(JobFields.STATE, JobFields.TENANT, JobFields.LANE,
-						JobFields.RENDER_SECONDS, JobFields.FINISHED_AT));
-			String state = text(fields.get(0));
-			if (state == null) {
+			JobRecord job = this.store.find(jobId);
+			if (job == null) {
 				unwatch(jobId);
 				continue;
 			}
-			if (state.equals(JobState.SUCCEEDED.name())) {
-				String tenant = text(fields.get(1));
-				Double seconds = number(text(fields.get(3)));
-				if (tenant == null || seconds == null) {
+			if (job.state() == JobState.SUCCEEDED) {
+				if (job.tenant() == null || job.renderSeconds() == null) {
 					unwatch(jobId);
 					continue;
 				}
-				double cost = CostModel.attributed(seconds, pricePerHour(lane(text(fields.get(2)))));
-				boolean written = this.store.settleCost(jobId, tenant, String.format(Locale.ROOT, "%.8f", cost),
-						day(text(fields.get(4))).toString(), WATCH);
+				double cost = CostModel.attributed(job.renderSeconds(), pricePerHour(job.lane()));
+				boolean written = this.store.settleCost(jobId, job.tenant(), String.format(Locale.ROOT, "%.8f", cost),
+						day(job.finishedAt()).toString(), WATCH);
 				settled += written ? 1 : 0;
 			}
-			else if (state.equals(JobState.FAILED.name()) || state.equals(JobState.CANCELLED.name())) {
+			else if (job.state() == JobState.FAILED || job.state() == JobState.CANCELLED) {
 				unwatch(jobId);
 			}
 			else {
@@ -185,38 +179,8 @@ class CostAttributor {
 		return keys;
 	}
 
-	private LocalDate day(@Nullable String finishedAt) {
-		if (finishedAt != null) {
-			try {
-				return Instant.parse(finishedAt).atZone(ZoneOffset.UTC).toLocalDate();
-			}
-			catch (DateTimeParseException ex) {
-				// fall through to today
-			}
-		}
-		return this.clock.instant().atZone(ZoneOffset.UTC).toLocalDate();
-	}
-
-	private static @Nullable Lane lane(@Nullable String value) {
-		try {
-			return (value != null) ? Lane.fromWireName(value) : null;
-		}
-		catch (IllegalArgumentException ex) {
-			return null;
-		}
-	}
-
-	private static @Nullable String text(@Nullable Object value) {
-		return (value != null) ? value.toString() : null;
-	}
-
-	private static @Nullable Double number(@Nullable String value) {
-		try {
-			return (value != null) ? Double.valueOf(value) : null;
-		}
-		catch (NumberFormatException ex) {
-			return null;
-		}
+	private LocalDate day(@Nullable Instant finishedAt) {
+		return ((finishedAt != null) ? finishedAt : this.clock.instant()).atZone(ZoneOffset.UTC).toLocalDate();
 	}
 
 }

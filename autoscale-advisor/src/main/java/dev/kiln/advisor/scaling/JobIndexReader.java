@@ -1,6 +1,5 @@
 package dev.kiln.advisor.scaling;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.ZSetOperations.TypedTuple;
 import org.springframework.stereotype.Component;
@@ -23,16 +21,19 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.advisor.AdvisorProperties;
 import dev.kiln.advisor.policy.QueuedJob;
-import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobRecord;
+import dev.kiln.jobstore.JobStore;
 
 /**
  * Reads a lane's waiting jobs from the lane index ({@code {kiln}:lane:{lane}:queued}, scored by submit millis): the
- * oldest {@code max-listed-jobs} with their deadlines, plus the total count. Deadlines never change, so each job's
- * request is read once and cached (bounded); a decision costs one {@code ZRANGE} of the listed window, one
- * {@code ZCARD} and one request read per job new to the window, whatever the lane's length.
+ * oldest {@code max-listed-jobs} with their deadlines, the total count, and how long they take to render. Deadlines
+ * never change, so each job's request is read once (through the {@link JobStore}, all jobs new to the window in one
+ * round trip) and cached (bounded); a decision costs one {@code ZRANGE} of the listed window, one {@code ZCARD}, one
+ * read of the records new to the window and one read per model of the window's measured render time, whatever the
+ * lane's length.
  */
 @Component
 class JobIndexReader {
@@ -41,12 +42,6 @@ class JobIndexReader {
 
 	private static final int CACHE_LIMIT = 100_000;
 
-	private final StringRedisTemplate redis;
-
-	private final JsonMapper json;
-
-	private final AdvisorProperties.Advisor properties;
-
 	private final Map<String, JobInfo> cache = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
 		@Override
 		protected boolean removeEldestEntry(Map.Entry<String, JobInfo> eldest) {
@@ -54,8 +49,17 @@ class JobIndexReader {
 		}
 	});
 
-	JobIndexReader(StringRedisTemplate redis, JsonMapper json, AdvisorProperties properties) {
+	private final StringRedisTemplate redis;
+
+	private final JobStore store;
+
+	private final JsonMapper json;
+
+	private final AdvisorProperties.Advisor properties;
+
+	JobIndexReader(StringRedisTemplate redis, JobStore store, JsonMapper json, AdvisorProperties properties) {
 		this.redis = redis;
+		this.store = store;
 		this.json = json;
 		this.properties = properties.advisor();
 	}
@@ -90,30 +94,35 @@ class JobIndexReader {
 			}
 		}
 		long count = (total != null) ? total : listed.size();
-		return new LaneJobs(listed, Math.max(0, count - listed.size()), models);
+		return new LaneJobs(listed, Math.max(0, count - listed.size()), renderSeconds(models));
 	}
 
 	private void load(List<String> ids) {
-		List<Object> requests = this.redis.executePipelined((RedisCallback<Object>) (connection) -> {
-			for (String id : ids) {
-				connection.hashCommands()
-					.hGet(RedisKeys.job(id).getBytes(StandardCharsets.UTF_8),
-							JobFields.REQUEST.getBytes(StandardCharsets.UTF_8));
-			}
-			return null;
-		});
-		for (int i = 0; i < ids.size(); i++) {
-			Object request = (i < requests.size()) ? requests.get(i) : null;
-			if (request instanceof String text) {
+		for (JobRecord record : this.store.findAll(ids).values()) {
+			if (record.request() != null) {
 				try {
-					JobMessage message = this.json.readValue(text, JobMessage.class);
-					this.cache.put(ids.get(i), new JobInfo(message.deadline(), message.model()));
+					JobMessage message = this.json.readValue(record.request(), JobMessage.class);
+					this.cache.put(record.jobId(), new JobInfo(message.deadline(), message.model()));
 				}
 				catch (JacksonException | IllegalArgumentException ex) {
-					logger.debug("Ignoring an unreadable job request of {}", ids.get(i), ex);
+					logger.debug("Ignoring an unreadable job request of {}", record.jobId(), ex);
 				}
 			}
 		}
+	}
+
+	/** Mean measured render seconds over the listed jobs' models, or the configured default. */
+	private double renderSeconds(Map<String, Integer> models) {
+		double sum = 0;
+		int count = 0;
+		for (Map.Entry<String, Integer> model : models.entrySet()) {
+			Double mean = this.store.meanRenderSeconds(model.getKey());
+			if (mean != null) {
+				sum += mean * model.getValue();
+				count += model.getValue();
+			}
+		}
+		return (count > 0) ? sum / count : this.properties.renderSeconds();
 	}
 
 	/**
@@ -121,9 +130,10 @@ class JobIndexReader {
 	 *
 	 * @param listed the oldest jobs with their deadlines
 	 * @param notListed waiting jobs beyond the listed ones
-	 * @param models how many listed jobs ask for each model
+	 * @param renderSeconds render seconds per job: the measured mean of the listed jobs' models, weighted by their
+	 * jobs, or {@code kiln.advisor.render-seconds} while none of them is measured
 	 */
-	record LaneJobs(List<QueuedJob> listed, long notListed, Map<String, Integer> models) {
+	record LaneJobs(List<QueuedJob> listed, long notListed, double renderSeconds) {
 	}
 
 	private record JobInfo(@Nullable Instant deadline, String model) {

@@ -33,8 +33,8 @@ import dev.kiln.contract.Lane;
 import dev.kiln.contract.WorkerHeartbeat;
 
 /**
- * Reads the inputs every poll interval (SQS depth, lane indexes, heartbeats, measured render times), runs the selected
- * policy and keeps the latest decision. When the inputs cannot be read it never answers zero: the last decision is
+ * Reads the inputs every poll interval ({@link Inputs}: SQS depth, lane indexes, measured render times, heartbeats),
+ * runs the selected policy and keeps the latest decision. When the inputs cannot be read it never answers zero: the last decision is
  * held for {@code staleness}, {@code kiln_advisor_inputs_stale} turns 1, and after {@code staleness} it stops
  * answering so that KEDA's {@code fallback} takes over.
  */
@@ -46,11 +46,7 @@ public class ScalingAdvisor {
 	/** How long after its submission a job the queue's counts do not show yet still counts as work. */
 	static final Duration UNCOUNTED_WINDOW = Duration.ofSeconds(60);
 
-	private final QueueSampler sampler;
-
-	private final JobIndexReader jobs;
-
-	private final WorkerReader workers;
+	private final Inputs inputs;
 
 	private final AdvisorProperties.Advisor properties;
 
@@ -76,12 +72,10 @@ public class ScalingAdvisor {
 
 	private volatile @Nullable Instant lastSuccess;
 
-	ScalingAdvisor(QueueSampler sampler, JobIndexReader jobs, WorkerReader workers, PriceProvider prices,
-			AdvisorProperties properties, Clock clock, MeterRegistry meters) {
+	ScalingAdvisor(Inputs inputs, PriceProvider prices, AdvisorProperties properties, Clock clock,
+			MeterRegistry meters) {
+		this.inputs = inputs;
 		this.prices = prices;
-		this.sampler = sampler;
-		this.jobs = jobs;
-		this.workers = workers;
 		this.properties = properties.advisor();
 		this.policy = this.properties.scalingPolicy();
 		this.clock = clock;
@@ -101,14 +95,14 @@ public class ScalingAdvisor {
 	synchronized void refresh() {
 		Instant now = this.clock.instant();
 		try {
-			List<LaneDepth> depths = this.sampler.sample();
-			List<WorkerHeartbeat> live = this.workers.live();
+			Inputs.Reading reading = this.inputs.read();
+			List<WorkerHeartbeat> live = reading.live();
 			this.coldStart.workersSeen(live.stream().map(WorkerHeartbeat::workerId).toList(), now);
 			Current previous = this.current;
-			Snapshot snapshot = snapshot(now, depths, live, previous);
+			Snapshot snapshot = snapshot(now, reading, previous);
 			Decision decision = this.policy.decide(snapshot);
 			record(now, snapshot, decision, previous);
-			ScalingDecision view = view(now, snapshot, decision, depths, live);
+			ScalingDecision view = view(now, snapshot, decision, reading.depths(), live);
 			this.current = new Current(decision, snapshot, view);
 			this.lastSuccess = now;
 			this.gauges.update(view, decision, snapshot, false);
@@ -151,13 +145,12 @@ public class ScalingAdvisor {
 		return this.current;
 	}
 
-	private Snapshot snapshot(Instant now, List<LaneDepth> depths, List<WorkerHeartbeat> live,
-			@Nullable Current previous) {
+	private Snapshot snapshot(Instant now, Inputs.Reading reading, @Nullable Current previous) {
 		Map<Lane, LaneState> lanes = new EnumMap<>(Lane.class);
-		int unassigned = live.size();
-		for (LaneDepth depth : depths) {
+		int unassigned = reading.live().size();
+		for (LaneDepth depth : reading.depths()) {
 			Lane lane = depth.lane();
-			JobIndexReader.LaneJobs waiting = this.jobs.read(lane);
+			JobIndexReader.LaneJobs waiting = reading.waiting().get(lane);
 			Replicas current = (previous != null) ? previous.decision.lane(lane) : Replicas.NONE;
 			int ready = Math.min(current.total(), unassigned);
 			unassigned -= ready;
@@ -166,7 +159,7 @@ public class ScalingAdvisor {
 				this.lastWorkAt.put(lane, now);
 			}
 			lanes.put(lane, new LaneState(lane, depth.visible(), depth.inFlight(), depth.delayed(), waiting.listed(),
-					waiting.notListed(), current, ready, renderSeconds(waiting), this.lastWorkAt.get(lane),
+					waiting.notListed(), current, ready, waiting.renderSeconds(), this.lastWorkAt.get(lane),
 					this.lastBatchAt.get(lane), notYetCounted));
 		}
 		Prices priced = this.prices.prices(now);
@@ -194,20 +187,6 @@ public class ScalingAdvisor {
 		Instant since = now.minus(UNCOUNTED_WINDOW);
 		long recent = waiting.listed().stream().filter((job) -> job.submittedAt().isAfter(since)).count();
 		return Math.min(beyond, recent);
-	}
-
-	/** Mean measured render seconds over the listed jobs' models, or the configured default. */
-	private double renderSeconds(JobIndexReader.LaneJobs waiting) {
-		double sum = 0;
-		int count = 0;
-		for (Map.Entry<String, Integer> model : waiting.models().entrySet()) {
-			Double mean = this.workers.meanRenderSeconds(model.getKey());
-			if (mean != null) {
-				sum += mean * model.getValue();
-				count += model.getValue();
-			}
-		}
-		return (count > 0) ? sum / count : this.properties.renderSeconds();
 	}
 
 	private void record(Instant now, Snapshot snapshot, Decision decision, @Nullable Current previous) {

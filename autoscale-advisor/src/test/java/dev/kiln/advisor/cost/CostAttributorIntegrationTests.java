@@ -17,6 +17,7 @@ import dev.kiln.advisor.scaling.ScalingAdvisor;
 import dev.kiln.contract.JobFields;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.BDDMockito.given;
@@ -39,7 +40,7 @@ class CostAttributorIntegrationTests {
 
 	private final ScalingAdvisor advisor = mock(ScalingAdvisor.class);
 
-	private final CostAttributor attributor = new CostAttributor(this.redis, this.advisor,
+	private final CostAttributor attributor = new CostAttributor(this.redis, new JobStore(this.redis), this.advisor,
 			(now) -> new Prices(1.0, 0.4), RedisFixture.properties(Map.of()),
 			Clock.fixed(Instant.parse("2026-01-05T12:00:00Z"), ZoneOffset.UTC));
 

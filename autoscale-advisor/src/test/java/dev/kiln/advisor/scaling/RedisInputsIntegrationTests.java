@@ -2,6 +2,7 @@ package dev.kiln.advisor.scaling;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -17,11 +18,12 @@ import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
-import dev.kiln.contract.WorkerHeartbeat;
+import dev.kiln.jobstore.JobStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
-/** The advisor's Redis inputs, read through the contract's key layout from a real Redis. */
+/** The advisor's Redis inputs of a lane, read through the job store from a real Redis. */
 class RedisInputsIntegrationTests {
 
 	private static final Instant T0 = Instant.parse("2026-01-05T12:00:00Z");
@@ -30,52 +32,64 @@ class RedisInputsIntegrationTests {
 
 	private final JsonMapper json = JsonMapper.builder().build();
 
-	private final JobIndexReader reader = new JobIndexReader(this.redis, this.json,
-			RedisFixture.properties(Map.of("kiln.advisor.max-listed-jobs", "2", "kiln.advisor.deadlines.standard", "15m")));
+	private final JobIndexReader reader = new JobIndexReader(this.redis, new JobStore(this.redis), this.json,
+			RedisFixture.properties(Map.of("kiln.advisor.max-listed-jobs", "2", "kiln.advisor.deadlines.standard", "15m",
+					"kiln.advisor.render-seconds", "1.5")));
+
+	private final List<String> models = new ArrayList<>();
 
 	@AfterEach
 	void clean() {
 		this.redis.delete(RedisKeys.laneQueued(Lane.STANDARD));
+		this.models.forEach((model) -> this.redis.delete(RedisKeys.modelStats(model)));
 		RedisFixture.close(this.redis);
 	}
 
 	@Test
 	void readsDeadlinesOfTheOldestJobsAndCountsTheRest() {
-		enqueue("a", T0, T0.plus(Duration.ofHours(2)));
-		enqueue("b", T0.plusSeconds(1), null);
-		enqueue("c", T0.plusSeconds(2), T0.plusSeconds(60));
+		String model = model();
+		enqueue("a", model, T0, T0.plus(Duration.ofHours(2)));
+		enqueue("b", model, T0.plusSeconds(1), null);
+		enqueue("c", model, T0.plusSeconds(2), T0.plusSeconds(60));
 
 		JobIndexReader.LaneJobs jobs = this.reader.read(Lane.STANDARD);
 
 		assertThat(jobs.listed()).containsExactly(new QueuedJob(T0, T0.plus(Duration.ofHours(2))),
 				new QueuedJob(T0.plusSeconds(1), T0.plusSeconds(1).plus(Duration.ofMinutes(15))));
 		assertThat(jobs.notListed()).isEqualTo(1);
-		assertThat(jobs.models()).containsEntry("sd15", 2);
+		// no model of the listed jobs is measured yet: kiln.advisor.render-seconds
+		assertThat(jobs.renderSeconds()).isEqualTo(1.5);
 	}
 
 	@Test
-	void readsLiveWorkersAndMeasuredRenderTimes() {
-		String id = "w-" + UUID.randomUUID();
-		WorkerHeartbeat beat = new WorkerHeartbeat(1, id, List.of(), "cpu", true, "job", T0, T0);
-		this.redis.opsForValue().set(RedisKeys.worker(id), this.json.writeValueAsString(beat), Duration.ofMinutes(1));
-		this.redis.opsForZSet().add(RedisKeys.workers(), id, T0.toEpochMilli());
-		this.redis.opsForZSet().add(RedisKeys.workers(), "gone-" + id, T0.toEpochMilli());
-		this.redis.opsForHash().put(RedisKeys.modelStats("model-" + id), "meanRenderSeconds", "2.5");
-		WorkerReader workers = new WorkerReader(this.redis, this.json);
+	void rendersAtTheMeasuredMeanOfTheListedJobsModelsWeightedByTheirJobs() {
+		String measured = model();
+		String other = model();
+		String unmeasured = model();
+		enqueue("a", measured, T0, null);
+		enqueue("b", other, T0.plusSeconds(1), null);
+		enqueue("c", unmeasured, T0.plusSeconds(2), null);
+		this.redis.opsForHash().put(RedisKeys.modelStats(measured), "meanRenderSeconds", "2.5");
+		this.redis.opsForHash().put(RedisKeys.modelStats(other), "meanRenderSeconds", "4.5");
+		this.redis.opsForHash().put(RedisKeys.modelStats(unmeasured), "meanRenderSeconds", "9");
 
-		assertThat(workers.live()).filteredOn((worker) -> worker.workerId().equals(id))
-			.singleElement()
-			.satisfies((worker) -> assertThat(worker.busy()).isTrue());
-		assertThat(workers.live()).noneMatch((worker) -> worker.workerId().equals("gone-" + id));
-		assertThat(workers.meanRenderSeconds("model-" + id)).isEqualTo(2.5);
-		assertThat(workers.meanRenderSeconds("unmeasured-" + id)).isNull();
-		this.redis.opsForZSet().remove(RedisKeys.workers(), id, "gone-" + id);
-		this.redis.delete(RedisKeys.worker(id));
+		// the window holds the oldest two (max-listed-jobs=2): (2.5 + 4.5) / 2; the third is beyond it
+		assertThat(this.reader.read(Lane.STANDARD).renderSeconds()).isCloseTo(3.5, within(1e-9));
+
+		enqueue("d", measured, T0.minusSeconds(1), null);
+		// now the window is d and a, both of the first model
+		assertThat(this.reader.read(Lane.STANDARD).renderSeconds()).isCloseTo(2.5, within(1e-9));
 	}
 
-	private void enqueue(String name, Instant submitted, Instant deadline) {
+	private String model() {
+		String model = "model-" + UUID.randomUUID();
+		this.models.add(model);
+		return model;
+	}
+
+	private void enqueue(String name, String model, Instant submitted, Instant deadline) {
 		String id = name + "-" + UUID.randomUUID();
-		JobMessage message = new JobMessage(1, id, "t", "sd15", "p", null, 512, 512, 20, 7.5, 1, 1, Lane.STANDARD,
+		JobMessage message = new JobMessage(1, id, "t", model, "p", null, 512, 512, 20, 7.5, 1, 1, Lane.STANDARD,
 				submitted, deadline);
 		this.redis.opsForHash().put(RedisKeys.job(id), JobFields.REQUEST, this.json.writeValueAsString(message));
 		this.redis.opsForZSet().add(RedisKeys.laneQueued(Lane.STANDARD), id, submitted.toEpochMilli());

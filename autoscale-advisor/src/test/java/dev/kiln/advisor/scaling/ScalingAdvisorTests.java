@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.kiln.advisor.RedisFixture;
 import dev.kiln.advisor.policy.Decision;
+import dev.kiln.advisor.policy.QueuedJob;
 import dev.kiln.contract.Lane;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,28 +23,20 @@ import static org.mockito.Mockito.mock;
 /** Unreadable inputs never turn into zero: the last decision is held, then withdrawn so KEDA's fallback applies. */
 class ScalingAdvisorTests {
 
-	private final QueueSampler sampler = mock(QueueSampler.class);
-
-	private final JobIndexReader jobs = mock(JobIndexReader.class);
-
-	private final WorkerReader workers = mock(WorkerReader.class);
+	private final Inputs inputs = mock(Inputs.class);
 
 	private final MutableClock clock = new MutableClock(Instant.parse("2026-01-05T12:00:00Z"));
 
 	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-	private final ScalingAdvisor advisor = new ScalingAdvisor(this.sampler, this.jobs, this.workers,
+	private final ScalingAdvisor advisor = new ScalingAdvisor(this.inputs,
 			(now) -> new dev.kiln.advisor.policy.Prices(1.006, 0.35),
 			RedisFixture.properties(Map.of("kiln.advisor.policy", "queue-length", "kiln.advisor.staleness", "30s")),
 			this.clock, this.meters);
 
 	@Test
 	void holdsTheLastDecisionWhileInputsAreUnreadableThenGoesStale() {
-		given(this.jobs.read(org.mockito.ArgumentMatchers.any()))
-			.willReturn(new JobIndexReader.LaneJobs(List.of(), 0, Map.of()));
-		given(this.workers.live()).willReturn(List.of());
-		given(this.sampler.sample()).willReturn(List.of(new LaneDepth(Lane.INTERACTIVE, 0, 0, 0),
-				new LaneDepth(Lane.STANDARD, 3, 0, 0), new LaneDepth(Lane.BATCH, 0, 0, 0)));
+		given(this.inputs.read()).willReturn(reading(0, 3, 0, List.of()));
 		assertThat(this.advisor.decision()).isNull();
 		assertThat(stale()).isEqualTo(1);
 
@@ -50,7 +44,7 @@ class ScalingAdvisorTests {
 		assertThat(this.advisor.decision().lane(Lane.STANDARD).total()).isEqualTo(3);
 		assertThat(stale()).isZero();
 
-		given(this.sampler.sample()).willThrow(new IllegalStateException("SQS unreachable"));
+		given(this.inputs.read()).willThrow(new IllegalStateException("SQS unreachable"));
 		this.clock.advance(Duration.ofSeconds(10));
 		this.advisor.refresh();
 		Decision held = this.advisor.decision();
@@ -66,14 +60,9 @@ class ScalingAdvisorTests {
 
 	@Test
 	void countsJustRecordedJobsThatTheQueueDoesNotShowYetButNotOldOnes() {
-		given(this.workers.live()).willReturn(List.of());
-		given(this.sampler.sample()).willReturn(List.of(new LaneDepth(Lane.INTERACTIVE, 0, 0, 0),
-				new LaneDepth(Lane.STANDARD, 0, 0, 0), new LaneDepth(Lane.BATCH, 0, 0, 0)));
 		Instant now = this.clock.instant();
-		given(this.jobs.read(org.mockito.ArgumentMatchers.any()))
-			.willReturn(new JobIndexReader.LaneJobs(List.of(), 0, Map.of()));
-		given(this.jobs.read(Lane.STANDARD)).willReturn(new JobIndexReader.LaneJobs(
-				List.of(new dev.kiln.advisor.policy.QueuedJob(now, now.plusSeconds(900))), 0, Map.of()));
+		List<QueuedJob> recorded = List.of(new QueuedJob(now, now.plusSeconds(900)));
+		given(this.inputs.read()).willReturn(reading(0, 0, 0, recorded));
 
 		// recorded a moment ago, its message not yet counted by SQS (or not yet sent): the lane has work
 		this.advisor.refresh();
@@ -81,17 +70,25 @@ class ScalingAdvisorTests {
 		assertThat(this.advisor.latest().active()).isTrue();
 
 		// once SQS counts it, it is not counted twice
-		given(this.sampler.sample()).willReturn(List.of(new LaneDepth(Lane.INTERACTIVE, 0, 0, 0),
-				new LaneDepth(Lane.STANDARD, 1, 0, 0), new LaneDepth(Lane.BATCH, 0, 0, 0)));
+		given(this.inputs.read()).willReturn(reading(0, 1, 0, recorded));
 		this.advisor.refresh();
 		assertThat(this.advisor.decision().lane(Lane.STANDARD).total()).isEqualTo(1);
 
 		// an index entry whose message SQS never shows stops counting after the window: it cannot hold a replica
-		given(this.sampler.sample()).willReturn(List.of(new LaneDepth(Lane.INTERACTIVE, 0, 0, 0),
-				new LaneDepth(Lane.STANDARD, 0, 0, 0), new LaneDepth(Lane.BATCH, 0, 0, 0)));
+		given(this.inputs.read()).willReturn(reading(0, 0, 0, recorded));
 		this.clock.advance(ScalingAdvisor.UNCOUNTED_WINDOW.plusSeconds(1));
 		this.advisor.refresh();
 		assertThat(this.advisor.decision().lane(Lane.STANDARD).total()).isZero();
+	}
+
+	/** Visible messages per lane, no workers, and the standard lane's index holding {@code standard}. */
+	private static Inputs.Reading reading(long interactive, long standard, long batch, List<QueuedJob> waiting) {
+		Map<Lane, JobIndexReader.LaneJobs> jobs = new EnumMap<>(Lane.class);
+		for (Lane lane : Lane.values()) {
+			jobs.put(lane, new JobIndexReader.LaneJobs((lane == Lane.STANDARD) ? waiting : List.of(), 0, 1.5));
+		}
+		return new Inputs.Reading(List.of(new LaneDepth(Lane.INTERACTIVE, interactive, 0, 0),
+				new LaneDepth(Lane.STANDARD, standard, 0, 0), new LaneDepth(Lane.BATCH, batch, 0, 0)), jobs, List.of());
 	}
 
 	private double stale() {
