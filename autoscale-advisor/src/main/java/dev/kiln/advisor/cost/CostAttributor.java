@@ -20,20 +20,15 @@ import org.springframework.data.redis.core.ZSetOperations.TypedTuple;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.advisor.AdvisorProperties;
-import dev.kiln.advisor.policy.Decision;
-import dev.kiln.advisor.policy.Prices;
-import dev.kiln.advisor.policy.Replicas;
-import dev.kiln.advisor.price.PriceProvider;
 import dev.kiln.advisor.scaling.ScalingAdvisor;
 import dev.kiln.contract.JobState;
-import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
 
 /**
- * Attributes each finished job its cost: render seconds x the per-second price of its lane's replicas (the advisor's
- * current spot/on-demand mix, on-demand when the lane has none), written once to the job's {@code cost} field and
+ * Attributes each finished job its cost: render seconds x the per-second price of its lane's replicas
+ * ({@link ScalingAdvisor#replicaPricePerHour}: the current spot/on-demand mix, on-demand when the lane has none), written once to the job's {@code cost} field and
  * added to the tenant's daily sum at {@code {kiln}:tenant:{tenant}:cost} (field {@code yyyy-MM-dd}), where the gateway
  * reads it.
  *
@@ -60,18 +55,15 @@ class CostAttributor {
 
 	private final ScalingAdvisor advisor;
 
-	private final PriceProvider prices;
-
 	private final AdvisorProperties.Advisor properties;
 
 	private final Clock clock;
 
-	CostAttributor(StringRedisTemplate redis, JobStore store, ScalingAdvisor advisor, PriceProvider prices,
-			AdvisorProperties properties, Clock clock) {
+	CostAttributor(StringRedisTemplate redis, JobStore store, ScalingAdvisor advisor, AdvisorProperties properties,
+			Clock clock) {
 		this.redis = redis;
 		this.store = store;
 		this.advisor = advisor;
-		this.prices = prices;
 		this.properties = properties.advisor();
 		this.clock = clock;
 	}
@@ -135,7 +127,7 @@ class CostAttributor {
 					unwatch(jobId);
 					continue;
 				}
-				double cost = CostModel.attributed(job.renderSeconds(), pricePerHour(job.lane()));
+				double cost = CostModel.attributed(job.renderSeconds(), this.advisor.replicaPricePerHour(job.lane()));
 				boolean written = this.store.settleCost(jobId, job.tenant(), String.format(Locale.ROOT, "%.8f", cost),
 						day(job.finishedAt()).toString(), WATCH);
 				settled += written ? 1 : 0;
@@ -157,17 +149,6 @@ class CostAttributor {
 
 	private void watchAgain(String jobId, double now) {
 		this.redis.opsForZSet().add(WATCH, jobId, now);
-	}
-
-	/** Dollars per hour of one replica of the lane: the current spot/on-demand mix, on-demand when none. */
-	double pricePerHour(@Nullable Lane lane) {
-		Prices prices = this.prices.prices(this.clock.instant());
-		Decision decision = this.advisor.decision();
-		if (decision == null || lane == null) {
-			return prices.onDemandPerHour();
-		}
-		Replicas replicas = decision.lane(lane);
-		return (replicas.total() > 0) ? replicas.dollarsPerHour(prices) / replicas.total() : prices.onDemandPerHour();
 	}
 
 	private List<String> tenantIndexes() {

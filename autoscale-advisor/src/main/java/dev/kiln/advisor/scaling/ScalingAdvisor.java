@@ -126,6 +126,20 @@ public class ScalingAdvisor {
 		return (now != null) ? now.view : null;
 	}
 
+	/**
+	 * Dollars per hour of one replica of the lane now: the lane's spot/on-demand mix in the latest decision at the
+	 * current prices, on-demand when the lane has no replicas, the lane is unknown or there is no fresh decision.
+	 */
+	public double replicaPricePerHour(@Nullable Lane lane) {
+		Prices now = this.prices.prices(this.clock.instant());
+		Decision decision = decision();
+		if (decision == null || lane == null) {
+			return now.onDemandPerHour();
+		}
+		Replicas replicas = decision.lane(lane);
+		return (replicas.total() > 0) ? replicas.dollarsPerHour(now) / replicas.total() : now.onDemandPerHour();
+	}
+
 	/** Calls {@code listener} with every new decision. */
 	public void onDecision(Consumer<Decision> listener) {
 		this.listeners.add(listener);

@@ -19,6 +19,7 @@ import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.kiln.advisor.AdvisorProperties;
 import dev.kiln.advisor.policy.Capacity;
 import dev.kiln.advisor.policy.Decision;
 import dev.kiln.advisor.policy.LaneState;
@@ -41,11 +42,7 @@ public final class Simulation {
 
 	private final PolicyRun run;
 
-	private final Function<Lane, Duration> defaultDeadline;
-
-	private final Spend budget;
-
-	private final int maxListedJobs;
+	private final Settings settings;
 
 	private final Map<Lane, SplittableRandom> coldStarts = new EnumMap<>(Lane.class);
 
@@ -103,19 +100,14 @@ public final class Simulation {
 	 * @param trace the jobs
 	 * @param model the cluster's physics
 	 * @param run the policy and how it is driven
-	 * @param defaultDeadline the default deadline per lane for jobs without one
-	 * @param budget daily and monthly budgets (spent amounts are ignored)
-	 * @param maxListedJobs waiting jobs listed per lane in a snapshot, as the live advisor reads them
+	 * @param settings what the simulated advisor is configured with beside its policy
 	 * @param seed random seed of cold starts and spot interruptions
 	 */
-	public Simulation(Trace trace, ClusterModel model, PolicyRun run, Function<Lane, Duration> defaultDeadline,
-			Spend budget, int maxListedJobs, long seed) {
+	public Simulation(Trace trace, ClusterModel model, PolicyRun run, Settings settings, long seed) {
 		this.trace = trace;
 		this.model = model;
 		this.run = run;
-		this.defaultDeadline = defaultDeadline;
-		this.budget = budget;
-		this.maxListedJobs = maxListedJobs;
+		this.settings = settings;
 		// a cold-start stream per lane and one for interruptions: every policy sees the same sequence of cold starts
 		// on a lane (common random numbers), so differences between policies are not noise
 		for (Lane lane : Lane.values()) {
@@ -140,7 +132,7 @@ public final class Simulation {
 		for (TraceJob traceJob : this.trace.jobs()) {
 			long at = Math.round(traceJob.atSeconds() * 1000);
 			long deadline = at + ((traceJob.deadlineSeconds() > 0) ? Math.round(traceJob.deadlineSeconds() * 1000)
-					: this.defaultDeadline.apply(traceJob.lane()).toMillis());
+					: this.settings.defaultDeadline().apply(traceJob.lane()).toMillis());
 			Job job = new Job(traceJob.lane(), at, deadline, Math.max(1, Math.round(traceJob.renderSeconds() * 1000)));
 			this.jobs.add(job);
 			schedule(at, Kind.ARRIVAL, job, null);
@@ -255,9 +247,9 @@ public final class Simulation {
 			if (!queue.isEmpty() || inFlight > 0) {
 				this.lastWorkAt.put(lane, this.now);
 			}
-			List<QueuedJob> listed = new ArrayList<>(Math.min(queue.size(), this.maxListedJobs));
+			List<QueuedJob> listed = new ArrayList<>(Math.min(queue.size(), this.settings.maxListedJobs()));
 			Iterator<Job> iterator = queue.iterator();
-			while (iterator.hasNext() && listed.size() < this.maxListedJobs) {
+			while (iterator.hasNext() && listed.size() < this.settings.maxListedJobs()) {
 				Job job = iterator.next();
 				listed.add(new QueuedJob(this.trace.start().plusMillis(job.submittedAt),
 						this.trace.start().plusMillis(job.deadline)));
@@ -270,8 +262,8 @@ public final class Simulation {
 					at(this.lastBatchAt.get(lane))));
 		}
 		Prices prices = new Prices(this.model.onDemandPerHour(), this.model.spotPerHour(instant));
-		Spend spend = new Spend(this.spentToday, this.spentMonth, this.budget.dailyBudget(),
-				this.budget.monthlyBudget());
+		Spend spend = new Spend(this.spentToday, this.spentMonth, this.settings.budget().dailyBudget(),
+				this.settings.budget().monthlyBudget());
 		Snapshot snapshot = new Snapshot(instant, lanes, this.model.coldStartMedian(), prices, spend);
 		apply(this.run.policy().decide(snapshot), prices);
 	}
@@ -479,6 +471,28 @@ public final class Simulation {
 			this.capacity = capacity;
 			this.launchedAt = launchedAt;
 			this.pricePerHour = pricePerHour;
+		}
+
+	}
+
+	/**
+	 * What the simulated advisor is configured with beside its policy, the same for every policy of a comparison.
+	 *
+	 * @param defaultDeadline the default deadline per lane for jobs without one
+	 * @param budget daily and monthly budgets (spent amounts are ignored)
+	 * @param maxListedJobs waiting jobs listed per lane in a snapshot, as the live advisor reads them
+	 */
+	public record Settings(Function<Lane, Duration> defaultDeadline, Spend budget, int maxListedJobs) {
+
+		/**
+		 * The settings of a bound advisor configuration.
+		 * @param advisor {@code kiln.advisor.*}
+		 * @return its default deadlines, budgets and listed jobs
+		 */
+		public static Settings of(AdvisorProperties.Advisor advisor) {
+			return new Settings(advisor::defaultDeadline,
+					new Spend(0, 0, advisor.budget().dailyLimit(), advisor.budget().monthlyLimit()),
+					advisor.maxListedJobs());
 		}
 
 	}

@@ -15,7 +15,6 @@ import dev.kiln.advisor.policy.BatchWindowPolicy;
 import dev.kiln.advisor.policy.DeadlinePolicy;
 import dev.kiln.advisor.policy.QueueLengthPolicy;
 import dev.kiln.advisor.policy.ScalingPolicy;
-import dev.kiln.advisor.policy.Spend;
 
 /**
  * Runs policies over a trace with the live advisor's configuration classes, bound from {@code kiln.*} properties
@@ -58,7 +57,7 @@ public final class Simulator {
 	/** Runs each named policy over the trace with the same seed. */
 	public List<SimulationResult> run(Trace trace, List<String> policies, long seed) {
 		List<SimulationResult> results = new ArrayList<>();
-		Spend budget = new Spend(0, 0, this.advisor.budget().dailyLimit(), this.advisor.budget().monthlyLimit());
+		Simulation.Settings settings = Simulation.Settings.of(this.advisor);
 		for (String name : policies) {
 			Duration interval = DECISION_INTERVALS.get(name);
 			if (interval == null) {
@@ -66,8 +65,7 @@ public final class Simulator {
 						+ String.join(", ", AdvisorProperties.POLICIES));
 			}
 			PolicyRun run = new PolicyRun(this.advisor.scalingPolicy(name), interval, DeadlinePolicy.NAME.equals(name));
-			results.add(new Simulation(trace, this.model, run, this.advisor::defaultDeadline, budget,
-					this.advisor.maxListedJobs(), seed).run());
+			results.add(new Simulation(trace, this.model, run, settings, seed).run());
 		}
 		return results;
 	}

@@ -10,9 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import dev.kiln.advisor.RedisFixture;
-import dev.kiln.advisor.policy.Decision;
-import dev.kiln.advisor.policy.Prices;
-import dev.kiln.advisor.policy.Replicas;
 import dev.kiln.advisor.scaling.ScalingAdvisor;
 import dev.kiln.contract.JobFields;
 import dev.kiln.contract.Lane;
@@ -41,8 +38,7 @@ class CostAttributorIntegrationTests {
 	private final ScalingAdvisor advisor = mock(ScalingAdvisor.class);
 
 	private final CostAttributor attributor = new CostAttributor(this.redis, new JobStore(this.redis), this.advisor,
-			(now) -> new Prices(1.0, 0.4), RedisFixture.properties(Map.of()),
-			Clock.fixed(Instant.parse("2026-01-05T12:00:00Z"), ZoneOffset.UTC));
+			RedisFixture.properties(Map.of()), Clock.fixed(Instant.parse("2026-01-05T12:00:00Z"), ZoneOffset.UTC));
 
 	@org.junit.jupiter.api.AfterEach
 	void close() {
@@ -52,9 +48,10 @@ class CostAttributorIntegrationTests {
 	@Test
 	void attributesSucceededJobsOnceAndSumsThemPerTenantAndDay() {
 		String tenant = "tenant-" + UUID.randomUUID();
-		// the batch lane runs 1 spot + 1 on-demand replica: $0.70 per replica-hour
-		given(this.advisor.decision())
-			.willReturn(new Decision("deadline", Map.of(Lane.BATCH, new Replicas(1, 1)), 0, false, "test"));
+		// the batch lane runs 1 spot ($0.40) + 1 on-demand ($1.00) replica: $0.70 per replica-hour; the interactive
+		// lane has none, priced on-demand (ScalingAdvisorTests.pricesAReplicaHourAtItsLanesMixOrOnDemand)
+		given(this.advisor.replicaPricePerHour(Lane.BATCH)).willReturn(0.70);
+		given(this.advisor.replicaPricePerHour(Lane.INTERACTIVE)).willReturn(1.0);
 		String done = job(tenant, "SUCCEEDED", "batch", "3600", "2026-01-04T23:00:00Z", 1);
 		String other = job(tenant, "SUCCEEDED", "interactive", "1800", "2026-01-04T23:30:00Z", 2);
 		String running = job(tenant, "RUNNING", "batch", null, null, 3);

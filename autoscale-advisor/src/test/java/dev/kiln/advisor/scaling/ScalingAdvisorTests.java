@@ -17,6 +17,7 @@ import dev.kiln.advisor.policy.QueuedJob;
 import dev.kiln.contract.Lane;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.mockito.BDDMockito.given;
 import static org.mockito.Mockito.mock;
 
@@ -79,6 +80,25 @@ class ScalingAdvisorTests {
 		this.clock.advance(ScalingAdvisor.UNCOUNTED_WINDOW.plusSeconds(1));
 		this.advisor.refresh();
 		assertThat(this.advisor.decision().lane(Lane.STANDARD).total()).isZero();
+	}
+
+	@Test
+	void pricesAReplicaHourAtItsLanesMixOrOnDemand() {
+		ScalingAdvisor spot = new ScalingAdvisor(this.inputs, (now) -> new dev.kiln.advisor.policy.Prices(1.006, 0.35),
+				RedisFixture.properties(Map.of("kiln.advisor.policy", "queue-length",
+						"kiln.advisor.baseline-capacity", "SPOT")),
+				this.clock, new SimpleMeterRegistry());
+		// before the first decision every lane is priced on-demand
+		assertThat(spot.replicaPricePerHour(Lane.STANDARD)).isEqualTo(1.006);
+
+		given(this.inputs.read()).willReturn(reading(0, 3, 0, List.of()));
+		spot.refresh();
+
+		// three spot replicas on the standard lane; none on the interactive lane, and an unknown lane: on-demand
+		assertThat(spot.decision().lane(Lane.STANDARD).spot()).isEqualTo(3);
+		assertThat(spot.replicaPricePerHour(Lane.STANDARD)).isCloseTo(0.35, within(1e-12));
+		assertThat(spot.replicaPricePerHour(Lane.INTERACTIVE)).isEqualTo(1.006);
+		assertThat(spot.replicaPricePerHour(null)).isEqualTo(1.006);
 	}
 
 	/** Visible messages per lane, no workers, and the standard lane's index holding {@code standard}. */
