@@ -42,15 +42,8 @@ public final class Reports {
 	public static String csv(List<SimulationResult> results) {
 		StringBuilder out = new StringBuilder("trace,policy,jobs,cost_usd,usd_per_million,gpu_hours,spot_gpu_hours,idle_gpu_hours");
 		for (Lane lane : Lane.values()) {
-			out.append(',')
-				.append(lane.wireName())
-				.append("_wait_p50,")
-				.append(lane.wireName())
-				.append("_wait_p95,")
-				.append(lane.wireName())
-				.append("_wait_p99,")
-				.append(lane.wireName())
-				.append("_misses");
+			out.append(String.format(Locale.ROOT, ",%1$s_wait_p50,%1$s_wait_p95,%1$s_wait_p99,%1$s_misses",
+					lane.wireName()));
 		}
 		out.append(",scale_events,spot_interruptions\n");
 		for (SimulationResult result : results) {

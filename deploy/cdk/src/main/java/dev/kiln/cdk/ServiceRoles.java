@@ -84,7 +84,7 @@ final class ServiceRoles extends Construct {
 				allow("DeleteExpiredOutputs", List.of(objects), "s3:DeleteObject"))));
 
 		this.roles.put(Service.ADVISOR, role("Advisor", environment, Service.ADVISOR, List.of(
-				// QueueSampler: GetQueueUrl once, then GetQueueAttributes per poll
+				// scaling/Inputs: GetQueueUrl once (QueueUrls), then GetQueueAttributes per poll
 				allow("ReadLaneDepth", jobs, "sqs:GetQueueUrl", "sqs:GetQueueAttributes"))));
 
 		this.roles.put(Service.WORKER, role("Worker", environment, Service.WORKER, List.of(
