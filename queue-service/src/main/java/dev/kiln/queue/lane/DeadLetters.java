@@ -16,10 +16,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
-import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
@@ -30,15 +26,17 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobEvent;
-import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
-import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobRecord;
+import dev.kiln.jobstore.JobStore;
 import dev.kiln.jobstore.Transition;
+import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
 import dev.kiln.queue.lifecycle.JobStateMachine;
 import dev.kiln.queue.tracing.JobTraces;
+import dev.kiln.support.queues.QueueUrls;
 
 /**
  * The lanes' dead-letter queues. A message lands there after {@code maxReceiveCount} deliveries without a result; its
@@ -57,7 +55,7 @@ import dev.kiln.queue.tracing.JobTraces;
  * state machine is idempotent), but a redrive should be run against one replica.
  */
 @Component
-public class DeadLetters {
+public class DeadLetters implements PeriodicWork {
 
 	private static final Logger logger = LoggerFactory.getLogger(DeadLetters.class);
 
@@ -74,13 +72,11 @@ public class DeadLetters {
 
 	private final QueueUrls urls;
 
-	private final StringRedisTemplate redis;
+	private final JobStore store;
 
 	private final JobStateMachine stateMachine;
 
 	private final JsonMapper json;
-
-	private final TaskScheduler scheduler;
 
 	private final Clock clock;
 
@@ -94,15 +90,13 @@ public class DeadLetters {
 
 	private final Map<Lane, OptionalLong> oldestSentMillis = new EnumMap<>(Lane.class);
 
-	DeadLetters(SqsAsyncClient sqs, QueueUrls urls, StringRedisTemplate redis, JobStateMachine stateMachine,
-			JsonMapper json, TaskScheduler scheduler, Clock clock, MeterRegistry meters,
-			QueueServiceProperties properties) {
+	DeadLetters(SqsAsyncClient sqs, QueueUrls urls, JobStore store, JobStateMachine stateMachine, JsonMapper json,
+			Clock clock, MeterRegistry meters, QueueServiceProperties properties) {
 		this.sqs = sqs;
 		this.urls = urls;
-		this.redis = redis;
+		this.store = store;
 		this.stateMachine = stateMachine;
 		this.json = json;
-		this.scheduler = scheduler;
 		this.clock = clock;
 		this.meters = meters;
 		this.maxReceiveCount = properties.queues().maxReceiveCount();
@@ -113,13 +107,19 @@ public class DeadLetters {
 		}
 	}
 
-	@EventListener(ApplicationReadyEvent.class)
-	void schedule() {
-		this.scheduler.scheduleWithFixedDelay(this::sweepLogged, this.clock.instant().plus(this.interval),
-				this.interval);
+	@Override
+	public String name() {
+		return "Dead-letter sweep";
 	}
 
-	private void sweepLogged() {
+	@Override
+	public Duration interval() {
+		return this.interval;
+	}
+
+	/** Sweeps every lane; a lane that fails does not keep the others from their sweep. */
+	@Override
+	public void runRound() {
 		for (Lane lane : Lane.values()) {
 			try {
 				sweep(lane);
@@ -140,7 +140,7 @@ public class DeadLetters {
 		ReentrantLock lock = this.locks.get(lane);
 		lock.lock();
 		try {
-			String url = this.urls.deadLetters(lane);
+			String url = this.urls.deadLetters(lane).join();
 			List<Message> messages = receiveAll(url);
 			int marked = 0;
 			try {
@@ -174,8 +174,8 @@ public class DeadLetters {
 		ReentrantLock lock = this.locks.get(lane);
 		lock.lock();
 		try {
-			String deadLetters = this.urls.deadLetters(lane);
-			String jobs = this.urls.jobs(lane);
+			String deadLetters = this.urls.deadLetters(lane).join();
+			String jobs = this.urls.jobs(lane).join();
 			int moved = 0;
 			int discarded = 0;
 			for (List<Message> batch = receive(deadLetters); !batch.isEmpty(); batch = receive(deadLetters)) {
@@ -190,9 +190,8 @@ public class DeadLetters {
 						}
 						else {
 							// with the trace context recorded with the job, so its next attempt stays in its trace
-							Map<String, MessageAttributeValue> attributes = (jobId != null) ? JobTraces
-								.messageAttributes((String) this.redis.opsForHash()
-									.get(RedisKeys.job(jobId), JobFields.TRACEPARENT)) : Map.of();
+							Map<String, MessageAttributeValue> attributes = (jobId != null)
+									? JobTraces.messageAttributes(this.store.find(jobId)) : Map.of();
 							this.sqs
 								.sendMessage((request) -> request.queueUrl(jobs)
 									.messageBody(message.body())
@@ -243,13 +242,12 @@ public class DeadLetters {
 		if (jobId == null) {
 			return false;
 		}
-		List<Object> fields = this.redis.opsForHash()
-			.multiGet(RedisKeys.job(jobId), List.of(JobFields.STATE, JobFields.ATTEMPT, JobFields.WORKER_ID));
-		if (fields.get(0) == null || JobState.valueOf((String) fields.get(0)).isTerminal()) {
+		JobRecord job = this.store.find(jobId);
+		if (job == null || job.state() == null || job.terminal()) {
 			return false;
 		}
-		int attempts = Math.max(this.maxReceiveCount, parse(fields.get(1)));
-		String workerId = (fields.get(2) != null) ? (String) fields.get(2) : "";
+		int attempts = Math.max(this.maxReceiveCount, job.attempt());
+		String workerId = (job.workerId() != null) ? job.workerId() : "";
 		Transition outcome = this.stateMachine.apply(JobEvent.failed(jobId, EXHAUSTED_RETRIES,
 				"Delivered " + attempts + " times without a result; moved to the dead-letter queue", attempts,
 				workerId, Instant.now(this.clock)));
@@ -307,15 +305,6 @@ public class DeadLetters {
 					.build());
 			}
 			this.sqs.changeMessageVisibilityBatch((request) -> request.queueUrl(url).entries(entries)).join();
-		}
-	}
-
-	private static int parse(@Nullable Object value) {
-		try {
-			return (value != null) ? Integer.parseInt(value.toString()) : 0;
-		}
-		catch (NumberFormatException ex) {
-			return 0;
 		}
 	}
 

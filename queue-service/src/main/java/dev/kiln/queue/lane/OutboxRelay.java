@@ -3,6 +3,7 @@ package dev.kiln.queue.lane;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
@@ -10,20 +11,20 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
-import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
+import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
 import dev.kiln.queue.tracing.JobTraces;
+import dev.kiln.support.queues.QueueUrls;
 
 /**
  * The outbox relay: makes sure every job the gateway recorded reaches its lane's queue.
@@ -40,7 +41,7 @@ import dev.kiln.queue.tracing.JobTraces;
  * the same round, and a failed send is tried again one grace period later.
  */
 @Component
-class OutboxRelay {
+class OutboxRelay implements PeriodicWork {
 
 	private static final Logger logger = LoggerFactory.getLogger(OutboxRelay.class);
 
@@ -52,8 +53,6 @@ class OutboxRelay {
 
 	private final QueueUrls urls;
 
-	private final TaskScheduler scheduler;
-
 	private final Clock clock;
 
 	private final QueueServiceProperties.Outbox settings;
@@ -62,13 +61,12 @@ class OutboxRelay {
 
 	private final Counter failures;
 
-	OutboxRelay(StringRedisTemplate redis, SqsAsyncClient sqs, QueueUrls urls, TaskScheduler scheduler, Clock clock,
+	OutboxRelay(StringRedisTemplate redis, JobStore store, SqsAsyncClient sqs, QueueUrls urls, Clock clock,
 			MeterRegistry meters, QueueServiceProperties properties) {
 		this.redis = redis;
-		this.store = new JobStore(redis);
+		this.store = store;
 		this.sqs = sqs;
 		this.urls = urls;
-		this.scheduler = scheduler;
 		this.clock = clock;
 		this.settings = properties.outbox();
 		this.relayed = Counter.builder("kiln.outbox.relayed")
@@ -82,19 +80,19 @@ class OutboxRelay {
 			.register(meters);
 	}
 
-	@EventListener(ApplicationReadyEvent.class)
-	void schedule() {
-		Duration interval = this.settings.interval();
-		this.scheduler.scheduleWithFixedDelay(this::relayLogged, this.clock.instant().plus(interval), interval);
+	@Override
+	public String name() {
+		return "Outbox relay";
 	}
 
-	private void relayLogged() {
-		try {
-			relay();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Outbox relay failed; trying again in {}: {}", this.settings.interval(), ex.toString());
-		}
+	@Override
+	public Duration interval() {
+		return this.settings.interval();
+	}
+
+	@Override
+	public void runRound() {
+		relay();
 	}
 
 	/**
@@ -115,22 +113,20 @@ class OutboxRelay {
 	}
 
 	private boolean relay(String jobId) {
-		List<Object> fields = this.redis.opsForHash()
-			.multiGet(RedisKeys.job(jobId),
-					List.of(JobFields.STATE, JobFields.LANE, JobFields.REQUEST, JobFields.TRACEPARENT));
-		Object state = fields.get(0);
-		if (!JobState.QUEUED.name().equals(state) || fields.get(1) == null || fields.get(2) == null) {
+		JobRecord job = this.store.find(jobId);
+		if (job == null || job.state() != JobState.QUEUED || job.lane() == null || job.request() == null) {
 			// withdrawn, cancelled, or a worker has it already: nothing to send
 			this.store.sent(List.of(jobId));
 			return false;
 		}
-		Lane lane = Lane.fromWireName(fields.get(1).toString());
+		Lane lane = job.lane();
+		String body = job.request();
+		// with the trace context recorded with the job, so the worker continues the job's trace
+		Map<String, MessageAttributeValue> attributes = JobTraces.messageAttributes(job);
 		try {
-			// with the trace context recorded with the job, so the worker continues the job's trace
-			this.sqs
-				.sendMessage((request) -> request.queueUrl(this.urls.jobs(lane))
-					.messageBody(fields.get(2).toString())
-					.messageAttributes(JobTraces.messageAttributes((String) fields.get(3))))
+			this.urls.jobs(lane)
+				.thenCompose((url) -> this.sqs.sendMessage(
+						(request) -> request.queueUrl(url).messageBody(body).messageAttributes(attributes)))
 				.get(this.settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (Exception ex) {

@@ -1,6 +1,5 @@
 package dev.kiln.queue.lifecycle;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
@@ -8,9 +7,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -18,9 +14,10 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobEvent;
-import dev.kiln.contract.QueueNames;
 import dev.kiln.jobstore.Transition;
+import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.support.queues.QueueUrls;
 
 /**
  * Applies again the worker events that ended in the events dead-letter queue.
@@ -34,7 +31,7 @@ import dev.kiln.queue.QueueServiceProperties;
  * ({@code kiln_events_dead_letters_unreadable_total}).
  */
 @Component
-class EventDeadLetters {
+class EventDeadLetters implements PeriodicWork {
 
 	private static final Logger logger = LoggerFactory.getLogger(EventDeadLetters.class);
 
@@ -42,15 +39,11 @@ class EventDeadLetters {
 
 	private final SqsAsyncClient sqs;
 
+	private final QueueUrls urls;
+
 	private final JobStateMachine stateMachine;
 
 	private final JsonMapper json;
-
-	private final TaskScheduler scheduler;
-
-	private final Clock clock;
-
-	private final String queueName;
 
 	private final Duration interval;
 
@@ -58,16 +51,12 @@ class EventDeadLetters {
 
 	private final Counter unreadable;
 
-	private volatile String url;
-
-	EventDeadLetters(SqsAsyncClient sqs, JobStateMachine stateMachine, JsonMapper json, TaskScheduler scheduler,
-			Clock clock, MeterRegistry meters, QueueServiceProperties properties) {
+	EventDeadLetters(SqsAsyncClient sqs, QueueUrls urls, JobStateMachine stateMachine, JsonMapper json,
+			MeterRegistry meters, QueueServiceProperties properties) {
 		this.sqs = sqs;
+		this.urls = urls;
 		this.stateMachine = stateMachine;
 		this.json = json;
-		this.scheduler = scheduler;
-		this.clock = clock;
-		this.queueName = new QueueNames(properties.queues().prefix()).eventsDeadLetters();
 		this.interval = properties.lanes().deadLetterInterval();
 		this.reapplied = Counter.builder("kiln.events.dead-letters.reapplied")
 			.description("Worker events taken from the events dead-letter queue and applied again")
@@ -77,19 +66,19 @@ class EventDeadLetters {
 			.register(meters);
 	}
 
-	@EventListener(ApplicationReadyEvent.class)
-	void schedule() {
-		this.scheduler.scheduleWithFixedDelay(this::sweepLogged, this.clock.instant().plus(this.interval),
-				this.interval);
+	@Override
+	public String name() {
+		return "Events dead-letter sweep";
 	}
 
-	private void sweepLogged() {
-		try {
-			sweep();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Events dead-letter sweep failed; trying again in {}: {}", this.interval, ex.toString());
-		}
+	@Override
+	public Duration interval() {
+		return this.interval;
+	}
+
+	@Override
+	public void runRound() {
+		sweep();
 	}
 
 	/**
@@ -97,7 +86,7 @@ class EventDeadLetters {
 	 * @return the events applied and deleted
 	 */
 	int sweep() {
-		String queue = url();
+		String queue = this.urls.eventsDeadLetters().join();
 		int applied = 0;
 		int seen = 0;
 		while (seen < MAX_PER_SWEEP) {
@@ -129,7 +118,7 @@ class EventDeadLetters {
 		catch (JacksonException ex) {
 			this.unreadable.increment();
 			logger.warn("Message {} in {} is not a readable job event; left for an operator: {}",
-					message.messageId(), this.queueName, ex.getOriginalMessage());
+					message.messageId(), this.urls.names().eventsDeadLetters(), ex.getOriginalMessage());
 			return false;
 		}
 		// a failure here (Redis away again) leaves the message; it becomes visible for the next sweep
@@ -139,15 +128,6 @@ class EventDeadLetters {
 		logger.warn("Job {} event {} (attempt {}) came back from the events dead-letter queue: {}", event.jobId(),
 				event.type(), event.attempt(), outcome);
 		return true;
-	}
-
-	private String url() {
-		String known = this.url;
-		if (known == null) {
-			known = this.sqs.getQueueUrl((request) -> request.queueName(this.queueName)).join().queueUrl();
-			this.url = known;
-		}
-		return known;
 	}
 
 }

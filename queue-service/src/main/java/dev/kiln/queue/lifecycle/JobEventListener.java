@@ -45,7 +45,7 @@ class JobEventListener {
 		this.traces = traces;
 	}
 
-	@SqsListener(queueNames = "${kiln.queues.prefix:kiln}-events", id = "job-events")
+	@SqsListener(queueNames = "#{@kilnQueueUrls.names().events()}", id = "job-events")
 	void onEvent(Message<String> message) {
 		software.amazon.awssdk.services.sqs.model.Message source = message.getHeaders()
 			.get(SqsHeaders.SQS_SOURCE_DATA_HEADER, software.amazon.awssdk.services.sqs.model.Message.class);

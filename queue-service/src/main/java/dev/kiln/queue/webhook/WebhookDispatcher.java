@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,21 +27,20 @@ import io.micrometer.tracing.Tracer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.CallbackUrlPolicy;
-import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobLogContext;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
+import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
 import dev.kiln.queue.tracing.JobTraces;
+import dev.kiln.support.config.SharedProperties;
 
 /**
  * Delivers webhook events. The state machine schedules a delivery (a {@code {kiln}:webhook:{id}} hash and an entry in
@@ -64,7 +64,7 @@ import dev.kiln.queue.tracing.JobTraces;
  * recorded with the job), and the request carries the span's W3C {@code traceparent} header.
  */
 @Component
-class WebhookDispatcher {
+class WebhookDispatcher implements PeriodicWork {
 
 	private static final Logger logger = LoggerFactory.getLogger(WebhookDispatcher.class);
 
@@ -80,8 +80,6 @@ class WebhookDispatcher {
 	private final WebhookSecrets secrets;
 
 	private final JsonMapper json;
-
-	private final TaskScheduler scheduler;
 
 	private final Clock clock;
 
@@ -99,36 +97,44 @@ class WebhookDispatcher {
 
 	private final JobTraces traces;
 
-	WebhookDispatcher(StringRedisTemplate redis, WebhookSecrets secrets, JsonMapper json, TaskScheduler scheduler,
-			Clock clock, MeterRegistry meters, QueueServiceProperties properties, JobTraces traces) {
+	WebhookDispatcher(StringRedisTemplate redis, JobStore store, WebhookSecrets secrets, JsonMapper json, Clock clock,
+			MeterRegistry meters, QueueServiceProperties properties, SharedProperties shared, JobTraces traces) {
 		this.redis = redis;
-		this.store = new JobStore(redis);
+		this.store = store;
 		this.traces = traces;
 		this.secrets = secrets;
 		this.json = json;
-		this.scheduler = scheduler;
 		this.clock = clock;
 		this.meters = meters;
 		this.settings = properties.webhooks();
-		this.keep = properties.retention();
-		this.sender = new WebhookSender(this.settings.policy(), SYSTEM_RESOLVER, this.settings.timeout());
+		this.keep = shared.retention();
+		this.sender = new WebhookSender(shared.callbacks().policy(), SYSTEM_RESOLVER, this.settings.timeout());
 		this.senders = new Semaphore(this.settings.batchSize());
 	}
 
-	@EventListener(ApplicationReadyEvent.class)
-	void schedule() {
-		if (this.settings.enabled()) {
-			this.scheduler.scheduleWithFixedDelay(this::pollLogged, this.clock.instant(), this.settings.pollInterval());
-		}
+	@Override
+	public String name() {
+		return "Webhook poll";
 	}
 
-	private void pollLogged() {
-		try {
-			poll();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Webhook poll failed; trying again in {}", this.settings.pollInterval(), ex);
-		}
+	@Override
+	public Duration interval() {
+		return this.settings.pollInterval();
+	}
+
+	@Override
+	public boolean startsAtOnce() {
+		return true;
+	}
+
+	@Override
+	public boolean enabled() {
+		return this.settings.enabled();
+	}
+
+	@Override
+	public void runRound() {
+		poll();
 	}
 
 	/**
@@ -199,9 +205,9 @@ class WebhookDispatcher {
 		String jobId = delivery.getOrDefault("jobId", "");
 		String tenant = delivery.getOrDefault("tenant", "");
 		// a span in the job's trace: its parent is the context the gateway recorded with the job
-		Object traceparent = traceparent(jobId);
+		JobRecord job = this.store.find(jobId);
 		Span span = this.traces
-			.fromTraceparent("kiln.webhook.deliver", (traceparent != null) ? traceparent.toString() : null)
+			.fromRecord("kiln.webhook.deliver", job)
 			.tag(JobTraces.JOB_ID, jobId)
 			.tag(JobTraces.TENANT, tenant)
 			.tag("kiln.webhook.event", delivery.getOrDefault("event", ""))
@@ -209,7 +215,7 @@ class WebhookDispatcher {
 		// the job's id and tenant (and, from the span, the trace id) on every line logged about this delivery
 		try (Tracer.SpanInScope inScope = this.traces.tracer().withSpan(span);
 				JobLogContext.Scope scope = JobLogContext.of(jobId, tenant, null)) {
-			attempt(id, key, delivery, jobId, tenant, span);
+			attempt(id, key, delivery, job, jobId, tenant, span);
 		}
 		catch (RuntimeException ex) {
 			span.error(ex);
@@ -220,18 +226,14 @@ class WebhookDispatcher {
 		}
 	}
 
-	/** The trace context the gateway recorded on the job (a read of its own, apart from the writes above). */
-	private @Nullable Object traceparent(String jobId) {
-		return this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.TRACEPARENT);
-	}
-
-	private void attempt(String id, String key, Map<String, String> delivery, String jobId, String tenant, Span span) {
+	private void attempt(String id, String key, Map<String, String> delivery, @Nullable JobRecord job, String jobId,
+			String tenant, Span span) {
 		boolean terminal = TERMINAL_EVENTS.contains(delivery.get("event"));
 		String url = delivery.getOrDefault("url", "");
 		int attempts = Integer.parseInt(delivery.getOrDefault("attempts", "0")) + 1;
 		String body = delivery.get("body");
 		if (body == null) {
-			body = body(id, delivery);
+			body = body(id, delivery, job);
 			this.redis.opsForHash().put(key, "body", body);
 		}
 		long started = System.nanoTime();
@@ -307,24 +309,26 @@ class WebhookDispatcher {
 		return this.sender.post(url, headers, body);
 	}
 
-	private String body(String id, Map<String, String> delivery) {
-		String jobId = delivery.getOrDefault("jobId", "");
-		Map<String, String> job = this.redis.<String, String>opsForHash().entries(RedisKeys.job(jobId));
+	/**
+	 * The event as sent: the delivery's own fields and, from the job's record as it is when the body is first built,
+	 * lane, attempt, metadata and, for a terminal event, the outcome; those are {@code null} once the record is gone.
+	 */
+	private String body(String id, Map<String, String> delivery, @Nullable JobRecord job) {
 		Map<String, Object> data = new LinkedHashMap<>();
-		data.put("jobId", jobId);
+		data.put("jobId", delivery.getOrDefault("jobId", ""));
 		data.put("state", delivery.get("state"));
-		data.put("lane", job.get(JobFields.LANE));
+		data.put("lane", (job != null && job.lane() != null) ? job.lane().wireName() : null);
 		data.put("step", integer(delivery.get("step")));
 		data.put("totalSteps", integer(delivery.get("totalSteps")));
-		data.put("attempt", integer(job.get(JobFields.ATTEMPT)));
+		data.put("attempt", (job != null) ? job.attempt() : null);
 		if (TERMINAL_EVENTS.contains(delivery.get("event"))) {
-			data.put("outputs", parse(job.get(JobFields.OUTPUTS)));
-			data.put("errorType", job.get(JobFields.ERROR_TYPE));
-			data.put("errorDetail", job.get(JobFields.ERROR_DETAIL));
-			data.put("submittedAt", job.get(JobFields.SUBMITTED_AT));
-			data.put("finishedAt", job.get(JobFields.FINISHED_AT));
+			data.put("outputs", (job != null) ? parse(job.outputs()) : null);
+			data.put("errorType", (job != null) ? job.errorType() : null);
+			data.put("errorDetail", (job != null) ? job.errorDetail() : null);
+			data.put("submittedAt", (job != null) ? Objects.toString(job.submittedAt(), null) : null);
+			data.put("finishedAt", (job != null) ? Objects.toString(job.finishedAt(), null) : null);
 		}
-		data.put("metadata", parse(job.get(JobFields.METADATA)));
+		data.put("metadata", (job != null) ? parse(job.metadata()) : null);
 		Map<String, Object> event = new LinkedHashMap<>();
 		event.put("id", id);
 		event.put("type", delivery.get("event"));
