@@ -10,34 +10,51 @@ import java.time.Duration;
 public interface PeriodicWork {
 
 	/**
-	 * What the work is, for the log line of a failed round ({@code "Outbox relay"}).
-	 * @return its name
+	 * When the work runs.
+	 * @return its schedule
 	 */
-	String name();
-
-	/**
-	 * The delay between the end of one round and the start of the next.
-	 * @return the interval
-	 */
-	Duration interval();
-
-	/**
-	 * Whether the first round runs as soon as the application is ready, rather than one interval later.
-	 * @return {@code true} to start at once
-	 */
-	default boolean startsAtOnce() {
-		return false;
-	}
-
-	/**
-	 * Whether the work runs at all (its feature may be switched off).
-	 * @return {@code true} to schedule it
-	 */
-	default boolean enabled() {
-		return true;
-	}
+	Schedule schedule();
 
 	/** One round. A {@link RuntimeException} is logged and the next round runs one interval later. */
 	void runRound();
+
+	/**
+	 * When a piece of periodic work runs.
+	 *
+	 * @param name what the work is, for the log line of a failed round ({@code "Outbox relay"})
+	 * @param interval the delay between the end of one round and the start of the next
+	 * @param startsAtOnce whether the first round runs as soon as the application is ready, not one interval later
+	 * @param enabled whether the work runs at all (its feature may be switched off)
+	 */
+	record Schedule(String name, Duration interval, boolean startsAtOnce, boolean enabled) {
+
+		/**
+		 * Every {@code interval}, the first round one interval after start-up.
+		 * @param name what the work is
+		 * @param interval the delay between rounds
+		 * @return the schedule
+		 */
+		public static Schedule every(String name, Duration interval) {
+			return new Schedule(name, interval, false, true);
+		}
+
+		/**
+		 * This schedule with its first round at start-up.
+		 * @return the schedule
+		 */
+		public Schedule startingAtOnce() {
+			return new Schedule(this.name, this.interval, true, this.enabled);
+		}
+
+		/**
+		 * This schedule, switched on only if {@code enabled}.
+		 * @param enabled whether the work runs
+		 * @return the schedule
+		 */
+		public Schedule onlyIf(boolean enabled) {
+			return new Schedule(this.name, this.interval, this.startsAtOnce, enabled);
+		}
+
+	}
 
 }

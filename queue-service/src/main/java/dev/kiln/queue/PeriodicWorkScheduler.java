@@ -33,20 +33,22 @@ class PeriodicWorkScheduler {
 	@EventListener(ApplicationReadyEvent.class)
 	void schedule() {
 		for (PeriodicWork work : this.works) {
-			if (work.enabled()) {
-				Instant first = work.startsAtOnce() ? this.clock.instant() : this.clock.instant().plus(work.interval());
-				this.scheduler.scheduleWithFixedDelay(() -> runLogged(work), first, work.interval());
+			PeriodicWork.Schedule schedule = work.schedule();
+			if (schedule.enabled()) {
+				Instant now = this.clock.instant();
+				Instant first = schedule.startsAtOnce() ? now : now.plus(schedule.interval());
+				this.scheduler.scheduleWithFixedDelay(() -> runLogged(work, schedule), first, schedule.interval());
 			}
 		}
 	}
 
-	private static void runLogged(PeriodicWork work) {
+	private static void runLogged(PeriodicWork work, PeriodicWork.Schedule schedule) {
 		try {
 			work.runRound();
 		}
 		catch (RuntimeException ex) {
 			LoggerFactory.getLogger(work.getClass())
-				.warn("{} failed; trying again in {}", work.name(), work.interval(), ex);
+				.warn("{} failed; trying again in {}", schedule.name(), schedule.interval(), ex);
 		}
 	}
 

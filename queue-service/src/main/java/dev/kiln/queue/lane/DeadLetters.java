@@ -108,13 +108,8 @@ public class DeadLetters implements PeriodicWork {
 	}
 
 	@Override
-	public String name() {
-		return "Dead-letter sweep";
-	}
-
-	@Override
-	public Duration interval() {
-		return this.interval;
+	public Schedule schedule() {
+		return Schedule.every("Dead-letter sweep", this.interval);
 	}
 
 	/** Sweeps every lane; a lane that fails does not keep the others from their sweep. */

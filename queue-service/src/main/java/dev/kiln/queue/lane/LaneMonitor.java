@@ -106,18 +106,8 @@ class LaneMonitor implements PeriodicWork {
 	}
 
 	@Override
-	public String name() {
-		return "Reading the lane figures";
-	}
-
-	@Override
-	public Duration interval() {
-		return this.interval;
-	}
-
-	@Override
-	public boolean startsAtOnce() {
-		return true;
+	public Schedule schedule() {
+		return Schedule.every("Reading the lane figures", this.interval).startingAtOnce();
 	}
 
 	@Override

@@ -81,13 +81,8 @@ class OutboxRelay implements PeriodicWork {
 	}
 
 	@Override
-	public String name() {
-		return "Outbox relay";
-	}
-
-	@Override
-	public Duration interval() {
-		return this.settings.interval();
+	public Schedule schedule() {
+		return Schedule.every("Outbox relay", this.settings.interval());
 	}
 
 	@Override

@@ -11,12 +11,11 @@ import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobEvent;
-import dev.kiln.jobstore.Transition;
 import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.queue.tracing.JobTraces;
 import dev.kiln.support.queues.QueueUrls;
 
 /**
@@ -27,7 +26,8 @@ import dev.kiln.support.queues.QueueUrls;
  * job stuck: a lost {@code SUCCEEDED} keeps the job {@code RUNNING} although the worker deleted its message. Every
  * {@code kiln.lanes.dead-letter-interval} this sweep reads the events dead-letter queue and applies each event through
  * the state machine, which ignores duplicates, late and stale events, so applying one again is always safe; applied
- * events are deleted. An event that cannot be read stays there for an operator
+ * events are deleted. Each is applied as the events listener applies it ({@link JobEventListener#apply}), in a span of
+ * the trace its message carries. An event that cannot be read stays there for an operator
  * ({@code kiln_events_dead_letters_unreadable_total}).
  */
 @Component
@@ -41,9 +41,7 @@ class EventDeadLetters implements PeriodicWork {
 
 	private final QueueUrls urls;
 
-	private final JobStateMachine stateMachine;
-
-	private final JsonMapper json;
+	private final JobEventListener events;
 
 	private final Duration interval;
 
@@ -51,12 +49,11 @@ class EventDeadLetters implements PeriodicWork {
 
 	private final Counter unreadable;
 
-	EventDeadLetters(SqsAsyncClient sqs, QueueUrls urls, JobStateMachine stateMachine, JsonMapper json,
-			MeterRegistry meters, QueueServiceProperties properties) {
+	EventDeadLetters(SqsAsyncClient sqs, QueueUrls urls, JobEventListener events, MeterRegistry meters,
+			QueueServiceProperties properties) {
 		this.sqs = sqs;
 		this.urls = urls;
-		this.stateMachine = stateMachine;
-		this.json = json;
+		this.events = events;
 		this.interval = properties.lanes().deadLetterInterval();
 		this.reapplied = Counter.builder("kiln.events.dead-letters.reapplied")
 			.description("Worker events taken from the events dead-letter queue and applied again")
@@ -67,13 +64,8 @@ class EventDeadLetters implements PeriodicWork {
 	}
 
 	@Override
-	public String name() {
-		return "Events dead-letter sweep";
-	}
-
-	@Override
-	public Duration interval() {
-		return this.interval;
+	public Schedule schedule() {
+		return Schedule.every("Events dead-letter sweep", this.interval);
 	}
 
 	@Override
@@ -94,7 +86,8 @@ class EventDeadLetters implements PeriodicWork {
 				.receiveMessage((request) -> request.queueUrl(queue)
 					.maxNumberOfMessages(10)
 					.waitTimeSeconds(0)
-					.visibilityTimeout((int) Math.max(30, this.interval.toSeconds() * 2)))
+					.visibilityTimeout((int) Math.max(30, this.interval.toSeconds() * 2))
+					.messageAttributeNames(JobTraces.MESSAGE_ATTRIBUTES))
 				.join()
 				.messages();
 			if (batch.isEmpty()) {
@@ -111,9 +104,10 @@ class EventDeadLetters implements PeriodicWork {
 	}
 
 	private boolean reapply(String queue, Message message) {
-		JobEvent event;
+		JobEventListener.Applied applied;
 		try {
-			event = this.json.readValue(message.body(), JobEvent.class);
+			// a failure to apply (Redis away again) leaves the message; it becomes visible for the next sweep
+			applied = this.events.apply(message.body(), message.messageAttributes());
 		}
 		catch (JacksonException ex) {
 			this.unreadable.increment();
@@ -121,12 +115,11 @@ class EventDeadLetters implements PeriodicWork {
 					message.messageId(), this.urls.names().eventsDeadLetters(), ex.getOriginalMessage());
 			return false;
 		}
-		// a failure here (Redis away again) leaves the message; it becomes visible for the next sweep
-		Transition outcome = this.stateMachine.apply(event);
 		this.sqs.deleteMessage((request) -> request.queueUrl(queue).receiptHandle(message.receiptHandle())).join();
 		this.reapplied.increment();
+		JobEvent event = applied.event();
 		logger.warn("Job {} event {} (attempt {}) came back from the events dead-letter queue: {}", event.jobId(),
-				event.type(), event.attempt(), outcome);
+				event.type(), event.attempt(), applied.outcome());
 		return true;
 	}
 

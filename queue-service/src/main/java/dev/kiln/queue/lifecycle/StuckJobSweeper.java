@@ -62,13 +62,8 @@ class StuckJobSweeper implements PeriodicWork {
 	}
 
 	@Override
-	public String name() {
-		return "Stuck-job sweep";
-	}
-
-	@Override
-	public Duration interval() {
-		return this.settings.interval();
+	public Schedule schedule() {
+		return Schedule.every("Stuck-job sweep", this.settings.interval());
 	}
 
 	@Override

@@ -84,18 +84,8 @@ class RetentionSweeper implements PeriodicWork {
 	}
 
 	@Override
-	public String name() {
-		return "Retention sweep";
-	}
-
-	@Override
-	public Duration interval() {
-		return this.settings.interval();
-	}
-
-	@Override
-	public boolean enabled() {
-		return this.settings.enabled();
+	public Schedule schedule() {
+		return Schedule.every("Retention sweep", this.settings.interval()).onlyIf(this.settings.enabled());
 	}
 
 	@Override

@@ -113,23 +113,10 @@ class WebhookDispatcher implements PeriodicWork {
 	}
 
 	@Override
-	public String name() {
-		return "Webhook poll";
-	}
-
-	@Override
-	public Duration interval() {
-		return this.settings.pollInterval();
-	}
-
-	@Override
-	public boolean startsAtOnce() {
-		return true;
-	}
-
-	@Override
-	public boolean enabled() {
-		return this.settings.enabled();
+	public Schedule schedule() {
+		return Schedule.every("Webhook poll", this.settings.pollInterval())
+			.startingAtOnce()
+			.onlyIf(this.settings.enabled());
 	}
 
 	@Override
