@@ -40,7 +40,7 @@ class LaneMonitor implements PeriodicWork {
 
 	private final StringRedisTemplate redis;
 
-	private final DeadLetters deadLetters;
+	private final DeadLetterQueues deadLetters;
 
 	private final Clock clock;
 
@@ -50,8 +50,8 @@ class LaneMonitor implements PeriodicWork {
 
 	private volatile long running;
 
-	LaneMonitor(SqsAsyncClient sqs, QueueUrls urls, StringRedisTemplate redis, DeadLetters deadLetters, Clock clock,
-			MeterRegistry meters, QueueServiceProperties properties) {
+	LaneMonitor(SqsAsyncClient sqs, QueueUrls urls, StringRedisTemplate redis, DeadLetterQueues deadLetters,
+			Clock clock, MeterRegistry meters, QueueServiceProperties properties) {
 		this.sqs = sqs;
 		this.urls = urls;
 		this.redis = redis;

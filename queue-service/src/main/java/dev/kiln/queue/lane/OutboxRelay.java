@@ -3,7 +3,6 @@ package dev.kiln.queue.lane;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
@@ -13,8 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
-import software.amazon.awssdk.services.sqs.SqsAsyncClient;
-import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
@@ -23,8 +20,6 @@ import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
 import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
-import dev.kiln.queue.tracing.JobTraces;
-import dev.kiln.support.queues.QueueUrls;
 
 /**
  * The outbox relay: makes sure every job the gateway recorded reaches its lane's queue.
@@ -49,9 +44,7 @@ class OutboxRelay implements PeriodicWork {
 
 	private final JobStore store;
 
-	private final SqsAsyncClient sqs;
-
-	private final QueueUrls urls;
+	private final LaneMessages messages;
 
 	private final Clock clock;
 
@@ -61,12 +54,11 @@ class OutboxRelay implements PeriodicWork {
 
 	private final Counter failures;
 
-	OutboxRelay(StringRedisTemplate redis, JobStore store, SqsAsyncClient sqs, QueueUrls urls, Clock clock,
-			MeterRegistry meters, QueueServiceProperties properties) {
+	OutboxRelay(StringRedisTemplate redis, JobStore store, LaneMessages messages, Clock clock, MeterRegistry meters,
+			QueueServiceProperties properties) {
 		this.redis = redis;
 		this.store = store;
-		this.sqs = sqs;
-		this.urls = urls;
+		this.messages = messages;
 		this.clock = clock;
 		this.settings = properties.outbox();
 		this.relayed = Counter.builder("kiln.outbox.relayed")
@@ -115,13 +107,9 @@ class OutboxRelay implements PeriodicWork {
 			return false;
 		}
 		Lane lane = job.lane();
-		String body = job.request();
-		// with the trace context recorded with the job, so the worker continues the job's trace
-		Map<String, MessageAttributeValue> attributes = JobTraces.messageAttributes(job);
 		try {
-			this.urls.jobs(lane)
-				.thenCompose((url) -> this.sqs.sendMessage(
-						(request) -> request.queueUrl(url).messageBody(body).messageAttributes(attributes)))
+			// with the trace context recorded with the job, so the worker continues the job's trace
+			this.messages.send(lane, job.request(), job)
 				.get(this.settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (Exception ex) {
