@@ -1,15 +1,10 @@
 package dev.kiln.queue.webhook;
 
-import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,10 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
-import dev.kiln.contract.CallbackUrlPolicy;
 import dev.kiln.contract.JobLogContext;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.jobstore.JobRecord;
@@ -68,18 +60,11 @@ class WebhookDispatcher implements PeriodicWork {
 
 	private static final Logger logger = LoggerFactory.getLogger(WebhookDispatcher.class);
 
-	private static final CallbackUrlPolicy.Resolver SYSTEM_RESOLVER = (host) -> List
-		.of(InetAddress.getAllByName(host));
-
-	private static final Set<String> TERMINAL_EVENTS = Set.of("job.succeeded", "job.failed", "job.cancelled");
-
 	private final StringRedisTemplate redis;
 
 	private final JobStore store;
 
-	private final WebhookSecrets secrets;
-
-	private final JsonMapper json;
+	private final WebhookRequests requests;
 
 	private final Clock clock;
 
@@ -89,26 +74,22 @@ class WebhookDispatcher implements PeriodicWork {
 
 	private final Duration keep;
 
-	private final WebhookSender sender;
-
 	private final ExecutorService sending = Executors.newVirtualThreadPerTaskExecutor();
 
 	private final Semaphore senders;
 
 	private final JobTraces traces;
 
-	WebhookDispatcher(StringRedisTemplate redis, JobStore store, WebhookSecrets secrets, JsonMapper json, Clock clock,
-			MeterRegistry meters, QueueServiceProperties properties, SharedProperties shared, JobTraces traces) {
+	WebhookDispatcher(StringRedisTemplate redis, JobStore store, WebhookRequests requests, JobTraces traces,
+			Clock clock, MeterRegistry meters, QueueServiceProperties properties, SharedProperties shared) {
 		this.redis = redis;
 		this.store = store;
+		this.requests = requests;
 		this.traces = traces;
-		this.secrets = secrets;
-		this.json = json;
 		this.clock = clock;
 		this.meters = meters;
 		this.settings = properties.webhooks();
 		this.keep = shared.retention();
-		this.sender = new WebhookSender(shared.callbacks().policy(), SYSTEM_RESOLVER, this.settings.timeout());
 		this.senders = new Semaphore(this.settings.batchSize());
 	}
 
@@ -164,13 +145,13 @@ class WebhookDispatcher implements PeriodicWork {
 		return started;
 	}
 
+	/** Lets the attempts in flight finish (one timeout at most); the requests' connections close after this. */
 	@PreDestroy
-	void stop() throws InterruptedException, IOException {
+	void stop() throws InterruptedException {
 		this.sending.shutdown();
 		if (!this.sending.awaitTermination(this.settings.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
 			this.sending.shutdownNow();
 		}
-		this.sender.close();
 	}
 
 	private void attemptLogged(String id) {
@@ -215,17 +196,17 @@ class WebhookDispatcher implements PeriodicWork {
 
 	private void attempt(String id, String key, Map<String, String> delivery, @Nullable JobRecord job, String jobId,
 			String tenant, Span span) {
-		boolean terminal = TERMINAL_EVENTS.contains(delivery.get("event"));
+		boolean terminal = WebhookRequests.isTerminal(delivery.get("event"));
 		String url = delivery.getOrDefault("url", "");
 		int attempts = Integer.parseInt(delivery.getOrDefault("attempts", "0")) + 1;
 		String body = delivery.get("body");
 		if (body == null) {
-			body = body(id, delivery, job);
+			body = this.requests.body(id, delivery, job);
 			this.redis.opsForHash().put(key, "body", body);
 		}
 		long started = System.nanoTime();
 		span.tag("kiln.webhook.attempt", Integer.toString(attempts));
-		WebhookSender.Outcome outcome = send(url, id, tenant, body, span);
+		WebhookSender.Outcome outcome = this.requests.post(url, id, tenant, body, span);
 		span.tag("kiln.webhook.outcome", (outcome.refusal() != null) ? "refused"
 				: (outcome.failure() != null) ? "error" : "delivered");
 		if (outcome.refusal() != null) {
@@ -284,65 +265,6 @@ class WebhookDispatcher implements PeriodicWork {
 		}
 		long half = exponential / 2;
 		return Duration.ofMillis(exponential - half + ThreadLocalRandom.current().nextLong(half + 1));
-	}
-
-	private WebhookSender.Outcome send(String url, String id, String tenant, String body, Span span) {
-		long t = this.clock.instant().getEpochSecond();
-		// the W3C traceparent of the delivery span, so a traced receiver continues the job's trace
-		Map<String, String> headers = new LinkedHashMap<>(this.traces.headers(span.context()));
-		headers.put(WebhookSignature.HEADER, WebhookSignature.header(this.secrets.secret(tenant), t, body));
-		headers.put("Kiln-Delivery", id);
-		headers.put("User-Agent", "Kiln-Webhooks/1");
-		return this.sender.post(url, headers, body);
-	}
-
-	/**
-	 * The event as sent: the delivery's own fields and, from the job's record as it is when the body is first built,
-	 * lane, attempt, metadata and, for a terminal event, the outcome; those are {@code null} once the record is gone.
-	 */
-	private String body(String id, Map<String, String> delivery, @Nullable JobRecord job) {
-		Map<String, Object> data = new LinkedHashMap<>();
-		data.put("jobId", delivery.getOrDefault("jobId", ""));
-		data.put("state", delivery.get("state"));
-		data.put("lane", (job != null && job.lane() != null) ? job.lane().wireName() : null);
-		data.put("step", integer(delivery.get("step")));
-		data.put("totalSteps", integer(delivery.get("totalSteps")));
-		data.put("attempt", (job != null) ? job.attempt() : null);
-		if (TERMINAL_EVENTS.contains(delivery.get("event"))) {
-			data.put("outputs", (job != null) ? parse(job.outputs()) : null);
-			data.put("errorType", (job != null) ? job.errorType() : null);
-			data.put("errorDetail", (job != null) ? job.errorDetail() : null);
-			data.put("submittedAt", (job != null) ? Objects.toString(job.submittedAt(), null) : null);
-			data.put("finishedAt", (job != null) ? Objects.toString(job.finishedAt(), null) : null);
-		}
-		data.put("metadata", (job != null) ? parse(job.metadata()) : null);
-		Map<String, Object> event = new LinkedHashMap<>();
-		event.put("id", id);
-		event.put("type", delivery.get("event"));
-		event.put("createdAt", delivery.get("at"));
-		event.put("data", data);
-		return this.json.writeValueAsString(event);
-	}
-
-	private @Nullable Object parse(@Nullable String jsonText) {
-		if (jsonText == null || jsonText.isBlank()) {
-			return null;
-		}
-		try {
-			return this.json.readTree(jsonText);
-		}
-		catch (JacksonException ex) {
-			return null;
-		}
-	}
-
-	private static @Nullable Integer integer(@Nullable String value) {
-		try {
-			return (value != null) ? Integer.valueOf(value) : null;
-		}
-		catch (NumberFormatException ex) {
-			return null;
-		}
 	}
 
 	private void end(String id, String jobId, String outcome, boolean terminal) {
