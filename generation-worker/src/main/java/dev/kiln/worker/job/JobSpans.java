@@ -1,6 +1,7 @@
 package dev.kiln.worker.job;
 
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
 import dev.kiln.contract.JobMessage;
 
@@ -76,6 +78,27 @@ class JobSpans {
 	JobSpans(Tracer tracer, Propagator propagator) {
 		this.tracer = tracer;
 		this.propagator = propagator;
+	}
+
+	/**
+	 * The W3C trace context of the span in scope on the calling thread (a job's current span, {@link #scope}) as SQS
+	 * message attributes, written by Micrometer's {@code Propagator}: {@code traceparent}, and {@code tracestate} when
+	 * not empty; none without a span in scope. What a job message brought in ({@link MessageTrace}) goes out with its
+	 * events this way.
+	 * @return the attributes
+	 */
+	Map<String, MessageAttributeValue> outgoing() {
+		Span span = this.tracer.currentSpan();
+		if (span == null || span.isNoop()) {
+			return Map.of();
+		}
+		Map<String, MessageAttributeValue> attributes = new HashMap<>(4);
+		this.propagator.inject(span.context(), attributes, (carrier, key, value) -> {
+			if (carrier != null && value != null && !value.isEmpty()) {
+				carrier.put(key, MessageAttributeValue.builder().dataType("String").stringValue(value).build());
+			}
+		});
+		return attributes;
 	}
 
 	/**
