@@ -12,9 +12,9 @@ import org.springframework.stereotype.Component;
 import dev.kiln.worker.WorkerProperties;
 
 /**
- * The worker's heartbeat thread: every {@code kiln.worker.heartbeat-interval} it renews the visibility of every message
- * in hand (by {@code kiln.worker.visibility-timeout}, capped at 12 hours after the message was received), renews the
- * lease of every job in hand and writes the worker's heartbeat. {@link JobReceiver} starts it with the receive loop
+ * The worker's heartbeat thread: every {@code kiln.worker.heartbeat-interval} it renews what the worker holds
+ * ({@link Holdings#renew}: the visibility of every message in hand, the lease of every job in hand) and writes the
+ * worker's heartbeat. {@link JobReceiver} starts it with the receive loop
  * and stops it only once the loop has ended, so that what a drain still holds stays held.
  */
 @Component
@@ -22,11 +22,7 @@ class Renewals {
 
 	private static final Logger logger = LoggerFactory.getLogger(Renewals.class);
 
-	private final JobQueues queues;
-
-	private final JobRecords records;
-
-	private final WorkerActivity activity;
+	private final Holdings holdings;
 
 	private final HeartbeatPublisher heartbeat;
 
@@ -34,11 +30,8 @@ class Renewals {
 
 	private @Nullable ScheduledExecutorService beats;
 
-	Renewals(JobQueues queues, JobRecords records, WorkerActivity activity, HeartbeatPublisher heartbeat,
-			WorkerProperties properties) {
-		this.queues = queues;
-		this.records = records;
-		this.activity = activity;
+	Renewals(Holdings holdings, HeartbeatPublisher heartbeat, WorkerProperties properties) {
+		this.holdings = holdings;
 		this.heartbeat = heartbeat;
 		this.settings = properties.worker();
 	}
@@ -73,29 +66,7 @@ class Renewals {
 
 	/** Renews every message's visibility and every job's lease, and writes the heartbeat. */
 	void beat() {
-		for (HeldMessage message : this.activity.held()) {
-			long remaining = Backoff.SQS_MAX_VISIBILITY.minus(message.held()).toSeconds() - 1;
-			int seconds = (int) Math.min(this.settings.visibilityTimeout().toSeconds(), remaining);
-			if (seconds > 0) {
-				try {
-					this.queues.changeVisibility(message, seconds);
-				}
-				catch (RuntimeException ex) {
-					logger.warn("Could not extend the visibility of message {}: {}", message.messageId(),
-							ex.getMessage());
-				}
-			}
-		}
-		for (String jobId : this.activity.leases()) {
-			try {
-				if (!this.records.renew(jobId, this.settings.id(), this.settings.leaseTtl())) {
-					logger.warn("Lost the lease of job {}; another worker may render it too", jobId);
-				}
-			}
-			catch (RuntimeException ex) {
-				logger.warn("Could not renew the lease of job {}: {}", jobId, ex.getMessage());
-			}
-		}
+		this.holdings.renew();
 		try {
 			this.heartbeat.beat();
 		}
