@@ -27,8 +27,9 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResultEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 
+import dev.kiln.contract.QueueNames;
 import dev.kiln.gateway.GatewayApiProperties;
-import dev.kiln.gateway.GatewayProperties;
+import dev.kiln.support.queues.QueueUrls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -150,10 +151,9 @@ final class SqsStub {
 		return this.batches;
 	}
 
-	static GatewayProperties gateway() {
-		return new GatewayProperties(new GatewayProperties.Queues("kiln"),
-				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
-				new GatewayProperties.Jobs("small"));
+	/** The URLs of the queues under the prefix {@code kiln}, looked up through {@code sqs}. */
+	static QueueUrls queueUrls(SqsAsyncClient sqs) {
+		return new QueueUrls(sqs, new QueueNames("kiln"));
 	}
 
 	static GatewayApiProperties api(GatewayApiProperties.Sends sends) {
