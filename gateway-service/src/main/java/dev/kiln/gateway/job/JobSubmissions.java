@@ -11,7 +11,7 @@ import dev.kiln.gateway.web.ApiProblemException;
 
 /**
  * Accepts jobs: each submission, in its own trace, is checked and drafted ({@link JobDrafts}), recorded and enqueued
- * ({@link JobIntake}), or answered with the earlier job of its idempotency key ({@link IdempotentReplays}).
+ * ({@link JobIntake}), or answered with the earlier job of its idempotency key ({@link TenantJobs#replay}).
  */
 @Service
 class JobSubmissions {
@@ -25,13 +25,13 @@ class JobSubmissions {
 
 	private final JobIntake intake;
 
-	private final IdempotentReplays replays;
+	private final TenantJobs jobs;
 
-	JobSubmissions(JobTracing tracing, JobDrafts drafts, JobIntake intake, IdempotentReplays replays) {
+	JobSubmissions(JobTracing tracing, JobDrafts drafts, JobIntake intake, TenantJobs jobs) {
 		this.tracing = tracing;
 		this.drafts = drafts;
 		this.intake = intake;
-		this.replays = replays;
+		this.jobs = jobs;
 	}
 
 	/**
@@ -61,7 +61,7 @@ class JobSubmissions {
 			JobRepository.Created created = this.intake.record(draft);
 			if (created.outcome() == JobRepository.Outcome.DUPLICATE) {
 				return new Submission(
-						this.replays.replay(caller, created.jobId(), Objects.requireNonNull(draft.requestHash())), true);
+						this.jobs.replay(caller, created.jobId(), Objects.requireNonNull(draft.requestHash())), true);
 			}
 			this.intake.send(draft, trace);
 			return new Submission(accepted(draft.message(), request, created.position(), trace.traceId()), false);

@@ -15,7 +15,7 @@ import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobMessage;
-import dev.kiln.support.tracing.JobSpanTags;
+import dev.kiln.support.tracing.JobSpanTag;
 
 /**
  * The gateway's part of a job's trace. A submission runs in a {@code kiln.job.submit} span (a child of the HTTP server
@@ -23,8 +23,7 @@ import dev.kiln.support.tracing.JobSpanTags;
  * context of {@code kiln.job.enqueue}, written by Micrometer's {@link Propagator}, goes both into the job's record
  * ({@link JobFields#TRACEPARENT}, {@link JobFields#TRACE_ID}) and into the job message's attributes, so the worker,
  * the queue service's state machine and its webhook deliveries continue the same trace. The spans carry
- * the {@link JobSpanTags} {@value JobSpanTags#JOB_ID}, {@value JobSpanTags#TENANT}, {@value JobSpanTags#LANE} and
- * {@value JobSpanTags#MODEL}.
+ * the {@link JobSpanTag}s {@code kiln.job.id}, {@code kiln.tenant}, {@code kiln.lane} and {@code kiln.model}.
  */
 @Component
 class JobTracing {
@@ -65,10 +64,10 @@ class JobTracing {
 	}
 
 	private static Span tag(Span span, JobMessage job) {
-		return span.tag(JobSpanTags.JOB_ID, job.jobId())
-			.tag(JobSpanTags.TENANT, job.tenant())
-			.tag(JobSpanTags.LANE, job.lane().wireName())
-			.tag(JobSpanTags.MODEL, job.model());
+		return span.tag(JobSpanTag.JOB_ID.key(), job.jobId())
+			.tag(JobSpanTag.TENANT.key(), job.tenant())
+			.tag(JobSpanTag.LANE.key(), job.lane().wireName())
+			.tag(JobSpanTag.MODEL.key(), job.model());
 	}
 
 	/** The spans of one submission. */

@@ -17,8 +17,8 @@ import dev.kiln.jobstore.JobRecord;
 import dev.kiln.support.config.SharedProperties;
 
 /**
- * The caller's jobs: read back, listed, cancelled, their images linked; always within the caller's tenant, where
- * another tenant's job reads exactly like an unknown id.
+ * The caller's jobs: read back (also as the answer to a repeated submission), listed, cancelled, their images linked;
+ * always within the caller's tenant, where another tenant's job reads exactly like an unknown id.
  */
 @Service
 class TenantJobs {
@@ -47,6 +47,26 @@ class TenantJobs {
 	 */
 	JobView find(Caller caller, String jobId) {
 		return this.views.view(record(caller, jobId));
+	}
+
+	/**
+	 * The job an earlier request with the same idempotency key created, for a repeated submission: only with the same
+	 * body and while the job is still there.
+	 * @param caller who submits again
+	 * @param jobId the job the key created
+	 * @param requestHash the hash of this request's body
+	 * @return the job as it is now
+	 * @throws IdempotencyKeyReusedException when the body differs or the job is gone
+	 */
+	JobView replay(Caller caller, String jobId, String requestHash) {
+		JobRecord record = this.repository.find(jobId);
+		if (record == null || !caller.tenant().equals(record.tenant())) {
+			throw IdempotencyKeyReusedException.forGoneJob();
+		}
+		if (!requestHash.equals(record.requestHash())) {
+			throw IdempotencyKeyReusedException.forOtherBody(jobId);
+		}
+		return this.views.view(record);
 	}
 
 	/**

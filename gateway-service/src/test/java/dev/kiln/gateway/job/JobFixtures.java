@@ -34,7 +34,7 @@ final class JobFixtures {
 		JobDrafts drafts = new JobDrafts(new SubmissionRules(models, inputs, api, shared()), clock,
 				JsonMapper.builder().build());
 		return new JobSubmissions(tracing, drafts, new JobIntake(repository, publisher, confirmations, api),
-				new IdempotentReplays(repository, views(repository, links, models, api)));
+				new TenantJobs(repository, views(repository, links, models, api), clock, shared()));
 	}
 
 }

@@ -65,13 +65,12 @@ class JobSubmissionsTests {
 	}
 
 	static GatewayApiProperties api() {
-		return new GatewayApiProperties(new GatewayApiProperties.Callbacks(false, false, false),
-				Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
+		return new GatewayApiProperties(Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
 				new GatewayApiProperties.Auth(List.of(), null, Duration.ofSeconds(5)), new GatewayApiProperties.Limits(10, 20, 100, 0, Duration.ofMillis(250)),
 				new GatewayApiProperties.Requests(DataSize.ofKilobytes(64), DataSize.ofKilobytes(4),
 						Duration.ofDays(7), Duration.ofHours(24)),
 				new GatewayApiProperties.Estimates(Duration.ofSeconds(90)),
-				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7),
+				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)),
 				new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(10)),
 				new GatewayApiProperties.Workers(Duration.ZERO));
 	}

@@ -157,14 +157,13 @@ final class SqsStub {
 	}
 
 	static GatewayApiProperties api(GatewayApiProperties.Sends sends) {
-		return new GatewayApiProperties(new GatewayApiProperties.Callbacks(false, false, false),
-				Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
+		return new GatewayApiProperties(Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
 				new GatewayApiProperties.Auth(List.of(), null, Duration.ofSeconds(5)),
 				new GatewayApiProperties.Limits(10, 20, 100, 0, Duration.ofMillis(250)),
 				new GatewayApiProperties.Requests(DataSize.ofKilobytes(64), DataSize.ofKilobytes(4), Duration.ofDays(7),
 						Duration.ofHours(24)),
 				new GatewayApiProperties.Estimates(Duration.ofSeconds(90)),
-				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7),
+				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)),
 				sends, new GatewayApiProperties.Workers(Duration.ZERO));
 	}
 

@@ -215,9 +215,9 @@ class ModelCatalogTests {
 	}
 
 	private ModelCatalog catalog(Duration ttl) {
-		GatewayApiProperties properties = new GatewayApiProperties(null,
+		GatewayApiProperties properties = new GatewayApiProperties(
 				Map.of("kiln-builtin", new GatewayApiProperties.ModelLimits(65536, 30, 2)), null, null, null, null, null,
-				Duration.ofDays(7), null, new GatewayApiProperties.Workers(ttl));
+				null, new GatewayApiProperties.Workers(ttl));
 		return new ModelCatalog(properties,
 				new GatewayProperties(new GatewayProperties.Storage(Duration.ofMinutes(15)),
 						new GatewayProperties.Jobs("kiln-builtin")),

@@ -8,15 +8,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The tag names are what traces are searched by (the worker's README lists them, dashboards and the local stack's
  * tracing test query them): a rename must be deliberate.
  */
-class JobSpanTagsTests {
+class JobSpanTagTests {
 
 	@Test
 	void theTagsAreTheDocumentedNames() {
-		assertThat(JobSpanTags.JOB_ID).isEqualTo("kiln.job.id");
-		assertThat(JobSpanTags.TENANT).isEqualTo("kiln.tenant");
-		assertThat(JobSpanTags.LANE).isEqualTo("kiln.lane");
-		assertThat(JobSpanTags.MODEL).isEqualTo("kiln.model");
-		assertThat(JobSpanTags.ATTEMPT).isEqualTo("kiln.job.attempt");
+		assertThat(JobSpanTag.values()).extracting(JobSpanTag::key)
+			.containsExactly("kiln.job.id", "kiln.tenant", "kiln.lane", "kiln.model", "kiln.job.attempt");
 	}
 
 }
