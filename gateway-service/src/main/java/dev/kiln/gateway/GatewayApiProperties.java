@@ -19,48 +19,29 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
-import dev.kiln.contract.CallbackUrlPolicy;
 
 /**
- * Settings of the public API: callbacks, models, API keys, limits, request sizes, estimates, event streams and how
- * jobs are sent to their queues.
+ * Settings of the public API: models, API keys, limits, request sizes, estimates, event streams and how jobs are sent
+ * to their queues. The callback URL rule and the retention are shared with the queue service
+ * ({@link dev.kiln.support.config.SharedProperties}: {@code kiln.callbacks.*}, {@code kiln.retention}; the old
+ * {@code kiln.gateway.callbacks.*} and {@code kiln.gateway.retention} still set them for one release).
  *
- * @param callbacks which callback URLs are accepted
  * @param models the configured model catalog by model id; models seen in live worker heartbeats are added to it
  * @param auth API keys
  * @param limits per-tenant rate limit and quota
  * @param requests request size and time limits
  * @param estimates queue ETA settings
  * @param events Server-Sent Events settings
- * @param retention how long a finished (here: cancelled) job record is kept; match the queue service's
  * @param sends how accepted jobs are sent to their lane's queue
  * @param workers how the live workers' heartbeats are read
  */
 @ConfigurationProperties("kiln.gateway")
 @Validated
-public record GatewayApiProperties(@Valid @DefaultValue Callbacks callbacks,
+public record GatewayApiProperties(
 		@NotEmpty(message = "must name at least one model") Map<String, @Valid ModelLimits> models,
 		@Valid @DefaultValue Auth auth, @Valid @DefaultValue Limits limits, @Valid @DefaultValue Requests requests,
-		@Valid @DefaultValue Estimates estimates, @Valid @DefaultValue Events events,
-		@DefaultValue("7d") @NotNull Duration retention, @Valid @DefaultValue Sends sends,
+		@Valid @DefaultValue Estimates estimates, @Valid @DefaultValue Events events, @Valid @DefaultValue Sends sends,
 		@Valid @DefaultValue Workers workers) {
-
-	/**
-	 * Callback URL rule, see {@link CallbackUrlPolicy}.
-	 *
-	 * @param allowHttp accept {@code http} callback URLs (local runs only)
-	 * @param allowNonDefaultPorts accept ports other than 80/443
-	 * @param allowPrivateNetworks accept hosts that resolve to loopback, private, link-local or metadata addresses
-	 */
-	public record Callbacks(@DefaultValue("false") boolean allowHttp, @DefaultValue("false") boolean allowNonDefaultPorts,
-			@DefaultValue("false") boolean allowPrivateNetworks) {
-
-		/** The policy these settings describe. */
-		public CallbackUrlPolicy policy() {
-			return new CallbackUrlPolicy(this.allowHttp, this.allowNonDefaultPorts, this.allowPrivateNetworks);
-		}
-
-	}
 
 	/**
 	 * What a model renders within.

@@ -5,41 +5,29 @@ import java.time.Duration;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
-import jakarta.validation.constraints.Pattern;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * Gateway configuration.
+ * The gateway's own {@code kiln.*} settings. What every service must agree on ({@code kiln.queues.prefix},
+ * {@code kiln.storage.bucket}, {@code kiln.retention}, {@code kiln.callbacks.*}) is
+ * {@link dev.kiln.support.config.SharedProperties}, bound once for all services.
  *
- * @param queues where jobs are sent
- * @param storage where images are read from
+ * @param storage how images are linked
  * @param jobs defaults applied to requests
  */
 @ConfigurationProperties("kiln")
 @Validated
-public record GatewayProperties(@Valid @DefaultValue Queues queues, @Valid @DefaultValue Storage storage,
-		@Valid @DefaultValue Jobs jobs) {
+public record GatewayProperties(@Valid @DefaultValue Storage storage, @Valid @DefaultValue Jobs jobs) {
 
 	/**
-	 * Queue settings.
+	 * Image links.
 	 *
-	 * @param prefix prefix of every Kiln queue name; must match the queue service's
+	 * @param linkTtl how long a presigned image link stays valid ({@code kiln.storage.link-ttl})
 	 */
-	public record Queues(@DefaultValue("kiln") @Pattern(regexp = "[A-Za-z0-9_-]{1,40}",
-			message = "must be 1-40 letters, digits, '-' or '_'") String prefix) {
-	}
-
-	/**
-	 * Object store settings.
-	 *
-	 * @param bucket the bucket workers write images to
-	 * @param linkTtl how long a presigned image link stays valid
-	 */
-	public record Storage(@DefaultValue("kiln-images") @NotBlank String bucket,
-			@DefaultValue("15m") @NotNull Duration linkTtl) {
+	public record Storage(@DefaultValue("15m") @NotNull Duration linkTtl) {
 	}
 
 	/**

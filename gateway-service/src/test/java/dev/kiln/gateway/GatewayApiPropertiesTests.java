@@ -27,8 +27,6 @@ class GatewayApiPropertiesTests {
 			GatewayApiProperties properties = context.getBean(GatewayApiProperties.class);
 			assertThat(properties.requests().maxBodySize()).isEqualTo(DataSize.ofKilobytes(64));
 			assertThat(properties.requests().maxMetadataSize()).isEqualTo(DataSize.ofKilobytes(4));
-			assertThat(properties.callbacks().policy().allowHttp()).isFalse();
-			assertThat(properties.callbacks().policy().allowPrivateNetworks()).isFalse();
 			assertThat(properties.auth().anonymousTenant()).isNull();
 			assertThat(properties.models().get("kiln-builtin").maxPixels()).isEqualTo(1048576);
 			assertThat(properties.auth().keyCacheTtl()).isEqualTo(Duration.ofSeconds(5));

@@ -23,33 +23,14 @@ import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * Worker configuration.
+ * Worker configuration ({@code kiln.worker.*}). What every service must agree on, the queue prefix and the bucket
+ * among it, is {@link dev.kiln.support.config.SharedProperties}, bound once by {@code service-support}.
  *
- * @param queues where jobs come from and events go
- * @param storage where images go
  * @param worker the worker itself
  */
 @ConfigurationProperties("kiln")
 @Validated
-public record WorkerProperties(@Valid @DefaultValue Queues queues, @Valid @DefaultValue Storage storage,
-		@Valid @DefaultValue Worker worker) {
-
-	/**
-	 * Queue settings.
-	 *
-	 * @param prefix prefix of every Kiln queue name; must match the queue service's
-	 */
-	public record Queues(@DefaultValue("kiln") @Pattern(regexp = "[A-Za-z0-9_-]{1,40}",
-			message = "must be 1-40 letters, digits, '-' or '_'") String prefix) {
-	}
-
-	/**
-	 * Object store settings.
-	 *
-	 * @param bucket the bucket images are written to
-	 */
-	public record Storage(@DefaultValue("kiln-images") @NotBlank String bucket) {
-	}
+public record WorkerProperties(@Valid @DefaultValue Worker worker) {
 
 	/**
 	 * The worker.

@@ -42,7 +42,6 @@ import dev.kiln.contract.ObjectKeys;
 import dev.kiln.contract.QueueNames;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.contract.WorkerHeartbeat;
-import dev.kiln.embedded.SharedEmbeddedStack;
 import dev.kiln.worker.model.ServedModel;
 import dev.kiln.worker.render.RenderedImageAssertions;
 
@@ -62,19 +61,7 @@ class WorkerIntegrationTests {
 
 	@DynamicPropertySource
 	static void stack(DynamicPropertyRegistry registry) {
-		SharedEmbeddedStack.register(registry);
-		// The listener starts with the context, so its queues must exist first.
-		try (var sqs = software.amazon.awssdk.services.sqs.SqsClient.builder()
-			.endpointOverride(SharedEmbeddedStack.get().sqs().endpoint())
-			.region(software.amazon.awssdk.regions.Region.US_EAST_1)
-			.credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider
-				.create(software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("k", "k")))
-			.build()) {
-			for (Lane lane : Lane.values()) {
-				sqs.createQueue((b) -> b.queueName(QUEUES.jobs(lane)));
-			}
-			sqs.createQueue((b) -> b.queueName(QUEUES.events()));
-		}
+		WorkerStack.register(registry, "wktest");
 	}
 
 	@Autowired

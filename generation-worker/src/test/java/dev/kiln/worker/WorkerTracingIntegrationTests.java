@@ -38,7 +38,6 @@ import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.ObjectKeys;
 import dev.kiln.contract.QueueNames;
-import dev.kiln.embedded.SharedEmbeddedStack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -64,19 +63,7 @@ class WorkerTracingIntegrationTests {
 
 	@DynamicPropertySource
 	static void stack(DynamicPropertyRegistry registry) {
-		SharedEmbeddedStack.register(registry);
-		// the receive loop starts with the context, so its queues must exist first
-		try (var sqs = software.amazon.awssdk.services.sqs.SqsClient.builder()
-			.endpointOverride(SharedEmbeddedStack.get().sqs().endpoint())
-			.region(software.amazon.awssdk.regions.Region.US_EAST_1)
-			.credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider
-				.create(software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("k", "k")))
-			.build()) {
-			for (Lane lane : Lane.values()) {
-				sqs.createQueue((b) -> b.queueName(QUEUES.jobs(lane)));
-			}
-			sqs.createQueue((b) -> b.queueName(QUEUES.events()));
-		}
+		WorkerStack.register(registry, "wktrace");
 	}
 
 	@BeforeAll

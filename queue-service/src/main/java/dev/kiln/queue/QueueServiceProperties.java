@@ -6,25 +6,23 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
-import jakarta.validation.constraints.Pattern;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
-import dev.kiln.contract.CallbackUrlPolicy;
+import dev.kiln.support.config.SharedProperties;
 
 /**
- * Queue service configuration.
+ * Queue service configuration: what only the queue service reads. The settings every service must agree on (the queue
+ * prefix {@code kiln.queues.prefix}, the bucket {@code kiln.storage.bucket}, {@code kiln.retention} and the callback
+ * URL rule {@code kiln.callbacks.*}) are {@link SharedProperties}, bound once for all services.
  *
  * @param provision whether to create (idempotently) the queues and the bucket at start-up; off in production,
  * where infrastructure-as-code owns them
- * @param queues the queue topology
- * @param storage the bucket
- * @param retention how long finished job records and their outputs are kept
- * @param retentionSweep the sweep that deletes what is older than {@code retention} where no lifecycle rule does
+ * @param queues the queues' SQS settings
+ * @param retentionSweep the sweep that deletes what is older than {@code kiln.retention} where no lifecycle rule does
  * @param lanes dead-letter handling and lane monitoring
  * @param stuckJobs recovery of running jobs whose worker vanished
  * @param webhooks webhook deliveries
@@ -33,27 +31,18 @@ import dev.kiln.contract.CallbackUrlPolicy;
 @ConfigurationProperties("kiln")
 @Validated
 public record QueueServiceProperties(@DefaultValue("false") boolean provision, @Valid @DefaultValue Queues queues,
-		@Valid @DefaultValue Storage storage, @DefaultValue("7d") @NotNull Duration retention,
 		@Valid @DefaultValue RetentionSweep retentionSweep, @Valid @DefaultValue Lanes lanes,
 		@Valid @DefaultValue StuckJobs stuckJobs, @Valid @DefaultValue Webhooks webhooks,
 		@Valid @DefaultValue Outbox outbox) {
 
-	@AssertTrue(message = "retention must be at least 1 minute")
-	boolean isRetentionValid() {
-		return this.retention.compareTo(Duration.ofMinutes(1)) >= 0;
-	}
-
 	/**
-	 * Queue topology.
+	 * The queues' SQS settings ({@code kiln.queues.*}); their names follow the shared {@code kiln.queues.prefix}.
 	 *
-	 * @param prefix prefix of every Kiln queue name
 	 * @param maxReceiveCount deliveries of a job before its dead-letter queue takes it
 	 * @param visibilityTimeout how long a received job stays invisible before SQS delivers it again
 	 * @param retention how long SQS keeps an undelivered message
 	 */
-	public record Queues(@DefaultValue("kiln") @Pattern(regexp = "[A-Za-z0-9_-]{1,40}",
-			message = "must be 1-40 letters, digits, '-' or '_'") String prefix,
-			@DefaultValue("3") @Min(1) @Max(1000) int maxReceiveCount,
+	public record Queues(@DefaultValue("3") @Min(1) @Max(1000) int maxReceiveCount,
 			@DefaultValue("120s") @NotNull Duration visibilityTimeout,
 			@DefaultValue("4d") @NotNull Duration retention) {
 
@@ -68,14 +57,6 @@ public record QueueServiceProperties(@DefaultValue("false") boolean provision, @
 					&& this.retention.compareTo(Duration.ofDays(14)) <= 0;
 		}
 
-	}
-
-	/**
-	 * Object store settings.
-	 *
-	 * @param bucket the bucket workers write images to
-	 */
-	public record Storage(@DefaultValue("kiln-images") @NotBlank String bucket) {
 	}
 
 	/**
@@ -118,24 +99,15 @@ public record QueueServiceProperties(@DefaultValue("false") boolean provision, @
 	 * @param giveUpAfter how long after the event the last attempt may start
 	 * @param pollInterval how often due deliveries are looked for
 	 * @param batchSize deliveries in flight at once, at most
-	 * @param allowHttp accept {@code http} callback URLs (local runs only)
-	 * @param allowNonDefaultPorts accept callback URLs with a port other than 80/443 (local runs only)
-	 * @param allowPrivateNetworks accept callback hosts on private or loopback addresses (local runs only)
 	 */
 	public record Webhooks(@DefaultValue("true") boolean enabled, @DefaultValue("10s") @NotNull Duration timeout,
 			@DefaultValue("10s") @NotNull Duration initialBackoff, @DefaultValue("1h") @NotNull Duration maxBackoff,
 			@DefaultValue("24h") @NotNull Duration giveUpAfter, @DefaultValue("1s") @NotNull Duration pollInterval,
-			@DefaultValue("20") @Min(1) @Max(500) int batchSize, @DefaultValue("false") boolean allowHttp,
-			@DefaultValue("false") boolean allowNonDefaultPorts, @DefaultValue("false") boolean allowPrivateNetworks) {
+			@DefaultValue("20") @Min(1) @Max(500) int batchSize) {
 
 		@AssertTrue(message = "initial-backoff must be positive and at most max-backoff")
 		boolean isBackoffValid() {
 			return this.initialBackoff.isPositive() && this.initialBackoff.compareTo(this.maxBackoff) <= 0;
-		}
-
-		/** The SSRF rule for callback URLs under these settings. */
-		public CallbackUrlPolicy policy() {
-			return new CallbackUrlPolicy(this.allowHttp, this.allowNonDefaultPorts, this.allowPrivateNetworks);
 		}
 
 	}

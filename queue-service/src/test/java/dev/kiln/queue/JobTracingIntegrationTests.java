@@ -84,8 +84,8 @@ class JobTracingIntegrationTests {
 		List<String> args = new ArrayList<>();
 		SharedEmbeddedStack.get().serviceProperties().forEach((name, value) -> args.add("--" + name + "=" + value));
 		args.addAll(List.of("--server.port=0", "--kiln.provision=true", "--kiln.queues.prefix=qstrace",
-				"--kiln.storage.bucket=qstrace-images", "--kiln.webhooks.allow-http=true",
-				"--kiln.webhooks.allow-non-default-ports=true", "--kiln.webhooks.allow-private-networks=true",
+				"--kiln.storage.bucket=qstrace-images", "--kiln.callbacks.allow-http=true",
+				"--kiln.callbacks.allow-non-default-ports=true", "--kiln.callbacks.allow-private-networks=true",
 				"--kiln.webhooks.poll-interval=100ms", "--kiln.retention-sweep.enabled=false",
 				"--kiln.stuck-jobs.interval=1h", "--kiln.outbox.interval=1h",
 				"--spring.cloud.aws.sqs.listener.poll-timeout=1s",

@@ -7,13 +7,17 @@ import org.springframework.boot.validation.autoconfigure.ValidationAutoConfigura
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.context.annotation.Configuration;
 
+import dev.kiln.support.config.SharedProperties;
+import dev.kiln.support.config.SharedPropertiesConfiguration;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Bad configuration stops start-up with a message that names the property. */
 class QueueServicePropertiesTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+		.withConfiguration(
+				AutoConfigurations.of(ValidationAutoConfiguration.class, SharedPropertiesConfiguration.class))
 		.withUserConfiguration(Config.class);
 
 	@Test
@@ -22,8 +26,16 @@ class QueueServicePropertiesTests {
 			assertThat(context).hasNotFailed();
 			QueueServiceProperties properties = context.getBean(QueueServiceProperties.class);
 			assertThat(properties.queues().maxReceiveCount()).isEqualTo(3);
-			assertThat(properties.queues().prefix()).isEqualTo("kiln");
 			assertThat(properties.provision()).isFalse();
+		});
+	}
+
+	@Test
+	void theQueueSettingsAndTheSharedPrefixShareTheirNamespace() {
+		this.runner.withPropertyValues("kiln.queues.prefix=acme", "kiln.queues.max-receive-count=5").run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context.getBean(QueueServiceProperties.class).queues().maxReceiveCount()).isEqualTo(5);
+			assertThat(context.getBean(SharedProperties.class).queues().prefix()).isEqualTo("acme");
 		});
 	}
 
@@ -62,7 +74,7 @@ class QueueServicePropertiesTests {
 
 	@Test
 	void webhooksFollowTheStrictCallbackPolicyByDefault() {
-		this.runner.run((context) -> assertThat(context.getBean(QueueServiceProperties.class).webhooks().policy())
+		this.runner.run((context) -> assertThat(context.getBean(SharedProperties.class).callbacks().policy())
 			.isEqualTo(dev.kiln.contract.CallbackUrlPolicy.strict()));
 	}
 

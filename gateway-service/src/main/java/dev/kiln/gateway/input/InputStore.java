@@ -25,9 +25,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import dev.kiln.contract.JobIds;
 import dev.kiln.contract.ObjectKeys;
-import dev.kiln.gateway.GatewayProperties;
 import dev.kiln.gateway.web.ApiProblemException;
 import dev.kiln.gateway.web.ProblemTypes;
+import dev.kiln.support.config.SharedProperties;
 
 /**
  * Decodes, checks and stores uploaded images, and finds them again for a job. Nothing is stored for an upload that
@@ -49,9 +49,9 @@ public class InputStore {
 
 	private final InputProperties limits;
 
-	InputStore(S3Client s3, GatewayProperties properties, InputProperties limits) {
+	InputStore(S3Client s3, SharedProperties shared, InputProperties limits) {
 		this.s3 = s3;
-		this.bucket = properties.storage().bucket();
+		this.bucket = shared.storage().bucket();
 		this.limits = limits;
 	}
 

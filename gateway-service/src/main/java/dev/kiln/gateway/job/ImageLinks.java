@@ -9,6 +9,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequest;
 
 import dev.kiln.gateway.GatewayProperties;
+import dev.kiln.support.config.SharedProperties;
 
 /** Presigned, expiring download links for images in the bucket. */
 @Component
@@ -22,9 +23,9 @@ class ImageLinks {
 
 	private final Clock clock;
 
-	ImageLinks(S3Presigner presigner, GatewayProperties properties, Clock clock) {
+	ImageLinks(S3Presigner presigner, SharedProperties shared, GatewayProperties properties, Clock clock) {
 		this.presigner = presigner;
-		this.bucket = properties.storage().bucket();
+		this.bucket = shared.storage().bucket();
 		this.ttl = properties.storage().linkTtl();
 		this.clock = clock;
 	}

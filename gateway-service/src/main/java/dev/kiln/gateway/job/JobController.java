@@ -55,11 +55,14 @@ class JobController {
 	/** 302 Found (RFC 9110, section 15.4.3), as a number: {@code job} names no HTTP status constants. */
 	private static final int FOUND = 302;
 
-	private final JobService jobs;
+	private final JobSubmissions submissions;
+
+	private final TenantJobs jobs;
 
 	private final JobEvents events;
 
-	JobController(JobService jobs, JobEvents events) {
+	JobController(JobSubmissions submissions, TenantJobs jobs, JobEvents events) {
+		this.submissions = submissions;
 		this.jobs = jobs;
 		this.events = events;
 	}
@@ -96,7 +99,7 @@ class JobController {
 					+ "answer with the original job", example = "order-A-17") @RequestHeader(
 							name = "Idempotency-Key", required = false) @Nullable String idempotencyKey,
 			UriComponentsBuilder uris) {
-		JobService.Submission submission = this.jobs.submit(caller, request, idempotencyKey);
+		JobSubmissions.Submission submission = this.submissions.submit(caller, request, idempotencyKey);
 		JobView job = submission.job();
 		ResponseEntity.BodyBuilder response = submission.replayed()
 				? ResponseEntity.ok().header(IDEMPOTENT_REPLAYED, "true") : ResponseEntity.accepted();
@@ -144,7 +147,7 @@ class JobController {
 	@ApiResponse(responseCode = "409", description = "The job has finished", content = @Content(
 			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
 	ResponseEntity<JobView> cancel(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
-		JobService.Cancellation cancellation = this.jobs.cancel(caller, id);
+		TenantJobs.Cancellation cancellation = this.jobs.cancel(caller, id);
 		return cancellation.cancelled() ? ResponseEntity.ok(cancellation.job())
 				: ResponseEntity.accepted().body(cancellation.job());
 	}

@@ -2,9 +2,11 @@ package dev.kiln.gateway.job;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
@@ -13,18 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.data.redis.connection.stream.MapRecord;
-import org.springframework.data.redis.connection.stream.ReadOffset;
-import org.springframework.data.redis.connection.stream.StreamOffset;
-import org.springframework.data.redis.connection.stream.StreamReadOptions;
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
-import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobState;
-import dev.kiln.contract.RedisKeys;
 import dev.kiln.gateway.GatewayApiProperties;
+import dev.kiln.jobstore.JobRecord;
 
 /**
  * Streams a job's event stream ({@code {kiln}:job:{id}:events}, written by the queue service's state machine) as
@@ -44,23 +41,20 @@ class JobEvents {
 
 	private static final Pattern STREAM_ID = Pattern.compile("\\d{1,20}-\\d{1,20}");
 
-	private final StringRedisTemplate redis;
+	private final JobRepository repository;
 
 	private final ImageLinks links;
 
-	private final Duration timeout;
-
-	private final Duration keepAlive;
+	private final GatewayApiProperties.Events settings;
 
 	private final Duration block;
 
-	JobEvents(StringRedisTemplate redis, ImageLinks links, GatewayApiProperties properties,
+	JobEvents(JobRepository repository, ImageLinks links, GatewayApiProperties properties,
 			@Value("${spring.data.redis.timeout:60s}") Duration commandTimeout) {
-		this.redis = redis;
+		this.repository = repository;
 		this.links = links;
-		this.timeout = properties.events().timeout();
-		this.keepAlive = properties.events().keepAlive();
-		this.block = blockFor(this.keepAlive, commandTimeout);
+		this.settings = properties.events();
+		this.block = blockFor(this.settings.keepAlive(), commandTimeout);
 	}
 
 	/**
@@ -82,7 +76,7 @@ class JobEvents {
 	 * @return the emitter the pump writes to
 	 */
 	SseEmitter stream(String jobId, @Nullable String lastEventId) {
-		SseEmitter emitter = new SseEmitter(this.timeout.toMillis());
+		SseEmitter emitter = new SseEmitter(this.settings.timeout().toMillis());
 		AtomicBoolean open = new AtomicBoolean(true);
 		emitter.onCompletion(() -> open.set(false));
 		emitter.onTimeout(() -> open.set(false));
@@ -99,28 +93,23 @@ class JobEvents {
 		long quietSince = System.nanoTime();
 		try {
 			while (open.get()) {
-				StreamReadOptions options = StreamReadOptions.empty().count(100);
-				if (!terminalSeen) {
-					options = options.block(this.block);
-				}
-				List<MapRecord<String, Object, Object>> records = this.redis.opsForStream()
-					.read(options, StreamOffset.create(RedisKeys.jobEvents(jobId), ReadOffset.from(offset)));
-				if ((records == null || records.isEmpty()) && !terminalSeen
-						&& System.nanoTime() - quietSince < this.keepAlive.toNanos()) {
+				List<MapRecord<String, Object, Object>> records = this.repository.events(jobId, offset,
+						terminalSeen ? null : this.block);
+				if (records.isEmpty() && !terminalSeen
+						&& System.nanoTime() - quietSince < this.settings.keepAlive().toNanos()) {
 					continue;
 				}
 				quietSince = System.nanoTime();
-				if (records == null || records.isEmpty()) {
-					Map<String, String> record = this.redis.<String, String>opsForHash().entries(RedisKeys.job(jobId));
-					String state = record.get(JobFields.STATE);
-					if (state == null) {
+				if (records.isEmpty()) {
+					JobRecord record = this.repository.find(jobId);
+					if (record == null || record.state() == null) {
 						emitter.complete();
 						return;
 					}
-					if (JobState.valueOf(state).isTerminal()) {
+					if (record.terminal()) {
 						if (terminalSeen) {
 							// the stream's terminal entry is gone (trimmed or expired): say how the job ended
-							emitter.send(SseEmitter.event().name("state").data(data(jobId, record), MediaType.APPLICATION_JSON));
+							emitter.send(SseEmitter.event().name("state").data(data(record), MediaType.APPLICATION_JSON));
 							emitter.complete();
 							return;
 						}
@@ -139,8 +128,8 @@ class JobEvents {
 						.id(offset)
 						.name(kind)
 						.data(data(jobId, fields), MediaType.APPLICATION_JSON));
-					String state = fields.get("state");
-					if ("state".equals(kind) && state != null && isTerminal(state)) {
+					JobState state = JobRecord.state(fields.get("state"));
+					if ("state".equals(kind) && state != null && state.isTerminal()) {
 						emitter.complete();
 						return;
 					}
@@ -156,44 +145,37 @@ class JobEvents {
 		}
 	}
 
-	private Map<String, Object> data(String jobId, Map<String, String> fields) {
+	/** The data of an entry of the event stream. */
+	private Map<String, Object> data(String jobId, Map<String, String> entry) {
+		return data(jobId, entry.get("state"), JobRecord.integer(entry.get("step")),
+				JobRecord.integer(entry.get("totalSteps")), entry.get("preview"), entry.get("errorType"),
+				entry.get("at"));
+	}
+
+	/** The data of a {@code state} event made from the job's record, when its stream no longer says how it ended. */
+	private Map<String, Object> data(JobRecord record) {
+		Instant at = (record.updatedAt() != null) ? record.updatedAt() : record.submittedAt();
+		return data(record.jobId(), Objects.requireNonNull(record.state()).name(), record.step(), record.totalSteps(),
+				record.preview(), record.errorType(), (at != null) ? at.toString() : null);
+	}
+
+	private Map<String, Object> data(String jobId, @Nullable String state, int step, int totalSteps,
+			@Nullable String preview, @Nullable String errorType, @Nullable String at) {
 		Map<String, Object> data = new LinkedHashMap<>();
 		data.put("jobId", jobId);
-		data.put("state", fields.get("state"));
-		data.put("step", parse(fields.get("step")));
-		data.put("totalSteps", parse(fields.get("totalSteps")));
-		String preview = fields.get("preview");
+		data.put("state", state);
+		data.put("step", step);
+		data.put("totalSteps", totalSteps);
 		if (preview != null && !preview.isEmpty()) {
 			data.put("preview", this.links.link(preview));
 		}
-		String errorType = fields.get("errorType");
 		if (errorType != null && !errorType.isEmpty()) {
 			data.put("errorType", errorType);
 		}
-		String at = fields.getOrDefault("at",
-				fields.getOrDefault(JobFields.UPDATED_AT, fields.get(JobFields.SUBMITTED_AT)));
 		if (at != null) {
 			data.put("at", at);
 		}
 		return data;
-	}
-
-	private static boolean isTerminal(String state) {
-		try {
-			return JobState.valueOf(state).isTerminal();
-		}
-		catch (IllegalArgumentException ex) {
-			return false;
-		}
-	}
-
-	private static int parse(@Nullable String value) {
-		try {
-			return (value != null) ? Integer.parseInt(value) : 0;
-		}
-		catch (NumberFormatException ex) {
-			return 0;
-		}
 	}
 
 }

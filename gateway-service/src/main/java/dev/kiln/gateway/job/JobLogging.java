@@ -16,7 +16,7 @@ import dev.kiln.contract.JobLogContext;
 /**
  * Puts the job id of a {@code /v1/jobs/{id}/...} request in the logging MDC while the request is handled, so that
  * every line logged about it carries {@value JobLogContext#JOB_ID} (a field in structured logs). A submission gets
- * its id only once it is accepted: {@link JobService} puts it there itself.
+ * its id only once it is accepted: {@link JobIntake} puts it there itself.
  */
 @Configuration(proxyBeanMethods = false)
 class JobLogging implements WebMvcConfigurer, HandlerInterceptor {

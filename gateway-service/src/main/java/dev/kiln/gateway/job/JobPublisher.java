@@ -5,7 +5,6 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,9 +24,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
-import dev.kiln.contract.QueueNames;
 import dev.kiln.gateway.GatewayApiProperties;
-import dev.kiln.gateway.GatewayProperties;
+import dev.kiln.support.queues.QueueUrls;
 
 /**
  * Sends job messages to their lane's queue and waits until SQS has them. With {@code kiln.gateway.sends.batch} (the
@@ -45,7 +43,7 @@ class JobPublisher implements DisposableBean {
 
 	private final SqsAsyncClient sqs;
 
-	private final QueueNames queues;
+	private final QueueUrls queues;
 
 	private final Duration timeout;
 
@@ -53,14 +51,12 @@ class JobPublisher implements DisposableBean {
 
 	private final @Nullable ScheduledExecutorService flusher;
 
-	private final Map<Lane, String> urls = new ConcurrentHashMap<>();
-
 	private final Map<Lane, AtomicInteger> inFlight = new EnumMap<>(Lane.class);
 
-	JobPublisher(SqsAsyncClient sqs, GatewayProperties properties, GatewayApiProperties api) {
+	JobPublisher(SqsAsyncClient sqs, QueueUrls queues, GatewayApiProperties api) {
 		GatewayApiProperties.Sends sends = api.sends();
 		this.sqs = sqs;
-		this.queues = new QueueNames(properties.queues().prefix());
+		this.queues = queues;
 		this.timeout = sends.timeout();
 		for (Lane lane : Lane.values()) {
 			this.inFlight.put(lane, new AtomicInteger());
@@ -114,15 +110,9 @@ class JobPublisher implements DisposableBean {
 		return attributes;
 	}
 
+	/** The lane's queue URL, looked up once ({@link QueueUrls} does not keep a failure: the next send asks again). */
 	private String url(Lane lane) {
-		String url = this.urls.get(lane);
-		if (url == null) {
-			// resolved once per lane; a failure (no such queue, SQS unreachable) is not remembered
-			String name = this.queues.jobs(lane);
-			url = join(this.sqs.getQueueUrl((request) -> request.queueName(name)), "find queue " + name).queueUrl();
-			this.urls.put(lane, url);
-		}
-		return url;
+		return join(this.queues.jobs(lane), "find queue " + this.queues.names().jobs(lane));
 	}
 
 	private <T> T join(CompletableFuture<T> future, String what) {

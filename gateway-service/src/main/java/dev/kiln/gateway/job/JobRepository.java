@@ -10,6 +10,10 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.data.redis.connection.stream.MapRecord;
+import org.springframework.data.redis.connection.stream.ReadOffset;
+import org.springframework.data.redis.connection.stream.StreamOffset;
+import org.springframework.data.redis.connection.stream.StreamReadOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.ZSetOperations.TypedTuple;
 import org.springframework.stereotype.Repository;
@@ -20,6 +24,7 @@ import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
 import dev.kiln.jobstore.Transition;
 
@@ -105,9 +110,26 @@ class JobRepository {
 		this.store.sent(jobIds);
 	}
 
-	/** The record's fields, empty when there is no such job. */
-	Map<String, String> find(String jobId) {
-		return this.redis.<String, String>opsForHash().entries(RedisKeys.job(jobId));
+	/** The job's record, {@code null} when there is no such job. */
+	@Nullable JobRecord find(String jobId) {
+		return this.store.find(jobId);
+	}
+
+	/**
+	 * Reads a job's event stream ({@code {kiln}:job:{id}:events}) after an entry.
+	 * @param jobId the job
+	 * @param after the id of the last entry seen ({@code 0-0} for all)
+	 * @param block how long to wait for an entry when there is none yet, or {@code null} not to wait
+	 * @return up to 100 entries, oldest first, each with its fields as strings
+	 */
+	List<MapRecord<String, Object, Object>> events(String jobId, String after, @Nullable Duration block) {
+		StreamReadOptions options = StreamReadOptions.empty().count(100);
+		if (block != null) {
+			options = options.block(block);
+		}
+		List<MapRecord<String, Object, Object>> records = this.redis.opsForStream()
+			.read(options, StreamOffset.create(RedisKeys.jobEvents(jobId), ReadOffset.from(after)));
+		return (records != null) ? records : List.of();
 	}
 
 	/**
@@ -149,16 +171,16 @@ class JobRepository {
 	 * @param cursor the last job of the previous page, or {@code null} for the first page
 	 * @param limit jobs per page
 	 * @param filter which records to include
-	 * @return the records by job id, and the cursor of the next page ({@code null} when there is none)
+	 * @return the records, and the cursor of the next page ({@code null} when there is none)
 	 */
-	Page page(String tenant, @Nullable String cursor, int limit, Predicate<Map<String, String>> filter) {
+	Page page(String tenant, @Nullable String cursor, int limit, Predicate<JobRecord> filter) {
 		String index = RedisKeys.tenantJobs(tenant);
 		double max = Double.POSITIVE_INFINITY;
 		if (cursor != null) {
 			Double score = this.redis.opsForZSet().score(index, cursor);
 			max = (score != null) ? score : JobIds.timestampMillis(cursor);
 		}
-		List<Map.Entry<String, Map<String, String>>> records = new ArrayList<>();
+		List<JobRecord> records = new ArrayList<>();
 		String lastScanned = null;
 		long offset = 0;
 		int scanned = 0;
@@ -177,14 +199,14 @@ class JobRepository {
 				}
 				scanned++;
 				lastScanned = id;
-				Map<String, String> record = find(id);
-				if (record.isEmpty() || !tenant.equals(record.get(JobFields.TENANT)) || !filter.test(record)) {
+				JobRecord record = find(id);
+				if (record == null || !tenant.equals(record.tenant()) || !filter.test(record)) {
 					continue;
 				}
 				if (records.size() == limit) {
-					return new Page(records, records.get(limit - 1).getKey());
+					return new Page(records, records.get(limit - 1).jobId());
 				}
-				records.add(Map.entry(id, record));
+				records.add(record);
 			}
 		}
 		return new Page(records, lastScanned);
@@ -193,10 +215,10 @@ class JobRepository {
 	/**
 	 * Some records and where to go on.
 	 *
-	 * @param records records by job id
+	 * @param records the records, newest first
 	 * @param nextCursor the cursor of the next page, or {@code null}
 	 */
-	record Page(List<Map.Entry<String, Map<String, String>>> records, @Nullable String nextCursor) {
+	record Page(List<JobRecord> records, @Nullable String nextCursor) {
 	}
 
 	/** The gateway's set of a tenant's jobs that may still be waiting, for the quota. */

@@ -15,6 +15,7 @@ import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobMessage;
+import dev.kiln.support.tracing.JobSpanTag;
 
 /**
  * The gateway's part of a job's trace. A submission runs in a {@code kiln.job.submit} span (a child of the HTTP server
@@ -22,22 +23,10 @@ import dev.kiln.contract.JobMessage;
  * context of {@code kiln.job.enqueue}, written by Micrometer's {@link Propagator}, goes both into the job's record
  * ({@link JobFields#TRACEPARENT}, {@link JobFields#TRACE_ID}) and into the job message's attributes, so the worker,
  * the queue service's state machine and its webhook deliveries continue the same trace. The spans carry
- * {@value #JOB_ID}, {@value #TENANT}, {@value #LANE} and {@value #MODEL}.
+ * the {@link JobSpanTag}s {@code kiln.job.id}, {@code kiln.tenant}, {@code kiln.lane} and {@code kiln.model}.
  */
 @Component
 class JobTracing {
-
-	/** Span tag of the job id. */
-	static final String JOB_ID = "kiln.job.id";
-
-	/** Span tag of the tenant. */
-	static final String TENANT = "kiln.tenant";
-
-	/** Span tag of the lane. */
-	static final String LANE = "kiln.lane";
-
-	/** Span tag of the model. */
-	static final String MODEL = "kiln.model";
 
 	private final Tracer tracer;
 
@@ -74,18 +63,11 @@ class JobTracing {
 		}
 	}
 
-	private static Span.Builder tag(Span.Builder span, JobMessage job) {
-		return span.tag(JOB_ID, job.jobId())
-			.tag(TENANT, job.tenant())
-			.tag(LANE, job.lane().wireName())
-			.tag(MODEL, job.model());
-	}
-
-	private static void tag(Span span, JobMessage job) {
-		span.tag(JOB_ID, job.jobId())
-			.tag(TENANT, job.tenant())
-			.tag(LANE, job.lane().wireName())
-			.tag(MODEL, job.model());
+	private static Span tag(Span span, JobMessage job) {
+		return span.tag(JobSpanTag.JOB_ID.key(), job.jobId())
+			.tag(JobSpanTag.TENANT.key(), job.tenant())
+			.tag(JobSpanTag.LANE.key(), job.lane().wireName())
+			.tag(JobSpanTag.MODEL.key(), job.model());
 	}
 
 	/** The spans of one submission. */
@@ -109,8 +91,10 @@ class JobTracing {
 		 */
 		Map<String, String> enqueue(JobMessage job) {
 			tag(this.submit, job);
-			Span span = tag(JobTracing.this.tracer.spanBuilder().setParent(this.submit.context()).name("kiln.job.enqueue"), job)
-				.start();
+			Span span = tag(JobTracing.this.tracer.spanBuilder()
+				.setParent(this.submit.context())
+				.name("kiln.job.enqueue")
+				.start(), job);
 			this.enqueue = span;
 			Map<String, String> carrier = new LinkedHashMap<>();
 			JobTracing.this.propagator.inject(span.context(), carrier, Map::put);

@@ -1,24 +1,24 @@
 package dev.kiln.gateway.job;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
+import org.springframework.stereotype.Component;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
-import dev.kiln.gateway.GatewayApiProperties;
-import dev.kiln.gateway.model.ModelCatalog;
+import dev.kiln.jobstore.JobRecord;
 
 /**
  * Reads a job's record into the {@link JobView} the API shows: its request, what has happened to it, fresh presigned
- * links to its images and preview, and, while it is queued, its live position and ETA.
+ * links to its images and preview, and, while it is queued, its live position and ETA ({@link QueueEstimates}).
  */
+@Component
 class JobViews {
 
 	private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
@@ -27,105 +27,78 @@ class JobViews {
 	private static final TypeReference<Map<String, @Nullable Object>> OBJECT_MAP = new TypeReference<>() {
 	};
 
-	private final JobRepository repository;
-
 	private final ImageLinks links;
 
-	private final ModelCatalog models;
+	private final QueueEstimates estimates;
 
 	private final JsonMapper json;
 
-	private final GatewayApiProperties api;
-
-	JobViews(JobRepository repository, ImageLinks links, ModelCatalog models, JsonMapper json,
-			GatewayApiProperties api) {
-		this.repository = repository;
+	JobViews(ImageLinks links, QueueEstimates estimates, JsonMapper json) {
 		this.links = links;
-		this.models = models;
+		this.estimates = estimates;
 		this.json = json;
-		this.api = api;
 	}
 
 	/**
 	 * The view of a recorded job.
-	 * @param jobId the job
 	 * @param record its record
 	 * @return the view
+	 * @throws IllegalStateException when the record has no request or no state this gateway knows
 	 */
-	JobView view(String jobId, Map<String, String> record) {
-		JobMessage request = this.json.readValue(record.get(JobFields.REQUEST), JobMessage.class);
-		JobState state = JobState.valueOf(record.get(JobFields.STATE));
+	JobView view(JobRecord record) {
+		String requestJson = record.request();
+		JobState state = record.state();
+		if (requestJson == null || state == null) {
+			throw new IllegalStateException("The record of job " + record.jobId() + " has no request or no state "
+					+ "this gateway knows");
+		}
+		JobMessage request = this.json.readValue(requestJson, JobMessage.class);
 		List<JobView.ImageLink> images = new ArrayList<>();
 		List<String> keys = imageKeys(record);
 		for (int i = 0; i < keys.size(); i++) {
 			images.add(this.links.link(i, keys.get(i)));
 		}
 		JobView.Progress progress = (state == JobState.QUEUED) ? null
-				: new JobView.Progress(intField(record, JobFields.STEP), intField(record, JobFields.TOTAL_STEPS));
-		String errorType = record.get(JobFields.ERROR_TYPE);
+				: new JobView.Progress(record.step(), record.totalSteps());
+		String errorType = record.errorType();
 		JobView.Error error = (errorType != null && !errorType.isEmpty())
-				? new JobView.Error(errorType, record.get(JobFields.ERROR_DETAIL)) : null;
-		String preview = record.get(JobFields.PREVIEW);
+				? new JobView.Error(errorType, record.errorDetail()) : null;
+		String preview = record.preview();
 		JobView.Link previewLink = (state == JobState.RUNNING && preview != null && !preview.isEmpty())
 				? this.links.link(preview) : null;
-		String cost = record.get(JobFields.COST);
-		String metadata = record.get(JobFields.METADATA);
-		JobView.Status status = new JobView.Status(state, progress, intField(record, JobFields.ATTEMPT),
-				instant(record, JobFields.STARTED_AT), instant(record, JobFields.FINISHED_AT),
-				(state == JobState.QUEUED) ? queuePosition(jobId, request) : null, images, previewLink, error,
-				(cost != null && !cost.isEmpty()) ? Double.valueOf(cost) : null,
-				"true".equals(record.get(JobFields.CANCEL_REQUESTED)));
-		JobView.Echo echo = new JobView.Echo(record.get(JobFields.CALLBACK_URL),
-				(metadata != null) ? this.json.readValue(metadata, OBJECT_MAP) : null, record.get(JobFields.TRACE_ID));
-		return JobView.of(jobId, request, status, echo);
+		JobView.Status status = new JobView.Status(state, progress, record.attempt(), record.startedAt(),
+				record.finishedAt(), (state == JobState.QUEUED) ? this.estimates.position(record.jobId(), request) : null,
+				images, previewLink, error, record.cost(), record.cancelRequested());
+		String metadata = record.metadata();
+		JobView.Echo echo = new JobView.Echo(record.callbackUrl(),
+				(metadata != null) ? this.json.readValue(metadata, OBJECT_MAP) : null,
+				record.others().get(JobFields.TRACE_ID));
+		return JobView.of(record.jobId(), request, status, echo);
 	}
 
 	/**
-	 * The storage keys of a job's images: none unless it succeeded.
+	 * A fresh presigned link to one of a job's images.
 	 * @param record the job's record
-	 * @return the keys, in image order
+	 * @param index the image number, from 0
+	 * @return the link
+	 * @throws ImageNotFoundException when the job has no such image (yet)
 	 */
-	List<String> imageKeys(Map<String, String> record) {
-		if (!JobState.SUCCEEDED.name().equals(record.get(JobFields.STATE)) || record.get(JobFields.OUTPUTS) == null) {
+	JobView.ImageLink image(JobRecord record, int index) {
+		List<String> images = imageKeys(record);
+		if (index < 0 || index >= images.size()) {
+			throw new ImageNotFoundException(record.jobId(), images.size(),
+					(record.state() != null) ? record.state().name() : null);
+		}
+		return this.links.link(index, images.get(index));
+	}
+
+	/** The storage keys of a job's images, in image order: none unless it succeeded. */
+	private List<String> imageKeys(JobRecord record) {
+		String outputs = record.outputs();
+		if (record.state() != JobState.SUCCEEDED || outputs == null) {
 			return List.of();
 		}
-		return this.json.readValue(record.get(JobFields.OUTPUTS), STRING_LIST)
-			.stream()
-			.filter((key) -> key.endsWith(".png"))
-			.toList();
-	}
-
-	private JobView.@Nullable QueuePosition queuePosition(String jobId, JobMessage request) {
-		Long rank = this.repository.rank(request.lane(), jobId);
-		if (rank == null) {
-			return null;
-		}
-		int position = (int) (rank + 1);
-		int live = (int) this.models.liveWorkers()
-			.stream()
-			.filter((worker) -> worker.models().stream().anyMatch((model) -> model.id().equals(request.model())))
-			.count();
-		Double mean = this.repository.meanRenderSeconds(request.model());
-		if (mean == null) {
-			return new JobView.QueuePosition(position, null, "no-measurements", live, null);
-		}
-		double eta = position * mean / Math.max(1, live);
-		String reason = "measured";
-		if (live == 0) {
-			eta += this.api.estimates().coldStart().toMillis() / 1000.0;
-			reason = "measured-cold-start";
-		}
-		return new JobView.QueuePosition(position, Math.round(eta * 10) / 10.0, reason, live, mean);
-	}
-
-	private static int intField(Map<String, String> record, String field) {
-		String value = record.get(field);
-		return (value != null && !value.isEmpty()) ? Integer.parseInt(value) : 0;
-	}
-
-	private static @Nullable Instant instant(Map<String, String> record, String field) {
-		String value = record.get(field);
-		return (value != null && !value.isEmpty()) ? Instant.parse(value) : null;
+		return this.json.readValue(outputs, STRING_LIST).stream().filter((key) -> key.endsWith(".png")).toList();
 	}
 
 }

@@ -21,6 +21,7 @@ import dev.kiln.contract.ImageSize;
 import dev.kiln.contract.ModelInfo;
 import dev.kiln.contract.WorkerHeartbeat;
 import dev.kiln.gateway.GatewayApiProperties;
+import dev.kiln.gateway.GatewayProperties;
 import dev.kiln.support.heartbeat.WorkerHeartbeats;
 
 /**
@@ -36,22 +37,35 @@ public class ModelCatalog {
 
 	private final Map<String, GatewayApiProperties.ModelLimits> configured;
 
+	private final String defaultModel;
+
 	private final WorkerHeartbeats heartbeats;
 
 	private final LoadingCache<String, List<WorkerHeartbeat>> live;
 
 	@Autowired
-	ModelCatalog(GatewayApiProperties properties, StringRedisTemplate redis, JsonMapper json) {
-		this(properties, redis, json, Ticker.systemTicker());
+	ModelCatalog(GatewayApiProperties properties, GatewayProperties gateway, StringRedisTemplate redis,
+			JsonMapper json) {
+		this(properties, gateway, redis, json, Ticker.systemTicker());
 	}
 
-	ModelCatalog(GatewayApiProperties properties, StringRedisTemplate redis, JsonMapper json, Ticker ticker) {
+	ModelCatalog(GatewayApiProperties properties, GatewayProperties gateway, StringRedisTemplate redis,
+			JsonMapper json, Ticker ticker) {
 		this.configured = new TreeMap<>(properties.models());
+		this.defaultModel = gateway.jobs().defaultModel();
 		this.heartbeats = new WorkerHeartbeats(redis, json);
 		this.live = Caffeine.newBuilder()
 			.expireAfterWrite(properties.workers().cacheTtl())
 			.ticker(ticker)
 			.build((key) -> this.heartbeats.live());
+	}
+
+	/**
+	 * The model of a request that names none ({@code kiln.jobs.default-model}).
+	 * @return its id
+	 */
+	public String defaultModel() {
+		return this.defaultModel;
 	}
 
 	/**

@@ -13,8 +13,6 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-import dev.kiln.gateway.GatewayProperties;
-
 /** Lists the models jobs may ask for. */
 @RestController
 @RequestMapping(path = "/v1/models", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -23,11 +21,8 @@ class ModelController {
 
 	private final ModelCatalog catalog;
 
-	private final String defaultModel;
-
-	ModelController(ModelCatalog catalog, GatewayProperties properties) {
+	ModelController(ModelCatalog catalog) {
 		this.catalog = catalog;
-		this.defaultModel = properties.jobs().defaultModel();
 	}
 
 	@GetMapping
@@ -40,7 +35,7 @@ class ModelController {
 	@ApiResponse(responseCode = "429", description = "Rate limited", content = @Content(
 			mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE, schema = @Schema(implementation = ProblemDetail.class)))
 	ModelList list() {
-		return new ModelList(this.catalog.models(), this.defaultModel);
+		return new ModelList(this.catalog.models(), this.catalog.defaultModel());
 	}
 
 	/**

@@ -262,7 +262,7 @@ class SchemaTypesIntegrationTests {
 
 	/**
 	 * Fields whose well-typed values are still refused here: they are accepted only for a model that a live worker
-	 * announces img2img or clip skip for, and no worker runs in these tests (JobServiceTests and
+	 * announces img2img or clip skip for, and no worker runs in these tests (JobSubmissionsTests and
 	 * ImageToImageIntegrationTests cover them). Their wrong types are generated like every other field's.
 	 */
 	static final Set<String> NEED_A_WORKER = Set.of("initImage", "strength", "clipSkip");

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentCaptor;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
-import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
@@ -60,16 +59,17 @@ class BatchedSubmissionTests {
 
 	private JobPublisher publisher;
 
-	private JobService service;
+	private JobSubmissions service;
 
 	@BeforeEach
 	void service() {
 		GatewayApiProperties api = SqsStub
 			.api(new GatewayApiProperties.Sends(true, Duration.ofHours(1), 3, Duration.ofSeconds(30)));
-		this.publisher = new JobPublisher(this.sqs, SqsStub.gateway(), api);
-		this.service = new JobService(this.repository, this.publisher, this.confirmations, mock(), this.models, JsonMapper.builder().build(),
-				Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), SqsStub.gateway(), api, mock(),
+		this.publisher = new JobPublisher(this.sqs, SqsStub.queueUrls(this.sqs), api);
+		this.service = JobFixtures.submissions(this.repository, this.publisher, this.confirmations, mock(),
+				this.models, mock(), Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), api,
 				TestTracing.none());
+		given(this.models.defaultModel()).willReturn("small");
 		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
 		given(this.repository.create(any(), any(), any(), isNull(), any(), anyInt())).willAnswer(
 				(invocation) -> new JobRepository.Created(JobRepository.Outcome.CREATED,
@@ -85,10 +85,10 @@ class BatchedSubmissionTests {
 	@Test
 	void aRefusedMessageWithdrawsOnlyItsOwnJobAndItsCallerGets503() throws Exception {
 		this.stub.refuse("refuse me");
-		SqsStub.HeldSend<JobService.Submission> earlier = this.stub.holdSend(this.callers, submission("an earlier job"));
-		Future<JobService.Submission> fox = submit("a red fox");
-		Future<JobService.Submission> refused = submit("refuse me");
-		Future<JobService.Submission> owl = submit("an owl");
+		SqsStub.HeldSend<JobSubmissions.Submission> earlier = this.stub.holdSend(this.callers, submission("an earlier job"));
+		Future<JobSubmissions.Submission> fox = submit("a red fox");
+		Future<JobSubmissions.Submission> refused = submit("refuse me");
+		Future<JobSubmissions.Submission> owl = submit("an owl");
 
 		assertThat(fox.get().job().state()).isEqualTo(JobState.QUEUED);
 		assertThat(owl.get().job().prompt()).isEqualTo("an owl");
@@ -114,16 +114,16 @@ class BatchedSubmissionTests {
 
 	@Test
 	void theAnswerIsBuiltFromTheMessageWithoutReadingTheRecordBack() throws Exception {
-		SqsStub.HeldSend<JobService.Submission> earlier = this.stub.holdSend(this.callers, submission("an earlier job"));
-		Future<JobService.Submission> one = submit("a red fox");
-		Future<JobService.Submission> two = submit("an owl");
-		Future<JobService.Submission> three = submit("a heron");
+		SqsStub.HeldSend<JobSubmissions.Submission> earlier = this.stub.holdSend(this.callers, submission("an earlier job"));
+		Future<JobSubmissions.Submission> one = submit("a red fox");
+		Future<JobSubmissions.Submission> two = submit("an owl");
+		Future<JobSubmissions.Submission> three = submit("a heron");
 		two.get();
 		three.get();
 		JobView job = one.get().job();
 		assertThat(job.state()).isEqualTo(JobState.QUEUED);
 		assertThat(job.queue().position()).isEqualTo(4);
-		assertThat(job.queue().etaReason()).isEqualTo(JobService.NOT_ESTIMATED);
+		assertThat(job.queue().etaReason()).isEqualTo(JobSubmissions.NOT_ESTIMATED);
 		assertThat(job.queue().etaSeconds()).isNull();
 		assertThat(job.metadata()).isEqualTo(Map.of("order", "A-17"));
 		verify(this.repository, never()).find(any());
@@ -133,11 +133,11 @@ class BatchedSubmissionTests {
 		earlier.finish();
 	}
 
-	private Future<JobService.Submission> submit(String prompt) {
+	private Future<JobSubmissions.Submission> submit(String prompt) {
 		return this.callers.submit(submission(prompt));
 	}
 
-	private Callable<JobService.Submission> submission(String prompt) {
+	private Callable<JobSubmissions.Submission> submission(String prompt) {
 		SubmitJobRequest request = new SubmitJobRequest(prompt, null, null, 64, 64, null, null, 42L, null, null, null,
 				null, null, Map.of("order", "A-17"), null, null, null, null);
 		return () -> this.service.submit(CALLER, request, null);

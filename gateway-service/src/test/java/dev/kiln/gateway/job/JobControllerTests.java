@@ -45,7 +45,10 @@ class JobControllerTests {
 	private MockMvcTester mvc;
 
 	@MockitoBean
-	private JobService jobs;
+	private JobSubmissions submissions;
+
+	@MockitoBean
+	private TenantJobs jobs;
 
 	@MockitoBean
 	private JobEvents events;
@@ -64,7 +67,7 @@ class JobControllerTests {
 
 	@Test
 	void acceptsAValidRequestWithLocation() {
-		given(this.jobs.submit(eq(CALLER), any(), isNull())).willReturn(new JobService.Submission(queuedJob(), false));
+		given(this.submissions.submit(eq(CALLER), any(), isNull())).willReturn(new JobSubmissions.Submission(queuedJob(), false));
 		MvcTestResult result = post("""
 				{"prompt": "a red fox", "width": 512, "height": 384, "seed": 7}""");
 		assertThat(result).hasStatus(202).hasHeader("Location", "http://localhost/v1/jobs/" + JOB_ID);
@@ -114,7 +117,7 @@ class JobControllerTests {
 		assertThat(result).hasStatus(400).hasContentType(MediaType.APPLICATION_PROBLEM_JSON);
 		assertThat(result).bodyJson().extractingPath("$.type").isEqualTo("https://kiln.dev/problems/malformed-request");
 		assertThat(result).bodyJson().extractingPath("$.errors[0].field").isEqualTo("sampler");
-		verify(this.jobs, never()).submit(any(), any(), any());
+		verify(this.submissions, never()).submit(any(), any(), any());
 	}
 
 	@Test
@@ -123,7 +126,7 @@ class JobControllerTests {
 				{"prompt": "fox", "width": "wide", "height": 512}""");
 		assertThat(result).hasStatus(400);
 		assertThat(result).bodyJson().extractingPath("$.errors[0].field").isEqualTo("width");
-		verify(this.jobs, never()).submit(any(), any(), any());
+		verify(this.submissions, never()).submit(any(), any(), any());
 	}
 
 	@Test
@@ -167,7 +170,7 @@ class JobControllerTests {
 
 	@Test
 	void answersQueueOutageWithRetryAfter() {
-		given(this.jobs.submit(any(), any(), any()))
+		given(this.submissions.submit(any(), any(), any()))
 			.willThrow(new QueueUnavailableException("The job queue is not available", new RuntimeException()));
 		MvcTestResult result = post("""
 				{"prompt": "fox", "width": 512, "height": 512}""");
@@ -221,7 +224,7 @@ class JobControllerTests {
 		MvcTestResult result = post("{\"prompt\": \"" + prompt + "\", \"width\": 512, \"height\": 512}");
 		assertThat(result).hasStatus(413).hasContentType(MediaType.APPLICATION_PROBLEM_JSON);
 		assertThat(result).bodyJson().extractingPath("$.type").isEqualTo("https://kiln.dev/problems/payload-too-large");
-		verify(this.jobs, never()).submit(any(), any(), any());
+		verify(this.submissions, never()).submit(any(), any(), any());
 	}
 
 	@Test
@@ -234,7 +237,7 @@ class JobControllerTests {
 
 	@Test
 	void rendersRuleViolationsFromTheServiceAsInvalidRequest() {
-		given(this.jobs.submit(any(), any(), any())).willThrow(ApiProblemException
+		given(this.submissions.submit(any(), any(), any())).willThrow(ApiProblemException
 			.invalid(List.of(new ApiProblemException.FieldProblem("model", "is not a known model; known models: kiln-builtin"))));
 		MvcTestResult result = post("""
 				{"prompt": "fox", "width": 512, "height": 512, "model": "nope"}""");
@@ -245,7 +248,7 @@ class JobControllerTests {
 
 	@Test
 	void answersAnIdempotentReplayWith200() {
-		given(this.jobs.submit(eq(CALLER), any(), eq("order-17"))).willReturn(new JobService.Submission(queuedJob(), true));
+		given(this.submissions.submit(eq(CALLER), any(), eq("order-17"))).willReturn(new JobSubmissions.Submission(queuedJob(), true));
 		MvcTestResult result = this.mvc.post()
 			.uri("/v1/jobs")
 			.header("Authorization", "Bearer " + KEY)
@@ -296,7 +299,7 @@ class JobControllerTests {
 
 	@Test
 	void answersATenantOverItsQueuedJobQuotaWith429AndRetryAfter() {
-		given(this.jobs.submit(any(), any(), any())).willThrow(new QuotaExceededException("acme", 2));
+		given(this.submissions.submit(any(), any(), any())).willThrow(new QuotaExceededException("acme", 2));
 		MvcTestResult result = post("""
 				{"prompt": "fox", "width": 512, "height": 512}""");
 		assertThat(result).hasStatus(429).hasHeader("Retry-After", "10")
@@ -309,7 +312,7 @@ class JobControllerTests {
 
 	@Test
 	void answersAReusedIdempotencyKeyWith422NamingTheHeader() {
-		given(this.jobs.submit(any(), any(), any())).willThrow(IdempotencyKeyReusedException.forOtherBody(JOB_ID));
+		given(this.submissions.submit(any(), any(), any())).willThrow(IdempotencyKeyReusedException.forOtherBody(JOB_ID));
 		MvcTestResult result = post("""
 				{"prompt": "fox", "width": 512, "height": 512}""");
 		assertThat(result).hasStatus(422).hasContentType(MediaType.APPLICATION_PROBLEM_JSON);
@@ -320,7 +323,7 @@ class JobControllerTests {
 				 "errors": [{"field": "Idempotency-Key", "message": "was used with a different body"}]}"""
 			.formatted(JOB_ID)));
 		org.mockito.BDDMockito.willThrow(IdempotencyKeyReusedException.forGoneJob())
-			.given(this.jobs)
+			.given(this.submissions)
 			.submit(any(), any(), any());
 		assertThat(post("""
 				{"prompt": "fox", "width": 512, "height": 512}""")).bodyJson().isStrictlyEqualTo(json("""
@@ -343,7 +346,7 @@ class JobControllerTests {
 
 	@Test
 	void answersCancellingARunningJobWithAccepted() {
-		given(this.jobs.cancel(CALLER, JOB_ID)).willReturn(new JobService.Cancellation(queuedJob(), false));
+		given(this.jobs.cancel(CALLER, JOB_ID)).willReturn(new TenantJobs.Cancellation(queuedJob(), false));
 		MvcTestResult result = this.mvc.delete().uri("/v1/jobs/{id}", JOB_ID).header("X-Api-Key", KEY).exchange();
 		assertThat(result).hasStatus(202);
 	}
@@ -372,7 +375,7 @@ class JobControllerTests {
 	private void assertInvalid(MvcTestResult result) {
 		assertThat(result).hasStatus(400).hasContentType(MediaType.APPLICATION_PROBLEM_JSON);
 		assertThat(result).bodyJson().extractingPath("$.type").isEqualTo("https://kiln.dev/problems/invalid-request");
-		verify(this.jobs, never()).submit(any(), any(), any());
+		verify(this.submissions, never()).submit(any(), any(), any());
 	}
 
 	private static JobView queuedJob() {

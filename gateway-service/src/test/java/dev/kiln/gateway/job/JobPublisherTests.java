@@ -51,7 +51,7 @@ class JobPublisherTests {
 
 	@BeforeEach
 	void publisher() {
-		this.publisher = new JobPublisher(this.sqs, SqsStub.gateway(),
+		this.publisher = new JobPublisher(this.sqs, SqsStub.queueUrls(this.sqs),
 				SqsStub.api(new GatewayApiProperties.Sends(true, Duration.ofHours(1), 3, Duration.ofSeconds(30))));
 	}
 
@@ -125,7 +125,7 @@ class JobPublisherTests {
 
 	@Test
 	void withoutBatchingEachMessageIsOneSend() throws Exception {
-		JobPublisher single = new JobPublisher(this.sqs, SqsStub.gateway(),
+		JobPublisher single = new JobPublisher(this.sqs, SqsStub.queueUrls(this.sqs),
 				SqsStub.api(new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(30))));
 		SqsStub.HeldSend<?> a = this.stub.holdSend(this.callers, () -> {
 			single.publish(message("job-a"), body("job-a"), context("job-a"));

@@ -28,9 +28,11 @@ import org.springframework.data.redis.listener.PatternTopic;
 import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 
 import dev.kiln.contract.JobMessage;
+import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.embedded.EmbeddedRedisCluster;
+import dev.kiln.jobstore.JobRecord;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -88,7 +90,10 @@ class JobStoreClusterIntegrationTests {
 		JobRepository.Created created = jobs.create(first, "{}", Map.of(), "key-1", Duration.ofMinutes(5), 1);
 		assertThat(created.outcome()).isEqualTo(JobRepository.Outcome.CREATED);
 		assertThat(created.position()).isPositive();
-		assertThat(jobs.find(first.jobId())).containsEntry("state", "QUEUED").containsEntry("tenant", tenant);
+		assertThat(jobs.find(first.jobId())).satisfies((record) -> {
+			assertThat(record.state()).isEqualTo(JobState.QUEUED);
+			assertThat(record.tenant()).isEqualTo(tenant);
+		});
 
 		// the idempotency key answers with the first job
 		JobRepository.Created duplicate = jobs.create(message(tenant), "{}", Map.of(), "key-1", Duration.ofMinutes(5),
@@ -103,14 +108,14 @@ class JobStoreClusterIntegrationTests {
 
 		assertThat(jobs.cancel(tenant, first.jobId(), Lane.BATCH, Instant.now(), Duration.ofHours(1)))
 			.isEqualTo("cancelled");
-		assertThat(jobs.find(first.jobId())).containsEntry("state", "CANCELLED");
+		assertThat(jobs.find(first.jobId())).extracting(JobRecord::state).isEqualTo(JobState.CANCELLED);
 		assertThat(redis.opsForStream().size(RedisKeys.jobEvents(first.jobId()))).isEqualTo(1);
 
 		// the cancelled job no longer counts: the quota check prunes it
 		assertThat(jobs.create(second, "{}", Map.of(), null, Duration.ZERO, 1).outcome())
 			.isEqualTo(JobRepository.Outcome.CREATED);
 		jobs.withdraw(second, null);
-		assertThat(jobs.find(second.jobId())).isEmpty();
+		assertThat(jobs.find(second.jobId())).isNull();
 		assertThat(jobs.rank(Lane.BATCH, second.jobId())).isNull();
 	}
 

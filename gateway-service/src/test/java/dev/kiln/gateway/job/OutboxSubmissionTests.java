@@ -14,7 +14,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
-import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
@@ -49,15 +48,16 @@ class OutboxSubmissionTests {
 
 	private final OutboxConfirmations confirmations = mock();
 
-	private JobService service;
+	private JobSubmissions service;
 
 	@BeforeEach
 	void service() {
 		GatewayApiProperties api = SqsStub
 			.api(new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(10)));
-		this.service = new JobService(this.repository, this.publisher, this.confirmations, mock(), this.models, JsonMapper.builder().build(),
-				Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), SqsStub.gateway(), api, mock(),
+		this.service = JobFixtures.submissions(this.repository, this.publisher, this.confirmations, mock(),
+				this.models, mock(), Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC), api,
 				TestTracing.none());
+		given(this.models.defaultModel()).willReturn("small");
 		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
 		given(this.repository.create(any(), any(), any(), isNull(), any(), anyInt())).willAnswer(
 				(invocation) -> new JobRepository.Created(JobRepository.Outcome.CREATED,
@@ -107,7 +107,7 @@ class OutboxSubmissionTests {
 		assertThat(JobPublisher.definitelyNotSent(new IllegalStateException("unknown"))).isFalse();
 	}
 
-	private JobService.Submission submit() {
+	private JobSubmissions.Submission submit() {
 		SubmitJobRequest request = new SubmitJobRequest("a red fox", null, null, 64, 64, null, null, 42L, null, null,
 				null, null, null, Map.of(), null, null, null, null);
 		return this.service.submit(CALLER, request, null);

@@ -27,8 +27,9 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchResultEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 
+import dev.kiln.contract.QueueNames;
 import dev.kiln.gateway.GatewayApiProperties;
-import dev.kiln.gateway.GatewayProperties;
+import dev.kiln.support.queues.QueueUrls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -150,21 +151,19 @@ final class SqsStub {
 		return this.batches;
 	}
 
-	static GatewayProperties gateway() {
-		return new GatewayProperties(new GatewayProperties.Queues("kiln"),
-				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
-				new GatewayProperties.Jobs("small"));
+	/** The URLs of the queues under the prefix {@code kiln}, looked up through {@code sqs}. */
+	static QueueUrls queueUrls(SqsAsyncClient sqs) {
+		return new QueueUrls(sqs, new QueueNames("kiln"));
 	}
 
 	static GatewayApiProperties api(GatewayApiProperties.Sends sends) {
-		return new GatewayApiProperties(new GatewayApiProperties.Callbacks(false, false, false),
-				Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
+		return new GatewayApiProperties(Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
 				new GatewayApiProperties.Auth(List.of(), null, Duration.ofSeconds(5)),
 				new GatewayApiProperties.Limits(10, 20, 100, 0, Duration.ofMillis(250)),
 				new GatewayApiProperties.Requests(DataSize.ofKilobytes(64), DataSize.ofKilobytes(4), Duration.ofDays(7),
 						Duration.ofHours(24)),
 				new GatewayApiProperties.Estimates(Duration.ofSeconds(90)),
-				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7),
+				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)),
 				sends, new GatewayApiProperties.Workers(Duration.ZERO));
 	}
 

@@ -66,13 +66,12 @@ class TenantRateLimiterClusterIntegrationTests {
 
 	private TenantRateLimiter limiter() {
 		GatewayApiProperties.Limits limits = new GatewayApiProperties.Limits(1, 10, 100, 0, Duration.ofSeconds(5));
-		return new TenantRateLimiter(this.redis, new GatewayApiProperties(
-				new GatewayApiProperties.Callbacks(false, false, false), Map.of(),
+		return new TenantRateLimiter(this.redis, new GatewayApiProperties(Map.of(),
 				new GatewayApiProperties.Auth(List.of(), null, Duration.ofSeconds(5)), limits,
 				new GatewayApiProperties.Requests(DataSize.ofKilobytes(64), DataSize.ofKilobytes(4), Duration.ofDays(7),
 						Duration.ofHours(24)),
 				new GatewayApiProperties.Estimates(Duration.ofSeconds(90)),
-				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7),
+				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)),
 				new GatewayApiProperties.Sends(true, Duration.ofMillis(5), 10, Duration.ofSeconds(10)),
 				new GatewayApiProperties.Workers(Duration.ZERO)));
 	}

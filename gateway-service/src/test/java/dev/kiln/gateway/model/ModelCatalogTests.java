@@ -19,6 +19,7 @@ import dev.kiln.contract.ImageSize;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.contract.WorkerHeartbeat;
 import dev.kiln.gateway.GatewayApiProperties;
+import dev.kiln.gateway.GatewayProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -214,10 +215,13 @@ class ModelCatalogTests {
 	}
 
 	private ModelCatalog catalog(Duration ttl) {
-		GatewayApiProperties properties = new GatewayApiProperties(null,
+		GatewayApiProperties properties = new GatewayApiProperties(
 				Map.of("kiln-builtin", new GatewayApiProperties.ModelLimits(65536, 30, 2)), null, null, null, null, null,
-				Duration.ofDays(7), null, new GatewayApiProperties.Workers(ttl));
-		return new ModelCatalog(properties, this.redis, JsonMapper.builder().build(), this.nanos::get);
+				null, new GatewayApiProperties.Workers(ttl));
+		return new ModelCatalog(properties,
+				new GatewayProperties(new GatewayProperties.Storage(Duration.ofMinutes(15)),
+						new GatewayProperties.Jobs("kiln-builtin")),
+				this.redis, JsonMapper.builder().build(), this.nanos::get);
 	}
 
 	private static String heartbeat(String worker, String model) {

@@ -12,8 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.SpringApplication;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -22,9 +20,9 @@ import dev.kiln.worker.WorkerProperties;
 /**
  * Ends the process with status 0 once the worker has had nothing in hand for {@code kiln.worker.max-idle} (unset:
  * never). Meant for KEDA's ScaledJob mode: KEDA may start a Job for a message another Job then takes, and without
- * this its worker would wait for work, holding a GPU node, until the Job's {@code activeDeadlineSeconds}. It raises
- * the {@link DrainSignal} first, so the exit goes through the same drain as {@code max-jobs} does; a drain already
- * under way (SIGTERM, a spot notice) is left alone.
+ * this its worker would wait for work, holding a GPU node, until the Job's {@code activeDeadlineSeconds}. It ends
+ * through {@link WorkerExit}, the same drain as {@code max-jobs}; a drain already under way (SIGTERM, a spot notice) is
+ * left alone.
  */
 @Component
 class IdleExit implements SmartLifecycle {
@@ -37,29 +35,22 @@ class IdleExit implements SmartLifecycle {
 
 	private final ObjectProvider<WorkInHand> work;
 
-	private final DrainSignal signal;
-
 	private final Clock clock;
 
-	private final Runnable exit;
+	private final WorkerExit exit;
 
 	private volatile @Nullable Instant lastBusy;
 
 	private @Nullable ScheduledExecutorService scheduler;
 
 	@Autowired
-	IdleExit(WorkerProperties properties, ObjectProvider<WorkInHand> work, DrainSignal signal, Clock clock,
-			ConfigurableApplicationContext context) {
-		this(properties.worker().maxIdle(), work, signal, clock, () -> Thread.ofPlatform()
-			.name("kiln-worker-exit")
-			.start(() -> System.exit(SpringApplication.exit(context))));
+	IdleExit(WorkerProperties properties, ObjectProvider<WorkInHand> work, Clock clock, WorkerExit exit) {
+		this(properties.worker().maxIdle(), work, clock, exit);
 	}
 
-	IdleExit(@Nullable Duration maxIdle, ObjectProvider<WorkInHand> work, DrainSignal signal, Clock clock,
-			Runnable exit) {
+	IdleExit(@Nullable Duration maxIdle, ObjectProvider<WorkInHand> work, Clock clock, WorkerExit exit) {
 		this.maxIdle = maxIdle;
 		this.work = work;
-		this.signal = signal;
 		this.clock = clock;
 		this.exit = exit;
 	}
@@ -101,7 +92,7 @@ class IdleExit implements SmartLifecycle {
 	void check() {
 		Duration limit = this.maxIdle;
 		Instant since = this.lastBusy;
-		if (limit == null || since == null || this.signal.raised()) {
+		if (limit == null || since == null || this.exit.draining()) {
 			return;
 		}
 		Instant now = this.clock.instant();
@@ -109,9 +100,8 @@ class IdleExit implements SmartLifecycle {
 			this.lastBusy = now;
 			return;
 		}
-		if (Duration.between(since, now).compareTo(limit) >= 0
-				&& this.signal.raise("nothing in hand for " + limit + " (kiln.worker.max-idle)")) {
-			this.exit.run();
+		if (Duration.between(since, now).compareTo(limit) >= 0) {
+			this.exit.exitUnlessDraining("nothing in hand for " + limit + " (kiln.worker.max-idle)");
 		}
 	}
 

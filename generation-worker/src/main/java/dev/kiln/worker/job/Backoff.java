@@ -7,22 +7,14 @@ import java.util.function.DoubleSupplier;
  * How long a message that met a transient fault stays invisible before SQS delivers it again: {@code base} on the
  * first attempt, doubled on every later one, capped at {@code max} and SQS's 12 hours, plus up to 25 % jitter so that
  * jobs which failed together do not come back together.
+ *
+ * @param base the backoff after the first attempt ({@code kiln.worker.retry-backoff})
+ * @param max the longest backoff ({@code kiln.worker.max-retry-backoff})
+ * @param random the jitter's source, uniform in [0, 1)
  */
-final class Backoff {
+record Backoff(Duration base, Duration max, DoubleSupplier random) {
 
 	static final Duration SQS_MAX_VISIBILITY = Duration.ofHours(12);
-
-	private final Duration base;
-
-	private final Duration max;
-
-	private final DoubleSupplier random;
-
-	Backoff(Duration base, Duration max, DoubleSupplier random) {
-		this.base = base;
-		this.max = max;
-		this.random = random;
-	}
 
 	/**
 	 * The visibility timeout for a message released after a failed attempt.

@@ -2,6 +2,7 @@ package dev.kiln.worker.job;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.worker.WorkerProperties;
@@ -15,6 +16,8 @@ import dev.kiln.worker.drain.DrainSignal;
 @Component
 class DrainState {
 
+	private final DrainSignal signal;
+
 	private final Duration timeout;
 
 	private volatile long deadline;
@@ -22,6 +25,7 @@ class DrainState {
 	private volatile boolean draining;
 
 	DrainState(DrainSignal signal, WorkerProperties properties) {
+		this.signal = signal;
 		this.timeout = properties.worker().drainTimeout();
 		signal.onRaise((reason) -> begin());
 	}
@@ -29,6 +33,19 @@ class DrainState {
 	private void begin() {
 		this.deadline = System.nanoTime() + this.timeout.toNanos();
 		this.draining = true;
+	}
+
+	/**
+	 * Starts the drain (raises the {@link DrainSignal}) unless it has started.
+	 * @param reason why, for the log
+	 */
+	void raise(String reason) {
+		this.signal.raise(reason);
+	}
+
+	/** Why the worker drains, or {@code null} while it does not. */
+	@Nullable String reason() {
+		return this.signal.reason();
 	}
 
 	/** Whether the worker drains: take nothing new. */

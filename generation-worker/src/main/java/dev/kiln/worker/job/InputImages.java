@@ -2,31 +2,24 @@ package dev.kiln.worker.job;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
-import software.amazon.awssdk.core.sync.ResponseTransformer;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.ObjectKeys;
-import dev.kiln.worker.WorkerProperties;
 import dev.kiln.worker.render.InitImage;
 
 /**
  * Downloads a job's init image: the PNG the gateway stored at {@link ObjectKeys#input} in the bucket this worker
- * writes its outputs to. An input that is gone (expired by the bucket's lifecycle rule, or never there), unreadable,
- * or not of the job's size fails the job for good ({@link PermanentJobFailure}); an S3 fault is left to the caller to
- * retry.
+ * writes its outputs to ({@link JobBucket}). An input that is gone (expired by the bucket's lifecycle rule, or never
+ * there), unreadable, or not of the job's size fails the job for good ({@link PermanentJobFailure}); an S3 fault is
+ * left to the caller to retry.
  */
 @Component
 class InputImages {
 
-	private final S3Client s3;
+	private final JobBucket bucket;
 
-	private final String bucket;
-
-	InputImages(S3Client s3, WorkerProperties properties) {
-		this.s3 = s3;
-		this.bucket = properties.storage().bucket();
+	InputImages(JobBucket bucket) {
+		this.bucket = bucket;
 	}
 
 	/**
@@ -42,12 +35,8 @@ class InputImages {
 			return null;
 		}
 		String key = ObjectKeys.input(job.tenant(), id);
-		byte[] png;
-		try {
-			png = this.s3.getObject((request) -> request.bucket(this.bucket).key(key), ResponseTransformer.toBytes())
-				.asByteArray();
-		}
-		catch (NoSuchKeyException ex) {
+		byte[] png = this.bucket.read(key);
+		if (png == null) {
 			throw new PermanentJobFailure("invalid-request",
 					"Init image '" + id + "' does not exist (inputs expire with the bucket's jobs/ lifecycle rule)");
 		}

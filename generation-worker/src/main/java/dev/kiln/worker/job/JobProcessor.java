@@ -1,6 +1,5 @@
 package dev.kiln.worker.job;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,8 +24,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-import dev.kiln.contract.JobEvent;
-import dev.kiln.contract.JobEventType;
 import dev.kiln.contract.JobLogContext;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.worker.WorkerProperties;
@@ -68,21 +65,15 @@ class JobProcessor {
 
 	private final ModelRegistry models;
 
-	private final EventPublisher events;
+	private final WorkerEvents events;
 
 	private final OutputStore outputs;
 
 	private final InputImages inputs;
 
-	private final JobRecords records;
-
-	private final JobQueues queues;
-
-	private final WorkerActivity activity;
+	private final Holdings holdings;
 
 	private final DrainState drain;
-
-	private final Clock clock;
 
 	private final MeterRegistry meters;
 
@@ -92,19 +83,15 @@ class JobProcessor {
 
 	private final JobSpans spans;
 
-	JobProcessor(ModelRegistry models, EventPublisher events, OutputStore outputs, JobRecords records,
-			JobQueues queues, WorkerActivity activity, DrainState drain, Clock clock, MeterRegistry meters,
-			JobSpans spans, WorkerProperties properties, InputImages inputs) {
-		this.spans = spans;
+	JobProcessor(ModelRegistry models, InputImages inputs, Holdings holdings, OutputStore outputs, WorkerEvents events,
+			JobSpans spans, DrainState drain, MeterRegistry meters, WorkerProperties properties) {
 		this.models = models;
 		this.inputs = inputs;
-		this.events = events;
+		this.holdings = holdings;
 		this.outputs = outputs;
-		this.records = records;
-		this.queues = queues;
-		this.activity = activity;
+		this.events = events;
+		this.spans = spans;
 		this.drain = drain;
-		this.clock = clock;
 		this.meters = meters;
 		this.settings = properties.worker();
 		this.backoff = new Backoff(this.settings.retryBackoff(), this.settings.maxRetryBackoff(),
@@ -125,7 +112,7 @@ class JobProcessor {
 	}
 
 	private void processHeld(List<HeldMessage> received) {
-		received.forEach(this.activity::hold);
+		received.forEach(this.holdings::hold);
 		List<Admitted> admitted = new ArrayList<>();
 		for (HeldMessage message : received) {
 			if (this.drain.draining()) {
@@ -153,14 +140,14 @@ class JobProcessor {
 		JobMessage job = message.job();
 		if (job == null) {
 			// Not a job this worker can read: leave it for the dead-letter queue, where a person can look at it.
-			this.activity.letGo(message);
+			this.holdings.letGo(message);
 			outcome("unknown", "unreadable");
 			return null;
 		}
 		// the job's id, tenant, lane and trace on every line logged about it (fail and retryLater put them again)
 		this.spans.received(message, job);
 		try (JobLogContext.Scope scope = inScope(message, job)) {
-			JobRecords.Claim claim = this.records.claim(job.jobId(), this.settings.id(), this.settings.leaseTtl());
+			JobRecords.Claim claim = this.holdings.claim(job.jobId());
 			switch (claim.standing()) {
 				case FINISHED -> {
 					logger.info("Job {} already finished; dropping duplicate delivery {}", job.jobId(),
@@ -182,12 +169,11 @@ class JobProcessor {
 			if (claim.holder() != null) {
 				logger.info("Job {} is leased by live worker {}; leaving delivery {} invisible without rendering",
 						job.jobId(), claim.holder(), message.messageId());
-				this.queues.changeVisibility(message, (int) this.settings.visibilityTimeout().toSeconds());
-				this.activity.letGo(message);
+				this.holdings.handBack(message, (int) this.settings.visibilityTimeout().toSeconds());
 				outcome(job.model(), "duplicate");
 				return null;
 			}
-			this.activity.leased(job.jobId());
+			this.holdings.leased(job.jobId());
 			ServedModel model = this.models.find(job.model())
 				.orElseThrow(() -> new PermanentJobFailure("unknown-model",
 						"This worker does not serve model '" + job.model() + "'; it serves " + this.models.ids()));
@@ -304,8 +290,8 @@ class JobProcessor {
 	 */
 	private void render(List<Admitted> group, boolean announce) {
 		ServedModel model = group.get(0).model();
-		this.activity.rendering(group.stream().map((job) -> job.job().jobId()).toList());
-		Instant started = this.clock.instant();
+		this.holdings.rendering(jobIds(group));
+		Instant started = this.events.now();
 		List<Span> renderSpans = this.spans.render(group.stream().map(Admitted::message).toList(), model.id());
 		Throwable failure = null;
 		JobMonitor monitor = new JobMonitor(group, renderSpans);
@@ -316,8 +302,7 @@ class JobProcessor {
 			for (Admitted admitted : (announce ? group : List.<Admitted>of())) {
 				JobMessage job = admitted.job();
 				try (Tracer.SpanInScope span = this.spans.scope(admitted.message())) {
-					startedEvents.add(this.events.publishAsync(
-							JobEvent.started(job.jobId(), job.steps(), admitted.attempt(), this.settings.id(), started)));
+					startedEvents.add(this.events.startedAsync(job, admitted.attempt(), started));
 				}
 				Timer.builder("kiln.worker.queue.wait")
 					.description("Time from submission to the start of an attempt")
@@ -331,7 +316,7 @@ class JobProcessor {
 			batchSize(model, group);
 			List<RenderedImages> results = model.generator().render(requests, resumeFrom, monitor);
 			ImageRenderTime.record(this.meters, model, requests, resumeFrom, results);
-			Instant finished = this.clock.instant();
+			Instant finished = this.events.now();
 			for (int i = 0; i < group.size(); i++) {
 				finish(group.get(i), results.get(i), started, finished, group.size(), startedEvents);
 			}
@@ -343,7 +328,7 @@ class JobProcessor {
 		}
 		finally {
 			JobSpans.end(renderSpans, failure);
-			this.activity.idle();
+			this.holdings.idle();
 		}
 	}
 
@@ -494,8 +479,7 @@ class JobProcessor {
 					this.spans.traceId(admitted.message()));
 			List<String> keys = this.outputs.write(job, images.pngs(), metadata);
 			awaitSent(startedEvents);
-			this.events.publish(JobEvent.succeeded(job.jobId(), job.steps(), keys, admitted.attempt(),
-					this.settings.id(), finished, seconds));
+			this.events.succeeded(job, admitted.attempt(), keys, finished, seconds);
 			settle(admitted.message(), job);
 			outcome(admitted.model().id(), "succeeded");
 			Timer.builder("kiln.worker.render")
@@ -518,7 +502,7 @@ class JobProcessor {
 	private void cancel(HeldMessage message, JobMessage job) {
 		try (JobLogContext.Scope scope = inScope(message, job)) {
 			logger.info("Job {} cancelled by its owner", job.jobId());
-			this.events.publish(JobEvent.cancelled(job.jobId(), message.attempt(), this.settings.id(), this.clock.instant()));
+			this.events.cancelled(job, message.attempt());
 			settle(message, job);
 			outcome(job.model(), "cancelled");
 		}
@@ -528,8 +512,7 @@ class JobProcessor {
 		try (JobLogContext.Scope scope = inScope(message, job)) {
 			logger.warn("Job {} failed for good: {}", job.jobId(), detail);
 			try {
-				this.events.publish(JobEvent.failed(job.jobId(), errorType, (detail != null) ? detail : errorType,
-						message.attempt(), this.settings.id(), this.clock.instant()));
+				this.events.failed(job, message.attempt(), errorType, (detail != null) ? detail : errorType);
 				settle(message, job);
 				outcome(job.model(), "failed");
 			}
@@ -547,13 +530,10 @@ class JobProcessor {
 			logger.warn("Job {} attempt {} met a transient fault; it comes back in {} s: {}", job.jobId(),
 					message.attempt(), seconds, detail, cause);
 			if (step >= 0) {
-				quietly(() -> this.events.publish(JobEvent.released(job.jobId(), step, job.steps(), "transient", detail,
-						message.attempt(), this.settings.id(), this.clock.instant())));
+				quietly(() -> this.events.released(job, message.attempt(), step, "transient", detail));
 			}
-			quietly(() -> this.queues.changeVisibility(message, seconds));
-			this.activity.letGo(message);
-			quietly(() -> this.records.release(job.jobId(), this.settings.id()));
-			this.activity.unleased(job.jobId());
+			quietly(() -> this.holdings.handBack(message, seconds));
+			this.holdings.release(job.jobId());
 			outcome(job.model(), "retried");
 		}
 	}
@@ -566,16 +546,13 @@ class JobProcessor {
 		JobMessage job = message.job();
 		if (job != null && step != null) {
 			try (Tracer.SpanInScope span = this.spans.scope(message)) {
-				quietly(() -> this.events.publish(JobEvent.released(job.jobId(), step, job.steps(), "worker-draining",
-						"The worker drained before the job finished; it resumes from its checkpoint on another worker",
-						message.attempt(), this.settings.id(), this.clock.instant())));
+				quietly(() -> this.events.released(job, message.attempt(), step, "worker-draining",
+						"The worker drained before the job finished; it resumes from its checkpoint on another worker"));
 			}
 		}
-		quietly(() -> this.queues.changeVisibility(message, 0));
-		this.activity.letGo(message);
+		quietly(() -> this.holdings.handBack(message, 0));
 		if (job != null) {
-			quietly(() -> this.records.release(job.jobId(), this.settings.id()));
-			this.activity.unleased(job.jobId());
+			this.holdings.release(job.jobId());
 			outcome(job.model(), "released");
 		}
 		logger.info("Handed back message {} ({}) because the worker drains", message.messageId(),
@@ -583,8 +560,7 @@ class JobProcessor {
 	}
 
 	private void delete(HeldMessage message) {
-		this.queues.delete(message);
-		this.activity.letGo(message);
+		this.holdings.delete(message);
 	}
 
 	/**
@@ -595,8 +571,7 @@ class JobProcessor {
 	private void settle(HeldMessage message, JobMessage job) {
 		quietly(() -> this.outputs.deleteCheckpoint(job));
 		delete(message);
-		quietly(() -> this.records.release(job.jobId(), this.settings.id()));
-		this.activity.unleased(job.jobId());
+		this.holdings.release(job.jobId());
 	}
 
 	private static void quietly(Runnable action) {
@@ -676,9 +651,7 @@ class JobProcessor {
 			JobMessage job = admitted.job();
 			try (Tracer.SpanInScope span = JobProcessor.this.spans.scope(admitted.message())) {
 				String key = JobProcessor.this.outputs.writePreview(job, step, png);
-				JobProcessor.this.events.publish(new JobEvent(JobEvent.SCHEMA_VERSION, job.jobId(),
-						JobEventType.PROGRESS, step, job.steps(), List.of(key), null, null, admitted.attempt(),
-						JobProcessor.this.settings.id(), JobProcessor.this.clock.instant(), null));
+				JobProcessor.this.events.preview(job, admitted.attempt(), step, key);
 			}
 			this.previewStep = step;
 		}
@@ -690,11 +663,10 @@ class JobProcessor {
 			if (step < totalSteps && this.previewStep != step
 					&& now - this.lastProgress >= JobProcessor.this.settings.progressInterval().toNanos()) {
 				this.lastProgress = now;
-				Instant at = JobProcessor.this.clock.instant();
+				Instant at = JobProcessor.this.events.now();
 				for (Admitted admitted : this.group) {
 					try (Tracer.SpanInScope span = JobProcessor.this.spans.scope(admitted.message())) {
-						JobProcessor.this.events.publish(JobEvent.progress(admitted.job().jobId(), step, totalSteps,
-								admitted.attempt(), JobProcessor.this.settings.id(), at));
+						JobProcessor.this.events.progress(admitted.job(), admitted.attempt(), step, totalSteps, at);
 					}
 				}
 			}
@@ -702,7 +674,7 @@ class JobProcessor {
 				this.lastCancelCheck = now;
 				Set<String> cancelled = new LinkedHashSet<>();
 				for (Admitted admitted : this.group) {
-					if (JobProcessor.this.records.cancelRequested(admitted.job().jobId())) {
+					if (JobProcessor.this.holdings.cancelRequested(admitted.job().jobId())) {
 						cancelled.add(admitted.job().jobId());
 					}
 				}

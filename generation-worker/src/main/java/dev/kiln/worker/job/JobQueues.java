@@ -3,9 +3,7 @@ package dev.kiln.worker.job;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -20,13 +18,13 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
-import dev.kiln.contract.QueueNames;
-import dev.kiln.worker.WorkerProperties;
+import dev.kiln.support.queues.QueueUrls;
 
 /**
  * The lanes' jobs queues, spoken to directly: receive a few messages from one lane (long poll), delete one, change one's
- * visibility. Queue URLs are looked up on first use and kept. A receive asks for the message attributes that carry
- * trace context ({@link MessageTrace#ATTRIBUTES}) and the {@code SentTimestamp} the queue-wait span starts at.
+ * visibility. Queue URLs come from the shared {@link QueueUrls} (looked up on first use and kept). A receive asks for
+ * the message attributes that carry trace context ({@link MessageTrace#ATTRIBUTES}) and the {@code SentTimestamp} the
+ * queue-wait span starts at.
  */
 @Component
 class JobQueues {
@@ -40,14 +38,12 @@ class JobQueues {
 
 	private final JsonMapper json;
 
-	private final QueueNames names;
+	private final QueueUrls urls;
 
-	private final Map<Lane, String> urls = new EnumMap<>(Lane.class);
-
-	JobQueues(SqsAsyncClient sqs, JsonMapper json, WorkerProperties properties) {
+	JobQueues(SqsAsyncClient sqs, JsonMapper json, QueueUrls urls) {
 		this.sqs = sqs;
 		this.json = json;
-		this.names = new QueueNames(properties.queues().prefix());
+		this.urls = urls;
 	}
 
 	/**
@@ -69,25 +65,28 @@ class JobQueues {
 	 * @return the messages once SQS answered (or the call failed or timed out)
 	 */
 	CompletableFuture<List<HeldMessage>> receiveAsync(Lane lane, int max, Duration wait) {
-		String url = url(lane);
-		return this.sqs
-			.receiveMessage((request) -> request.queueUrl(url)
-				.maxNumberOfMessages(max)
-				.waitTimeSeconds((int) wait.toSeconds())
-				.messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
-						MessageSystemAttributeName.SENT_TIMESTAMP)
-				.messageAttributeNames(MessageTrace.ATTRIBUTES))
-			.orTimeout(wait.toSeconds() + CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-			.thenApply((response) -> {
-				long now = System.nanoTime();
-				Instant receivedAt = Instant.now();
-				List<HeldMessage> held = new ArrayList<>(response.messages().size());
-				for (Message message : response.messages()) {
-					held.add(new HeldMessage(lane, url, message.messageId(), message.receiptHandle(), now,
-							attempt(message), message.body(), read(message), MessageTrace.of(message, receivedAt)));
-				}
-				return held;
-			});
+		return this.urls.jobs(lane)
+			.thenCompose((url) -> this.sqs
+				.receiveMessage((request) -> request.queueUrl(url)
+					.maxNumberOfMessages(max)
+					.waitTimeSeconds((int) wait.toSeconds())
+					.messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+							MessageSystemAttributeName.SENT_TIMESTAMP)
+					.messageAttributeNames(MessageTrace.ATTRIBUTES))
+				.thenApply((response) -> held(lane, url, response.messages())))
+			.orTimeout(wait.toSeconds() + CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+	}
+
+	/** The messages of one receive from the lane's queue at {@code url}, read. */
+	private List<HeldMessage> held(Lane lane, String url, List<Message> messages) {
+		long now = System.nanoTime();
+		Instant receivedAt = Instant.now();
+		List<HeldMessage> held = new ArrayList<>(messages.size());
+		for (Message message : messages) {
+			held.add(new HeldMessage(lane, url, message.messageId(), message.receiptHandle(), now, attempt(message),
+					message.body(), read(message), MessageTrace.of(message, receivedAt)));
+		}
+		return held;
 	}
 
 	/** Deletes a message: the job is done with. */
@@ -109,15 +108,6 @@ class JobQueues {
 				.visibilityTimeout(seconds))
 			.orTimeout(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
 			.join();
-	}
-
-	private synchronized String url(Lane lane) {
-		String url = this.urls.get(lane);
-		if (url == null) {
-			url = this.sqs.getQueueUrl((request) -> request.queueName(this.names.jobs(lane))).join().queueUrl();
-			this.urls.put(lane, url);
-		}
-		return url;
 	}
 
 	private @org.jspecify.annotations.Nullable JobMessage read(Message message) {

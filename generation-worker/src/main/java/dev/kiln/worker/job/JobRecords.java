@@ -6,14 +6,15 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
-import dev.kiln.contract.JobFields;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
 
 /**
  * What the worker reads from and writes to a job's Redis record: whether it is already finished or cancelled, and
  * the lease ({@code {kiln}:job:{id}:lease}, the id of the worker rendering it, with a TTL renewed by the heartbeat)
- * that keeps two workers from rendering the same job. The lease scripts are the job store's.
+ * that keeps two workers from rendering the same job. The record is read as the job store's {@link JobRecord}, and the
+ * lease scripts are the job store's.
  */
 @Component
 class JobRecords {
@@ -27,9 +28,10 @@ class JobRecords {
 		this.store = new JobStore(redis);
 	}
 
-	/** Whether the job's owner asked to cancel it. */
+	/** Whether the job's owner asked to cancel it (read from its {@link JobRecord}; no record, no request). */
 	boolean cancelRequested(String jobId) {
-		return "true".equals(this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.CANCEL_REQUESTED));
+		JobRecord job = this.store.find(jobId);
+		return job != null && job.cancelRequested();
 	}
 
 	/**

@@ -1,6 +1,7 @@
 package dev.kiln.worker.job;
 
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,8 +16,10 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
 import dev.kiln.contract.JobMessage;
+import dev.kiln.support.tracing.JobSpanTags;
 
 /**
  * The spans of the jobs in hand (TRACE-CONVENTIONS: issue 18). Each job message's spans are children of the trace
@@ -32,11 +35,11 @@ import dev.kiln.contract.JobMessage;
  * shared batch span, so that no job's trace holds another tenant's job). A pass rendered again (split after running
  * out of memory or a refusal) is another render span.</li>
  * </ul>
- * Every span carries {@value #JOB_ID}, {@value #TENANT}, {@value #LANE} and {@value #MODEL}. The span a job's events and
- * log lines belong to is its <em>current</em> span, put in scope with {@link #scope}: {@link EventPublisher} reads it
- * from there, and Micrometer Tracing puts its {@code traceId} and {@code spanId} in the logging MDC. Only the receive
- * loop's thread calls this, one job after another; the map is concurrent only so that a look-up from another thread
- * is safe.
+ * Every span carries the tags every service puts on a job's spans ({@link JobSpanTags}): the job id, tenant, lane,
+ * model and attempt. The span a job's events and log lines belong to is its <em>current</em> span, put in scope with
+ * {@link #scope}: {@link #outgoing} reads it from there for {@link EventPublisher}, and Micrometer Tracing puts its
+ * {@code traceId} and {@code spanId} in the logging MDC. Only the receive loop's thread calls this, one job after
+ * another; the map is concurrent only so that a look-up from another thread is safe.
  */
 @Component
 class JobSpans {
@@ -48,16 +51,6 @@ class JobSpans {
 	static final String RENDER = "kiln.job.render";
 
 	static final String STEP = "step";
-
-	static final String JOB_ID = "kiln.job.id";
-
-	static final String TENANT = "kiln.tenant";
-
-	static final String LANE = "kiln.lane";
-
-	static final String MODEL = "kiln.model";
-
-	static final String ATTEMPT = "kiln.job.attempt";
 
 	static final String BATCH_SIZE = "kiln.batch.size";
 
@@ -76,6 +69,27 @@ class JobSpans {
 	JobSpans(Tracer tracer, Propagator propagator) {
 		this.tracer = tracer;
 		this.propagator = propagator;
+	}
+
+	/**
+	 * The W3C trace context of the span in scope on the calling thread (a job's current span, {@link #scope}) as SQS
+	 * message attributes, written by Micrometer's {@code Propagator}: {@code traceparent}, and {@code tracestate} when
+	 * not empty; none without a span in scope. What a job message brought in ({@link MessageTrace}) goes out with its
+	 * events this way.
+	 * @return the attributes
+	 */
+	Map<String, MessageAttributeValue> outgoing() {
+		Span span = this.tracer.currentSpan();
+		if (span == null || span.isNoop()) {
+			return Map.of();
+		}
+		Map<String, MessageAttributeValue> attributes = new HashMap<>(4);
+		this.propagator.inject(span.context(), attributes, (carrier, key, value) -> {
+			if (carrier != null && value != null && !value.isEmpty()) {
+				carrier.put(key, MessageAttributeValue.builder().dataType("String").stringValue(value).build());
+			}
+		});
+		return attributes;
 	}
 
 	/**
@@ -114,7 +128,7 @@ class JobSpans {
 		long start = micros(Instant.now());
 		return messages.stream().map((message) -> {
 			Span span = started(message, job(child(message).name(RENDER), message.requireJob(), message)
-				.tag(MODEL, model)
+				.tag(JobSpanTags.MODEL, model)
 				.tag(BATCH_SIZE, messages.size())
 				.startTimestamp(start, TimeUnit.MICROSECONDS));
 			this.current.put(message.messageId(), span);
@@ -188,11 +202,11 @@ class JobSpans {
 	}
 
 	private static Span.Builder job(Span.Builder span, JobMessage job, HeldMessage message) {
-		return span.tag(JOB_ID, job.jobId())
-			.tag(TENANT, job.tenant())
-			.tag(LANE, job.lane().wireName())
-			.tag(MODEL, job.model())
-			.tag(ATTEMPT, message.attempt());
+		return span.tag(JobSpanTags.JOB_ID, job.jobId())
+			.tag(JobSpanTags.TENANT, job.tenant())
+			.tag(JobSpanTags.LANE, job.lane().wireName())
+			.tag(JobSpanTags.MODEL, job.model())
+			.tag(JobSpanTags.ATTEMPT, message.attempt());
 	}
 
 	private static long micros(Instant instant) {

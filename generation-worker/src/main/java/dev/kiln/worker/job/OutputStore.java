@@ -11,15 +11,11 @@ import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.core.sync.ResponseTransformer;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.ObjectKeys;
-import dev.kiln.worker.WorkerProperties;
+import dev.kiln.support.tracing.JobSpanTags;
 
 /**
  * Writes a job's images and its metadata document to the bucket, all at once, and keeps its render checkpoint and
@@ -36,19 +32,16 @@ class OutputStore {
 
 	static final String S3_PUT = "kiln.s3.put";
 
-	private final S3Client s3;
+	private final JobBucket bucket;
 
 	private final JsonMapper json;
 
 	private final Tracer tracer;
 
-	private final String bucket;
-
-	OutputStore(S3Client s3, JsonMapper json, Tracer tracer, WorkerProperties properties) {
-		this.s3 = s3;
+	OutputStore(JobBucket bucket, JsonMapper json, Tracer tracer) {
+		this.bucket = bucket;
 		this.json = json;
 		this.tracer = tracer;
-		this.bucket = properties.storage().bucket();
 	}
 
 	/**
@@ -113,15 +106,14 @@ class OutputStore {
 	 */
 	private void put(@Nullable Span parent, JobMessage job, String key, String contentType, byte[] bytes) {
 		Span span = ((parent != null) ? this.tracer.nextSpan(parent) : this.tracer.nextSpan()).name(S3_PUT)
-			.tag(JobSpans.JOB_ID, job.jobId())
-			.tag(JobSpans.TENANT, job.tenant())
-			.tag("aws.s3.bucket", this.bucket)
+			.tag(JobSpanTags.JOB_ID, job.jobId())
+			.tag(JobSpanTags.TENANT, job.tenant())
+			.tag("aws.s3.bucket", this.bucket.name())
 			.tag("aws.s3.key", key)
 			.tag("kiln.s3.bytes", bytes.length)
 			.start();
 		try {
-			this.s3.putObject((request) -> request.bucket(this.bucket).key(key).contentType(contentType),
-					RequestBody.fromBytes(bytes));
+			this.bucket.write(key, contentType, bytes);
 		}
 		catch (RuntimeException ex) {
 			span.error(ex);
@@ -148,21 +140,12 @@ class OutputStore {
 	 * @return its bytes, or {@code null} when there is none
 	 */
 	byte @Nullable [] readCheckpoint(JobMessage job) {
-		try {
-			return this.s3
-				.getObject((request) -> request.bucket(this.bucket)
-					.key(ObjectKeys.checkpoint(job.tenant(), job.jobId())), ResponseTransformer.toBytes())
-				.asByteArray();
-		}
-		catch (NoSuchKeyException ex) {
-			return null;
-		}
+		return this.bucket.read(ObjectKeys.checkpoint(job.tenant(), job.jobId()));
 	}
 
 	/** Deletes the render checkpoint of a job, if any. */
 	void deleteCheckpoint(JobMessage job) {
-		this.s3.deleteObject((request) -> request.bucket(this.bucket)
-			.key(ObjectKeys.checkpoint(job.tenant(), job.jobId())));
+		this.bucket.delete(ObjectKeys.checkpoint(job.tenant(), job.jobId()));
 	}
 
 	/**

@@ -44,11 +44,10 @@ class PassFiller {
 
 	private final Clock clock;
 
+	/** {@code kiln.worker.batching}: whether to fill at all, and on the CPU. */
+	private final WorkerProperties.Batching batching;
+
 	private final BatchPolicy policy;
-
-	private final boolean enabled;
-
-	private final boolean cpu;
 
 	PassFiller(JobQueues queues, ModelRegistry models, WorkerActivity activity, Clock clock,
 			WorkerProperties properties) {
@@ -56,10 +55,8 @@ class PassFiller {
 		this.models = models;
 		this.activity = activity;
 		this.clock = clock;
-		WorkerProperties.Batching batching = properties.worker().batching();
-		this.enabled = batching.enabled();
-		this.cpu = batching.cpu();
-		this.policy = new BatchPolicy(batching.enabled(), batching.maxWait());
+		this.batching = properties.worker().batching();
+		this.policy = new BatchPolicy(this.batching.enabled(), this.batching.maxWait());
 	}
 
 	/**
@@ -69,7 +66,7 @@ class PassFiller {
 	 * @return the count, 1 to 10
 	 */
 	int receiveCount(int receiveBatch) {
-		if (!this.enabled) {
+		if (!this.batching.enabled()) {
 			return receiveBatch;
 		}
 		int largest = this.models.all().stream()
@@ -174,7 +171,7 @@ class PassFiller {
 			return false;
 		}
 		String device = model.generator().device();
-		return this.cpu || device == null || !device.startsWith("cpu");
+		return this.batching.cpu() || device == null || !device.startsWith("cpu");
 	}
 
 	private static boolean fits(JobMessage first, JobMessage job, int images, int capacity, boolean alone) {

@@ -10,26 +10,12 @@ import ai.djl.training.initializer.Initializer;
  * Fills a parameter with reproducible normal values from a fixed seed. Unlike DJL's built-in initializers it does not
  * draw from the engine's global random generator, so materialising the model gives the same parameters whatever else
  * the JVM has done with the engine.
+ *
+ * @param seed the seed of this parameter
+ * @param gain the standard deviation, or with {@code scaleByFanIn} the standard deviation times √fan-in
+ * @param scaleByFanIn whether to divide {@code gain} by the square root of the parameter's fan-in
  */
-final class SeededInitializer implements Initializer {
-
-	private final long seed;
-
-	private final double gain;
-
-	private final boolean scaleByFanIn;
-
-	/**
-	 * Creates an initializer.
-	 * @param seed the seed of this parameter
-	 * @param gain the standard deviation, or with {@code scaleByFanIn} the standard deviation times √fan-in
-	 * @param scaleByFanIn whether to divide {@code gain} by the square root of the parameter's fan-in
-	 */
-	SeededInitializer(long seed, double gain, boolean scaleByFanIn) {
-		this.seed = seed;
-		this.gain = gain;
-		this.scaleByFanIn = scaleByFanIn;
-	}
+record SeededInitializer(long seed, double gain, boolean scaleByFanIn) implements Initializer {
 
 	@Override
 	public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {

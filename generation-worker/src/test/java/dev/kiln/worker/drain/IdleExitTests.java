@@ -153,7 +153,7 @@ class IdleExitTests {
 		StaticListableBeanFactory beans = new StaticListableBeanFactory();
 		beans.addBean("work", (WorkInHand) this.inHand::get);
 		ObjectProvider<WorkInHand> work = beans.getBeanProvider(WorkInHand.class);
-		return new IdleExit(maxIdle, work, this.signal, this.clock, this.exits::incrementAndGet);
+		return new IdleExit(maxIdle, work, this.clock, new WorkerExit(this.signal, this.exits::incrementAndGet));
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -124,7 +124,7 @@ class SpotInterruptionPollerTests {
 				new WorkerProperties.Spot(enabled, base, Duration.ofHours(1)), "auto",
 				new WorkerProperties.ModelDownload(4, DataSize.ofMegabytes(64), 3), null,
 				new WorkerProperties.Batching(true, Duration.ofMillis(20), false));
-		return new WorkerProperties(new WorkerProperties.Queues("kiln"), new WorkerProperties.Storage("b"), worker);
+		return new WorkerProperties(worker);
 	}
 
 	private static void respond(HttpExchange exchange, int status, String body) throws IOException {

@@ -24,7 +24,7 @@ import dev.kiln.contract.JobIds;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.ObjectKeys;
-import dev.kiln.worker.WorkerProperties;
+import dev.kiln.support.config.SharedProperties;
 import dev.kiln.worker.render.InitImage;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,7 +36,7 @@ class InputImagesTests {
 
 	private final S3Client s3 = mock();
 
-	private final InputImages inputs = new InputImages(this.s3, properties());
+	private final InputImages inputs = new InputImages(new JobBucket(this.s3, shared()));
 
 	@Test
 	void readsTheTenantsInputFromTheWorkersBucketWithTheJobsStrength() throws IOException {
@@ -109,10 +109,10 @@ class InputImagesTests {
 		return out.toByteArray();
 	}
 
-	private static WorkerProperties properties() {
-		Map<String, String> values = Map.of("kiln.worker.id", "w1", "kiln.worker.model-cache", "/tmp/kiln-models",
-				"kiln.storage.bucket", "kiln-test");
-		return new Binder(new MapConfigurationPropertySource(values)).bind("kiln", WorkerProperties.class).get();
+	/** The bucket as every service binds it ({@code kiln.storage.bucket}). */
+	private static SharedProperties shared() {
+		Map<String, String> values = Map.of("kiln.storage.bucket", "kiln-test");
+		return new Binder(new MapConfigurationPropertySource(values)).bind("kiln", SharedProperties.class).get();
 	}
 
 }

@@ -128,10 +128,11 @@ class JobLogFieldsTests {
 			.get();
 		Clock clock = Clock.systemUTC();
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();
-		return new JobProcessor(registry, mock(EventPublisher.class), mock(OutputStore.class), records,
-				mock(JobQueues.class), new WorkerActivity(clock, meters),
-				new DrainState(new DrainSignal(), properties), clock, meters, this.tracing.jobSpans(),
-				properties, mock(InputImages.class));
+		Holdings holdings = new Holdings(mock(JobQueues.class), records, new WorkerActivity(clock, meters),
+				properties);
+		return new JobProcessor(registry, mock(InputImages.class), holdings, mock(OutputStore.class),
+				new WorkerEvents(mock(EventPublisher.class), clock, properties), this.tracing.jobSpans(),
+				new DrainState(new DrainSignal(), properties), meters, properties);
 	}
 
 }

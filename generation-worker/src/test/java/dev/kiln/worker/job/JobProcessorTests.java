@@ -110,9 +110,11 @@ class JobProcessorTests {
 			return List.of("jobs/acme/" + job.jobId() + "/0.png");
 		});
 		Clock clock = Clock.systemUTC();
-		this.processor = new JobProcessor(this.registry, this.events, this.outputs, this.records, this.queues,
-				new WorkerActivity(clock, this.meters), new DrainState(this.drainSignal, this.properties), clock,
-				this.meters, new JobSpans(Tracer.NOOP, Propagator.NOOP), this.properties, this.inputs);
+		Holdings holdings = new Holdings(this.queues, this.records, new WorkerActivity(clock, this.meters),
+				this.properties);
+		this.processor = new JobProcessor(this.registry, this.inputs, holdings, this.outputs,
+				new WorkerEvents(this.events, clock, this.properties), new JobSpans(Tracer.NOOP, Propagator.NOOP),
+				new DrainState(this.drainSignal, this.properties), this.meters, this.properties);
 	}
 
 	@Test

@@ -2,7 +2,6 @@ package dev.kiln.worker.job;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -11,8 +10,6 @@ import java.util.function.Consumer;
 
 import io.micrometer.tracing.Tracer;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -24,7 +21,6 @@ import dev.kiln.contract.JobIds;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.ObjectKeys;
-import dev.kiln.worker.WorkerProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -38,8 +34,8 @@ class OutputStoreTests {
 
 	private final Set<String> stored = ConcurrentHashMap.newKeySet();
 
-	private final OutputStore outputs = new OutputStore(this.s3, JsonMapper.builder().build(), Tracer.NOOP,
-			properties());
+	private final OutputStore outputs = new OutputStore(new JobBucket(this.s3, "kiln-images"),
+			JsonMapper.builder().build(), Tracer.NOOP);
 
 	private final JobMessage job = new JobMessage(1, JobIds.next(), "acme", "sd15", "a fox", null, 64, 64, 1, 7.5, 7,
 			2, Lane.STANDARD, Instant.now(), null);
@@ -113,11 +109,6 @@ class OutputStoreTests {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-	}
-
-	private static WorkerProperties properties() {
-		Map<String, String> values = Map.of("kiln.worker.id", "w1", "kiln.worker.model-cache", "/tmp/kiln-models");
-		return new Binder(new MapConfigurationPropertySource(values)).bind("kiln", WorkerProperties.class).get();
 	}
 
 }

@@ -18,11 +18,11 @@ class LaneController {
 
 	private final LaneMonitor monitor;
 
-	private final DeadLetters deadLetters;
+	private final Redrive redrive;
 
-	LaneController(LaneMonitor monitor, DeadLetters deadLetters) {
+	LaneController(LaneMonitor monitor, Redrive redrive) {
 		this.monitor = monitor;
-		this.deadLetters = deadLetters;
+		this.redrive = redrive;
 	}
 
 	/** Every lane's figures, in lane order (interactive first). */
@@ -41,7 +41,7 @@ class LaneController {
 		catch (IllegalArgumentException ex) {
 			throw new UnknownLaneException(lane);
 		}
-		return this.deadLetters.redrive(parsed);
+		return this.redrive.redrive(parsed);
 	}
 
 	/**

@@ -12,21 +12,17 @@ import java.util.function.ToDoubleFunction;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.ZSetOperations.TypedTuple;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
-import dev.kiln.queue.lifecycle.JobStateMachine;
+import dev.kiln.support.queues.QueueUrls;
 
 /**
  * Reads each lane's figures (SQS queue attributes, the lane index in Redis, the dead-letter sweep's oldest age) for
@@ -36,9 +32,7 @@ import dev.kiln.queue.lifecycle.JobStateMachine;
  * RETRYING), {@code kiln_lane_oldest_waiting_age_seconds{lane}} and {@code kiln_jobs{state=running}}.
  */
 @Component
-class LaneMonitor {
-
-	private static final Logger logger = LoggerFactory.getLogger(LaneMonitor.class);
+class LaneMonitor implements PeriodicWork {
 
 	private final SqsAsyncClient sqs;
 
@@ -46,9 +40,7 @@ class LaneMonitor {
 
 	private final StringRedisTemplate redis;
 
-	private final DeadLetters deadLetters;
-
-	private final TaskScheduler scheduler;
+	private final DeadLetterQueues deadLetters;
 
 	private final Clock clock;
 
@@ -58,13 +50,12 @@ class LaneMonitor {
 
 	private volatile long running;
 
-	LaneMonitor(SqsAsyncClient sqs, QueueUrls urls, StringRedisTemplate redis, DeadLetters deadLetters,
-			TaskScheduler scheduler, Clock clock, MeterRegistry meters, QueueServiceProperties properties) {
+	LaneMonitor(SqsAsyncClient sqs, QueueUrls urls, StringRedisTemplate redis, DeadLetterQueues deadLetters,
+			Clock clock, MeterRegistry meters, QueueServiceProperties properties) {
 		this.sqs = sqs;
 		this.urls = urls;
 		this.redis = redis;
 		this.deadLetters = deadLetters;
-		this.scheduler = scheduler;
 		this.clock = clock;
 		this.interval = properties.lanes().monitorInterval();
 		for (Lane lane : Lane.values()) {
@@ -114,18 +105,14 @@ class LaneMonitor {
 		return (value != null) ? value : 0;
 	}
 
-	@EventListener(ApplicationReadyEvent.class)
-	void schedule() {
-		this.scheduler.scheduleWithFixedDelay(this::refreshLogged, this.clock.instant(), this.interval);
+	@Override
+	public Schedule schedule() {
+		return Schedule.every("Reading the lane figures", this.interval).startingAtOnce();
 	}
 
-	private void refreshLogged() {
-		try {
-			statuses();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Lane figures could not be read; trying again in {}", this.interval, ex);
-		}
+	@Override
+	public void runRound() {
+		statuses();
 	}
 
 	/** Fresh figures of every lane, in lane order; the gauges show them too. */
@@ -150,8 +137,8 @@ class LaneMonitor {
 	}
 
 	private LaneStatus read(Lane lane) {
-		Map<QueueAttributeName, String> jobs = attributes(this.urls.jobs(lane));
-		Map<QueueAttributeName, String> dead = attributes(this.urls.deadLetters(lane));
+		Map<QueueAttributeName, String> jobs = attributes(this.urls.jobs(lane).join());
+		Map<QueueAttributeName, String> dead = attributes(this.urls.deadLetters(lane).join());
 		Long waiting = this.redis.opsForZSet().zCard(RedisKeys.laneQueued(lane));
 		Set<TypedTuple<String>> oldest = this.redis.opsForZSet().rangeWithScores(RedisKeys.laneQueued(lane), 0, 0);
 		Long oldestWaiting = null;

@@ -10,20 +10,16 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
-import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
-import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
+import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
-import dev.kiln.queue.tracing.JobTraces;
 
 /**
  * The outbox relay: makes sure every job the gateway recorded reaches its lane's queue.
@@ -40,7 +36,7 @@ import dev.kiln.queue.tracing.JobTraces;
  * the same round, and a failed send is tried again one grace period later.
  */
 @Component
-class OutboxRelay {
+class OutboxRelay implements PeriodicWork {
 
 	private static final Logger logger = LoggerFactory.getLogger(OutboxRelay.class);
 
@@ -48,11 +44,7 @@ class OutboxRelay {
 
 	private final JobStore store;
 
-	private final SqsAsyncClient sqs;
-
-	private final QueueUrls urls;
-
-	private final TaskScheduler scheduler;
+	private final LaneMessages messages;
 
 	private final Clock clock;
 
@@ -62,13 +54,11 @@ class OutboxRelay {
 
 	private final Counter failures;
 
-	OutboxRelay(StringRedisTemplate redis, SqsAsyncClient sqs, QueueUrls urls, TaskScheduler scheduler, Clock clock,
-			MeterRegistry meters, QueueServiceProperties properties) {
+	OutboxRelay(StringRedisTemplate redis, JobStore store, LaneMessages messages, Clock clock, MeterRegistry meters,
+			QueueServiceProperties properties) {
 		this.redis = redis;
-		this.store = new JobStore(redis);
-		this.sqs = sqs;
-		this.urls = urls;
-		this.scheduler = scheduler;
+		this.store = store;
+		this.messages = messages;
 		this.clock = clock;
 		this.settings = properties.outbox();
 		this.relayed = Counter.builder("kiln.outbox.relayed")
@@ -82,19 +72,14 @@ class OutboxRelay {
 			.register(meters);
 	}
 
-	@EventListener(ApplicationReadyEvent.class)
-	void schedule() {
-		Duration interval = this.settings.interval();
-		this.scheduler.scheduleWithFixedDelay(this::relayLogged, this.clock.instant().plus(interval), interval);
+	@Override
+	public Schedule schedule() {
+		return Schedule.every("Outbox relay", this.settings.interval());
 	}
 
-	private void relayLogged() {
-		try {
-			relay();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Outbox relay failed; trying again in {}: {}", this.settings.interval(), ex.toString());
-		}
+	@Override
+	public void runRound() {
+		relay();
 	}
 
 	/**
@@ -115,22 +100,16 @@ class OutboxRelay {
 	}
 
 	private boolean relay(String jobId) {
-		List<Object> fields = this.redis.opsForHash()
-			.multiGet(RedisKeys.job(jobId),
-					List.of(JobFields.STATE, JobFields.LANE, JobFields.REQUEST, JobFields.TRACEPARENT));
-		Object state = fields.get(0);
-		if (!JobState.QUEUED.name().equals(state) || fields.get(1) == null || fields.get(2) == null) {
+		JobRecord job = this.store.find(jobId);
+		if (job == null || job.state() != JobState.QUEUED || job.lane() == null || job.request() == null) {
 			// withdrawn, cancelled, or a worker has it already: nothing to send
 			this.store.sent(List.of(jobId));
 			return false;
 		}
-		Lane lane = Lane.fromWireName(fields.get(1).toString());
+		Lane lane = job.lane();
 		try {
 			// with the trace context recorded with the job, so the worker continues the job's trace
-			this.sqs
-				.sendMessage((request) -> request.queueUrl(this.urls.jobs(lane))
-					.messageBody(fields.get(2).toString())
-					.messageAttributes(JobTraces.messageAttributes((String) fields.get(3))))
+			this.messages.send(lane, job.request(), job)
 				.get(this.settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (Exception ex) {

@@ -1,6 +1,5 @@
 package dev.kiln.queue.lifecycle;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
@@ -8,19 +7,16 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobEvent;
-import dev.kiln.contract.QueueNames;
-import dev.kiln.jobstore.Transition;
+import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.queue.tracing.JobTraces;
+import dev.kiln.support.queues.QueueUrls;
 
 /**
  * Applies again the worker events that ended in the events dead-letter queue.
@@ -30,11 +26,12 @@ import dev.kiln.queue.QueueServiceProperties;
  * job stuck: a lost {@code SUCCEEDED} keeps the job {@code RUNNING} although the worker deleted its message. Every
  * {@code kiln.lanes.dead-letter-interval} this sweep reads the events dead-letter queue and applies each event through
  * the state machine, which ignores duplicates, late and stale events, so applying one again is always safe; applied
- * events are deleted. An event that cannot be read stays there for an operator
+ * events are deleted. Each is applied as the events listener applies it ({@link JobEventListener#apply}), in a span of
+ * the trace its message carries. An event that cannot be read stays there for an operator
  * ({@code kiln_events_dead_letters_unreadable_total}).
  */
 @Component
-class EventDeadLetters {
+class EventDeadLetters implements PeriodicWork {
 
 	private static final Logger logger = LoggerFactory.getLogger(EventDeadLetters.class);
 
@@ -42,15 +39,9 @@ class EventDeadLetters {
 
 	private final SqsAsyncClient sqs;
 
-	private final JobStateMachine stateMachine;
+	private final QueueUrls urls;
 
-	private final JsonMapper json;
-
-	private final TaskScheduler scheduler;
-
-	private final Clock clock;
-
-	private final String queueName;
+	private final JobEventListener events;
 
 	private final Duration interval;
 
@@ -58,16 +49,11 @@ class EventDeadLetters {
 
 	private final Counter unreadable;
 
-	private volatile String url;
-
-	EventDeadLetters(SqsAsyncClient sqs, JobStateMachine stateMachine, JsonMapper json, TaskScheduler scheduler,
-			Clock clock, MeterRegistry meters, QueueServiceProperties properties) {
+	EventDeadLetters(SqsAsyncClient sqs, QueueUrls urls, JobEventListener events, MeterRegistry meters,
+			QueueServiceProperties properties) {
 		this.sqs = sqs;
-		this.stateMachine = stateMachine;
-		this.json = json;
-		this.scheduler = scheduler;
-		this.clock = clock;
-		this.queueName = new QueueNames(properties.queues().prefix()).eventsDeadLetters();
+		this.urls = urls;
+		this.events = events;
 		this.interval = properties.lanes().deadLetterInterval();
 		this.reapplied = Counter.builder("kiln.events.dead-letters.reapplied")
 			.description("Worker events taken from the events dead-letter queue and applied again")
@@ -77,19 +63,14 @@ class EventDeadLetters {
 			.register(meters);
 	}
 
-	@EventListener(ApplicationReadyEvent.class)
-	void schedule() {
-		this.scheduler.scheduleWithFixedDelay(this::sweepLogged, this.clock.instant().plus(this.interval),
-				this.interval);
+	@Override
+	public Schedule schedule() {
+		return Schedule.every("Events dead-letter sweep", this.interval);
 	}
 
-	private void sweepLogged() {
-		try {
-			sweep();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Events dead-letter sweep failed; trying again in {}: {}", this.interval, ex.toString());
-		}
+	@Override
+	public void runRound() {
+		sweep();
 	}
 
 	/**
@@ -97,7 +78,7 @@ class EventDeadLetters {
 	 * @return the events applied and deleted
 	 */
 	int sweep() {
-		String queue = url();
+		String queue = this.urls.eventsDeadLetters().join();
 		int applied = 0;
 		int seen = 0;
 		while (seen < MAX_PER_SWEEP) {
@@ -105,7 +86,8 @@ class EventDeadLetters {
 				.receiveMessage((request) -> request.queueUrl(queue)
 					.maxNumberOfMessages(10)
 					.waitTimeSeconds(0)
-					.visibilityTimeout((int) Math.max(30, this.interval.toSeconds() * 2)))
+					.visibilityTimeout((int) Math.max(30, this.interval.toSeconds() * 2))
+					.messageAttributeNames(JobTraces.MESSAGE_ATTRIBUTES))
 				.join()
 				.messages();
 			if (batch.isEmpty()) {
@@ -122,32 +104,23 @@ class EventDeadLetters {
 	}
 
 	private boolean reapply(String queue, Message message) {
-		JobEvent event;
+		JobEventListener.Applied applied;
 		try {
-			event = this.json.readValue(message.body(), JobEvent.class);
+			// a failure to apply (Redis away again) leaves the message; it becomes visible for the next sweep
+			applied = this.events.apply(message.body(), message.messageAttributes());
 		}
 		catch (JacksonException ex) {
 			this.unreadable.increment();
 			logger.warn("Message {} in {} is not a readable job event; left for an operator: {}",
-					message.messageId(), this.queueName, ex.getOriginalMessage());
+					message.messageId(), this.urls.names().eventsDeadLetters(), ex.getOriginalMessage());
 			return false;
 		}
-		// a failure here (Redis away again) leaves the message; it becomes visible for the next sweep
-		Transition outcome = this.stateMachine.apply(event);
 		this.sqs.deleteMessage((request) -> request.queueUrl(queue).receiptHandle(message.receiptHandle())).join();
 		this.reapplied.increment();
+		JobEvent event = applied.event();
 		logger.warn("Job {} event {} (attempt {}) came back from the events dead-letter queue: {}", event.jobId(),
-				event.type(), event.attempt(), outcome);
+				event.type(), event.attempt(), applied.outcome());
 		return true;
-	}
-
-	private String url() {
-		String known = this.url;
-		if (known == null) {
-			known = this.sqs.getQueueUrl((request) -> request.queueName(this.queueName)).join().queueUrl();
-			this.url = known;
-		}
-		return known;
 	}
 
 }

@@ -45,7 +45,7 @@ class JobEventListener {
 		this.traces = traces;
 	}
 
-	@SqsListener(queueNames = "${kiln.queues.prefix:kiln}-events", id = "job-events")
+	@SqsListener(queueNames = "#{@kilnQueueUrls.names().events()}", id = "job-events")
 	void onEvent(Message<String> message) {
 		software.amazon.awssdk.services.sqs.model.Message source = message.getHeaders()
 			.get(SqsHeaders.SQS_SOURCE_DATA_HEADER, software.amazon.awssdk.services.sqs.model.Message.class);
@@ -54,11 +54,13 @@ class JobEventListener {
 	}
 
 	/**
-	 * Applies one event message.
+	 * Applies one event message: the events queue's, and again the events dead-letter queue's.
 	 * @param body the message body, a {@link JobEvent}
 	 * @param attributes the message's attributes, which may carry the job's trace context
+	 * @return the event and what applying it did
+	 * @throws tools.jackson.core.JacksonException when the body is not a readable event (nothing is applied)
 	 */
-	void apply(String body, Map<String, MessageAttributeValue> attributes) {
+	Applied apply(String body, Map<String, MessageAttributeValue> attributes) {
 		JobEvent event = this.json.readValue(body, JobEvent.class);
 		Span span = this.traces.fromMessage("kiln.job.transition", attributes)
 			.tag(JobTraces.JOB_ID, event.jobId())
@@ -76,6 +78,7 @@ class JobEventListener {
 				span.tag("kiln.job.ignored", ignored.reason());
 			}
 			logger.debug("Job {} event {} (attempt {}): {}", event.jobId(), event.type(), event.attempt(), outcome);
+			return new Applied(event, outcome);
 		}
 		catch (RuntimeException ex) {
 			span.error(ex);
@@ -84,6 +87,15 @@ class JobEventListener {
 		finally {
 			span.end();
 		}
+	}
+
+	/**
+	 * An event applied.
+	 *
+	 * @param event the event read from the message
+	 * @param outcome what the state machine did with it
+	 */
+	record Applied(JobEvent event, Transition outcome) {
 	}
 
 }

@@ -4,26 +4,23 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobEvent;
-import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
-import dev.kiln.contract.RedisKeys;
 import dev.kiln.jobstore.JobContext;
+import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
 import dev.kiln.jobstore.Transition;
-import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.support.config.SharedProperties;
 
 /**
  * Folds job events into job records: {@code QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED}, with
@@ -42,8 +39,6 @@ public class JobStateMachine {
 
 	/** Jobs {@link #jobs} keeps: far more than run at once on any fleet Kiln serves, and a few MB at most. */
 	private static final int KNOWN_JOBS = 10_000;
-
-	private final StringRedisTemplate redis;
 
 	private final JobStore store;
 
@@ -70,14 +65,12 @@ public class JobStateMachine {
 
 	});
 
-	JobStateMachine(StringRedisTemplate redis, JsonMapper json, MeterRegistry meters, Clock clock,
-			QueueServiceProperties properties) {
-		this.redis = redis;
-		this.store = new JobStore(redis);
+	JobStateMachine(JobStore store, JsonMapper json, MeterRegistry meters, Clock clock, SharedProperties shared) {
+		this.store = store;
 		this.json = json;
 		this.meters = meters;
 		this.clock = clock;
-		this.retention = properties.retention();
+		this.retention = shared.retention();
 	}
 
 	/**
@@ -118,11 +111,10 @@ public class JobStateMachine {
 	}
 
 	private Job job(String jobId) {
-		List<Object> fields = this.redis.opsForHash()
-			.multiGet(RedisKeys.job(jobId), List.of(JobFields.LANE, JobFields.REQUEST));
-		Lane lane = (fields.get(0) != null) ? Lane.fromWireName((String) fields.get(0)) : Lane.STANDARD;
-		@Nullable JobMessage request = (fields.get(1) != null) ? this.json.readValue((String) fields.get(1), JobMessage.class)
-				: null;
+		JobRecord record = this.store.find(jobId);
+		Lane lane = (record != null && record.lane() != null) ? record.lane() : Lane.STANDARD;
+		String requestJson = (record != null) ? record.request() : null;
+		@Nullable JobMessage request = (requestJson != null) ? this.json.readValue(requestJson, JobMessage.class) : null;
 		return new Job(new JobContext(lane, (request != null) ? request.tenant() : "unknown",
 				(request != null) ? request.model() : "unknown",
 				(request != null) ? request.submittedAt().toEpochMilli() : this.clock.millis()), request != null);

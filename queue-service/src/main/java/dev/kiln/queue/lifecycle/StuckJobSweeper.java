@@ -3,28 +3,23 @@ package dev.kiln.queue.lifecycle;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.core.ZSetOperations.TypedTuple;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.JobEvent;
-import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
 import dev.kiln.jobstore.Transition;
+import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
 
 /**
@@ -35,7 +30,7 @@ import dev.kiln.queue.QueueServiceProperties;
  * is marked {@code FAILED}: never a loop.
  */
 @Component
-class StuckJobSweeper {
+class StuckJobSweeper implements PeriodicWork {
 
 	private static final Logger logger = LoggerFactory.getLogger(StuckJobSweeper.class);
 
@@ -48,20 +43,17 @@ class StuckJobSweeper {
 
 	private final JobStateMachine stateMachine;
 
-	private final TaskScheduler scheduler;
-
 	private final Clock clock;
 
 	private final Counter recovered;
 
 	private final QueueServiceProperties.StuckJobs settings;
 
-	StuckJobSweeper(StringRedisTemplate redis, JobStateMachine stateMachine, TaskScheduler scheduler, Clock clock,
+	StuckJobSweeper(StringRedisTemplate redis, JobStore store, JobStateMachine stateMachine, Clock clock,
 			MeterRegistry meters, QueueServiceProperties properties) {
 		this.redis = redis;
-		this.store = new JobStore(redis);
+		this.store = store;
 		this.stateMachine = stateMachine;
-		this.scheduler = scheduler;
 		this.clock = clock;
 		this.settings = properties.stuckJobs();
 		this.recovered = Counter.builder("kiln.jobs.stuck.recovered")
@@ -69,19 +61,14 @@ class StuckJobSweeper {
 			.register(meters);
 	}
 
-	@EventListener(ApplicationReadyEvent.class)
-	void schedule() {
-		Duration interval = this.settings.interval();
-		this.scheduler.scheduleWithFixedDelay(this::sweepLogged, this.clock.instant().plus(interval), interval);
+	@Override
+	public Schedule schedule() {
+		return Schedule.every("Stuck-job sweep", this.settings.interval());
 	}
 
-	private void sweepLogged() {
-		try {
-			sweep();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Stuck-job sweep failed; trying again in {}", this.settings.interval(), ex);
-		}
+	@Override
+	public void runRound() {
+		sweep();
 	}
 
 	/**
@@ -105,15 +92,13 @@ class StuckJobSweeper {
 	}
 
 	private boolean recover(String jobId, long runningSince, Instant now) {
-		List<Object> fields = this.redis.opsForHash()
-			.multiGet(RedisKeys.job(jobId), List.of(JobFields.STATE, JobFields.WORKER_ID, JobFields.ATTEMPT,
-					JobFields.STEP, JobFields.TOTAL_STEPS));
-		if (!"RUNNING".equals(fields.get(0))) {
+		JobRecord job = this.store.find(jobId);
+		if (job == null || job.state() != JobState.RUNNING) {
 			// finished, released or expired meanwhile: out of the running index unless it is RUNNING again
 			this.store.forgetRunning(jobId);
 			return false;
 		}
-		String workerId = (fields.get(1) != null) ? (String) fields.get(1) : "";
+		String workerId = (job.workerId() != null) ? job.workerId() : "";
 		if (!workerId.isEmpty() && Boolean.TRUE.equals(this.redis.hasKey(RedisKeys.worker(workerId)))) {
 			return false;
 		}
@@ -122,9 +107,9 @@ class StuckJobSweeper {
 		if (now.toEpochMilli() - reference < this.settings.threshold().toMillis()) {
 			return false;
 		}
-		Transition outcome = this.stateMachine.apply(JobEvent.released(jobId, number(fields.get(3)), number(fields.get(4)),
-				WORKER_LOST, "Worker '" + workerId + "' stopped heartbeating; the job will be delivered again",
-				number(fields.get(2)), workerId, now));
+		Transition outcome = this.stateMachine.apply(JobEvent.released(jobId, job.step(), job.totalSteps(), WORKER_LOST,
+				"Worker '" + workerId + "' stopped heartbeating; the job will be delivered again", job.attempt(),
+				workerId, now));
 		if (outcome.movedTo(JobState.RETRYING)) {
 			this.recovered.increment();
 			logger.warn("Job {} was running on worker '{}', which stopped heartbeating: back to RETRYING", jobId,
@@ -132,10 +117,6 @@ class StuckJobSweeper {
 			return true;
 		}
 		return false;
-	}
-
-	private static int number(@Nullable Object value) {
-		return JobRecord.integer(value);
 	}
 
 }

@@ -3,33 +3,29 @@ package dev.kiln.queue.retention;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
-import dev.kiln.contract.JobFields;
-import dev.kiln.contract.JobState;
 import dev.kiln.contract.ObjectKeys;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
+import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.support.config.SharedProperties;
 
 /**
  * Deletes what is older than {@code kiln.retention}, every {@code kiln.retention-sweep.interval}: for each tenant's
@@ -42,7 +38,7 @@ import dev.kiln.queue.QueueServiceProperties;
  * stack's store has none, so this is what keeps it bounded.
  */
 @Component
-class RetentionSweeper {
+class RetentionSweeper implements PeriodicWork {
 
 	private static final Logger logger = LoggerFactory.getLogger(RetentionSweeper.class);
 
@@ -58,8 +54,6 @@ class RetentionSweeper {
 
 	private final S3Client s3;
 
-	private final TaskScheduler scheduler;
-
 	private final Clock clock;
 
 	private final Counter deleted;
@@ -72,15 +66,14 @@ class RetentionSweeper {
 
 	private final QueueServiceProperties.RetentionSweep settings;
 
-	RetentionSweeper(StringRedisTemplate redis, S3Client s3, TaskScheduler scheduler, Clock clock, MeterRegistry meters,
-			QueueServiceProperties properties) {
+	RetentionSweeper(StringRedisTemplate redis, JobStore store, S3Client s3, Clock clock, MeterRegistry meters,
+			QueueServiceProperties properties, SharedProperties shared) {
 		this.redis = redis;
-		this.store = new JobStore(redis);
+		this.store = store;
 		this.s3 = s3;
-		this.scheduler = scheduler;
 		this.clock = clock;
-		this.bucket = properties.storage().bucket();
-		this.retention = properties.retention();
+		this.bucket = shared.storage().bucket();
+		this.retention = shared.retention();
 		this.settings = properties.retentionSweep();
 		this.deleted = Counter.builder("kiln.retention.deleted")
 			.description("Finished jobs deleted (record, index entry, outputs) because they outlived kiln.retention")
@@ -90,27 +83,20 @@ class RetentionSweeper {
 			.register(meters);
 	}
 
-	@EventListener(ApplicationReadyEvent.class)
-	void schedule() {
-		if (this.settings.enabled()) {
-			this.scheduler.scheduleWithFixedDelay(this::sweepLogged, this.clock.instant().plus(this.settings.interval()),
-					this.settings.interval());
-		}
+	@Override
+	public Schedule schedule() {
+		return Schedule.every("Retention sweep", this.settings.interval()).onlyIf(this.settings.enabled());
 	}
 
-	private void sweepLogged() {
-		try {
-			int count = sweep();
-			if (count > 0) {
-				logger.info("Retention sweep deleted {} job(s) older than {}", count, this.retention);
-			}
-			int inputs = sweepInputs(this.clock.instant().minus(this.retention));
-			if (inputs > 0) {
-				logger.info("Retention sweep deleted {} input(s) older than {}", inputs, this.retention);
-			}
+	@Override
+	public void runRound() {
+		int count = sweep();
+		if (count > 0) {
+			logger.info("Retention sweep deleted {} job(s) older than {}", count, this.retention);
 		}
-		catch (RuntimeException ex) {
-			logger.warn("Retention sweep failed; trying again in {}", this.settings.interval(), ex);
+		int inputs = sweepInputs(this.clock.instant().minus(this.retention));
+		if (inputs > 0) {
+			logger.info("Retention sweep deleted {} input(s) older than {}", inputs, this.retention);
 		}
 	}
 
@@ -176,10 +162,10 @@ class RetentionSweeper {
 		Set<String> old = this.redis.opsForZSet().rangeByScore(index, 0, cutoff.toEpochMilli(), 0, BATCH);
 		int count = 0;
 		for (String jobId : (old != null) ? old : Set.<String>of()) {
-			List<Object> fields = this.redis.opsForHash()
-				.multiGet(RedisKeys.job(jobId), List.of(JobFields.STATE, JobFields.FINISHED_AT));
-			String state = (String) fields.get(0);
-			if (state != null && !(isTerminal(state) && finishedBefore((String) fields.get(1), cutoff))) {
+			JobRecord job = this.store.find(jobId);
+			// a record that is gone (its TTL ran out) goes from the index; one that is not finished, or not for long
+			// enough, stays
+			if (job != null && !(job.terminal() && job.finishedAt() != null && job.finishedAt().isBefore(cutoff))) {
 				continue;
 			}
 			deleteOutputs(tenant, jobId);
@@ -188,24 +174,6 @@ class RetentionSweeper {
 			count++;
 		}
 		return count;
-	}
-
-	private static boolean isTerminal(String state) {
-		try {
-			return JobState.valueOf(state).isTerminal();
-		}
-		catch (IllegalArgumentException ex) {
-			return false;
-		}
-	}
-
-	private static boolean finishedBefore(@Nullable String finishedAt, Instant cutoff) {
-		try {
-			return finishedAt != null && Instant.parse(finishedAt).isBefore(cutoff);
-		}
-		catch (DateTimeParseException ex) {
-			return false;
-		}
 	}
 
 	private void deleteOutputs(String tenant, String jobId) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.InitializingBean;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -19,6 +20,7 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.support.config.SharedProperties;
 
 /**
  * Creates the queues and the bucket at start-up when {@code kiln.provision=true}, before any listener starts.
@@ -41,31 +43,38 @@ class Provisioner implements InitializingBean {
 
 	private final S3Client s3;
 
-	private final QueueServiceProperties properties;
+	private final QueueTopology topology;
 
-	Provisioner(SqsAsyncClient sqs, S3Client s3, QueueServiceProperties properties) {
+	private final boolean enabled;
+
+	@Autowired
+	Provisioner(SqsAsyncClient sqs, S3Client s3, QueueServiceProperties properties, SharedProperties shared) {
+		this(sqs, s3, QueueTopology.of(properties, shared), properties.provision());
+	}
+
+	Provisioner(SqsAsyncClient sqs, S3Client s3, QueueTopology topology, boolean enabled) {
 		this.sqs = sqs;
 		this.s3 = s3;
-		this.properties = properties;
+		this.topology = topology;
+		this.enabled = enabled;
 	}
 
 	@Override
 	public void afterPropertiesSet() {
-		if (this.properties.provision()) {
+		if (this.enabled) {
 			provision();
 		}
 	}
 
 	/** Creates or reconciles every queue and the bucket. */
 	void provision() {
-		QueueTopology topology = new QueueTopology(this.properties.queues());
 		Map<String, String> arns = new HashMap<>();
-		for (QueueTopology.Queue queue : topology.queues()) {
+		for (QueueTopology.Queue queue : this.topology.queues()) {
 			String url = this.sqs.createQueue((request) -> request.queueName(queue.name())).join().queueUrl();
 			Map<QueueAttributeName, String> attributes = new LinkedHashMap<>(queue.attributes());
 			if (queue.deadLetterQueue() != null) {
 				attributes.put(QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\""
-						+ arns.get(queue.deadLetterQueue()) + "\",\"maxReceiveCount\":\"" + topology.maxReceiveCount() + "\"}");
+						+ arns.get(queue.deadLetterQueue()) + "\",\"maxReceiveCount\":\"" + this.topology.maxReceiveCount() + "\"}");
 			}
 			this.sqs.setQueueAttributes((request) -> request.queueUrl(url).attributes(attributes)).join();
 			String arn = this.sqs
@@ -76,7 +85,7 @@ class Provisioner implements InitializingBean {
 			arns.put(queue.name(), arn);
 			logger.info("Queue {} ready ({})", queue.name(), attributes);
 		}
-		String bucket = this.properties.storage().bucket();
+		String bucket = this.topology.bucket();
 		try {
 			this.s3.headBucket((request) -> request.bucket(bucket));
 			logger.info("Bucket {} exists", bucket);
@@ -100,7 +109,7 @@ class Provisioner implements InitializingBean {
 	}
 
 	void expireOutputs(String bucket) {
-		int days = expirationDays(this.properties.retention());
+		int days = expirationDays(this.topology.retention());
 		LifecycleRule rule = LifecycleRule.builder()
 			.id(LIFECYCLE_RULE_ID)
 			.filter((filter) -> filter.prefix(OUTPUTS_PREFIX))

@@ -1,5 +1,6 @@
 package dev.kiln.queue.topology;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,23 +11,32 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.QueueNames;
 import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.support.config.SharedProperties;
 
 /**
- * The queues Kiln needs and their attributes, derived from configuration. Dead-letter queues come before the queues
- * that redrive into them.
+ * The queues and the bucket Kiln needs, and their attributes, derived from configuration once. Dead-letter queues
+ * come before the queues that redrive into them.
+ *
+ * @param names the queue names (under the shared {@code kiln.queues.prefix})
+ * @param settings the queues' SQS settings
+ * @param bucket the bucket (the shared {@code kiln.storage.bucket})
+ * @param retention how long job outputs are kept in the bucket (the shared {@code kiln.retention})
  */
-public final class QueueTopology {
+public record QueueTopology(QueueNames names, QueueServiceProperties.Queues settings, String bucket,
+		Duration retention) {
 
 	/** SQS's longest message retention, used for dead-letter queues so nothing expires before it is looked at. */
 	static final long DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
 
-	private final QueueNames names;
-
-	private final QueueServiceProperties.Queues settings;
-
-	public QueueTopology(QueueServiceProperties.Queues settings) {
-		this.names = new QueueNames(settings.prefix());
-		this.settings = settings;
+	/**
+	 * The topology a configuration describes.
+	 * @param properties the queue service's settings
+	 * @param shared the settings every service agrees on
+	 * @return the topology
+	 */
+	public static QueueTopology of(QueueServiceProperties properties, SharedProperties shared) {
+		return new QueueTopology(new QueueNames(shared.queues().prefix()), properties.queues(),
+				shared.storage().bucket(), shared.retention());
 	}
 
 	/** Every queue, dead-letter queues first. */

@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.QueueNames;
 import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.support.config.SharedProperties;
 
 /**
  * {@code topology --format=helm-values}: prints the queues, dead-letter queues, redrive policy, visibility timeout,
@@ -63,7 +64,8 @@ public final class TopologyCommand {
 			.logStartupInfo(false)
 			.properties(Map.of("logging.level.root", "OFF", "spring.main.register-shutdown-hook", "false"));
 		try (ConfigurableApplicationContext context = builder.run(springArgs.toArray(String[]::new))) {
-			out.print(helmValues(context.getBean(QueueServiceProperties.class)));
+			out.print(helmValues(QueueTopology.of(context.getBean(QueueServiceProperties.class),
+					context.getBean(SharedProperties.class))));
 			out.flush();
 			return 0;
 		}
@@ -78,10 +80,9 @@ public final class TopologyCommand {
 	}
 
 	/** The topology as Helm values. */
-	static String helmValues(QueueServiceProperties properties) {
-		QueueServiceProperties.Queues settings = properties.queues();
-		QueueNames names = new QueueNames(settings.prefix());
-		QueueTopology topology = new QueueTopology(settings);
+	static String helmValues(QueueTopology topology) {
+		QueueServiceProperties.Queues settings = topology.settings();
+		QueueNames names = topology.names();
 		Map<QueueAttributeName, String> work = topology.queues()
 			.stream()
 			.filter((queue) -> queue.name().equals(names.events()))
@@ -92,7 +93,7 @@ public final class TopologyCommand {
 		yaml.append("# Kiln queue topology, printed by `kiln-queue-service topology --format=helm-values`.\n");
 		yaml.append("# Production queues and the bucket must match what kiln.provision creates locally.\n");
 		yaml.append("queues:\n");
-		yaml.append("  prefix: ").append(settings.prefix()).append('\n');
+		yaml.append("  prefix: ").append(names.prefix()).append('\n');
 		yaml.append("  visibilityTimeoutSeconds: ").append(work.get(QueueAttributeName.VISIBILITY_TIMEOUT)).append('\n');
 		yaml.append("  messageRetentionSeconds: ").append(work.get(QueueAttributeName.MESSAGE_RETENTION_PERIOD))
 			.append('\n');
@@ -106,11 +107,11 @@ public final class TopologyCommand {
 		yaml.append("  events:\n");
 		queue(yaml, "    ", names.events(), names.eventsDeadLetters(), settings.maxReceiveCount());
 		yaml.append("storage:\n");
-		yaml.append("  bucket: \"").append(properties.storage().bucket().replace("\\", "\\\\").replace("\"", "\\\""))
+		yaml.append("  bucket: \"").append(topology.bucket().replace("\\", "\\\\").replace("\"", "\\\""))
 			.append("\"\n");
 		yaml.append("  lifecycle:\n");
 		yaml.append("    prefix: ").append(Provisioner.OUTPUTS_PREFIX).append('\n');
-		yaml.append("    expirationDays: ").append(Provisioner.expirationDays(properties.retention())).append('\n');
+		yaml.append("    expirationDays: ").append(Provisioner.expirationDays(topology.retention())).append('\n');
 		return yaml.toString();
 	}
 
@@ -124,7 +125,7 @@ public final class TopologyCommand {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@EnableConfigurationProperties(QueueServiceProperties.class)
+	@EnableConfigurationProperties({ QueueServiceProperties.class, SharedProperties.class })
 	@ImportAutoConfiguration(ValidationAutoConfiguration.class)
 	@PropertySource("classpath:kiln-queue.properties")
 	static class Config {

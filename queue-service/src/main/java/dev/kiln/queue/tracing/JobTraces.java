@@ -15,6 +15,7 @@ import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
 import dev.kiln.contract.JobFields;
+import dev.kiln.jobstore.JobRecord;
 
 /**
  * Carries a job's W3C trace context ({@code traceparent}, {@code tracestate}) between the queue service's spans, SQS
@@ -75,14 +76,14 @@ public class JobTraces {
 
 	/**
 	 * A span continuing the trace of a job's record (its {@link JobFields#TRACEPARENT} field); a new trace when the
-	 * record has none.
+	 * record has none, or there is no record.
 	 * @param name span name
-	 * @param traceparent the record's {@code traceparent}, or {@code null}
+	 * @param job the job's record, or {@code null}
 	 * @return the span, not started
 	 */
-	public Span.Builder fromTraceparent(String name, @Nullable String traceparent) {
-		Map<String, String> carrier = (traceparent != null && !traceparent.isEmpty())
-				? Map.of(JobFields.TRACEPARENT, traceparent) : Map.of();
+	public Span.Builder fromRecord(String name, @Nullable JobRecord job) {
+		String traceparent = traceparent(job);
+		Map<String, String> carrier = (traceparent != null) ? Map.of(JobFields.TRACEPARENT, traceparent) : Map.of();
 		return this.propagator.extract(carrier, Map::get).name(name);
 	}
 
@@ -102,15 +103,22 @@ public class JobTraces {
 	 * The attributes a job message re-sent on the job's behalf (outbox relay, dead-letter redrive) carries: the
 	 * context recorded with the job (the gateway's {@code kiln.job.enqueue} span, as its propagator wrote it), so
 	 * the worker's spans join the job's trace as children of the enqueue span, as they do for the first send.
-	 * @param traceparent the record's {@code traceparent}, or {@code null}
-	 * @return the attributes; empty when the record has no trace context
+	 * @param job the job's record, or {@code null}
+	 * @return the attributes; empty when there is no record or it has no trace context
 	 */
-	public static Map<String, MessageAttributeValue> messageAttributes(@Nullable String traceparent) {
-		if (traceparent == null || traceparent.isEmpty()) {
+	public static Map<String, MessageAttributeValue> messageAttributes(@Nullable JobRecord job) {
+		String traceparent = traceparent(job);
+		if (traceparent == null) {
 			return Map.of();
 		}
 		return Map.of(JobFields.TRACEPARENT,
 				MessageAttributeValue.builder().dataType("String").stringValue(traceparent).build());
+	}
+
+	/** The record's trace context (a field the typed record keeps among its others), {@code null} when it has none. */
+	private static @Nullable String traceparent(@Nullable JobRecord job) {
+		String traceparent = (job != null) ? job.others().get(JobFields.TRACEPARENT) : null;
+		return (traceparent != null && !traceparent.isEmpty()) ? traceparent : null;
 	}
 
 }

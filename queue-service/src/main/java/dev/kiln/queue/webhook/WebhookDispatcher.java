@@ -1,13 +1,9 @@
 package dev.kiln.queue.webhook;
 
-import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -26,21 +22,17 @@ import io.micrometer.tracing.Tracer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
-import dev.kiln.contract.CallbackUrlPolicy;
-import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobLogContext;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
+import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
 import dev.kiln.queue.tracing.JobTraces;
+import dev.kiln.support.config.SharedProperties;
 
 /**
  * Delivers webhook events. The state machine schedules a delivery (a {@code {kiln}:webhook:{id}} hash and an entry in
@@ -64,24 +56,15 @@ import dev.kiln.queue.tracing.JobTraces;
  * recorded with the job), and the request carries the span's W3C {@code traceparent} header.
  */
 @Component
-class WebhookDispatcher {
+class WebhookDispatcher implements PeriodicWork {
 
 	private static final Logger logger = LoggerFactory.getLogger(WebhookDispatcher.class);
-
-	private static final CallbackUrlPolicy.Resolver SYSTEM_RESOLVER = (host) -> List
-		.of(InetAddress.getAllByName(host));
-
-	private static final Set<String> TERMINAL_EVENTS = Set.of("job.succeeded", "job.failed", "job.cancelled");
 
 	private final StringRedisTemplate redis;
 
 	private final JobStore store;
 
-	private final WebhookSecrets secrets;
-
-	private final JsonMapper json;
-
-	private final TaskScheduler scheduler;
+	private final WebhookRequests requests;
 
 	private final Clock clock;
 
@@ -91,44 +74,35 @@ class WebhookDispatcher {
 
 	private final Duration keep;
 
-	private final WebhookSender sender;
-
 	private final ExecutorService sending = Executors.newVirtualThreadPerTaskExecutor();
 
 	private final Semaphore senders;
 
 	private final JobTraces traces;
 
-	WebhookDispatcher(StringRedisTemplate redis, WebhookSecrets secrets, JsonMapper json, TaskScheduler scheduler,
-			Clock clock, MeterRegistry meters, QueueServiceProperties properties, JobTraces traces) {
+	WebhookDispatcher(StringRedisTemplate redis, JobStore store, WebhookRequests requests, JobTraces traces,
+			Clock clock, MeterRegistry meters, QueueServiceProperties properties, SharedProperties shared) {
 		this.redis = redis;
-		this.store = new JobStore(redis);
+		this.store = store;
+		this.requests = requests;
 		this.traces = traces;
-		this.secrets = secrets;
-		this.json = json;
-		this.scheduler = scheduler;
 		this.clock = clock;
 		this.meters = meters;
 		this.settings = properties.webhooks();
-		this.keep = properties.retention();
-		this.sender = new WebhookSender(this.settings.policy(), SYSTEM_RESOLVER, this.settings.timeout());
+		this.keep = shared.retention();
 		this.senders = new Semaphore(this.settings.batchSize());
 	}
 
-	@EventListener(ApplicationReadyEvent.class)
-	void schedule() {
-		if (this.settings.enabled()) {
-			this.scheduler.scheduleWithFixedDelay(this::pollLogged, this.clock.instant(), this.settings.pollInterval());
-		}
+	@Override
+	public Schedule schedule() {
+		return Schedule.every("Webhook poll", this.settings.pollInterval())
+			.startingAtOnce()
+			.onlyIf(this.settings.enabled());
 	}
 
-	private void pollLogged() {
-		try {
-			poll();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Webhook poll failed; trying again in {}", this.settings.pollInterval(), ex);
-		}
+	@Override
+	public void runRound() {
+		poll();
 	}
 
 	/**
@@ -171,13 +145,13 @@ class WebhookDispatcher {
 		return started;
 	}
 
+	/** Lets the attempts in flight finish (one timeout at most); the requests' connections close after this. */
 	@PreDestroy
-	void stop() throws InterruptedException, IOException {
+	void stop() throws InterruptedException {
 		this.sending.shutdown();
 		if (!this.sending.awaitTermination(this.settings.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
 			this.sending.shutdownNow();
 		}
-		this.sender.close();
 	}
 
 	private void attemptLogged(String id) {
@@ -199,9 +173,9 @@ class WebhookDispatcher {
 		String jobId = delivery.getOrDefault("jobId", "");
 		String tenant = delivery.getOrDefault("tenant", "");
 		// a span in the job's trace: its parent is the context the gateway recorded with the job
-		Object traceparent = traceparent(jobId);
+		JobRecord job = this.store.find(jobId);
 		Span span = this.traces
-			.fromTraceparent("kiln.webhook.deliver", (traceparent != null) ? traceparent.toString() : null)
+			.fromRecord("kiln.webhook.deliver", job)
 			.tag(JobTraces.JOB_ID, jobId)
 			.tag(JobTraces.TENANT, tenant)
 			.tag("kiln.webhook.event", delivery.getOrDefault("event", ""))
@@ -209,7 +183,7 @@ class WebhookDispatcher {
 		// the job's id and tenant (and, from the span, the trace id) on every line logged about this delivery
 		try (Tracer.SpanInScope inScope = this.traces.tracer().withSpan(span);
 				JobLogContext.Scope scope = JobLogContext.of(jobId, tenant, null)) {
-			attempt(id, key, delivery, jobId, tenant, span);
+			attempt(id, key, delivery, job, jobId, tenant, span);
 		}
 		catch (RuntimeException ex) {
 			span.error(ex);
@@ -220,23 +194,19 @@ class WebhookDispatcher {
 		}
 	}
 
-	/** The trace context the gateway recorded on the job (a read of its own, apart from the writes above). */
-	private @Nullable Object traceparent(String jobId) {
-		return this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.TRACEPARENT);
-	}
-
-	private void attempt(String id, String key, Map<String, String> delivery, String jobId, String tenant, Span span) {
-		boolean terminal = TERMINAL_EVENTS.contains(delivery.get("event"));
+	private void attempt(String id, String key, Map<String, String> delivery, @Nullable JobRecord job, String jobId,
+			String tenant, Span span) {
+		boolean terminal = WebhookRequests.isTerminal(delivery.get("event"));
 		String url = delivery.getOrDefault("url", "");
 		int attempts = Integer.parseInt(delivery.getOrDefault("attempts", "0")) + 1;
 		String body = delivery.get("body");
 		if (body == null) {
-			body = body(id, delivery);
+			body = this.requests.body(id, delivery, job);
 			this.redis.opsForHash().put(key, "body", body);
 		}
 		long started = System.nanoTime();
 		span.tag("kiln.webhook.attempt", Integer.toString(attempts));
-		WebhookSender.Outcome outcome = send(url, id, tenant, body, span);
+		WebhookSender.Outcome outcome = this.requests.post(url, id, tenant, body, span);
 		span.tag("kiln.webhook.outcome", (outcome.refusal() != null) ? "refused"
 				: (outcome.failure() != null) ? "error" : "delivered");
 		if (outcome.refusal() != null) {
@@ -295,63 +265,6 @@ class WebhookDispatcher {
 		}
 		long half = exponential / 2;
 		return Duration.ofMillis(exponential - half + ThreadLocalRandom.current().nextLong(half + 1));
-	}
-
-	private WebhookSender.Outcome send(String url, String id, String tenant, String body, Span span) {
-		long t = this.clock.instant().getEpochSecond();
-		// the W3C traceparent of the delivery span, so a traced receiver continues the job's trace
-		Map<String, String> headers = new LinkedHashMap<>(this.traces.headers(span.context()));
-		headers.put(WebhookSignature.HEADER, WebhookSignature.header(this.secrets.secret(tenant), t, body));
-		headers.put("Kiln-Delivery", id);
-		headers.put("User-Agent", "Kiln-Webhooks/1");
-		return this.sender.post(url, headers, body);
-	}
-
-	private String body(String id, Map<String, String> delivery) {
-		String jobId = delivery.getOrDefault("jobId", "");
-		Map<String, String> job = this.redis.<String, String>opsForHash().entries(RedisKeys.job(jobId));
-		Map<String, Object> data = new LinkedHashMap<>();
-		data.put("jobId", jobId);
-		data.put("state", delivery.get("state"));
-		data.put("lane", job.get(JobFields.LANE));
-		data.put("step", integer(delivery.get("step")));
-		data.put("totalSteps", integer(delivery.get("totalSteps")));
-		data.put("attempt", integer(job.get(JobFields.ATTEMPT)));
-		if (TERMINAL_EVENTS.contains(delivery.get("event"))) {
-			data.put("outputs", parse(job.get(JobFields.OUTPUTS)));
-			data.put("errorType", job.get(JobFields.ERROR_TYPE));
-			data.put("errorDetail", job.get(JobFields.ERROR_DETAIL));
-			data.put("submittedAt", job.get(JobFields.SUBMITTED_AT));
-			data.put("finishedAt", job.get(JobFields.FINISHED_AT));
-		}
-		data.put("metadata", parse(job.get(JobFields.METADATA)));
-		Map<String, Object> event = new LinkedHashMap<>();
-		event.put("id", id);
-		event.put("type", delivery.get("event"));
-		event.put("createdAt", delivery.get("at"));
-		event.put("data", data);
-		return this.json.writeValueAsString(event);
-	}
-
-	private @Nullable Object parse(@Nullable String jsonText) {
-		if (jsonText == null || jsonText.isBlank()) {
-			return null;
-		}
-		try {
-			return this.json.readTree(jsonText);
-		}
-		catch (JacksonException ex) {
-			return null;
-		}
-	}
-
-	private static @Nullable Integer integer(@Nullable String value) {
-		try {
-			return (value != null) ? Integer.valueOf(value) : null;
-		}
-		catch (NumberFormatException ex) {
-			return null;
-		}
 	}
 
 	private void end(String id, String jobId, String outcome, boolean terminal) {

@@ -26,7 +26,8 @@ import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.embedded.EmbeddedRedisCluster;
-import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.jobstore.JobStore;
+import dev.kiln.support.config.SharedProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,9 +58,9 @@ class JobStateMachineClusterIntegrationTests {
 		factory.start();
 		redis = new StringRedisTemplate(factory);
 		redis.afterPropertiesSet();
-		QueueServiceProperties properties = new Binder(new MapConfigurationPropertySource(Map.of("kiln.retention", "1h")))
-			.bindOrCreate("kiln", QueueServiceProperties.class);
-		machine = new JobStateMachine(redis, json, new SimpleMeterRegistry(), Clock.systemUTC(), properties);
+		SharedProperties shared = new Binder(new MapConfigurationPropertySource(Map.of("kiln.retention", "1h")))
+			.bindOrCreate("kiln", SharedProperties.class);
+		machine = new JobStateMachine(new JobStore(redis), json, new SimpleMeterRegistry(), Clock.systemUTC(), shared);
 	}
 
 	@AfterAll

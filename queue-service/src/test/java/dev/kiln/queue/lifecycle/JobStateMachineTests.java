@@ -21,8 +21,10 @@ import dev.kiln.contract.JobEvent;
 import dev.kiln.contract.JobIds;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
+import dev.kiln.contract.JobFields;
 import dev.kiln.contract.RedisKeys;
-import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.jobstore.JobStore;
+import dev.kiln.support.config.SharedProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
@@ -60,10 +62,10 @@ class JobStateMachineTests {
 				default -> "ignored:unknown-type";
 			};
 		}).given(this.redis).execute(any(RedisScript.class), anyList(), any(Object[].class));
-		QueueServiceProperties properties = new Binder(new MapConfigurationPropertySource(Map.of()))
-			.bindOrCreate("kiln", QueueServiceProperties.class);
-		this.stateMachine = new JobStateMachine(this.redis, this.json, new SimpleMeterRegistry(), Clock.systemUTC(),
-				properties);
+		SharedProperties shared = new Binder(new MapConfigurationPropertySource(Map.of()))
+			.bindOrCreate("kiln", SharedProperties.class);
+		this.stateMachine = new JobStateMachine(new JobStore(this.redis), this.json, new SimpleMeterRegistry(),
+				Clock.systemUTC(), shared);
 	}
 
 	@Test
@@ -72,7 +74,7 @@ class JobStateMachineTests {
 		assertThat(this.stateMachine.apply(JobEvent.started(id, 1, 1, "w1", Instant.now()))).hasToString("QUEUED>RUNNING");
 		assertThat(this.stateMachine.apply(JobEvent.succeeded(id, 1, List.of("k"), 1, "w1", Instant.now())))
 			.hasToString("RUNNING>SUCCEEDED");
-		verify(this.hashes, times(1)).multiGet(any(), any());
+		verify(this.hashes, times(1)).entries(any());
 		// both script calls got the lane and model of the record, the second from what the first read
 		for (List<String> keys : this.scriptKeys) {
 			assertThat(keys.get(1)).isEqualTo(RedisKeys.laneQueued(Lane.INTERACTIVE));
@@ -80,16 +82,16 @@ class JobStateMachineTests {
 		}
 		// the job ended: a late duplicate reads the record again
 		this.stateMachine.apply(JobEvent.succeeded(id, 1, List.of("k"), 1, "w1", Instant.now()));
-		verify(this.hashes, times(2)).multiGet(any(), any());
+		verify(this.hashes, times(2)).entries(any());
 	}
 
 	@Test
 	void doesNotKeepAJobWithoutARecord() {
-		given(this.hashes.multiGet(any(), any())).willReturn(Arrays.asList(null, null));
+		given(this.hashes.entries(any())).willReturn(Map.of());
 		String id = JobIds.next();
 		this.stateMachine.apply(JobEvent.started(id, 1, 1, "w1", Instant.now()));
 		this.stateMachine.apply(JobEvent.started(id, 1, 1, "w1", Instant.now()));
-		verify(this.hashes, times(2)).multiGet(any(), any());
+		verify(this.hashes, times(2)).entries(any());
 		assertThat(this.scriptKeys.get(1).get(7)).isEqualTo(RedisKeys.modelStats("unknown"));
 	}
 
@@ -97,8 +99,8 @@ class JobStateMachineTests {
 		String id = JobIds.next();
 		JobMessage request = new JobMessage(1, id, "acme", model, "a fox", null, 64, 64, 1, 7.5, 7, 1, lane,
 				Instant.now(), null);
-		given(this.hashes.multiGet(any(), any()))
-			.willReturn(Arrays.asList(lane.wireName(), this.json.writeValueAsString(request)));
+		given(this.hashes.entries(RedisKeys.job(id))).willReturn(
+				Map.of(JobFields.LANE, lane.wireName(), JobFields.REQUEST, this.json.writeValueAsString(request)));
 		return id;
 	}
 

@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.s3.model.PutBucketLifecycleConfigurationR
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
+import dev.kiln.contract.QueueNames;
 import dev.kiln.queue.QueueServiceProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -64,10 +65,9 @@ class ProvisionerTests {
 	}
 
 	private static Provisioner provisioner(S3Client s3, Duration retention) {
-		QueueServiceProperties defaults = new QueueServiceProperties(true,
-				new QueueServiceProperties.Queues("kiln", 3, Duration.ofSeconds(120), Duration.ofDays(4)),
-				new QueueServiceProperties.Storage("images"), retention, null, null, null, null, null);
-		return new Provisioner(mock(SqsAsyncClient.class), s3, defaults);
+		QueueTopology topology = new QueueTopology(QueueNames.defaults(),
+				new QueueServiceProperties.Queues(3, Duration.ofSeconds(120), Duration.ofDays(4)), "images", retention);
+		return new Provisioner(mock(SqsAsyncClient.class), s3, topology, true);
 	}
 
 	private abstract static class FakeS3 implements S3Client {

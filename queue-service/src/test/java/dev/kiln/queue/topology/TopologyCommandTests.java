@@ -3,11 +3,15 @@ package dev.kiln.queue.topology;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
+
+import dev.kiln.contract.QueueNames;
+import dev.kiln.queue.QueueServiceProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,9 +50,9 @@ class TopologyCommandTests {
 	void matchesWhatProvisioningCreates() {
 		assertThat(run()).isZero();
 		String values = this.out.toString(StandardCharsets.UTF_8);
-		for (QueueTopology.Queue queue : new QueueTopology(
-				new dev.kiln.queue.QueueServiceProperties.Queues("kiln", 3, java.time.Duration.ofSeconds(120),
-						java.time.Duration.ofDays(4)))
+		for (QueueTopology.Queue queue : new QueueTopology(QueueNames.defaults(),
+				new QueueServiceProperties.Queues(3, Duration.ofSeconds(120), Duration.ofDays(4)), "kiln-images",
+				Duration.ofDays(7))
 			.queues()) {
 			assertThat(values).contains(": " + queue.name() + "\n");
 		}

@@ -156,8 +156,8 @@ class WebhookDeliveryIntegrationTests {
 		List<String> args = new ArrayList<>();
 		SharedEmbeddedStack.get().serviceProperties().forEach((name, value) -> args.add("--" + name + "=" + value));
 		args.addAll(List.of("--server.port=0", "--kiln.provision=true", "--kiln.queues.prefix=qshooks",
-				"--kiln.storage.bucket=qshooks-images", "--kiln.webhooks.allow-http=true",
-				"--kiln.webhooks.allow-non-default-ports=true", "--kiln.webhooks.allow-private-networks=true",
+				"--kiln.storage.bucket=qshooks-images", "--kiln.callbacks.allow-http=true",
+				"--kiln.callbacks.allow-non-default-ports=true", "--kiln.callbacks.allow-private-networks=true",
 				"--kiln.webhooks.poll-interval=100ms", "--kiln.webhooks.initial-backoff=300ms",
 				"--kiln.webhooks.max-backoff=600ms", "--kiln.webhooks.give-up-after=" + giveUpAfter.toMillis() + "ms",
 				"--kiln.retention-sweep.enabled=false", "--spring.cloud.aws.sqs.listener.poll-timeout=1s"));

@@ -82,25 +82,9 @@ final class NoiseSchedule {
 
 	}
 
-	private final int trainingSteps;
-
-	private final double betaStart;
-
-	private final double betaEnd;
-
-	private final Betas betas;
-
-	private final Spacing spacing;
-
-	private final int stepsOffset;
-
-	private final boolean alphaToOne;
-
-	private final AlphaSchedule alphas;
-
-	private final double[] sigmas;
-
 	/**
+	 * The configuration, as diffusers' {@code scheduler_config.json} names it.
+	 *
 	 * @param trainingSteps {@code num_train_timesteps}
 	 * @param betaStart {@code beta_start}
 	 * @param betaEnd {@code beta_end}
@@ -109,19 +93,37 @@ final class NoiseSchedule {
 	 * @param stepsOffset {@code steps_offset}, added to "leading" timesteps
 	 * @param alphaToOne {@code set_alpha_to_one}: ᾱ past timestep 0 is 1 rather than ᾱ₀ (DDIM, PNDM)
 	 */
+	record Config(int trainingSteps, double betaStart, double betaEnd, Betas betas, Spacing spacing, int stepsOffset,
+			boolean alphaToOne) {
+
+		/** The ᾱ of this configuration's training steps. */
+		AlphaSchedule alphas() {
+			return (this.betas == Betas.SCALED_LINEAR)
+					? AlphaSchedule.scaledLinear(this.trainingSteps, this.betaStart, this.betaEnd)
+					: AlphaSchedule.linear(this.trainingSteps, this.betaStart, this.betaEnd);
+		}
+
+	}
+
+	private final Config config;
+
+	private final AlphaSchedule alphas;
+
+	private final double[] sigmas;
+
+	/**
+	 * A schedule of that configuration (see {@link Config} for the parameters).
+	 */
 	NoiseSchedule(int trainingSteps, double betaStart, double betaEnd, Betas betas, Spacing spacing, int stepsOffset,
 			boolean alphaToOne) {
-		this.trainingSteps = trainingSteps;
-		this.betaStart = betaStart;
-		this.betaEnd = betaEnd;
-		this.betas = betas;
-		this.spacing = spacing;
-		this.stepsOffset = stepsOffset;
-		this.alphaToOne = alphaToOne;
-		this.alphas = (betas == Betas.SCALED_LINEAR) ? AlphaSchedule.scaledLinear(trainingSteps, betaStart, betaEnd)
-				: AlphaSchedule.linear(trainingSteps, betaStart, betaEnd);
-		this.sigmas = new double[trainingSteps];
-		for (int t = 0; t < trainingSteps; t++) {
+		this(new Config(trainingSteps, betaStart, betaEnd, betas, spacing, stepsOffset, alphaToOne));
+	}
+
+	NoiseSchedule(Config config) {
+		this.config = config;
+		this.alphas = config.alphas();
+		this.sigmas = new double[config.trainingSteps()];
+		for (int t = 0; t < this.sigmas.length; t++) {
 			double alpha = this.alphas.alphaCumprod(t);
 			this.sigmas[t] = Math.sqrt((1 - alpha) / alpha);
 		}
@@ -129,26 +131,28 @@ final class NoiseSchedule {
 
 	/** This schedule with another timestep spacing (and, for "leading", steps offset). */
 	NoiseSchedule withSpacing(Spacing spacing, int stepsOffset) {
-		return new NoiseSchedule(this.trainingSteps, this.betaStart, this.betaEnd, this.betas, spacing, stepsOffset,
-				this.alphaToOne);
+		Config c = this.config;
+		return new NoiseSchedule(new Config(c.trainingSteps(), c.betaStart(), c.betaEnd(), c.betas(), spacing,
+				stepsOffset, c.alphaToOne()));
 	}
 
 	/** This schedule with another {@code set_alpha_to_one}. */
 	NoiseSchedule withAlphaToOne(boolean alphaToOne) {
-		return new NoiseSchedule(this.trainingSteps, this.betaStart, this.betaEnd, this.betas, this.spacing,
-				this.stepsOffset, alphaToOne);
+		Config c = this.config;
+		return new NoiseSchedule(new Config(c.trainingSteps(), c.betaStart(), c.betaEnd(), c.betas(), c.spacing(),
+				c.stepsOffset(), alphaToOne));
 	}
 
 	int trainingSteps() {
-		return this.trainingSteps;
+		return this.config.trainingSteps();
 	}
 
 	Spacing spacing() {
-		return this.spacing;
+		return this.config.spacing();
 	}
 
 	int stepsOffset() {
-		return this.stepsOffset;
+		return this.config.stepsOffset();
 	}
 
 	/**
@@ -169,7 +173,7 @@ final class NoiseSchedule {
 		if (timestep >= 0) {
 			return this.alphas.alphaCumprod(timestep);
 		}
-		return this.alphaToOne ? 1.0 : this.alphas.alphaCumprod(0);
+		return this.config.alphaToOne() ? 1.0 : this.alphas.alphaCumprod(0);
 	}
 
 	/** The smallest and largest σ of the training steps: σ₀ and σ_{T−1}. */
@@ -178,7 +182,7 @@ final class NoiseSchedule {
 	}
 
 	double sigmaMax() {
-		return this.sigmas[this.trainingSteps - 1];
+		return this.sigmas[this.config.trainingSteps() - 1];
 	}
 
 	/**
@@ -190,8 +194,8 @@ final class NoiseSchedule {
 		if (timestep <= 0) {
 			return this.sigmas[0];
 		}
-		if (timestep >= this.trainingSteps - 1) {
-			return this.sigmas[this.trainingSteps - 1];
+		if (timestep >= this.config.trainingSteps() - 1) {
+			return this.sigmas[this.config.trainingSteps() - 1];
 		}
 		int low = (int) Math.floor(timestep);
 		double weight = timestep - low;
@@ -207,12 +211,12 @@ final class NoiseSchedule {
 	double timestepOf(double sigma) {
 		double logSigma = Math.log(Math.max(sigma, 1e-10));
 		int low = 0;
-		for (int t = 0; t < this.trainingSteps; t++) {
+		for (int t = 0; t < this.config.trainingSteps(); t++) {
 			if (logSigma - Math.log(this.sigmas[t]) >= 0) {
 				low = t;
 			}
 		}
-		low = Math.min(low, this.trainingSteps - 2);
+		low = Math.min(low, this.config.trainingSteps() - 2);
 		double lowLog = Math.log(this.sigmas[low]);
 		double highLog = Math.log(this.sigmas[low + 1]);
 		double weight = Math.clamp((lowLog - logSigma) / (lowLog - highLog), 0.0, 1.0);
@@ -225,7 +229,7 @@ final class NoiseSchedule {
 	 * @return the step ratio
 	 */
 	int stepRatio(int steps) {
-		return this.trainingSteps / steps;
+		return this.config.trainingSteps() / steps;
 	}
 
 	/**
@@ -238,12 +242,13 @@ final class NoiseSchedule {
 	 */
 	double[] timesteps(int steps) {
 		checkSteps(steps);
+		int training = this.config.trainingSteps();
 		double[] result = new double[steps];
 		for (int i = 0; i < steps; i++) {
-			result[i] = switch (this.spacing) {
-				case LEADING -> (double) (steps - 1 - i) * stepRatio(steps) + this.stepsOffset;
-				case TRAILING -> Math.rint(this.trainingSteps - i * ((double) this.trainingSteps / steps)) - 1;
-				case LINSPACE -> (steps == 1) ? 0.0 : (this.trainingSteps - 1.0) * (steps - 1 - i) / (steps - 1);
+			result[i] = switch (this.config.spacing()) {
+				case LEADING -> (double) (steps - 1 - i) * stepRatio(steps) + this.config.stepsOffset();
+				case TRAILING -> Math.rint(training - i * ((double) training / steps)) - 1;
+				case LINSPACE -> (steps == 1) ? 0.0 : (training - 1.0) * (steps - 1 - i) / (steps - 1);
 			};
 		}
 		return result;
@@ -255,9 +260,9 @@ final class NoiseSchedule {
 	 * @throws IllegalArgumentException unless 1 to {@link #trainingSteps()}
 	 */
 	void checkSteps(int steps) {
-		if (steps < 1 || steps > this.trainingSteps) {
+		if (steps < 1 || steps > this.config.trainingSteps()) {
 			throw new IllegalArgumentException(
-					"steps must be between 1 and " + this.trainingSteps + " but was " + steps);
+					"steps must be between 1 and " + this.config.trainingSteps() + " but was " + steps);
 		}
 	}
 

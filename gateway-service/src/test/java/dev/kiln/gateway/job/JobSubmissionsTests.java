@@ -14,16 +14,11 @@ import io.opentelemetry.api.common.AttributeKey;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
-import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.ImageSize;
 import dev.kiln.contract.JobFields;
 import dev.kiln.contract.JobMessage;
-import dev.kiln.contract.Lane;
-import dev.kiln.contract.ModelInfo;
-import dev.kiln.contract.WorkerHeartbeat;
 import dev.kiln.gateway.GatewayApiProperties;
-import dev.kiln.gateway.GatewayProperties;
 import dev.kiln.gateway.auth.Caller;
 import dev.kiln.gateway.input.InputImage;
 import dev.kiln.gateway.input.InputStore;
@@ -38,8 +33,8 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 
-/** The rules of a submission that need the model catalog, and queue estimates. */
-class JobServiceTests {
+/** The rules of a submission that need the model catalog, and the trace of a submission. */
+class JobSubmissionsTests {
 
 	private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
 
@@ -53,34 +48,29 @@ class JobServiceTests {
 
 	private final ModelCatalog models = mock();
 
-	private final JsonMapper json = JsonMapper.builder().build();
-
 	private final InputStore inputs = mock();
 
 	private final TestTracing tracing = new TestTracing();
 
-	private JobService service;
+	private JobSubmissions service;
 
 	@BeforeEach
 	void service() {
 		GatewayApiProperties api = api();
-		GatewayProperties gateway = new GatewayProperties(new GatewayProperties.Queues("kiln"),
-				new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
-				new GatewayProperties.Jobs("small"));
-		this.service = new JobService(this.repository, this.publisher, mock(), this.links, this.models, this.json,
-				Clock.fixed(NOW, ZoneOffset.UTC), gateway, api, this.inputs, this.tracing.jobTracing());
+		this.service = JobFixtures.submissions(this.repository, this.publisher, mock(), this.links, this.models,
+				this.inputs, Clock.fixed(NOW, ZoneOffset.UTC), api, this.tracing.jobTracing());
+		given(this.models.defaultModel()).willReturn("small");
 		given(this.models.limits("small")).willReturn(Optional.of(new GatewayApiProperties.ModelLimits(65536, 30, 2)));
 		given(this.models.ids()).willReturn(Set.of("small"));
 	}
 
-	private static GatewayApiProperties api() {
-		return new GatewayApiProperties(new GatewayApiProperties.Callbacks(false, false, false),
-				Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
+	static GatewayApiProperties api() {
+		return new GatewayApiProperties(Map.of("small", new GatewayApiProperties.ModelLimits(65536, 30, 2)),
 				new GatewayApiProperties.Auth(List.of(), null, Duration.ofSeconds(5)), new GatewayApiProperties.Limits(10, 20, 100, 0, Duration.ofMillis(250)),
 				new GatewayApiProperties.Requests(DataSize.ofKilobytes(64), DataSize.ofKilobytes(4),
 						Duration.ofDays(7), Duration.ofHours(24)),
 				new GatewayApiProperties.Estimates(Duration.ofSeconds(90)),
-				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)), Duration.ofDays(7),
+				new GatewayApiProperties.Events(Duration.ofMinutes(30), Duration.ofSeconds(15)),
 				new GatewayApiProperties.Sends(false, Duration.ofMillis(5), 10, Duration.ofSeconds(10)),
 				new GatewayApiProperties.Workers(Duration.ZERO));
 	}
@@ -235,11 +225,8 @@ class JobServiceTests {
 
 	@Test
 	void withoutTracingNothingIsRecordedOrSentForIt() {
-		this.service = new JobService(this.repository, this.publisher, mock(), this.links, this.models, this.json,
-				Clock.fixed(NOW, ZoneOffset.UTC), new GatewayProperties(new GatewayProperties.Queues("kiln"),
-						new GatewayProperties.Storage("kiln-images", Duration.ofMinutes(15)),
-						new GatewayProperties.Jobs("small")),
-				api(), this.inputs, TestTracing.none());
+		this.service = JobFixtures.submissions(this.repository, this.publisher, mock(), this.links, this.models,
+				this.inputs, Clock.fixed(NOW, ZoneOffset.UTC), api(), TestTracing.none());
 		given(this.models.sizes("small")).willReturn(List.of());
 		org.mockito.ArgumentCaptor<Map<String, String>> fields = org.mockito.ArgumentCaptor.captor();
 		given(this.repository.create(any(), any(), fields.capture(), any(), any(),
@@ -266,53 +253,6 @@ class JobServiceTests {
 		ApiProblemException ex = catchThrowableOfType(ApiProblemException.class,
 				() -> this.service.submit(CALLER, request, null));
 		assertThat(ex.errors()).extracting(ApiProblemException.FieldProblem::field).containsExactly("deadline");
-	}
-
-	@Test
-	void addsTheColdStartToTheEtaWhenNoWorkerRuns() {
-		String id = "019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b";
-		given(this.repository.find(id)).willReturn(record(id));
-		given(this.repository.rank(Lane.STANDARD, id)).willReturn(2L);
-		given(this.repository.meanRenderSeconds("small")).willReturn(10.0);
-		given(this.models.liveWorkers()).willReturn(List.of());
-		JobView.QueuePosition queue = this.service.find(CALLER, id).queue();
-		assertThat(queue.position()).isEqualTo(3);
-		assertThat(queue.etaSeconds()).isEqualTo(3 * 10.0 + 90);
-		assertThat(queue.etaReason()).isEqualTo("measured-cold-start");
-	}
-
-	@Test
-	void dividesTheQueueAmongTheWorkersServingTheModel() {
-		String id = "019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b";
-		given(this.repository.find(id)).willReturn(record(id));
-		given(this.repository.rank(Lane.STANDARD, id)).willReturn(3L);
-		given(this.repository.meanRenderSeconds("small")).willReturn(10.0);
-		given(this.models.liveWorkers()).willReturn(List.of(worker("w1", "small"), worker("w2", "small"),
-				worker("w3", "other")));
-		JobView.QueuePosition queue = this.service.find(CALLER, id).queue();
-		assertThat(queue.liveWorkers()).isEqualTo(2);
-		assertThat(queue.etaSeconds()).isEqualTo(4 * 10.0 / 2);
-	}
-
-	@Test
-	void anotherTenantsJobIsNotFound() {
-		String id = "019a7b2c-3d4e-7f01-8a2b-3c4d5e6f7a8b";
-		given(this.repository.find(id)).willReturn(record(id));
-		assertThat(catchThrowableOfType(JobNotFoundException.class,
-				() -> this.service.find(new Caller("intruder", false, "x"), id)))
-			.hasMessage("No job with id '" + id + "'");
-	}
-
-	private Map<String, String> record(String id) {
-		JobMessage message = new JobMessage(1, id, "acme", "small", "fox", null, 64, 64, 20, 7.5, 1, 1, Lane.STANDARD,
-				NOW, null);
-		return Map.of(JobFields.STATE, "QUEUED", JobFields.TENANT, "acme", JobFields.REQUEST,
-				this.json.writeValueAsString(message));
-	}
-
-	private static WorkerHeartbeat worker(String id, String model) {
-		return new WorkerHeartbeat(1, id, List.of(new ModelInfo(model, "builtin", 65536, 30, 2)), "cpu", false, null,
-				NOW, NOW);
 	}
 
 	@Test
