@@ -19,7 +19,7 @@ import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
 import dev.kiln.contract.JobMessage;
-import dev.kiln.support.tracing.JobSpanTags;
+import dev.kiln.support.tracing.JobSpanTag;
 
 /**
  * The spans of the jobs in hand (TRACE-CONVENTIONS: issue 18). Each job message's spans are children of the trace
@@ -35,7 +35,7 @@ import dev.kiln.support.tracing.JobSpanTags;
  * shared batch span, so that no job's trace holds another tenant's job). A pass rendered again (split after running
  * out of memory or a refusal) is another render span.</li>
  * </ul>
- * Every span carries the tags every service puts on a job's spans ({@link JobSpanTags}): the job id, tenant, lane,
+ * Every span carries the tags every service puts on a job's spans ({@link JobSpanTag}): the job id, tenant, lane,
  * model and attempt. The span a job's events and log lines belong to is its <em>current</em> span, put in scope with
  * {@link #scope}: {@link #outgoing} reads it from there for {@link EventPublisher}, and Micrometer Tracing puts its
  * {@code traceId} and {@code spanId} in the logging MDC. Only the receive loop's thread calls this, one job after
@@ -128,7 +128,7 @@ class JobSpans {
 		long start = micros(Instant.now());
 		return messages.stream().map((message) -> {
 			Span span = started(message, job(child(message).name(RENDER), message.requireJob(), message)
-				.tag(JobSpanTags.MODEL, model)
+				.tag(JobSpanTag.MODEL.key(), model)
 				.tag(BATCH_SIZE, messages.size())
 				.startTimestamp(start, TimeUnit.MICROSECONDS));
 			this.current.put(message.messageId(), span);
@@ -202,11 +202,11 @@ class JobSpans {
 	}
 
 	private static Span.Builder job(Span.Builder span, JobMessage job, HeldMessage message) {
-		return span.tag(JobSpanTags.JOB_ID, job.jobId())
-			.tag(JobSpanTags.TENANT, job.tenant())
-			.tag(JobSpanTags.LANE, job.lane().wireName())
-			.tag(JobSpanTags.MODEL, job.model())
-			.tag(JobSpanTags.ATTEMPT, message.attempt());
+		return span.tag(JobSpanTag.JOB_ID.key(), job.jobId())
+			.tag(JobSpanTag.TENANT.key(), job.tenant())
+			.tag(JobSpanTag.LANE.key(), job.lane().wireName())
+			.tag(JobSpanTag.MODEL.key(), job.model())
+			.tag(JobSpanTag.ATTEMPT.key(), message.attempt());
 	}
 
 	private static long micros(Instant instant) {

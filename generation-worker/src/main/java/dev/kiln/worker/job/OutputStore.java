@@ -15,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.ObjectKeys;
-import dev.kiln.support.tracing.JobSpanTags;
+import dev.kiln.support.tracing.JobSpanTag;
 
 /**
  * Writes a job's images and its metadata document to the bucket, all at once, and keeps its render checkpoint and
@@ -106,8 +106,8 @@ class OutputStore {
 	 */
 	private void put(@Nullable Span parent, JobMessage job, String key, String contentType, byte[] bytes) {
 		Span span = ((parent != null) ? this.tracer.nextSpan(parent) : this.tracer.nextSpan()).name(S3_PUT)
-			.tag(JobSpanTags.JOB_ID, job.jobId())
-			.tag(JobSpanTags.TENANT, job.tenant())
+			.tag(JobSpanTag.JOB_ID.key(), job.jobId())
+			.tag(JobSpanTag.TENANT.key(), job.tenant())
 			.tag("aws.s3.bucket", this.bucket.name())
 			.tag("aws.s3.key", key)
 			.tag("kiln.s3.bytes", bytes.length)

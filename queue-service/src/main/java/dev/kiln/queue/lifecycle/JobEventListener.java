@@ -17,6 +17,7 @@ import dev.kiln.contract.JobEvent;
 import dev.kiln.contract.JobLogContext;
 import dev.kiln.jobstore.Transition;
 import dev.kiln.queue.tracing.JobTraces;
+import dev.kiln.support.tracing.JobSpanTag;
 
 /**
  * Consumes the events queue. A message is deleted only after its event is applied; one that cannot be read or
@@ -63,7 +64,7 @@ class JobEventListener {
 	Applied apply(String body, Map<String, MessageAttributeValue> attributes) {
 		JobEvent event = this.json.readValue(body, JobEvent.class);
 		Span span = this.traces.fromMessage("kiln.job.transition", attributes)
-			.tag(JobTraces.JOB_ID, event.jobId())
+			.tag(JobSpanTag.JOB_ID.key(), event.jobId())
 			.tag("kiln.job.event", event.type().name())
 			.start();
 		// the job id (and, from the span, the trace id) on every line logged while the event is applied (events

@@ -26,15 +26,6 @@ import dev.kiln.jobstore.JobRecord;
 @Component
 public class JobTraces {
 
-	/** Span tag of the job id, as every Kiln service names it. */
-	public static final String JOB_ID = "kiln.job.id";
-
-	/** Span tag of the tenant. */
-	public static final String TENANT = "kiln.tenant";
-
-	/** Span tag of the lane. */
-	public static final String LANE = "kiln.lane";
-
 	/** The message attributes a receiver must ask SQS for to continue a job's trace. */
 	public static final List<String> MESSAGE_ATTRIBUTES = List.of("traceparent", "tracestate");
 

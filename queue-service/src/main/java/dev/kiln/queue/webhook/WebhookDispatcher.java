@@ -33,6 +33,7 @@ import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
 import dev.kiln.queue.tracing.JobTraces;
 import dev.kiln.support.config.SharedProperties;
+import dev.kiln.support.tracing.JobSpanTag;
 
 /**
  * Delivers webhook events. The state machine schedules a delivery (a {@code {kiln}:webhook:{id}} hash and an entry in
@@ -176,8 +177,8 @@ class WebhookDispatcher implements PeriodicWork {
 		JobRecord job = this.store.find(jobId);
 		Span span = this.traces
 			.fromRecord("kiln.webhook.deliver", job)
-			.tag(JobTraces.JOB_ID, jobId)
-			.tag(JobTraces.TENANT, tenant)
+			.tag(JobSpanTag.JOB_ID.key(), jobId)
+			.tag(JobSpanTag.TENANT.key(), tenant)
 			.tag("kiln.webhook.event", delivery.getOrDefault("event", ""))
 			.start();
 		// the job's id and tenant (and, from the span, the trace id) on every line logged about this delivery
