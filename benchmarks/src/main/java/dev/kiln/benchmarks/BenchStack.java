@@ -214,10 +214,6 @@ final class BenchStack implements AutoCloseable {
 		return this.s3;
 	}
 
-	EmbeddedStack embedded() {
-		return this.embedded;
-	}
-
 	@Override
 	public void close() {
 		this.sqs.close();
