@@ -69,8 +69,8 @@ final class AcceptBenchmark {
 	}
 
 	Result run() throws Exception {
-		URI submit = this.stack.url("gateway").resolve("/v1/jobs");
-		URI platformSubmit = this.stack.url(BenchStack.PLATFORM_THREADS_GATEWAY).resolve("/v1/jobs");
+		URI submit = this.stack.url(BenchStack.Service.GATEWAY).resolve("/v1/jobs");
+		URI platformSubmit = this.stack.url(BenchStack.Service.PLATFORM_THREADS_GATEWAY).resolve("/v1/jobs");
 		String jobsQueue = this.stack.sqs()
 			.getQueueUrl((b) -> b.queueName(new QueueNames("kiln").jobs(Lane.STANDARD)))
 			.join()

@@ -86,11 +86,11 @@ final class CallFloor {
 
 	CallFloor(BenchStack stack) {
 		this.stack = stack;
-		this.gatewaySqs = stack.bean("gateway", SqsAsyncClient.class);
-		this.workerSqs = stack.bean("generation-worker", SqsAsyncClient.class);
-		this.queueServiceSqs = stack.bean("queue-service", SqsAsyncClient.class);
-		this.workerS3 = stack.bean("generation-worker", S3Client.class);
-		this.store = new JobStore(stack.bean("queue-service", StringRedisTemplate.class));
+		this.gatewaySqs = stack.bean(BenchStack.Service.GATEWAY, SqsAsyncClient.class);
+		this.workerSqs = stack.bean(BenchStack.Service.WORKER, SqsAsyncClient.class);
+		this.queueServiceSqs = stack.bean(BenchStack.Service.QUEUE_SERVICE, SqsAsyncClient.class);
+		this.workerS3 = stack.bean(BenchStack.Service.WORKER, S3Client.class);
+		this.store = new JobStore(stack.bean(BenchStack.Service.QUEUE_SERVICE, StringRedisTemplate.class));
 		this.jobsQueue = stack.sqs().createQueue((b) -> b.queueName("bench-floor-jobs")).join().queueUrl();
 		this.eventsQueue = stack.sqs().createQueue((b) -> b.queueName("bench-floor-events")).join().queueUrl();
 	}

@@ -119,9 +119,9 @@ public final class KilnBenchmarks {
 		double[] compactBytes = { 0 };
 		try (BenchStack stack = BenchStack.start(false, false, keys, true, false)) {
 			Http http = new Http();
-			URI submit = stack.url("gateway").resolve("/v1/jobs");
+			URI submit = stack.url(BenchStack.Service.GATEWAY).resolve("/v1/jobs");
 			RedisBenchmark redis = new RedisBenchmark(stack.redis(),
-					new JobStore(stack.bean("gateway", StringRedisTemplate.class)));
+					new JobStore(stack.bean(BenchStack.Service.GATEWAY, StringRedisTemplate.class)));
 			// Redis bytes per job through the real path: sequential submits of one tenant
 			long before = redis.usedMemory();
 			String lastId = null;
