@@ -15,7 +15,6 @@ import software.amazon.awssdk.services.sqs.model.Message;
 
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.QueueNames;
-import dev.kiln.contract.RedisKeys;
 
 /**
  * Gateway accept ({@code POST /v1/jobs} → 202) against raw SQS {@code SendMessage} of the same message body to the
@@ -70,8 +69,8 @@ final class AcceptBenchmark {
 	}
 
 	Result run() throws Exception {
-		URI submit = this.stack.url("gateway").resolve("/v1/jobs");
-		URI platformSubmit = this.stack.url(BenchStack.PLATFORM_THREADS_GATEWAY).resolve("/v1/jobs");
+		URI submit = this.stack.url(BenchStack.Service.GATEWAY).resolve("/v1/jobs");
+		URI platformSubmit = this.stack.url(BenchStack.Service.PLATFORM_THREADS_GATEWAY).resolve("/v1/jobs");
 		String jobsQueue = this.stack.sqs()
 			.getQueueUrl((b) -> b.queueName(new QueueNames("kiln").jobs(Lane.STANDARD)))
 			.join()
@@ -107,10 +106,6 @@ final class AcceptBenchmark {
 			Report.progress("accept round %d/%d: gateway %.0f/s, on platform threads %.0f/s, sqs %.0f/s", r + 1,
 					this.rounds, rounds.get("gateway").getLast().throughput(),
 					rounds.get("platform").getLast().throughput(), rounds.get("sqs").getLast().throughput());
-			// keep the tenants' waiting sets small between rounds (see BENCHMARKS.md: the create script scans them)
-			for (int i = 0; i < this.keys.size(); i++) {
-				this.stack.redis().sync().del(RedisKeys.tenantWaiting("bench-" + i));
-			}
 		}
 		return new Result(rounds.get("gateway"), rounds.get("platform"), rounds.get("sqs"),
 				payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, accepted.get());

@@ -3,6 +3,7 @@ package dev.kiln.benchmarks;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,20 +38,35 @@ final class BenchStack implements AutoCloseable {
 	/** The worker's no-op model: the end-to-end benchmark's "zero-cost model". */
 	static final String NOOP_MODEL = "kiln-noop";
 
-	/** The second gateway of {@link #start}, on platform threads. */
-	static final String PLATFORM_THREADS_GATEWAY = "gateway-platform-threads";
+	/** The services a bench stack runs, each its own Spring context, started in this order. */
+	enum Service {
 
-	/** The advisor as configured (deciding on arrivals and on its poll). */
-	static final String ADVISOR = "autoscale-advisor";
+		QUEUE_SERVICE(QueueServiceApplication.class),
 
-	/** The advisor that decides only on its poll, with {@code pollOnlyAdvisor}. */
-	static final String POLL_ONLY_ADVISOR = "autoscale-advisor-poll-only";
+		WORKER(GenerationWorkerApplication.class),
+
+		GATEWAY(GatewayApplication.class),
+
+		/** A second gateway that serves requests on platform threads instead of virtual threads. */
+		PLATFORM_THREADS_GATEWAY(GatewayApplication.class),
+
+		/** The advisor as configured (deciding on arrivals and on its poll). */
+		ADVISOR(AutoscaleAdvisorApplication.class),
+
+		/** A second advisor that decides only on its poll. */
+		POLL_ONLY_ADVISOR(AutoscaleAdvisorApplication.class);
+
+		private final Class<?> application;
+
+		Service(Class<?> application) {
+			this.application = application;
+		}
+
+	}
 
 	private final EmbeddedStack embedded;
 
-	private final List<ConfigurableApplicationContext> services;
-
-	private final Map<String, Integer> ports;
+	private final Map<Service, ConfigurableApplicationContext> services;
 
 	private final RedisClient redisClient;
 
@@ -60,11 +76,9 @@ final class BenchStack implements AutoCloseable {
 
 	private final S3Client s3;
 
-	private BenchStack(EmbeddedStack embedded, List<ConfigurableApplicationContext> services,
-			Map<String, Integer> ports) {
+	private BenchStack(EmbeddedStack embedded, Map<Service, ConfigurableApplicationContext> services) {
 		this.embedded = embedded;
 		this.services = services;
-		this.ports = ports;
 		this.redisClient = RedisClient.create("redis://127.0.0.1:" + embedded.redis().port());
 		this.redis = this.redisClient.connect();
 		StaticCredentialsProvider credentials = StaticCredentialsProvider
@@ -87,9 +101,9 @@ final class BenchStack implements AutoCloseable {
 	 * @param worker start a generation worker
 	 * @param advisor start the autoscale advisor
 	 * @param keys API keys to create, one tenant each
-	 * @param platformThreadsGateway also start a second gateway, {@value #PLATFORM_THREADS_GATEWAY}, that serves
+	 * @param platformThreadsGateway also start a second gateway, {@link Service#PLATFORM_THREADS_GATEWAY}, that serves
 	 * requests on platform threads ({@code spring.threads.virtual.enabled=false}) instead of virtual threads
-	 * @param pollOnlyAdvisor with {@code advisor}, also start a second advisor, {@value #POLL_ONLY_ADVISOR}, that
+	 * @param pollOnlyAdvisor with {@code advisor}, also start a second advisor, {@link Service#POLL_ONLY_ADVISOR}, that
 	 * decides only on its poll ({@code kiln.advisor.wake.enabled=false}), the way the advisor worked before it woke on
 	 * arrivals: the baseline of the scale signal, measured side by side
 	 * @return the running stack
@@ -97,8 +111,7 @@ final class BenchStack implements AutoCloseable {
 	static BenchStack start(boolean worker, boolean advisor, Map<String, String> keys, boolean platformThreadsGateway,
 			boolean pollOnlyAdvisor) {
 		EmbeddedStack embedded = EmbeddedStack.start(0, 0, 0);
-		List<ConfigurableApplicationContext> services = new ArrayList<>();
-		Map<String, Integer> ports = new LinkedHashMap<>();
+		Map<Service, ConfigurableApplicationContext> services = new EnumMap<>(Service.class);
 		try {
 			Map<String, String> common = new LinkedHashMap<>(embedded.serviceProperties());
 			common.put("kiln.queues.prefix", "kiln");
@@ -107,14 +120,13 @@ final class BenchStack implements AutoCloseable {
 			common.put("springdoc.swagger-ui.enabled", "false");
 			common.put("logging.level.root", "WARN");
 			common.put("logging.level.com.robothy.netty.codec.HttpMessageHandler", "OFF");
-			services.add(run("queue-service", QueueServiceApplication.class, ports, common,
-					Map.of("kiln.provision", "true")));
+			run(services, Service.QUEUE_SERVICE, common, Map.of("kiln.provision", "true"));
 			if (worker) {
 				String models = System.getProperty("java.io.tmpdir") + "/kiln-bench-models";
-				services.add(run("generation-worker", GenerationWorkerApplication.class, ports, common,
+				run(services, Service.WORKER, common,
 						Map.of("kiln.worker.model-cache", models, "kiln.worker.id", "bench-worker-1",
 								"kiln.worker.models." + NOOP_MODEL + ".type", "noop",
-								"kiln.worker.models." + NOOP_MODEL + ".location", "none")));
+								"kiln.worker.models." + NOOP_MODEL + ".location", "none"));
 			}
 			Map<String, String> gateway = new LinkedHashMap<>();
 			int i = 0;
@@ -127,79 +139,76 @@ final class BenchStack implements AutoCloseable {
 			gateway.put("kiln.gateway.limits.requests-per-second", "1000000");
 			gateway.put("kiln.gateway.limits.burst", "1000000");
 			gateway.put("kiln.gateway.limits.max-queued-jobs", "10000");
-			services.add(run("gateway", GatewayApplication.class, ports, common, gateway));
+			run(services, Service.GATEWAY, common, gateway);
 			if (platformThreadsGateway) {
 				gateway.put("spring.threads.virtual.enabled", "false");
-				services.add(run(PLATFORM_THREADS_GATEWAY, GatewayApplication.class, ports, common, gateway));
+				run(services, Service.PLATFORM_THREADS_GATEWAY, common, gateway);
 			}
 			if (advisor) {
-				services.add(run(ADVISOR, AutoscaleAdvisorApplication.class, ports, common,
-						Map.of("kiln.advisor.grpc-port", "0")));
+				run(services, Service.ADVISOR, common, Map.of("kiln.advisor.grpc-port", "0"));
 			}
 			if (advisor && pollOnlyAdvisor) {
-				services.add(run(POLL_ONLY_ADVISOR, AutoscaleAdvisorApplication.class, ports, common,
-						Map.of("kiln.advisor.grpc-port", "0", "kiln.advisor.wake.enabled", "false",
-								"kiln.advisor.cost.attribution", "false")));
+				run(services, Service.POLL_ONLY_ADVISOR, common, Map.of("kiln.advisor.grpc-port", "0",
+						"kiln.advisor.wake.enabled", "false", "kiln.advisor.cost.attribution", "false"));
 			}
 		}
 		catch (RuntimeException ex) {
-			Collections.reverse(services);
-			services.forEach(ConfigurableApplicationContext::close);
+			stop(services);
 			embedded.close();
 			throw ex;
 		}
-		return new BenchStack(embedded, services, ports);
+		return new BenchStack(embedded, services);
 	}
 
 	@SafeVarargs
-	private static ConfigurableApplicationContext run(String name, Class<?> application, Map<String, Integer> ports,
+	private static void run(Map<Service, ConfigurableApplicationContext> services, Service service,
 			Map<String, String>... properties) {
 		List<String> args = new ArrayList<>();
 		args.add("--server.port=0");
 		for (Map<String, String> map : properties) {
 			map.forEach((key, value) -> args.add("--" + key + "=" + value));
 		}
-		ConfigurableApplicationContext context = new SpringApplicationBuilder(application).bannerMode(Banner.Mode.OFF)
+		services.put(service, new SpringApplicationBuilder(service.application).bannerMode(Banner.Mode.OFF)
 			.registerShutdownHook(false)
-			.run(args.toArray(String[]::new));
-		ports.put(name, Integer.parseInt(context.getEnvironment().getProperty("local.server.port", "0")));
+			.run(args.toArray(String[]::new)));
+	}
+
+	/** Closes the services in the reverse of their start order. */
+	private static void stop(Map<Service, ConfigurableApplicationContext> services) {
+		List<ConfigurableApplicationContext> reversed = new ArrayList<>(services.values());
+		Collections.reverse(reversed);
+		reversed.forEach(ConfigurableApplicationContext::close);
+	}
+
+	private ConfigurableApplicationContext context(Service service) {
+		ConfigurableApplicationContext context = this.services.get(service);
+		if (context == null) {
+			throw new IllegalStateException("The service " + service + " is not running");
+		}
 		return context;
 	}
 
 	/**
 	 * The gRPC port of an advisor's KEDA external scaler.
-	 * @param name {@value #ADVISOR} or {@value #POLL_ONLY_ADVISOR}
+	 * @param advisor {@link Service#ADVISOR} or {@link Service#POLL_ONLY_ADVISOR}
 	 * @return the port
 	 */
-	int advisorGrpcPort(String name) {
-		int httpPort = this.ports.getOrDefault(name, -1);
-		for (ConfigurableApplicationContext context : this.services) {
-			if (context.getBeanNamesForType(KedaScalerServer.class).length > 0 && httpPort == Integer
-				.parseInt(context.getEnvironment().getProperty("local.server.port", "0"))) {
-				return context.getBean(KedaScalerServer.class).port();
-			}
-		}
-		throw new IllegalStateException("The advisor " + name + " is not running");
+	int advisorGrpcPort(Service advisor) {
+		return context(advisor).getBean(KedaScalerServer.class).port();
 	}
 
 	/**
 	 * A bean of a running service: the floor of the end-to-end run uses the services' own clients.
-	 * @param service the service's name, as {@link #url}
+	 * @param service the service
 	 * @param type the bean's type
 	 * @return the bean
 	 */
-	<T> T bean(String service, Class<T> type) {
-		int httpPort = this.ports.getOrDefault(service, -1);
-		for (ConfigurableApplicationContext context : this.services) {
-			if (httpPort == Integer.parseInt(context.getEnvironment().getProperty("local.server.port", "0"))) {
-				return context.getBean(type);
-			}
-		}
-		throw new IllegalStateException("The service " + service + " is not running");
+	<T> T bean(Service service, Class<T> type) {
+		return context(service).getBean(type);
 	}
 
-	URI url(String service) {
-		return URI.create("http://localhost:" + this.ports.get(service));
+	URI url(Service service) {
+		return URI.create("http://localhost:" + context(service).getEnvironment().getProperty("local.server.port"));
 	}
 
 	StatefulRedisConnection<String, String> redis() {
@@ -214,21 +223,13 @@ final class BenchStack implements AutoCloseable {
 		return this.s3;
 	}
 
-	EmbeddedStack embedded() {
-		return this.embedded;
-	}
-
 	@Override
 	public void close() {
 		this.sqs.close();
 		this.s3.close();
 		this.redis.close();
 		this.redisClient.shutdown();
-		List<ConfigurableApplicationContext> reversed = new ArrayList<>(this.services);
-		Collections.reverse(reversed);
-		for (ConfigurableApplicationContext context : reversed) {
-			context.close();
-		}
+		stop(this.services);
 		this.embedded.close();
 	}
 

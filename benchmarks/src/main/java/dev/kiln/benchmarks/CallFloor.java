@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -16,17 +17,25 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 import dev.kiln.contract.JobEvent;
 import dev.kiln.contract.JobFields;
-import dev.kiln.contract.Lane;
+import dev.kiln.contract.JobMessage;
+import dev.kiln.contract.JobState;
 import dev.kiln.contract.ObjectKeys;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.jobstore.JobContext;
+import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
+import dev.kiln.jobstore.Transition;
 
 /**
  * The floor of the end-to-end overhead: the SQS, S3 and Redis calls one job needs, made directly one after another
  * with the services' own clients (their Spring beans) against the same embedded servers, and nothing else: no HTTP,
  * no JSON, no Kiln code between them. Each call is timed on its own; {@link #HOPS} maps them onto the rows of
  * {@link EndToEndBenchmark#HOPS}.
+ *
+ * <p>
+ * The job the state script finishes is a copy of a real one, written through the job store like every job (created,
+ * then started by a worker's event), ahead of the sample that times it: creating it announces it to the advisor, whose
+ * decision must not overlap the timed calls.
  */
 final class CallFloor {
 
@@ -61,7 +70,8 @@ final class CallFloor {
 
 	private final S3Client workerS3;
 
-	private final StringRedisTemplate queueServiceRedis;
+	/** The job store over the queue service's Redis template: the connection its state machine uses. */
+	private final JobStore store;
 
 	private final String jobsQueue;
 
@@ -71,30 +81,40 @@ final class CallFloor {
 
 	private Model model;
 
+	/** The job the next sample finishes, {@code RUNNING}. */
+	private @Nullable Prepared next;
+
 	CallFloor(BenchStack stack) {
 		this.stack = stack;
-		this.gatewaySqs = stack.bean("gateway", SqsAsyncClient.class);
-		this.workerSqs = stack.bean("generation-worker", SqsAsyncClient.class);
-		this.queueServiceSqs = stack.bean("queue-service", SqsAsyncClient.class);
-		this.workerS3 = stack.bean("generation-worker", S3Client.class);
-		this.queueServiceRedis = stack.bean("queue-service", StringRedisTemplate.class);
+		this.gatewaySqs = stack.bean(BenchStack.Service.GATEWAY, SqsAsyncClient.class);
+		this.workerSqs = stack.bean(BenchStack.Service.WORKER, SqsAsyncClient.class);
+		this.queueServiceSqs = stack.bean(BenchStack.Service.QUEUE_SERVICE, SqsAsyncClient.class);
+		this.workerS3 = stack.bean(BenchStack.Service.WORKER, S3Client.class);
+		this.store = new JobStore(stack.bean(BenchStack.Service.QUEUE_SERVICE, StringRedisTemplate.class));
 		this.jobsQueue = stack.sqs().createQueue((b) -> b.queueName("bench-floor-jobs")).join().queueUrl();
 		this.eventsQueue = stack.sqs().createQueue((b) -> b.queueName("bench-floor-events")).join().queueUrl();
 	}
 
 	/** What a floor sample sends and writes: copied from a job Kiln just ran. */
-	private record Model(String tenant, String jobId, Map<String, String> record, String body, byte[] png,
-			byte[] metadata, String event) {
+	private record Model(String tenant, String jobId, String body, int totalSteps, byte[] png, byte[] metadata,
+			String event) {
+	}
+
+	/** A job recorded and started for a sample. */
+	private record Prepared(String jobId, JobContext job) {
 	}
 
 	/**
 	 * Takes the floor's payloads from a finished job: its message body (the record's {@code request}), its PNG and
-	 * {@code metadata.json} as the worker wrote them, and its record (copied, as {@code RUNNING}, for the script).
+	 * {@code metadata.json} as the worker wrote them; then prepares the first sample's job.
 	 * @param tenant the job's tenant
 	 * @param jobId a job that succeeded
 	 */
 	void copyFrom(String tenant, String jobId) {
-		Map<String, String> record = this.stack.redis().sync().hgetall(RedisKeys.job(jobId));
+		JobRecord record = this.store.find(jobId);
+		if (record == null || record.request() == null) {
+			throw new IllegalStateException("No record of job " + jobId + " to copy");
+		}
 		byte[] png = this.stack.s3()
 			.getObjectAsBytes((b) -> b.bucket(BenchStack.BUCKET).key(ObjectKeys.image(tenant, jobId, 0)))
 			.asByteArray();
@@ -104,7 +124,40 @@ final class CallFloor {
 		String event = Http.JSON.writeValueAsString(JobEvent.succeeded(jobId, 1,
 				List.of(ObjectKeys.image(tenant, jobId, 0), ObjectKeys.metadata(tenant, jobId)), 1, "bench-worker-1",
 				Instant.now(), 0.0005));
-		this.model = new Model(tenant, jobId, record, record.get(JobFields.REQUEST), png, metadata, event);
+		this.model = new Model(tenant, jobId, record.request(), record.totalSteps(), png, metadata, event);
+		this.next = prepare();
+	}
+
+	/**
+	 * Records a copy of the model job with a new id through the job store, as the gateway records a job, and starts
+	 * it as a worker's event does, so that it is {@code RUNNING} (attempt 1) for the state script. Its model is
+	 * {@code bench-floor}, so that its render time stays out of the real model's statistics; it is not sent to SQS
+	 * (the outbox is told so).
+	 */
+	private Prepared prepare() {
+		Model m = this.model;
+		String id = "floor-" + (this.sample++);
+		JobMessage message = Http.JSON.readValue(m.body().replace(m.jobId(), id), JobMessage.class);
+		Map<String, String> fields = new LinkedHashMap<>();
+		fields.put(JobFields.STATE, JobState.QUEUED.name());
+		fields.put(JobFields.TENANT, message.tenant());
+		fields.put(JobFields.LANE, message.lane().wireName());
+		fields.put(JobFields.REQUEST, m.body().replace(m.jobId(), id));
+		fields.put(JobFields.SUBMITTED_AT, message.submittedAt().toString());
+		fields.put(JobFields.ATTEMPT, "0");
+		fields.put(JobFields.STEP, "0");
+		fields.put(JobFields.TOTAL_STEPS, Integer.toString(m.totalSteps()));
+		JobStore.Created created = this.store.create(message, fields, null, Duration.ZERO, Integer.MAX_VALUE);
+		this.store.sent(List.of(id));
+		JobContext job = new JobContext(message.lane(), message.tenant(), "bench-floor",
+				message.submittedAt().toEpochMilli());
+		Transition started = this.store.apply(JobEvent.started(id, m.totalSteps(), 1, "bench-worker-1", Instant.now()),
+				job, "[]", Duration.ofHours(1), Instant.now());
+		if (created.outcome() != JobStore.CreateOutcome.CREATED || !started.movedTo(JobState.RUNNING)) {
+			throw new IllegalStateException("Could not prepare the floor's job %s: %s, then %s".formatted(id,
+					created.outcome(), started));
+		}
+		return new Prepared(id, job);
 	}
 
 	/**
@@ -113,15 +166,12 @@ final class CallFloor {
 	 */
 	Map<String, Double> once() {
 		Model m = this.model;
-		if (m == null) {
+		Prepared prepared = this.next;
+		if (m == null || prepared == null) {
 			throw new IllegalStateException("copyFrom first");
 		}
-		String id = "floor-" + (this.sample++);
-		// untimed set-up: a RUNNING copy of the job's record for the state script
-		Map<String, String> record = new LinkedHashMap<>(m.record());
-		record.put(JobFields.STATE, "RUNNING");
-		record.put(JobFields.ATTEMPT, "1");
-		this.stack.redis().sync().hset(RedisKeys.job(id), record);
+		String id = prepared.jobId();
+		JobContext job = prepared.job();
 		Map<String, Double> ms = new LinkedHashMap<>();
 		long t = System.nanoTime();
 		this.gatewaySqs.sendMessage((b) -> b.queueUrl(this.jobsQueue).messageBody(m.body())).join();
@@ -151,10 +201,10 @@ final class CallFloor {
 			.messages();
 		t = lap(ms, RECEIVE_EVENT, t);
 		// the queue service's call: the job store's apply-event.lua (the state machine's rules in front of it)
-		String outcome = new JobStore(this.queueServiceRedis)
-			.apply(JobEvent.succeeded(id, 1, List.of(imageKey, metadataKey), 1, "bench-worker-1", Instant.now(), 0.0005),
-					new JobContext(Lane.STANDARD, "bench", "bench-floor", 0), Http.JSON.writeValueAsString(List.of(imageKey,
-							metadataKey)), Duration.ofHours(1), Instant.now())
+		String outcome = this.store
+			.apply(JobEvent.succeeded(id, m.totalSteps(), List.of(imageKey, metadataKey), 1, "bench-worker-1",
+					Instant.now(), 0.0005), job, Http.JSON.writeValueAsString(List.of(imageKey, metadataKey)),
+					Duration.ofHours(1), Instant.now())
 			.toString();
 		t = lap(ms, APPLY, t);
 		if (jobs.size() != 1 || events.size() != 1 || !"RUNNING>SUCCEEDED".equals(outcome)) {
@@ -168,10 +218,11 @@ final class CallFloor {
 			.deleteMessage((b) -> b.queueUrl(this.eventsQueue).receiptHandle(events.get(0).receiptHandle()))
 			.join();
 		lap(ms, DELETE_EVENT, t);
-		// untimed clean-up
-		this.stack.redis().sync().del(RedisKeys.job(id), RedisKeys.jobEvents(id));
+		// untimed clean-up (as the retention sweep deletes a finished job), and the next sample's job
+		this.store.delete(id, RedisKeys.tenantJobs(job.tenant()));
 		this.workerS3.deleteObject((b) -> b.bucket(BenchStack.BUCKET).key(imageKey));
 		this.workerS3.deleteObject((b) -> b.bucket(BenchStack.BUCKET).key(metadataKey));
+		this.next = prepare();
 		return ms;
 	}
 

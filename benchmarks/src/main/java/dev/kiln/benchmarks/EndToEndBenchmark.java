@@ -129,7 +129,7 @@ final class EndToEndBenchmark {
 	}
 
 	private double[] one(String lane, Watch watch) {
-		URI jobs = this.stack.url("gateway").resolve("/v1/jobs");
+		URI jobs = this.stack.url(BenchStack.Service.GATEWAY).resolve("/v1/jobs");
 		Instant t0 = Instant.now();
 		Http.Answer answer = this.http.post(jobs, this.key, """
 				{"prompt":"a red fox","model":"%s","width":64,"height":64,"steps":1,"lane":"%s"}"""
@@ -205,8 +205,8 @@ final class EndToEndBenchmark {
 	 * per sample
 	 */
 	Map<String, List<Double>> freshness(int samples) {
-		ActivityStream wake = new ActivityStream(this.stack.advisorGrpcPort(BenchStack.ADVISOR));
-		ActivityStream pollOnly = new ActivityStream(this.stack.advisorGrpcPort(BenchStack.POLL_ONLY_ADVISOR));
+		ActivityStream wake = new ActivityStream(this.stack.advisorGrpcPort(BenchStack.Service.ADVISOR));
+		ActivityStream pollOnly = new ActivityStream(this.stack.advisorGrpcPort(BenchStack.Service.POLL_ONLY_ADVISOR));
 		try {
 			return freshness(samples, wake, pollOnly);
 		}
@@ -220,9 +220,9 @@ final class EndToEndBenchmark {
 	static final String HTTP = "http", PUSH = "grpc", PUSH_POLL_ONLY = "grpc-poll-only";
 
 	private Map<String, List<Double>> freshness(int samples, ActivityStream wake, ActivityStream pollOnly) {
-		URI scaling = this.stack.url(BenchStack.ADVISOR).resolve("/v1/scaling");
-		URI pollOnlyScaling = this.stack.url(BenchStack.POLL_ONLY_ADVISOR).resolve("/v1/scaling");
-		URI jobs = this.stack.url("gateway").resolve("/v1/jobs");
+		URI scaling = this.stack.url(BenchStack.Service.ADVISOR).resolve("/v1/scaling");
+		URI pollOnlyScaling = this.stack.url(BenchStack.Service.POLL_ONLY_ADVISOR).resolve("/v1/scaling");
+		URI jobs = this.stack.url(BenchStack.Service.GATEWAY).resolve("/v1/jobs");
 		List<Double> polled = new ArrayList<>();
 		List<Double> pushed = new ArrayList<>();
 		List<Double> pushedPollOnly = new ArrayList<>();

@@ -7,6 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+import dev.kiln.jobstore.JobStore;
+
 /**
  * Runs every benchmark side by side in one run, prints the figures and rewrites the generated section of
  * {@code BENCHMARKS.md}.
@@ -115,8 +119,9 @@ public final class KilnBenchmarks {
 		double[] compactBytes = { 0 };
 		try (BenchStack stack = BenchStack.start(false, false, keys, true, false)) {
 			Http http = new Http();
-			URI submit = stack.url("gateway").resolve("/v1/jobs");
-			RedisBenchmark redis = new RedisBenchmark(stack.redis());
+			URI submit = stack.url(BenchStack.Service.GATEWAY).resolve("/v1/jobs");
+			RedisBenchmark redis = new RedisBenchmark(stack.redis(),
+					new JobStore(stack.bean(BenchStack.Service.GATEWAY, StringRedisTemplate.class)));
 			// Redis bytes per job through the real path: sequential submits of one tenant
 			long before = redis.usedMemory();
 			String lastId = null;
@@ -190,12 +195,13 @@ public final class KilnBenchmarks {
 		md.append("### Redis bytes per queued job\n\n");
 		md.append("- Through the gateway (HTTP submit → create script), %d jobs of one tenant, Kiln's Redis settings: "
 				.formatted(realJobs) + "**%.0f bytes/job**.\n".formatted(realBytes));
-		md.append("- Replica of the create script's writes (record copied from a real one, lane index, tenant index, "
-				+ "waiting set), %,d jobs in 20 tenants, with Kiln's Redis settings (`hash-max-ziplist-value 1024`): "
+		md.append("- Copies of a real job written through the job store's create script (record with a new id and "
+				+ "tenant, lane index, tenant index, waiting set; no idempotency key, outbox entry taken out as on "
+				+ "SQS's confirmation), %,d jobs in 20 tenants, with Kiln's Redis settings (`hash-max-ziplist-value 1024`): "
 					.formatted(replicaJobs)
 				+ "**%.0f bytes/job** (target ≤ 1 KiB: %s).\n".formatted(replicaBytes,
 						(replicaBytes <= 1024) ? "met" : "**missed**"));
-		md.append("- The same replica on a Redis with default settings (`hash-max-ziplist-value 64`: the record's "
+		md.append("- The same copies on a Redis with default settings (`hash-max-ziplist-value 64`: the record's "
 				+ "≈ 350-byte `request` makes it a hash table): **%.0f bytes/job** (target: %s).\n"
 					.formatted(compactBytes[0], (compactBytes[0] <= 1024) ? "met" : "**missed**"));
 		md.append("- The job record the gateway writes: %s.\n".formatted(template));

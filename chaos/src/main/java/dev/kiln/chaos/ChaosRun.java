@@ -135,15 +135,7 @@ public final class ChaosRun {
 	private void write(ChaosReport report, FaultInjector injector) {
 		StringBuilder out = new StringBuilder("# Chaos run\n\n").append(report.toMarkdown()).append("\n## Faults\n\n");
 		for (FaultInjector.Fault fault : injector.injected()) {
-			out.append("- ")
-				.append(fault.at())
-				.append(' ')
-				.append(fault.kind())
-				.append(' ')
-				.append(fault.target())
-				.append(" (")
-				.append(fault.detail())
-				.append(")\n");
+			out.append("- ").append(fault).append('\n');
 		}
 		Path file = this.work.resolve("report.md");
 		try {

@@ -24,12 +24,14 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 import dev.kiln.advisor.AutoscaleAdvisorApplication;
+import dev.kiln.embedded.EmbeddedRedis;
 import dev.kiln.embedded.EmbeddedS3;
+import dev.kiln.embedded.EmbeddedStack;
 import dev.kiln.gateway.GatewayApplication;
 import dev.kiln.queue.QueueServiceApplication;
 
 /**
- * The topology of the chaos run: a durable Redis ({@link ChaosRedis}), a restartable SQS ({@link ChaosSqs}), the
+ * The topology of the chaos run: a durable Redis ({@link EmbeddedRedis#startDurable}), a restartable SQS ({@link ChaosSqs}), the
  * embedded S3, the queue service, gateway and advisor in this JVM (as {@code LocalStack.start} composes them, minus the
  * in-JVM worker), and the workers as separate processes ({@link WorkerFleet}).
  */
@@ -41,7 +43,7 @@ final class ChaosStack implements AutoCloseable {
 
 	static final String BUCKET = "chaos-images";
 
-	final ChaosRedis redis;
+	final EmbeddedRedis redis;
 
 	final ChaosSqs sqs;
 
@@ -89,19 +91,12 @@ final class ChaosStack implements AutoCloseable {
 	static ChaosStack start(Path work, ChaosOptions options) {
 		Builder b = new Builder();
 		try {
-			b.redis = ChaosRedis.start(work.resolve("redis"));
+			b.redis = EmbeddedRedis.startDurable(0, work.resolve("redis"));
 			b.s3 = EmbeddedS3.start(0);
 			b.sqs = ChaosSqs.start();
 			b.spot = SpotMetadataService.start();
-			Map<String, String> common = new LinkedHashMap<>();
-			common.put("spring.cloud.aws.region.static", "us-east-1");
-			common.put("spring.cloud.aws.credentials.access-key", "kiln-chaos");
-			common.put("spring.cloud.aws.credentials.secret-key", "kiln-chaos");
-			common.put("spring.cloud.aws.sqs.endpoint", b.sqs.endpoint().toString());
-			common.put("spring.cloud.aws.s3.endpoint", b.s3.endpoint().toString());
-			common.put("spring.cloud.aws.s3.path-style-access-enabled", "true");
-			common.put("spring.data.redis.host", "127.0.0.1");
-			common.put("spring.data.redis.port", Integer.toString(b.redis.port()));
+			Map<String, String> common = new LinkedHashMap<>(
+					EmbeddedStack.serviceProperties(b.sqs.endpoint(), b.s3.endpoint(), b.redis.port()));
 			common.put("kiln.queues.prefix", PREFIX);
 			common.put("kiln.storage.bucket", BUCKET);
 			Map<String, String> noApiDocs = Map.of("springdoc.api-docs.enabled", "false",
@@ -227,7 +222,7 @@ final class ChaosStack implements AutoCloseable {
 
 	private static final class Builder {
 
-		ChaosRedis redis;
+		EmbeddedRedis redis;
 
 		ChaosSqs sqs;
 

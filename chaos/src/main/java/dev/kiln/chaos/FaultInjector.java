@@ -57,6 +57,13 @@ final class FaultInjector {
 	 * @param detail outage length, or what happened
 	 */
 	record Fault(Instant at, Kind kind, String target, String detail) {
+
+		/** The fault as a line of the report's fault log: {@code at kind target (detail)}. */
+		@Override
+		public String toString() {
+			return this.at + " " + this.kind + " " + this.target + " (" + this.detail + ")";
+		}
+
 	}
 
 	private final ChaosStack stack;

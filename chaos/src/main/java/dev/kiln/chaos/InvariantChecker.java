@@ -15,14 +15,16 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import tools.jackson.databind.json.JsonMapper;
 
-import dev.kiln.contract.JobFields;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.QueueNames;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.jobstore.JobRecord;
+import dev.kiln.jobstore.JobStore;
 
 /**
  * Reads what the run left behind (job records and their event streams in Redis, objects in S3, messages in SQS) into
- * {@link JobObservation}s for {@link ChaosReport}. Read-only.
+ * {@link JobObservation}s for {@link ChaosReport}. Read-only: records are read as the services read them, through
+ * {@link JobStore#find}.
  */
 final class InvariantChecker {
 
@@ -32,8 +34,11 @@ final class InvariantChecker {
 
 	private final ChaosStack stack;
 
+	private final JobStore store;
+
 	InvariantChecker(ChaosStack stack) {
 		this.stack = stack;
+		this.store = new JobStore(stack.redisClient);
 	}
 
 	/** Jobs recorded for the run's tenant (the gateway's tenant index). */
@@ -47,8 +52,8 @@ final class InvariantChecker {
 		Set<String> ids = new LinkedHashSet<>(accepted);
 		ids.addAll(recordedJobs());
 		for (String id : ids) {
-			Object state = this.stack.redisClient.opsForHash().get(RedisKeys.job(id), JobFields.STATE);
-			if (!(state instanceof String s) || !dev.kiln.contract.JobState.valueOf(s).isTerminal()) {
+			JobRecord record = this.store.find(id);
+			if (record == null || !record.terminal()) {
 				return false;
 			}
 		}
@@ -65,18 +70,15 @@ final class InvariantChecker {
 		Map<String, Integer> byState = new java.util.TreeMap<>();
 		List<String> examples = new ArrayList<>();
 		for (String id : ids) {
-			List<Object> fields = this.stack.redisClient.opsForHash()
-				.multiGet(RedisKeys.job(id), List.of(JobFields.STATE, JobFields.ATTEMPT, JobFields.WORKER_ID,
-						JobFields.UPDATED_AT));
-			Object state = fields.get(0);
-			if (state instanceof String s && dev.kiln.contract.JobState.valueOf(s).isTerminal()) {
+			JobRecord record = this.store.find(id);
+			if (record != null && record.terminal()) {
 				continue;
 			}
-			String name = (state instanceof String s) ? s : "NO_RECORD";
+			String name = (record != null) ? String.valueOf(record.state()) : "NO_RECORD";
 			byState.merge(name, 1, Integer::sum);
 			if (examples.size() < 5) {
-				examples.add(id + " " + name + " attempt=" + fields.get(1) + " worker=" + fields.get(2)
-						+ " updatedAt=" + fields.get(3));
+				examples.add(id + " " + name + ((record != null) ? " attempt=" + record.attempt() + " worker="
+						+ record.workerId() + " updatedAt=" + record.updatedAt() : ""));
 			}
 		}
 		StringBuilder out = new StringBuilder("unfinished ").append(byState);
@@ -159,7 +161,7 @@ final class InvariantChecker {
 	}
 
 	private JobObservation observe(String id, Map<String, Integer> accepted, Set<String> outputs) {
-		Map<Object, Object> record = this.stack.redisClient.opsForHash().entries(RedisKeys.job(id));
+		JobRecord record = this.store.find(id);
 		int terminal = 0;
 		int starts = 0;
 		List<MapRecord<String, Object, Object>> entries = this.stack.redisClient.opsForStream()
@@ -180,15 +182,19 @@ final class InvariantChecker {
 		}
 		Integer images = accepted.get(id);
 		if (images == null) {
-			images = requestedImages(record.get(JobFields.REQUEST));
+			images = requestedImages((record != null) ? record.request() : null);
 		}
-		return new JobObservation(id, accepted.containsKey(id), !record.isEmpty(), text(record.get(JobFields.STATE)),
-				text(record.get(JobFields.ERROR_TYPE)), text(record.get(JobFields.ERROR_DETAIL)), terminal, starts,
-				images, outputs);
+		if (record == null) {
+			return new JobObservation(id, accepted.containsKey(id), false, null, null, null, terminal, starts, images,
+					outputs);
+		}
+		return new JobObservation(id, accepted.containsKey(id), true,
+				(record.state() != null) ? record.state().name() : null, record.errorType(), record.errorDetail(),
+				terminal, starts, images, outputs);
 	}
 
-	private static int requestedImages(@Nullable Object request) {
-		if (!(request instanceof String json)) {
+	private static int requestedImages(@Nullable String json) {
+		if (json == null) {
 			return 1;
 		}
 		try {
@@ -197,10 +203,6 @@ final class InvariantChecker {
 		catch (RuntimeException ex) {
 			return 1;
 		}
-	}
-
-	private static @Nullable String text(@Nullable Object value) {
-		return (value instanceof String s) ? s : null;
 	}
 
 }

@@ -1,11 +1,13 @@
 package dev.kiln.chaos;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Properties;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
+import dev.kiln.chaos.FaultInjector.Fault;
 import dev.kiln.chaos.FaultInjector.Kind;
 import dev.kiln.chaos.FaultInjector.Scheduled;
 
@@ -31,6 +33,12 @@ class FaultInjectorTests {
 		assertThat(FaultInjector.schedule(OPTIONS, new Random(8)))
 			.isEqualTo(FaultInjector.schedule(OPTIONS, new Random(8)))
 			.isNotEqualTo(FaultInjector.schedule(OPTIONS, new Random(9)));
+	}
+
+	@Test
+	void aFaultReadsAsALineOfTheFaultLog() {
+		assertThat(new Fault(Instant.parse("2026-12-01T23:00:00Z"), Kind.REDIS_RESTART, "redis", "down 812 ms"))
+			.hasToString("2026-12-01T23:00:00Z REDIS_RESTART redis (down 812 ms)");
 	}
 
 }

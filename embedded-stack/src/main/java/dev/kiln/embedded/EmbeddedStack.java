@@ -1,5 +1,6 @@
 package dev.kiln.embedded;
 
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,25 +13,17 @@ import org.slf4j.LoggerFactory;
 /**
  * SQS, S3 and Redis, started together in-process. {@link #serviceProperties()} gives the Spring properties that point
  * a Kiln service at them, exactly the properties it would be given in production.
+ *
+ * @param sqs the SQS server
+ * @param s3 the S3 server
+ * @param redis the Redis server
  */
-public final class EmbeddedStack implements AutoCloseable {
+public record EmbeddedStack(EmbeddedSqs sqs, EmbeddedS3 s3, EmbeddedRedis redis) implements AutoCloseable {
 
 	private static final Logger logger = LoggerFactory.getLogger(EmbeddedStack.class);
 
 	/** Region the stand-ins pretend to be in. */
 	public static final String REGION = "us-east-1";
-
-	private final EmbeddedSqs sqs;
-
-	private final EmbeddedS3 s3;
-
-	private final EmbeddedRedis redis;
-
-	private EmbeddedStack(EmbeddedSqs sqs, EmbeddedS3 s3, EmbeddedRedis redis) {
-		this.sqs = sqs;
-		this.s3 = s3;
-		this.redis = redis;
-	}
 
 	/** Starts all three on free ports. */
 	public static EmbeddedStack start() {
@@ -73,36 +66,33 @@ public final class EmbeddedStack implements AutoCloseable {
 		}
 	}
 
-	/** The SQS server. */
-	public EmbeddedSqs sqs() {
-		return this.sqs;
-	}
-
-	/** The S3 server. */
-	public EmbeddedS3 s3() {
-		return this.s3;
-	}
-
-	/** The Redis server. */
-	public EmbeddedRedis redis() {
-		return this.redis;
-	}
-
 	/**
 	 * Spring Boot and Spring Cloud AWS properties that point a service at this stack: region, static dummy
 	 * credentials, the SQS and S3 endpoints (S3 path-style) and the Redis host and port.
 	 * @return property names to values, in a stable order
 	 */
 	public Map<String, String> serviceProperties() {
+		return serviceProperties(this.sqs.endpoint(), this.s3.endpoint(), this.redis.port());
+	}
+
+	/**
+	 * The properties of {@link #serviceProperties()} for stand-ins a harness runs itself (the chaos run's restartable
+	 * SQS, say): region, static dummy credentials, the endpoints (S3 path-style) and Redis on loopback.
+	 * @param sqsEndpoint the SQS endpoint
+	 * @param s3Endpoint the S3 endpoint
+	 * @param redisPort the port of Redis on loopback
+	 * @return property names to values, in a stable order
+	 */
+	public static Map<String, String> serviceProperties(URI sqsEndpoint, URI s3Endpoint, int redisPort) {
 		Map<String, String> properties = new LinkedHashMap<>();
 		properties.put("spring.cloud.aws.region.static", REGION);
 		properties.put("spring.cloud.aws.credentials.access-key", "kiln-local");
 		properties.put("spring.cloud.aws.credentials.secret-key", "kiln-local");
-		properties.put("spring.cloud.aws.sqs.endpoint", this.sqs.endpoint().toString());
-		properties.put("spring.cloud.aws.s3.endpoint", this.s3.endpoint().toString());
+		properties.put("spring.cloud.aws.sqs.endpoint", sqsEndpoint.toString());
+		properties.put("spring.cloud.aws.s3.endpoint", s3Endpoint.toString());
 		properties.put("spring.cloud.aws.s3.path-style-access-enabled", "true");
 		properties.put("spring.data.redis.host", "127.0.0.1");
-		properties.put("spring.data.redis.port", Integer.toString(this.redis.port()));
+		properties.put("spring.data.redis.port", Integer.toString(redisPort));
 		return properties;
 	}
 

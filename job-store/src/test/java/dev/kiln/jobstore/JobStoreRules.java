@@ -64,6 +64,23 @@ public final class JobStoreRules {
 			"getSet", "getDel", "getEx", "incr", "incrBy", "decr", "decrBy", "lPush", "rPush", "lPushX", "rPushX",
 			"lPop", "rPop", "lRem", "lSet", "lTrim", "rPopLPush", "eval", "evalSha");
 
+	/**
+	 * Write commands of Lettuce's command interfaces (sync, async, reactive, and the cluster's), for code that talks
+	 * to Redis through a Lettuce connection rather than Spring Data Redis (the benchmarks do).
+	 */
+	static final Set<String> LETTUCE_WRITE_METHODS = Set.of("hset", "hmset", "hsetnx", "hdel", "hincrby",
+			"hincrbyfloat", "hexpire", "hpexpire", "hpersist", "zadd", "zaddincr", "zincrby", "zrem", "zremrangebyrank",
+			"zremrangebyscore", "zremrangebylex", "zpopmin", "zpopmax", "bzpopmin", "bzpopmax", "zunionstore",
+			"zinterstore", "zdiffstore", "zrangestore", "sadd", "srem", "spop", "smove", "sunionstore", "sinterstore",
+			"sdiffstore", "xadd", "xdel", "xtrim", "xack", "xclaim", "xautoclaim", "del", "unlink", "expire", "pexpire",
+			"expireat", "pexpireat", "persist", "rename", "renamenx", "copy", "restore", "move", "set", "setex",
+			"psetex", "setnx", "setrange", "mset", "msetnx", "getset", "getdel", "getex", "incr", "incrby",
+			"incrbyfloat", "decr", "decrby", "append", "lpush", "rpush", "lpushx", "rpushx", "lpop", "rpop", "blpop",
+			"brpop", "lrem", "lset", "ltrim", "linsert", "rpoplpush", "brpoplpush", "lmove", "blmove", "eval",
+			"evalsha", "fcall", "dispatch");
+
+	private static final String LETTUCE = "io.lettuce.core";
+
 	private static final Set<Class<?>> OPERATIONS = Set.of(RedisOperations.class, HashOperations.class,
 			ZSetOperations.class, SetOperations.class, ListOperations.class, StreamOperations.class,
 			ValueOperations.class, BoundKeyOperations.class, RedisCommands.class, RedisHashCommands.class,
@@ -118,6 +135,9 @@ public final class JobStoreRules {
 
 	private static boolean isWrite(JavaMethodCall call) {
 		JavaClass owner = call.getTargetOwner();
+		if (owner.getPackageName().startsWith(LETTUCE)) {
+			return LETTUCE_WRITE_METHODS.contains(call.getName());
+		}
 		return WRITE_METHODS.contains(call.getName())
 				&& OPERATIONS.stream().anyMatch((type) -> owner.isAssignableTo(type));
 	}

@@ -6,6 +6,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 import dev.kiln.fixture.jobkeys.BadJobWriter;
+import dev.kiln.fixture.jobkeys.BadLettuceWriter;
 import dev.kiln.fixture.jobkeys.BadLuaRunner;
 import dev.kiln.fixture.jobkeys.BadPipelinedWriter;
 import dev.kiln.fixture.jobkeys.GoodJobReader;
@@ -32,6 +33,16 @@ class JobStoreRulesTests {
 			.asString()
 			.contains("hSet")
 			.doesNotContain("hGet");
+	}
+
+	@Test
+	void aWriteThroughALettuceConnectionBreaksTheRuleAndAReadDoesNot() {
+		JavaClasses classes = new ClassFileImporter().importClasses(BadLettuceWriter.class);
+		assertThat(JobStoreRules.NO_JOB_KEY_WRITES_OUTSIDE_THE_STORE.evaluate(classes).getFailureReport().getDetails())
+			.hasSize(2)
+			.anySatisfy((detail) -> assertThat(detail).contains("BadLettuceWriter.fail", "RedisCommands.hset"))
+			.anySatisfy((detail) -> assertThat(detail).contains("BadLettuceWriter.enqueue", "RedisAsyncCommands.zadd"))
+			.noneSatisfy((detail) -> assertThat(detail).contains("BadLettuceWriter.read"));
 	}
 
 	@Test
