@@ -38,12 +38,41 @@ import dev.kiln.contract.ObjectKeys;
  * @param faults the faults injected
  * @param injectorErrors faults that could not be injected, or workers that could not be replaced
  * @param submitting how long submission took
- * @param settling from the last submission until every job was finished
+ * @param settling from the end of the fault window (the last fault injected and its replacement worker up) until
+ * every job was finished and the jobs queues were empty
+ * @param pace what the settle time is made of: the jobs still unfinished when settling began and how long the workers
+ * took to start
  */
 record ChaosReport(ChaosOptions options, int submitted, int submitRetries, Map<String, Integer> retryReasons,
 		List<String> rejected,
 		List<JobObservation> observations, List<String> orphanOutputs, int leftoverMessages, int deadLetters,
-		List<Fault> faults, List<String> injectorErrors, Duration submitting, Duration settling) {
+		List<Fault> faults, List<String> injectorErrors, Duration submitting, Duration settling, Pace pace) {
+
+	/**
+	 * Whether the fleet kept up while the faults were injected. A worker takes no job from its launch until it
+	 * heartbeats, and the injector faults a worker as soon as one is running; when workers are faulted more often than
+	 * they can start, the fleet spends most of the window starting and the jobs queue up. The settle time then
+	 * measures how long the fleet took to work off that backlog once the faults stopped, not how long the system took
+	 * to recover from a fault (run D in {@code RESULTS.md}: 1467 jobs still queued, never received, when settling
+	 * began).
+	 * @param backlog jobs accepted or recorded but not finished when settling began; negative when Redis could not
+	 * be read then
+	 * @param workerStarts for each worker that came up, launch to first heartbeat
+	 */
+	record Pace(int backlog, List<Duration> workerStarts) {
+
+		/** Launch to first heartbeat: how many workers came up, the mean and the longest. */
+		String workerStartSummary() {
+			if (this.workerStarts.isEmpty()) {
+				return "none";
+			}
+			long total = this.workerStarts.stream().mapToLong(Duration::toMillis).sum();
+			Duration mean = Duration.ofMillis(total / this.workerStarts.size());
+			Duration longest = this.workerStarts.stream().max(Duration::compareTo).orElseThrow();
+			return this.workerStarts.size() + ", " + seconds(mean) + " / " + seconds(longest);
+		}
+
+	}
 
 	/** Every breached invariant, one line each; empty when the run passed. */
 	List<String> violations() {
@@ -153,6 +182,8 @@ record ChaosReport(ChaosOptions options, int submitted, int submitRetries, Map<S
 			row(out, "Faults: " + kind, byKind.getOrDefault(kind, 0));
 		}
 		row(out, "Submission time / settle time", seconds(this.submitting) + " / " + seconds(this.settling));
+		row(out, "Jobs unfinished when settling began", (this.pace.backlog() >= 0) ? this.pace.backlog() : "unknown");
+		row(out, "Worker starts (launch to heartbeat): count, mean / longest", this.pace.workerStartSummary());
 		row(out, "Seed / workers / max receive count", this.options.seed() + " / " + this.options.workers() + " / "
 				+ this.options.maxReceiveCount());
 		List<String> violations = violations();

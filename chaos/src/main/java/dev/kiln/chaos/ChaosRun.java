@@ -67,6 +67,12 @@ public final class ChaosRun {
 			faults.join();
 			long settleStart = System.nanoTime();
 			InvariantChecker checker = new InvariantChecker(stack);
+			int backlog = backlog(checker, submitter.accepted.keySet());
+			if (backlog > 0) {
+				logger.info("{} jobs unfinished at the end of the fault window: the settle time includes working "
+						+ "them off (worker starts, launch to heartbeat: {})", backlog,
+						new ChaosReport.Pace(backlog, stack.workers.startTimes()).workerStartSummary());
+			}
 			long deadline = settleStart + this.options.settleLimit().toNanos();
 			long nextProgress = settleStart;
 			while (System.nanoTime() < deadline && !settled(checker, submitter.accepted.keySet())) {
@@ -93,7 +99,8 @@ public final class ChaosRun {
 			ChaosReport report = new ChaosReport(this.options, this.options.jobs(), submitter.retries.get(),
 					Map.copyOf(submitter.retryReasons),
 					List.copyOf(submitter.rejected), observations, orphans, checker.messagesInJobQueues(),
-					checker.deadLetters(), injector.injected(), errors, submitting, settling);
+					checker.deadLetters(), injector.injected(), errors, submitting, settling,
+					new ChaosReport.Pace(backlog, stack.workers.startTimes()));
 			write(report, injector);
 			return report;
 		}
@@ -120,6 +127,16 @@ public final class ChaosRun {
 		catch (RuntimeException ex) {
 			logger.info("Not settled yet: {}", ex.toString());
 			return false;
+		}
+	}
+
+	private static int backlog(InvariantChecker checker, Set<String> accepted) {
+		try {
+			return checker.unfinished(accepted);
+		}
+		catch (RuntimeException ex) {
+			logger.info("Could not count the unfinished jobs: {}", ex.toString());
+			return -1;
 		}
 	}
 

@@ -47,6 +47,20 @@ final class InvariantChecker {
 		return (ids != null) ? ids : Set.of();
 	}
 
+	/** How many accepted or recorded jobs are not (yet) in a terminal state, a missing record included. */
+	int unfinished(Set<String> accepted) {
+		Set<String> ids = new LinkedHashSet<>(accepted);
+		ids.addAll(recordedJobs());
+		int unfinished = 0;
+		for (String id : ids) {
+			Object state = this.stack.redisClient.opsForHash().get(RedisKeys.job(id), JobFields.STATE);
+			if (!(state instanceof String s) || !dev.kiln.contract.JobState.valueOf(s).isTerminal()) {
+				unfinished++;
+			}
+		}
+		return unfinished;
+	}
+
 	/** Whether every accepted and recorded job is in a terminal state. */
 	boolean allFinished(Set<String> accepted) {
 		Set<String> ids = new LinkedHashSet<>(accepted);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -41,6 +42,8 @@ final class WorkerFleet implements AutoCloseable {
 	private final List<Worker> all = new ArrayList<>();
 
 	private final Set<String> ready = ConcurrentHashMap.newKeySet();
+
+	private final List<Duration> startTimes = new CopyOnWriteArrayList<>();
 
 	private final Thread killOnExit = new Thread(this::killAll, "chaos-worker-fleet-exit");
 
@@ -85,6 +88,7 @@ final class WorkerFleet implements AutoCloseable {
 			if (cache != null) {
 				builder.environment().put("DJL_CACHE_DIR", cache);
 			}
+			long launched = System.nanoTime();
 			Worker worker = new Worker(id, builder.start(), log);
 			synchronized (this.all) {
 				this.all.add(worker);
@@ -102,7 +106,9 @@ final class WorkerFleet implements AutoCloseable {
 				Thread.sleep(200);
 			}
 			this.ready.add(id);
-			logger.info("Worker {} is up (pid {})", id, worker.process().pid());
+			Duration took = Duration.ofNanos(System.nanoTime() - launched);
+			this.startTimes.add(took);
+			logger.info("Worker {} is up (pid {}) {} ms after its launch", id, worker.process().pid(), took.toMillis());
 			return worker;
 		}
 		catch (IOException ex) {
@@ -112,6 +118,15 @@ final class WorkerFleet implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException("Interrupted while starting worker " + id, ex);
 		}
+	}
+
+	/**
+	 * How long each worker that came up took from its launch to its first heartbeat, in the order they came up. While
+	 * a worker starts it takes no job, so a fleet whose workers are faulted more often than they can start falls
+	 * behind the submissions (see {@link ChaosReport.Pace}).
+	 */
+	List<Duration> startTimes() {
+		return List.copyOf(this.startTimes);
 	}
 
 	/** Every worker started so far, oldest first. */

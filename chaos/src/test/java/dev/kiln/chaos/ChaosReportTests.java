@@ -19,6 +19,8 @@ class ChaosReportTests {
 
 	private static final ChaosOptions OPTIONS = ChaosOptions.from(new Properties());
 
+	private static final ChaosReport.Pace NO_PACE = new ChaosReport.Pace(0, List.of());
+
 	@Test
 	void aRunWhereEveryJobSucceededOnceWithItsOutputsPasses() {
 		ChaosReport report = report(2, succeeded("a", 1, 1), succeeded("b", 2, 3));
@@ -63,7 +65,7 @@ class ChaosReportTests {
 		Properties lenient = new Properties();
 		lenient.setProperty("kiln.chaos.strict-checkpoints", "false");
 		ChaosReport report = new ChaosReport(ChaosOptions.from(lenient), 1, 0, Map.of(), List.of(), List.of(stray),
-				List.of(), 0, 0, List.of(), List.of(), Duration.ofSeconds(1), Duration.ofSeconds(2));
+				List.of(), 0, 0, List.of(), List.of(), Duration.ofSeconds(1), Duration.ofSeconds(2), NO_PACE);
 		assertThat(report.violations()).isEmpty();
 		assertThat(report.toMarkdown()).contains("| SUCCEEDED jobs with a stray checkpoint (not counted");
 	}
@@ -81,7 +83,7 @@ class ChaosReportTests {
 		ChaosReport report = new ChaosReport(OPTIONS, 2, 3, Map.of("503", 2, "ConnectException", 1),
 				List.of("job 1: 400 bad"), List.of(succeeded("a", 1, 1)),
 				List.of(), 1, 0, List.of(new Fault(Instant.now(), Kind.SIGKILL, "w", "pid 1")),
-				List.of("worker did not start"), Duration.ofSeconds(1), Duration.ofSeconds(1));
+				List.of("worker did not start"), Duration.ofSeconds(1), Duration.ofSeconds(1), NO_PACE);
 		assertThat(report.violations()).containsExactly("only 1 of 2 submissions were accepted",
 				"submission rejected: job 1: 400 bad", "1 message(s) left in the jobs queues",
 				"fault injector: worker did not start");
@@ -99,14 +101,36 @@ class ChaosReportTests {
 	@Test
 	void messagesInADeadLetterQueueAreAViolation() {
 		ChaosReport report = new ChaosReport(OPTIONS, 1, 0, Map.of(), List.of(), List.of(succeeded("a", 1, 1)),
-				List.of(), 0, 2, List.of(), List.of(), Duration.ofSeconds(1), Duration.ofSeconds(2));
+				List.of(), 0, 2, List.of(), List.of(), Duration.ofSeconds(1), Duration.ofSeconds(2), NO_PACE);
 		assertThat(report.violations()).containsExactly("2 message(s) in the dead-letter queues (jobs or events)");
 		assertThat(report.toMarkdown()).contains("| Messages left in jobs queues / dead letters (jobs + events) | 0 / 2 |");
 	}
 
+	@Test
+	void theSettleTimeIsReportedWithTheBacklogItWorkedOffAndTheWorkersStartTimes() {
+		// run D's figures: 1467 jobs still queued when settling began, workers starting in 8 s alone and 26 s at worst
+		ChaosReport.Pace pace = new ChaosReport.Pace(1467,
+				List.of(Duration.ofMillis(8400), Duration.ofMillis(25600), Duration.ofMillis(20000)));
+		ChaosReport report = new ChaosReport(OPTIONS, 1, 0, Map.of(), List.of(), List.of(succeeded("a", 1, 1)),
+				List.of(), 0, 0, List.of(), List.of(), Duration.ofMillis(666400), Duration.ofMillis(90800), pace);
+		assertThat(report.violations()).isEmpty();
+		assertThat(report.toMarkdown()).contains("| Submission time / settle time | 666.4 s / 90.8 s |",
+				"| Jobs unfinished when settling began | 1467 |",
+				"| Worker starts (launch to heartbeat): count, mean / longest | 3, 18.0 s / 25.6 s |");
+	}
+
+	@Test
+	void aBacklogThatCouldNotBeReadOrNoWorkerStartIsSaidSo() {
+		ChaosReport report = new ChaosReport(OPTIONS, 1, 0, Map.of(), List.of(), List.of(succeeded("a", 1, 1)),
+				List.of(), 0, 0, List.of(), List.of(), Duration.ofSeconds(1), Duration.ofSeconds(2),
+				new ChaosReport.Pace(-1, List.of()));
+		assertThat(report.toMarkdown()).contains("| Jobs unfinished when settling began | unknown |",
+				"| Worker starts (launch to heartbeat): count, mean / longest | none |");
+	}
+
 	private static ChaosReport report(int submitted, JobObservation... observations) {
 		return new ChaosReport(OPTIONS, submitted, 0, Map.of(), List.of(), List.of(observations), List.of(), 0, 0,
-				List.of(), List.of(), Duration.ofSeconds(1), Duration.ofSeconds(2));
+				List.of(), List.of(), Duration.ofSeconds(1), Duration.ofSeconds(2), NO_PACE);
 	}
 
 	private static JobObservation succeeded(String id, int images, int starts) {
