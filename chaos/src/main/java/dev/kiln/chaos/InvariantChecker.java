@@ -53,8 +53,8 @@ final class InvariantChecker {
 		ids.addAll(recordedJobs());
 		int unfinished = 0;
 		for (String id : ids) {
-			Object state = this.stack.redisClient.opsForHash().get(RedisKeys.job(id), JobFields.STATE);
-			if (!(state instanceof String s) || !dev.kiln.contract.JobState.valueOf(s).isTerminal()) {
+			JobRecord record = this.store.find(id);
+			if (record == null || !record.terminal()) {
 				unfinished++;
 			}
 		}
@@ -63,15 +63,7 @@ final class InvariantChecker {
 
 	/** Whether every accepted and recorded job is in a terminal state. */
 	boolean allFinished(Set<String> accepted) {
-		Set<String> ids = new LinkedHashSet<>(accepted);
-		ids.addAll(recordedJobs());
-		for (String id : ids) {
-			JobRecord record = this.store.find(id);
-			if (record == null || !record.terminal()) {
-				return false;
-			}
-		}
-		return true;
+		return unfinished(accepted) == 0;
 	}
 
 	/**
