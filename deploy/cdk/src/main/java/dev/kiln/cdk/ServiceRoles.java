@@ -77,7 +77,7 @@ final class ServiceRoles extends Construct {
 				// DeadLetters: receive, hold (ChangeMessageVisibilityBatch), delete; LaneMonitor counts them
 				allow("HandleDeadLetters", jobsDeadLetters, "sqs:GetQueueUrl", "sqs:ReceiveMessage",
 						"sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"),
-				// OutboxRelay and DeadLetters' redrive send jobs; LaneMonitor reads the lanes' depth
+				// OutboxRelay and Redrive send jobs (through LaneMessages); LaneMonitor reads the lanes' depth
 				allow("SendAndWatchJobs", jobs, "sqs:GetQueueUrl", "sqs:SendMessage", "sqs:GetQueueAttributes"),
 				// RetentionSweeper: lists one job's prefix and deletes what it finds
 				allowListing(bucket.bucket().getBucketArn(), outputs),
