@@ -24,6 +24,7 @@ import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.kiln.advisor.AutoscaleAdvisorApplication;
+import dev.kiln.advisor.keda.KedaScalerServer;
 import dev.kiln.embedded.EmbeddedStack;
 import dev.kiln.embedded.Ports;
 import dev.kiln.gateway.GatewayApplication;
@@ -127,8 +128,10 @@ public final class LocalStack implements AutoCloseable {
 		ports.put("generation-worker", Ports.claim(options.workerPort(), "the worker", "--worker-port"));
 		ports.put("gateway", Ports.claim(options.gatewayPort(), "the gateway", "--gateway-port"));
 		ports.put("autoscale-advisor", Ports.claim(options.advisorPort(), "the advisor", "--advisor-port"));
-		ports.put("advisor-grpc", Ports.claim(options.advisorGrpcPort(), "the advisor's gRPC scaler",
-				"--advisor-grpc-port"));
+		// 0 (any port) is left to the gRPC server to bind, and read back once it listens: a port chosen here could be
+		// taken by one of the services' outgoing connections before the advisor, which starts last, binds it
+		ports.put("advisor-grpc", (options.advisorGrpcPort() != 0) ? Ports.claim(options.advisorGrpcPort(),
+				"the advisor's gRPC scaler", "--advisor-grpc-port") : 0);
 		progress.accept("Starting Kiln (logs in " + options.workDirectory().resolve("logs") + ")");
 		Path models = options.workDirectory().resolve("models").toAbsolutePath();
 		try {
@@ -185,6 +188,7 @@ public final class LocalStack implements AutoCloseable {
 					defaultModel);
 			run(services, eachService, progress, "autoscale-advisor", AutoscaleAdvisorApplication.class, ports, common, noApiDocs,
 					Map.of("kiln.advisor.grpc-port", Integer.toString(ports.get("advisor-grpc"))));
+			ports.put("advisor-grpc", services.get("autoscale-advisor").getBean(KedaScalerServer.class).port());
 		}
 		catch (RuntimeException ex) {
 			closeAll(services, stack, ex);
