@@ -40,9 +40,9 @@ class JobRepository {
 
 	private final JobStore store;
 
-	JobRepository(StringRedisTemplate redis) {
+	JobRepository(StringRedisTemplate redis, JobStore store) {
 		this.redis = redis;
-		this.store = new JobStore(redis);
+		this.store = store;
 	}
 
 	/** What {@link #create} did. */

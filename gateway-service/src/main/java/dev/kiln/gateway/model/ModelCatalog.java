@@ -13,9 +13,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.Ticker;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.json.JsonMapper;
 
 import dev.kiln.contract.ImageSize;
 import dev.kiln.contract.ModelInfo;
@@ -44,16 +42,15 @@ public class ModelCatalog {
 	private final LoadingCache<String, List<WorkerHeartbeat>> live;
 
 	@Autowired
-	ModelCatalog(GatewayApiProperties properties, GatewayProperties gateway, StringRedisTemplate redis,
-			JsonMapper json) {
-		this(properties, gateway, redis, json, Ticker.systemTicker());
+	ModelCatalog(GatewayApiProperties properties, GatewayProperties gateway, WorkerHeartbeats heartbeats) {
+		this(properties, gateway, heartbeats, Ticker.systemTicker());
 	}
 
-	ModelCatalog(GatewayApiProperties properties, GatewayProperties gateway, StringRedisTemplate redis,
-			JsonMapper json, Ticker ticker) {
+	ModelCatalog(GatewayApiProperties properties, GatewayProperties gateway, WorkerHeartbeats heartbeats,
+			Ticker ticker) {
 		this.configured = new TreeMap<>(properties.models());
 		this.defaultModel = gateway.jobs().defaultModel();
-		this.heartbeats = new WorkerHeartbeats(redis, json);
+		this.heartbeats = heartbeats;
 		this.live = Caffeine.newBuilder()
 			.expireAfterWrite(properties.workers().cacheTtl())
 			.ticker(ticker)

@@ -21,6 +21,7 @@ import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.embedded.SharedEmbeddedStack;
+import dev.kiln.jobstore.JobStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -47,7 +48,7 @@ class JobRepositoryIntegrationTests {
 		this.factory.start();
 		StringRedisTemplate redis = new StringRedisTemplate(this.factory);
 		redis.afterPropertiesSet();
-		this.jobs = new JobRepository(redis);
+		this.jobs = new JobRepository(redis, new JobStore(redis));
 		this.subscription = new RedisMessageListenerContainer();
 		this.subscription.setConnectionFactory(this.factory);
 		this.subscription.addMessageListener((message, pattern) -> this.arrivals.add(new String(message.getBody())),

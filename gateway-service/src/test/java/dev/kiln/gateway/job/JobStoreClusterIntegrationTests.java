@@ -33,6 +33,7 @@ import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
 import dev.kiln.embedded.EmbeddedRedisCluster;
 import dev.kiln.jobstore.JobRecord;
+import dev.kiln.jobstore.JobStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -63,7 +64,7 @@ class JobStoreClusterIntegrationTests {
 		factory.start();
 		redis = new StringRedisTemplate(factory);
 		redis.afterPropertiesSet();
-		jobs = new JobRepository(redis);
+		jobs = new JobRepository(redis, new JobStore(redis));
 	}
 
 	@AfterAll

@@ -20,6 +20,7 @@ import dev.kiln.contract.RedisKeys;
 import dev.kiln.contract.WorkerHeartbeat;
 import dev.kiln.gateway.GatewayApiProperties;
 import dev.kiln.gateway.GatewayProperties;
+import dev.kiln.support.heartbeat.WorkerHeartbeats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -221,7 +222,7 @@ class ModelCatalogTests {
 		return new ModelCatalog(properties,
 				new GatewayProperties(new GatewayProperties.Storage(Duration.ofMinutes(15)),
 						new GatewayProperties.Jobs("kiln-builtin")),
-				this.redis, JsonMapper.builder().build(), this.nanos::get);
+				new WorkerHeartbeats(this.redis, JsonMapper.builder().build()), this.nanos::get);
 	}
 
 	private static String heartbeat(String worker, String model) {

@@ -23,9 +23,9 @@ class JobRecords {
 
 	private final JobStore store;
 
-	JobRecords(StringRedisTemplate redis) {
+	JobRecords(StringRedisTemplate redis, JobStore store) {
 		this.redis = redis;
-		this.store = new JobStore(redis);
+		this.store = store;
 	}
 
 	/** Whether the job's owner asked to cancel it (read from its {@link JobRecord}; no record, no request). */

@@ -10,10 +10,16 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import tools.jackson.databind.json.JsonMapper;
 
+import dev.kiln.jobstore.JobStore;
+import dev.kiln.support.heartbeat.WorkerHeartbeats;
 import dev.kiln.support.queues.QueueUrls;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
 
 class SharedServiceBeansTests {
 
@@ -42,6 +48,31 @@ class SharedServiceBeansTests {
 	@Test
 	void noQueueUrlsWithoutAnSqsClient() {
 		this.runner.run((context) -> assertThat(context).doesNotHaveBean(QueueUrls.class));
+	}
+
+	@Test
+	void oneJobStoreAndOneHeartbeatReaderWhereThereIsRedis() {
+		StringRedisTemplate redis = new StringRedisTemplate(mock(RedisConnectionFactory.class));
+		this.runner.withBean(StringRedisTemplate.class, () -> redis)
+			.withBean(JsonMapper.class, () -> JsonMapper.builder().build())
+			.run((context) -> assertThat(context).hasSingleBean(JobStore.class)
+				.hasSingleBean(WorkerHeartbeats.class));
+	}
+
+	@Test
+	void noJobStoreAndNoHeartbeatReaderWithoutRedis() {
+		this.runner.withBean(JsonMapper.class, () -> JsonMapper.builder().build())
+			.run((context) -> assertThat(context).doesNotHaveBean(JobStore.class)
+				.doesNotHaveBean(WorkerHeartbeats.class));
+	}
+
+	@Test
+	void aJobStoreOfTheServiceOwnWins() {
+		StringRedisTemplate redis = new StringRedisTemplate(mock(RedisConnectionFactory.class));
+		JobStore own = new JobStore(redis);
+		this.runner.withBean(StringRedisTemplate.class, () -> redis)
+			.withBean(JobStore.class, () -> own)
+			.run((context) -> assertThat(context.getBean(JobStore.class)).isSameAs(own));
 	}
 
 }
