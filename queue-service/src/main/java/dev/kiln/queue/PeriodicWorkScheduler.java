@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 
+import lombok.RequiredArgsConstructor;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
@@ -16,6 +17,7 @@ import org.springframework.stereotype.Component;
  * logger, and the next one runs one interval later: a sweep never stops because Redis or SQS was away for a while.
  */
 @Component
+@RequiredArgsConstructor
 class PeriodicWorkScheduler {
 
 	private final List<PeriodicWork> works;
@@ -23,12 +25,6 @@ class PeriodicWorkScheduler {
 	private final TaskScheduler scheduler;
 
 	private final Clock clock;
-
-	PeriodicWorkScheduler(List<PeriodicWork> works, TaskScheduler scheduler, Clock clock) {
-		this.works = works;
-		this.scheduler = scheduler;
-		this.clock = clock;
-	}
 
 	@EventListener(ApplicationReadyEvent.class)
 	void schedule() {

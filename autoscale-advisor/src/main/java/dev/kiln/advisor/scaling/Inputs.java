@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -22,6 +23,7 @@ import dev.kiln.support.queues.QueueUrls;
  * reading, so that a decision never runs on part of its inputs.
  */
 @Component
+@RequiredArgsConstructor
 class Inputs {
 
 	private static final List<QueueAttributeName> DEPTH = List.of(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
@@ -35,13 +37,6 @@ class Inputs {
 	private final JobIndexReader jobs;
 
 	private final WorkerHeartbeats workers;
-
-	Inputs(SqsAsyncClient sqs, QueueUrls queues, JobIndexReader jobs, WorkerHeartbeats workers) {
-		this.sqs = sqs;
-		this.queues = queues;
-		this.jobs = jobs;
-		this.workers = workers;
-	}
 
 	Reading read() {
 		List<CompletableFuture<LaneDepth>> sampled = new ArrayList<>();

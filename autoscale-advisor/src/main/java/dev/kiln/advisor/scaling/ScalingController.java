@@ -2,6 +2,7 @@ package dev.kiln.advisor.scaling;
 
 import java.net.URI;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -15,13 +16,10 @@ import org.springframework.web.ErrorResponseException;
  * number, so that KEDA's {@code fallback} applies.
  */
 @RestController
+@RequiredArgsConstructor
 class ScalingController {
 
 	private final ScalingAdvisor advisor;
-
-	ScalingController(ScalingAdvisor advisor) {
-		this.advisor = advisor;
-	}
 
 	@GetMapping(path = "/v1/scaling", produces = MediaType.APPLICATION_JSON_VALUE)
 	ScalingDecision scaling() {

@@ -13,6 +13,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -32,13 +33,10 @@ import dev.kiln.gateway.web.ProblemTypes;
 @RestController
 @RequestMapping(path = "/admin", produces = MediaType.APPLICATION_JSON_VALUE)
 @Tag(name = "Admin", description = "Administration; needs an admin API key")
+@RequiredArgsConstructor
 class AdminController {
 
 	private final ApiKeys keys;
-
-	AdminController(ApiKeys keys) {
-		this.keys = keys;
-	}
 
 	@PostMapping(path = "/api-keys", consumes = MediaType.APPLICATION_JSON_VALUE)
 	@ResponseStatus(HttpStatus.CREATED)

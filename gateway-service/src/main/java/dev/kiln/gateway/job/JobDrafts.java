@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -23,6 +24,7 @@ import dev.kiln.support.apikey.ApiKeyIds;
  * with every default applied and a new id, the message as JSON, and the record's fields beyond the message.
  */
 @Component
+@RequiredArgsConstructor
 class JobDrafts {
 
 	private final SubmissionRules rules;
@@ -30,12 +32,6 @@ class JobDrafts {
 	private final Clock clock;
 
 	private final JsonMapper json;
-
-	JobDrafts(SubmissionRules rules, Clock clock, JsonMapper json) {
-		this.rules = rules;
-		this.clock = clock;
-		this.json = json;
-	}
 
 	/**
 	 * A job to record and send.

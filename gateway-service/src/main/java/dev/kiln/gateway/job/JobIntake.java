@@ -1,5 +1,6 @@
 package dev.kiln.gateway.job;
 
+import lombok.RequiredArgsConstructor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -13,6 +14,7 @@ import dev.kiln.gateway.GatewayApiProperties;
  * so that no job exists that no worker will ever see; if SQS may have it, the job stays accepted and in the outbox.
  */
 @Component
+@RequiredArgsConstructor
 class JobIntake {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobIntake.class);
@@ -24,14 +26,6 @@ class JobIntake {
 	private final OutboxConfirmations confirmations;
 
 	private final GatewayApiProperties api;
-
-	JobIntake(JobRepository repository, JobPublisher publisher, OutboxConfirmations confirmations,
-			GatewayApiProperties api) {
-		this.repository = repository;
-		this.publisher = publisher;
-		this.confirmations = confirmations;
-		this.api = api;
-	}
 
 	/**
 	 * Records the job, unless its idempotency key was used before.

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.connection.stream.MapRecord;
 import org.springframework.data.redis.connection.stream.ReadOffset;
@@ -30,6 +31,7 @@ import dev.kiln.jobstore.Transition;
 
 /** Job records in Redis: reads here, every write through the {@link JobStore} (the job record's one owner). */
 @Repository
+@RequiredArgsConstructor
 class JobRepository {
 
 	private static final int SCAN_BATCH = 100;
@@ -39,11 +41,6 @@ class JobRepository {
 	private final StringRedisTemplate redis;
 
 	private final JobStore store;
-
-	JobRepository(StringRedisTemplate redis, JobStore store) {
-		this.redis = redis;
-		this.store = store;
-	}
 
 	/** What {@link #create} did. */
 	enum Outcome {

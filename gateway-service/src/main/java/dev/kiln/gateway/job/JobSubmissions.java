@@ -2,6 +2,7 @@ package dev.kiln.gateway.job;
 
 import java.util.Objects;
 
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 
@@ -14,6 +15,7 @@ import dev.kiln.gateway.web.ApiProblemException;
  * ({@link JobIntake}), or answered with the earlier job of its idempotency key ({@link TenantJobs#replay}).
  */
 @Service
+@RequiredArgsConstructor
 class JobSubmissions {
 
 	/** The {@code etaReason} of the answer to a submission, which does not estimate. */
@@ -26,13 +28,6 @@ class JobSubmissions {
 	private final JobIntake intake;
 
 	private final TenantJobs jobs;
-
-	JobSubmissions(JobTracing tracing, JobDrafts drafts, JobIntake intake, TenantJobs jobs) {
-		this.tracing = tracing;
-		this.drafts = drafts;
-		this.intake = intake;
-		this.jobs = jobs;
-	}
 
 	/**
 	 * The result of a submission.

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.type.TypeReference;
@@ -19,6 +20,7 @@ import dev.kiln.jobstore.JobRecord;
  * links to its images and preview, and, while it is queued, its live position and ETA ({@link QueueEstimates}).
  */
 @Component
+@RequiredArgsConstructor
 class JobViews {
 
 	private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
@@ -32,12 +34,6 @@ class JobViews {
 	private final QueueEstimates estimates;
 
 	private final JsonMapper json;
-
-	JobViews(ImageLinks links, QueueEstimates estimates, JsonMapper json) {
-		this.links = links;
-		this.estimates = estimates;
-		this.json = json;
-	}
 
 	/**
 	 * The view of a recorded job.

@@ -7,6 +7,7 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import lombok.RequiredArgsConstructor;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -17,13 +18,10 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @RequestMapping(path = "/v1/models", produces = MediaType.APPLICATION_JSON_VALUE)
 @Tag(name = "Models", description = "The models jobs may ask for and their limits")
+@RequiredArgsConstructor
 class ModelController {
 
 	private final ModelCatalog catalog;
-
-	ModelController(ModelCatalog catalog) {
-		this.catalog = catalog;
-	}
 
 	@GetMapping
 	@Operation(operationId = "listModels", summary = "List models",

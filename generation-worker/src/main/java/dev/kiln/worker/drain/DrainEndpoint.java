@@ -2,6 +2,7 @@ package dev.kiln.worker.drain;
 
 import java.util.Map;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
@@ -13,13 +14,10 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @Endpoint(id = "drain")
+@RequiredArgsConstructor
 class DrainEndpoint {
 
 	private final DrainSignal signal;
-
-	DrainEndpoint(DrainSignal signal) {
-		this.signal = signal;
-	}
 
 	@ReadOperation
 	Map<String, Object> state() {

@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -22,6 +23,7 @@ import dev.kiln.support.queues.QueueUrls;
  * every {@code SUCCEEDED} for nothing (BENCHMARKS.md, "Overhead ÷ floor").
  */
 @Component
+@RequiredArgsConstructor
 class EventPublisher {
 
 	/** Longest wait for SQS to take an event, so that an unanswered call cannot hold a job. */
@@ -34,13 +36,6 @@ class EventPublisher {
 	private final QueueUrls urls;
 
 	private final JobSpans spans;
-
-	EventPublisher(SqsAsyncClient sqs, JsonMapper json, QueueUrls urls, JobSpans spans) {
-		this.sqs = sqs;
-		this.json = json;
-		this.urls = urls;
-		this.spans = spans;
-	}
 
 	/** Sends the event, with the trace context of the span in scope, and returns once SQS has it. */
 	void publish(JobEvent event) {

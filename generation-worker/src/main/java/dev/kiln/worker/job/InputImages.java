@@ -1,5 +1,6 @@
 package dev.kiln.worker.job;
 
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
@@ -14,13 +15,10 @@ import dev.kiln.worker.render.InitImage;
  * left to the caller to retry.
  */
 @Component
+@RequiredArgsConstructor
 class InputImages {
 
 	private final JobBucket bucket;
-
-	InputImages(JobBucket bucket) {
-		this.bucket = bucket;
-	}
 
 	/**
 	 * The job's init image, or {@code null} when it starts from noise.

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import lombok.RequiredArgsConstructor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -27,6 +28,7 @@ import dev.kiln.support.queues.QueueUrls;
  * queue-wait span starts at.
  */
 @Component
+@RequiredArgsConstructor
 class JobQueues {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobQueues.class);
@@ -39,12 +41,6 @@ class JobQueues {
 	private final JsonMapper json;
 
 	private final QueueUrls urls;
-
-	JobQueues(SqsAsyncClient sqs, JsonMapper json, QueueUrls urls) {
-		this.sqs = sqs;
-		this.json = json;
-		this.urls = urls;
-	}
 
 	/**
 	 * Receives up to {@code max} messages from a lane's queue.

@@ -2,6 +2,7 @@ package dev.kiln.worker.job;
 
 import java.time.Duration;
 
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
@@ -17,16 +18,12 @@ import dev.kiln.jobstore.JobStore;
  * lease scripts are the job store's.
  */
 @Component
+@RequiredArgsConstructor
 class JobRecords {
 
 	private final StringRedisTemplate redis;
 
 	private final JobStore store;
-
-	JobRecords(StringRedisTemplate redis, JobStore store) {
-		this.redis = redis;
-		this.store = store;
-	}
 
 	/** Whether the job's owner asked to cancel it (read from its {@link JobRecord}; no record, no request). */
 	boolean cancelRequested(String jobId) {

@@ -14,6 +14,7 @@ import io.micrometer.tracing.otel.bridge.OtelSpan;
 import io.micrometer.tracing.propagation.Propagator;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -42,6 +43,7 @@ import dev.kiln.support.tracing.JobSpanTag;
  * another; the map is concurrent only so that a look-up from another thread is safe.
  */
 @Component
+@RequiredArgsConstructor
 class JobSpans {
 
 	static final String QUEUE_WAIT = "kiln.job.queue-wait";
@@ -65,11 +67,6 @@ class JobSpans {
 
 	/** The root of the trace the worker started for a message that carried none, by message id. */
 	private final Map<String, TraceContext> roots = new ConcurrentHashMap<>();
-
-	JobSpans(Tracer tracer, Propagator propagator) {
-		this.tracer = tracer;
-		this.propagator = propagator;
-	}
 
 	/**
 	 * The W3C trace context of the span in scope on the calling thread (a job's current span, {@link #scope}) as SQS

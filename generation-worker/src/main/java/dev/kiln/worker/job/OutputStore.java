@@ -9,6 +9,7 @@ import java.util.concurrent.Future;
 
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -28,6 +29,7 @@ import dev.kiln.support.tracing.JobSpanTag;
  * looked up there (a thread-local scope does not cross threads).
  */
 @Component
+@RequiredArgsConstructor
 class OutputStore {
 
 	static final String S3_PUT = "kiln.s3.put";
@@ -37,12 +39,6 @@ class OutputStore {
 	private final JsonMapper json;
 
 	private final Tracer tracer;
-
-	OutputStore(JobBucket bucket, JsonMapper json, Tracer tracer) {
-		this.bucket = bucket;
-		this.json = json;
-		this.tracer = tracer;
-	}
 
 	/**
 	 * Writes the outputs concurrently (one {@code PutObject} per object, the last on the calling thread, the others on

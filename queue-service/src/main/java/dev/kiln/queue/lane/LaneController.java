@@ -2,6 +2,7 @@ package dev.kiln.queue.lane;
 
 import java.util.List;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -14,16 +15,12 @@ import dev.kiln.contract.Lane;
 /** Admin API of the lanes: their figures, and redrive of their dead-letter queues. Needs an admin API key. */
 @RestController
 @RequestMapping(path = "/admin/v1/lanes", produces = MediaType.APPLICATION_JSON_VALUE)
+@RequiredArgsConstructor
 class LaneController {
 
 	private final LaneMonitor monitor;
 
 	private final Redrive redrive;
-
-	LaneController(LaneMonitor monitor, Redrive redrive) {
-		this.monitor = monitor;
-		this.redrive = redrive;
-	}
 
 	/** Every lane's figures, in lane order (interactive first). */
 	@GetMapping

@@ -2,6 +2,7 @@ package dev.kiln.queue.lane;
 
 import java.util.concurrent.CompletableFuture;
 
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
@@ -18,16 +19,12 @@ import dev.kiln.support.queues.QueueUrls;
  * the job's trace as they do for the gateway's first send.
  */
 @Component
+@RequiredArgsConstructor
 class LaneMessages {
 
 	private final SqsAsyncClient sqs;
 
 	private final QueueUrls urls;
-
-	LaneMessages(SqsAsyncClient sqs, QueueUrls urls) {
-		this.sqs = sqs;
-		this.urls = urls;
-	}
 
 	/**
 	 * Sends a job message.

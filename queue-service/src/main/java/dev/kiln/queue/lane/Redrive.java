@@ -5,6 +5,7 @@ import java.util.List;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import lombok.RequiredArgsConstructor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -24,6 +25,7 @@ import dev.kiln.queue.lifecycle.JobStateMachine;
  * lane's {@link DeadLetters sweep}.
  */
 @Component
+@RequiredArgsConstructor
 class Redrive {
 
 	private static final Logger logger = LoggerFactory.getLogger(Redrive.class);
@@ -37,15 +39,6 @@ class Redrive {
 	private final JobStateMachine stateMachine;
 
 	private final MeterRegistry meters;
-
-	Redrive(DeadLetterQueues queues, LaneMessages messages, JobStore store, JobStateMachine stateMachine,
-			MeterRegistry meters) {
-		this.queues = queues;
-		this.messages = messages;
-		this.store = store;
-		this.stateMachine = stateMachine;
-		this.meters = meters;
-	}
 
 	/**
 	 * Moves every message of the lane's dead-letter queue back to the lane's queue.

@@ -6,6 +6,7 @@ import io.awspring.cloud.sqs.annotation.SqsListener;
 import io.awspring.cloud.sqs.listener.SqsHeaders;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
+import lombok.RequiredArgsConstructor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.messaging.Message;
@@ -30,6 +31,7 @@ import dev.kiln.support.tracing.JobSpanTag;
  * which includes {@link JobTraces#MESSAGE_ATTRIBUTES}.
  */
 @Component
+@RequiredArgsConstructor
 class JobEventListener {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobEventListener.class);
@@ -39,12 +41,6 @@ class JobEventListener {
 	private final JsonMapper json;
 
 	private final JobTraces traces;
-
-	JobEventListener(JobStateMachine stateMachine, JsonMapper json, JobTraces traces) {
-		this.stateMachine = stateMachine;
-		this.json = json;
-		this.traces = traces;
-	}
 
 	@SqsListener(queueNames = "#{@kilnQueueUrls.names().events()}", id = "job-events")
 	void onEvent(Message<String> message) {

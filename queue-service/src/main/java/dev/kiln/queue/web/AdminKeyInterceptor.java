@@ -4,6 +4,7 @@ import java.util.Map;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import lombok.RequiredArgsConstructor;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -23,13 +24,10 @@ import dev.kiln.support.problem.ProblemTypes;
  * without a valid key, 403 for a key without {@code admin=true}, both as problem+json.
  */
 @Component
+@RequiredArgsConstructor
 class AdminKeyInterceptor implements HandlerInterceptor {
 
 	private final StringRedisTemplate redis;
-
-	AdminKeyInterceptor(StringRedisTemplate redis) {
-		this.redis = redis;
-	}
 
 	@Override
 	public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {

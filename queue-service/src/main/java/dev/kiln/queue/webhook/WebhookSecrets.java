@@ -3,6 +3,7 @@ package dev.kiln.queue.webhook;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
@@ -14,6 +15,7 @@ import dev.kiln.contract.RedisKeys;
  * on one ({@code HSETNX}).
  */
 @Component
+@RequiredArgsConstructor
 class WebhookSecrets {
 
 	/** The settings field holding the secret. */
@@ -22,10 +24,6 @@ class WebhookSecrets {
 	private final SecureRandom random = new SecureRandom();
 
 	private final StringRedisTemplate redis;
-
-	WebhookSecrets(StringRedisTemplate redis) {
-		this.redis = redis;
-	}
 
 	/** The tenant's secret, created if it has none. */
 	String secret(String tenant) {
