@@ -6,11 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.RedisClusterConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 import dev.kiln.contract.JobEvent;
@@ -18,7 +16,6 @@ import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
-import dev.kiln.embedded.EmbeddedRedisCluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -30,33 +27,17 @@ import static org.assertj.core.api.Assertions.assertThatException;
  */
 class JobStoreClusterIntegrationTests {
 
-	private static EmbeddedRedisCluster cluster;
-
-	private static LettuceConnectionFactory factory;
+	@RegisterExtension
+	static final RedisClusterExtension cluster = new RedisClusterExtension();
 
 	private static StringRedisTemplate redis;
 
 	private static JobStore store;
 
 	@BeforeAll
-	static void startCluster() {
-		cluster = EmbeddedRedisCluster.start(3);
-		factory = new LettuceConnectionFactory(new RedisClusterConfiguration(cluster.nodes()));
-		factory.afterPropertiesSet();
-		factory.start();
-		redis = new StringRedisTemplate(factory);
-		redis.afterPropertiesSet();
+	static void useTheCluster() {
+		redis = cluster.redis();
 		store = new JobStore(redis);
-	}
-
-	@AfterAll
-	static void stopCluster() {
-		if (factory != null) {
-			factory.destroy();
-		}
-		if (cluster != null) {
-			cluster.close();
-		}
 	}
 
 	@Test

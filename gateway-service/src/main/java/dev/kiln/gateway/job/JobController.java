@@ -14,6 +14,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
@@ -48,6 +49,7 @@ import dev.kiln.gateway.auth.Caller;
 		headers = @Header(name = "Retry-After", description = "Seconds to wait", schema = @Schema(type = "integer")),
 		content = @Content(mediaType = MediaType.APPLICATION_PROBLEM_JSON_VALUE,
 				schema = @Schema(implementation = ProblemDetail.class)))
+@RequiredArgsConstructor
 class JobController {
 
 	static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
@@ -60,12 +62,6 @@ class JobController {
 	private final TenantJobs jobs;
 
 	private final JobEvents events;
-
-	JobController(JobSubmissions submissions, TenantJobs jobs, JobEvents events) {
-		this.submissions = submissions;
-		this.jobs = jobs;
-		this.events = events;
-	}
 
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
 	@Operation(operationId = "submitJob", summary = "Submit a generation job",

@@ -11,13 +11,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.cluster.SlotHash;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.RedisClusterConfiguration;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.data.redis.connection.RedisClusterConnection;
 import org.springframework.data.redis.connection.RedisClusterNode;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.connection.stream.MapRecord;
 import org.springframework.data.redis.connection.stream.ReadOffset;
 import org.springframework.data.redis.connection.stream.StreamOffset;
@@ -31,9 +29,9 @@ import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.JobState;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
-import dev.kiln.embedded.EmbeddedRedisCluster;
 import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
+import dev.kiln.jobstore.RedisClusterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatException;
@@ -48,38 +46,22 @@ import static org.awaitility.Awaitility.await;
  */
 class JobStoreClusterIntegrationTests {
 
-	private static EmbeddedRedisCluster cluster;
-
-	private static LettuceConnectionFactory factory;
-
-	private static JobRepository jobs;
+	@RegisterExtension
+	static final RedisClusterExtension cluster = new RedisClusterExtension();
 
 	private static StringRedisTemplate redis;
 
-	@BeforeAll
-	static void startCluster() {
-		cluster = EmbeddedRedisCluster.start(3);
-		factory = new LettuceConnectionFactory(new RedisClusterConfiguration(cluster.nodes()));
-		factory.afterPropertiesSet();
-		factory.start();
-		redis = new StringRedisTemplate(factory);
-		redis.afterPropertiesSet();
-		jobs = new JobRepository(redis, new JobStore(redis));
-	}
+	private static JobRepository jobs;
 
-	@AfterAll
-	static void stopCluster() {
-		if (factory != null) {
-			factory.destroy();
-		}
-		if (cluster != null) {
-			cluster.close();
-		}
+	@BeforeAll
+	static void useTheCluster() {
+		redis = cluster.redis();
+		jobs = new JobRepository(redis, new JobStore(redis));
 	}
 
 	@Test
 	void theConnectionSeesThreeMasters() {
-		try (RedisClusterConnection connection = factory.getClusterConnection()) {
+		try (RedisClusterConnection connection = cluster.connectionFactory().getClusterConnection()) {
 			assertThat(connection.clusterGetNodes()).filteredOn(RedisClusterNode::isMaster).hasSize(3);
 		}
 	}
@@ -125,7 +107,7 @@ class JobStoreClusterIntegrationTests {
 		// the advisor's ArrivalWake subscribes like this; the create script publishes on whichever node holds {kiln}
 		List<String> arrivals = new CopyOnWriteArrayList<>();
 		RedisMessageListenerContainer subscription = new RedisMessageListenerContainer();
-		subscription.setConnectionFactory(factory);
+		subscription.setConnectionFactory(cluster.connectionFactory());
 		subscription.addMessageListener((message, pattern) -> arrivals.add(new String(message.getBody())),
 				new PatternTopic(RedisKeys.laneArrivalsPattern()));
 		subscription.afterPropertiesSet();
@@ -165,7 +147,7 @@ class JobStoreClusterIntegrationTests {
 
 	/** {@code blocked_clients} of {@code INFO clients} on the node that holds {@code key}. */
 	private static long blockedClients(String key) {
-		try (RedisClusterConnection connection = factory.getClusterConnection()) {
+		try (RedisClusterConnection connection = cluster.connectionFactory().getClusterConnection()) {
 			RedisClusterNode node = connection.clusterGetNodeForKey(key.getBytes(StandardCharsets.UTF_8));
 			return Long.parseLong(connection.serverCommands().info(node, "clients").getProperty("blocked_clients"));
 		}

@@ -8,13 +8,11 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
-import org.springframework.data.redis.connection.RedisClusterConfiguration;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.Cursor;
 import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -25,9 +23,9 @@ import dev.kiln.contract.JobEventType;
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 import dev.kiln.contract.RedisKeys;
-import dev.kiln.embedded.EmbeddedRedisCluster;
 import dev.kiln.jobstore.JobStore;
 import dev.kiln.support.config.SharedProperties;
+import dev.kiln.jobstore.RedisClusterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,37 +38,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class JobStateMachineClusterIntegrationTests {
 
-	private static final JsonMapper json = JsonMapper.builder().build();
-
-	private static EmbeddedRedisCluster cluster;
-
-	private static LettuceConnectionFactory factory;
+	@RegisterExtension
+	static final RedisClusterExtension cluster = new RedisClusterExtension();
 
 	private static StringRedisTemplate redis;
+
+	private static final JsonMapper json = JsonMapper.builder().build();
 
 	private static JobStateMachine machine;
 
 	@BeforeAll
-	static void startCluster() {
-		cluster = EmbeddedRedisCluster.start(3);
-		factory = new LettuceConnectionFactory(new RedisClusterConfiguration(cluster.nodes()));
-		factory.afterPropertiesSet();
-		factory.start();
-		redis = new StringRedisTemplate(factory);
-		redis.afterPropertiesSet();
+	static void useTheCluster() {
+		redis = cluster.redis();
 		SharedProperties shared = new Binder(new MapConfigurationPropertySource(Map.of("kiln.retention", "1h")))
 			.bindOrCreate("kiln", SharedProperties.class);
 		machine = new JobStateMachine(new JobStore(redis), json, new SimpleMeterRegistry(), Clock.systemUTC(), shared);
-	}
-
-	@AfterAll
-	static void stopCluster() {
-		if (factory != null) {
-			factory.destroy();
-		}
-		if (cluster != null) {
-			cluster.close();
-		}
 	}
 
 	@Test
