@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -29,6 +30,7 @@ import dev.kiln.support.config.SharedProperties;
  * lifecycle support (the local stack's) is left without one and the retention sweep deletes old outputs instead.
  */
 @Component
+@ConditionalOnBooleanProperty("kiln.provision")
 class Provisioner implements InitializingBean {
 
 	private static final Logger logger = LoggerFactory.getLogger(Provisioner.class);
@@ -45,25 +47,20 @@ class Provisioner implements InitializingBean {
 
 	private final QueueTopology topology;
 
-	private final boolean enabled;
-
 	@Autowired
 	Provisioner(SqsAsyncClient sqs, S3Client s3, QueueServiceProperties properties, SharedProperties shared) {
-		this(sqs, s3, QueueTopology.of(properties, shared), properties.provision());
+		this(sqs, s3, QueueTopology.of(properties, shared));
 	}
 
-	Provisioner(SqsAsyncClient sqs, S3Client s3, QueueTopology topology, boolean enabled) {
+	Provisioner(SqsAsyncClient sqs, S3Client s3, QueueTopology topology) {
 		this.sqs = sqs;
 		this.s3 = s3;
 		this.topology = topology;
-		this.enabled = enabled;
 	}
 
 	@Override
 	public void afterPropertiesSet() {
-		if (this.enabled) {
-			provision();
-		}
+		provision();
 	}
 
 	/** Creates or reconciles every queue and the bucket. */

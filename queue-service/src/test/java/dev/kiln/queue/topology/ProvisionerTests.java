@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ExpirationStatus;
 import software.amazon.awssdk.services.s3.model.LifecycleRule;
@@ -58,6 +59,16 @@ class ProvisionerTests {
 	}
 
 	@Test
+	void nothingIsProvisionedUnlessAskedFor() {
+		ApplicationContextRunner runner = new ApplicationContextRunner().withUserConfiguration(Provisioner.class);
+		runner.run((context) -> assertThat(context).doesNotHaveBean(Provisioner.class));
+		runner.withPropertyValues("kiln.provision=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(Provisioner.class));
+		runner.withPropertyValues("kiln.provision=true")
+			.run((context) -> assertThat(context).getFailure().hasMessageContaining(SqsAsyncClient.class.getName()));
+	}
+
+	@Test
 	void expirationDaysRoundUpAndAreAtLeastOne() {
 		assertThat(Provisioner.expirationDays(Duration.ofDays(7))).isEqualTo(7);
 		assertThat(Provisioner.expirationDays(Duration.ofDays(7).plusSeconds(1))).isEqualTo(8);
@@ -67,7 +78,7 @@ class ProvisionerTests {
 	private static Provisioner provisioner(S3Client s3, Duration retention) {
 		QueueTopology topology = new QueueTopology(QueueNames.defaults(),
 				new QueueServiceProperties.Queues(3, Duration.ofSeconds(120), Duration.ofDays(4)), "images", retention);
-		return new Provisioner(mock(SqsAsyncClient.class), s3, topology, true);
+		return new Provisioner(mock(SqsAsyncClient.class), s3, topology);
 	}
 
 	private abstract static class FakeS3 implements S3Client {
