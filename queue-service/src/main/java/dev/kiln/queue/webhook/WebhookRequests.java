@@ -1,27 +1,20 @@
 package dev.kiln.queue.webhook;
 
-import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
-import jakarta.annotation.PreDestroy;
-
 import io.micrometer.tracing.Span;
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
-import dev.kiln.contract.CallbackUrlPolicy;
 import dev.kiln.jobstore.JobRecord;
-import dev.kiln.queue.QueueServiceProperties;
 import dev.kiln.queue.tracing.JobTraces;
-import dev.kiln.support.config.SharedProperties;
 
 /**
  * What a webhook delivery sends, apart from when and how often ({@link WebhookDispatcher}): the event body, built once
@@ -30,10 +23,8 @@ import dev.kiln.support.config.SharedProperties;
  * the callback URL against the shared callback policy and connects only to the addresses it checked.
  */
 @Component
+@RequiredArgsConstructor
 class WebhookRequests {
-
-	private static final CallbackUrlPolicy.Resolver SYSTEM_RESOLVER = (host) -> List
-		.of(InetAddress.getAllByName(host));
 
 	private static final Set<String> TERMINAL_EVENTS = Set.of("job.succeeded", "job.failed", "job.cancelled");
 
@@ -46,15 +37,6 @@ class WebhookRequests {
 	private final Clock clock;
 
 	private final WebhookSender sender;
-
-	WebhookRequests(JsonMapper json, WebhookSecrets secrets, JobTraces traces, Clock clock,
-			QueueServiceProperties properties, SharedProperties shared) {
-		this.json = json;
-		this.secrets = secrets;
-		this.traces = traces;
-		this.clock = clock;
-		this.sender = new WebhookSender(shared.callbacks().policy(), SYSTEM_RESOLVER, properties.webhooks().timeout());
-	}
 
 	/** Whether an event type is one of a job's terminal events (its delivery's outcome is recorded on the job). */
 	static boolean isTerminal(@Nullable String event) {
@@ -119,11 +101,6 @@ class WebhookRequests {
 		catch (NumberFormatException ex) {
 			return null;
 		}
-	}
-
-	@PreDestroy
-	void close() throws IOException {
-		this.sender.close();
 	}
 
 }
