@@ -55,7 +55,7 @@ class CostAttributor {
 
 	private final ScalingAdvisor advisor;
 
-	private final AdvisorProperties.Advisor properties;
+	private final AdvisorProperties properties;
 
 	private final Clock clock;
 
@@ -64,7 +64,7 @@ class CostAttributor {
 		this.redis = redis;
 		this.store = store;
 		this.advisor = advisor;
-		this.properties = properties.advisor();
+		this.properties = properties;
 		this.clock = clock;
 	}
 

@@ -14,10 +14,10 @@ import dev.kiln.advisor.AdvisorProperties;
 @RestController
 class CostController {
 
-	private final AdvisorProperties.Advisor properties;
+	private final AdvisorProperties properties;
 
 	CostController(AdvisorProperties properties) {
-		this.properties = properties.advisor();
+		this.properties = properties;
 	}
 
 	@GetMapping(path = "/v1/cost", produces = MediaType.APPLICATION_JSON_VALUE)

@@ -18,16 +18,17 @@ class CostSchedule implements SchedulingConfigurer {
 
 	private final CostAttributor attributor;
 
-	private final Duration interval;
+	private final AdvisorProperties properties;
 
 	CostSchedule(CostAttributor attributor, AdvisorProperties properties) {
 		this.attributor = attributor;
-		this.interval = properties.advisor().cost().scanInterval();
+		this.properties = properties;
 	}
 
 	@Override
 	public void configureTasks(ScheduledTaskRegistrar tasks) {
-		tasks.addFixedDelayTask(new FixedDelayTask(this.attributor::scheduled, this.interval, this.interval));
+		Duration interval = this.properties.cost().scanInterval();
+		tasks.addFixedDelayTask(new FixedDelayTask(this.attributor::scheduled, interval, interval));
 	}
 
 }

@@ -23,19 +23,19 @@ public class KedaScalerServer implements SmartLifecycle {
 
 	private final ScalingAdvisor advisor;
 
-	private final int configuredPort;
+	private final AdvisorProperties properties;
 
 	private volatile @Nullable Server server;
 
 	KedaScalerServer(ScalingAdvisor advisor, AdvisorProperties properties) {
 		this.advisor = advisor;
-		this.configuredPort = properties.advisor().grpcPort();
+		this.properties = properties;
 	}
 
 	@Override
 	public void start() {
 		try {
-			Server started = NettyServerBuilder.forPort(this.configuredPort)
+			Server started = NettyServerBuilder.forPort(this.properties.grpcPort())
 				.addService(new ExternalScalerService(this.advisor))
 				.build()
 				.start();
@@ -43,7 +43,8 @@ public class KedaScalerServer implements SmartLifecycle {
 			logger.info("KEDA external scaler listening on gRPC port {}", started.getPort());
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Cannot start the KEDA external scaler on port " + this.configuredPort, ex);
+			throw new UncheckedIOException(
+					"Cannot start the KEDA external scaler on port " + this.properties.grpcPort(), ex);
 		}
 	}
 

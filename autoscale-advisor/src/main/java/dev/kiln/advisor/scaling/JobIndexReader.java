@@ -55,13 +55,13 @@ class JobIndexReader {
 
 	private final JsonMapper json;
 
-	private final AdvisorProperties.Advisor properties;
+	private final AdvisorProperties properties;
 
 	JobIndexReader(StringRedisTemplate redis, JobStore store, JsonMapper json, AdvisorProperties properties) {
 		this.redis = redis;
 		this.store = store;
 		this.json = json;
-		this.properties = properties.advisor();
+		this.properties = properties;
 	}
 
 	/** The lane's waiting jobs, oldest first. */

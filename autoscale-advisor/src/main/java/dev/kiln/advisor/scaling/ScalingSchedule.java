@@ -1,7 +1,5 @@
 package dev.kiln.advisor.scaling;
 
-import java.time.Duration;
-
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.scheduling.config.ScheduledTaskRegistrar;
@@ -18,16 +16,16 @@ class ScalingSchedule implements SchedulingConfigurer {
 
 	private final ScalingAdvisor advisor;
 
-	private final Duration interval;
+	private final AdvisorProperties properties;
 
 	ScalingSchedule(ScalingAdvisor advisor, AdvisorProperties properties) {
 		this.advisor = advisor;
-		this.interval = properties.advisor().pollInterval();
+		this.properties = properties;
 	}
 
 	@Override
 	public void configureTasks(ScheduledTaskRegistrar tasks) {
-		tasks.addFixedDelayTask(this.advisor::poll, this.interval);
+		tasks.addFixedDelayTask(this.advisor::poll, this.properties.pollInterval());
 	}
 
 }
