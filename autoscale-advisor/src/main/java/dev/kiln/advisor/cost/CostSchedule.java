@@ -2,6 +2,7 @@ package dev.kiln.advisor.cost;
 
 import java.time.Duration;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.scheduling.config.FixedDelayTask;
@@ -14,16 +15,12 @@ import dev.kiln.advisor.AdvisorProperties;
  * start-up, taken from the bound {@link AdvisorProperties} so that the record holds the one default.
  */
 @Configuration(proxyBeanMethods = false)
+@RequiredArgsConstructor
 class CostSchedule implements SchedulingConfigurer {
 
 	private final CostAttributor attributor;
 
 	private final AdvisorProperties properties;
-
-	CostSchedule(CostAttributor attributor, AdvisorProperties properties) {
-		this.attributor = attributor;
-		this.properties = properties;
-	}
 
 	@Override
 	public void configureTasks(ScheduledTaskRegistrar tasks) {

@@ -6,6 +6,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import lombok.AccessLevel;
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +19,7 @@ import dev.kiln.advisor.scaling.ScalingAdvisor;
 
 /** Runs the KEDA external scaler's gRPC server on {@code kiln.advisor.grpc-port} (0 picks a free port). */
 @Component
+@RequiredArgsConstructor(access = AccessLevel.PACKAGE)
 public class KedaScalerServer implements SmartLifecycle {
 
 	private static final Logger logger = LoggerFactory.getLogger(KedaScalerServer.class);
@@ -26,11 +29,6 @@ public class KedaScalerServer implements SmartLifecycle {
 	private final AdvisorProperties properties;
 
 	private volatile @Nullable Server server;
-
-	KedaScalerServer(ScalingAdvisor advisor, AdvisorProperties properties) {
-		this.advisor = advisor;
-		this.properties = properties;
-	}
 
 	@Override
 	public void start() {

@@ -1,5 +1,6 @@
 package dev.kiln.advisor.scaling;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.scheduling.config.ScheduledTaskRegistrar;
@@ -12,16 +13,12 @@ import dev.kiln.advisor.AdvisorProperties;
  * first poll runs at start-up.
  */
 @Configuration(proxyBeanMethods = false)
+@RequiredArgsConstructor
 class ScalingSchedule implements SchedulingConfigurer {
 
 	private final ScalingAdvisor advisor;
 
 	private final AdvisorProperties properties;
-
-	ScalingSchedule(ScalingAdvisor advisor, AdvisorProperties properties) {
-		this.advisor = advisor;
-		this.properties = properties;
-	}
 
 	@Override
 	public void configureTasks(ScheduledTaskRegistrar tasks) {
