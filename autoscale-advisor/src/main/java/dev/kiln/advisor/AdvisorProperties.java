@@ -30,105 +30,96 @@ import dev.kiln.advisor.policy.SpendCap;
 import dev.kiln.contract.Lane;
 
 /**
- * Advisor configuration. The queue prefix every service shares is {@code kiln.queues.prefix} of
+ * Advisor configuration: how decisions are made. The queue prefix every service shares is {@code kiln.queues.prefix} of
  * {@link dev.kiln.support.config.SharedProperties}.
  *
- * @param advisor how decisions are made
+ * @param pollInterval how often the inputs are read and a decision is made
+ * @param grpcPort port of the KEDA external scaler (gRPC), {@code 0} for any free port
+ * @param policy the scaling policy: queue-length, backlog-without-capacity, batch-window or deadline
+ * @param targetBacklogPerWorker jobs (waiting or in flight) one worker is expected to hold
+ * @param minWorkers fewest workers per lane, {@code 0} to scale to zero when idle (queue-length only)
+ * @param maxWorkers most workers per lane
+ * @param cooldown how long a lane with nothing in hand keeps its workers before the advisor answers zero; 0 by
+ * default because KEDA's own {@code cooldownPeriod} applies after the advisor turns inactive
+ * @param baselineCapacity capacity type of the baseline policies (queue-length, backlog-without-capacity)
+ * @param staleness how long the last decision is held when inputs cannot be read; after it, the advisor reports
+ * its inputs stale and stops answering so KEDA's fallback applies
+ * @param coldStart cold start assumed until enough starts have been observed
+ * @param renderSeconds render seconds per job assumed until a model's mean is measured
+ * @param maxListedJobs waiting jobs read per lane for their deadlines, oldest first; the rest are assumed to
+ * share the last one's deadline
+ * @param deadlines default deadline after submission per lane, for jobs without their own
+ * @param deadline settings of the deadline policy
+ * @param batchWindow settings of the batch-window policy
+ * @param budget spend cap
+ * @param prices prices of one worker replica
+ * @param cost cost model and attribution
+ * @param wake deciding at once when the gateway records a job, between polls
  */
-@ConfigurationProperties("kiln")
+@ConfigurationProperties("kiln.advisor")
 @Validated
-public record AdvisorProperties(@Valid @DefaultValue Advisor advisor) {
+public record AdvisorProperties(@DefaultValue("1s") @NotNull Duration pollInterval,
+		@DefaultValue("9090") @Min(0) @Max(65535) int grpcPort,
+		@DefaultValue("queue-length") @Pattern(regexp = "queue-length|backlog-without-capacity|batch-window|deadline",
+				message = "must be one of queue-length, backlog-without-capacity, batch-window, deadline") String policy,
+		@DefaultValue("1") @Min(1) int targetBacklogPerWorker, @DefaultValue("0") @Min(0) int minWorkers,
+		@DefaultValue("10") @Min(1) int maxWorkers, @DefaultValue("0s") @NotNull Duration cooldown,
+		@DefaultValue("ON_DEMAND") @NotNull Capacity baselineCapacity,
+		@DefaultValue("60s") @NotNull Duration staleness, @DefaultValue("150s") @NotNull Duration coldStart,
+		@DefaultValue("1.5") @DecimalMin("0.001") double renderSeconds,
+		@DefaultValue("1000") @Min(1) int maxListedJobs, @Valid @DefaultValue LaneDeadlines deadlines,
+		@Valid @DefaultValue Deadline deadline, @Valid @DefaultValue BatchWindow batchWindow,
+		@Valid @DefaultValue Budget budget, @Valid @DefaultValue Prices prices, @Valid @DefaultValue Cost cost,
+		@Valid @DefaultValue Wake wake) {
 
 	/** The policy names a deployment can select. */
 	public static final List<String> POLICIES = List.of(QueueLengthPolicy.NAME, BacklogWithoutCapacityPolicy.NAME,
 			BatchWindowPolicy.NAME, DeadlinePolicy.NAME);
 
-	/**
-	 * Decision settings.
-	 *
-	 * @param pollInterval how often the inputs are read and a decision is made
-	 * @param grpcPort port of the KEDA external scaler (gRPC), {@code 0} for any free port
-	 * @param policy the scaling policy: queue-length, backlog-without-capacity, batch-window or deadline
-	 * @param targetBacklogPerWorker jobs (waiting or in flight) one worker is expected to hold
-	 * @param minWorkers fewest workers per lane, {@code 0} to scale to zero when idle (queue-length only)
-	 * @param maxWorkers most workers per lane
-	 * @param cooldown how long a lane with nothing in hand keeps its workers before the advisor answers zero; 0 by
-	 * default because KEDA's own {@code cooldownPeriod} applies after the advisor turns inactive
-	 * @param baselineCapacity capacity type of the baseline policies (queue-length, backlog-without-capacity)
-	 * @param staleness how long the last decision is held when inputs cannot be read; after it, the advisor reports
-	 * its inputs stale and stops answering so KEDA's fallback applies
-	 * @param coldStart cold start assumed until enough starts have been observed
-	 * @param renderSeconds render seconds per job assumed until a model's mean is measured
-	 * @param maxListedJobs waiting jobs read per lane for their deadlines, oldest first; the rest are assumed to
-	 * share the last one's deadline
-	 * @param deadlines default deadline after submission per lane, for jobs without their own
-	 * @param deadline settings of the deadline policy
-	 * @param batchWindow settings of the batch-window policy
-	 * @param budget spend cap
-	 * @param prices prices of one worker replica
-	 * @param cost cost model and attribution
-	 * @param wake deciding at once when the gateway records a job, between polls
-	 */
-	public record Advisor(@DefaultValue("1s") @NotNull Duration pollInterval,
-			@DefaultValue("9090") @Min(0) @Max(65535) int grpcPort,
-			@DefaultValue("queue-length") @Pattern(regexp = "queue-length|backlog-without-capacity|batch-window|deadline",
-					message = "must be one of queue-length, backlog-without-capacity, batch-window, deadline") String policy,
-			@DefaultValue("1") @Min(1) int targetBacklogPerWorker, @DefaultValue("0") @Min(0) int minWorkers,
-			@DefaultValue("10") @Min(1) int maxWorkers, @DefaultValue("0s") @NotNull Duration cooldown,
-			@DefaultValue("ON_DEMAND") @NotNull Capacity baselineCapacity,
-			@DefaultValue("60s") @NotNull Duration staleness, @DefaultValue("150s") @NotNull Duration coldStart,
-			@DefaultValue("1.5") @DecimalMin("0.001") double renderSeconds,
-			@DefaultValue("1000") @Min(1) int maxListedJobs, @Valid @DefaultValue LaneDeadlines deadlines,
-			@Valid @DefaultValue Deadline deadline, @Valid @DefaultValue BatchWindow batchWindow,
-			@Valid @DefaultValue Budget budget, @Valid @DefaultValue Prices prices, @Valid @DefaultValue Cost cost,
-			@Valid @DefaultValue Wake wake) {
+	@AssertTrue(message = "min-workers must not exceed max-workers")
+	boolean isRangeValid() {
+		return this.minWorkers <= this.maxWorkers;
+	}
 
-		@AssertTrue(message = "min-workers must not exceed max-workers")
-		boolean isRangeValid() {
-			return this.minWorkers <= this.maxWorkers;
-		}
+	/** The selected policy, wrapped in the spend cap. */
+	public ScalingPolicy scalingPolicy() {
+		return scalingPolicy(this.policy);
+	}
 
-		/** The selected policy, wrapped in the spend cap. */
-		public ScalingPolicy scalingPolicy() {
-			return scalingPolicy(this.policy);
-		}
+	/** A policy by name, wrapped in the spend cap; the simulator compares several. */
+	public ScalingPolicy scalingPolicy(String name) {
+		return new SpendCap(rawPolicy(name), this.budget.projection(), this.budget.exemptInteractive());
+	}
 
-		/** A policy by name, wrapped in the spend cap; the simulator compares several. */
-		public ScalingPolicy scalingPolicy(String name) {
-			return new SpendCap(rawPolicy(name), this.budget.projection(), this.budget.exemptInteractive());
-		}
-
-		private ScalingPolicy rawPolicy(String name) {
-			QueueLengthPolicy queueLength = new QueueLengthPolicy(this.targetBacklogPerWorker, this.minWorkers,
+	private ScalingPolicy rawPolicy(String name) {
+		QueueLengthPolicy queueLength = new QueueLengthPolicy(this.targetBacklogPerWorker, this.minWorkers,
+				this.maxWorkers, this.cooldown, this.baselineCapacity);
+		return switch (name) {
+			case QueueLengthPolicy.NAME -> queueLength;
+			case BacklogWithoutCapacityPolicy.NAME -> new BacklogWithoutCapacityPolicy(this.targetBacklogPerWorker,
 					this.maxWorkers, this.cooldown, this.baselineCapacity);
-			return switch (name) {
-				case QueueLengthPolicy.NAME -> queueLength;
-				case BacklogWithoutCapacityPolicy.NAME -> new BacklogWithoutCapacityPolicy(this.targetBacklogPerWorker,
-						this.maxWorkers, this.cooldown, this.baselineCapacity);
-				case BatchWindowPolicy.NAME -> new BatchWindowPolicy(this.batchWindow.lanes(),
-						this.batchWindow.queueTrigger(), this.batchWindow.staleAfter(), this.batchWindow.staleMin(),
-						this.batchWindow.spotPriceBelow(), this.batchWindow.spotMin(), this.batchWindow.windowStart(),
-						this.batchWindow.windowLength(), this.batchWindow.windowMin(), this.batchWindow.jobsPerGpu(),
-						this.batchWindow.minGpus(), this.batchWindow.maxGpus(), this.batchWindow.idleShutdown(),
-						this.batchWindow.capacity(), queueLength);
-				case DeadlinePolicy.NAME -> new DeadlinePolicy(this.maxWorkers,
-						Math.min(this.deadline.planReplicas(), this.maxWorkers), this.targetBacklogPerWorker,
-						this.deadline.margin(), this.pollInterval, this.cooldown, this.deadline.interactiveKeepWarm(),
-						this.deadline.prewarmLead(), this.deadline.spot());
-				default -> throw new IllegalArgumentException(
-						"Unknown policy '" + name + "'; expected one of " + String.join(", ", POLICIES));
-			};
-		}
+			case BatchWindowPolicy.NAME -> new BatchWindowPolicy(this.batchWindow.lanes(),
+					this.batchWindow.queueTrigger(), this.batchWindow.staleAfter(), this.batchWindow.staleMin(),
+					this.batchWindow.spotPriceBelow(), this.batchWindow.spotMin(), this.batchWindow.windowStart(),
+					this.batchWindow.windowLength(), this.batchWindow.windowMin(), this.batchWindow.jobsPerGpu(),
+					this.batchWindow.minGpus(), this.batchWindow.maxGpus(), this.batchWindow.idleShutdown(),
+					this.batchWindow.capacity(), queueLength);
+			case DeadlinePolicy.NAME -> new DeadlinePolicy(this.maxWorkers,
+					Math.min(this.deadline.planReplicas(), this.maxWorkers), this.targetBacklogPerWorker,
+					this.deadline.margin(), this.pollInterval, this.cooldown, this.deadline.interactiveKeepWarm(),
+					this.deadline.prewarmLead(), this.deadline.spot());
+			default -> throw new IllegalArgumentException(
+					"Unknown policy '" + name + "'; expected one of " + String.join(", ", POLICIES));
+		};
+	}
 
-		/** The default deadline after submission of a lane's jobs. */
-		public Duration defaultDeadline(Lane lane) {
-			return switch (lane) {
-				case INTERACTIVE -> this.deadlines.interactive();
-				case STANDARD -> this.deadlines.standard();
-				case BATCH -> this.deadlines.batch();
-			};
-		}
-
+	/** The default deadline after submission of a lane's jobs. */
+	public Duration defaultDeadline(Lane lane) {
+		return switch (lane) {
+			case INTERACTIVE -> this.deadlines.interactive();
+			case STANDARD -> this.deadlines.standard();
+			case BATCH -> this.deadlines.batch();
+		};
 	}
 
 	/**

@@ -24,7 +24,7 @@ class AdvisorPropertiesTests {
 	@Test
 	void defaultsSelectTheQueueLengthBaselineUnderASpendCap() {
 		this.runner.run((context) -> {
-			AdvisorProperties.Advisor advisor = context.getBean(AdvisorProperties.class).advisor();
+			AdvisorProperties advisor = context.getBean(AdvisorProperties.class);
 			assertThat(advisor.scalingPolicy()).isInstanceOfSatisfying(SpendCap.class,
 					(cap) -> assertThat(cap.delegate()).isInstanceOf(QueueLengthPolicy.class));
 			assertThat(advisor.cooldown()).isZero();
@@ -49,7 +49,7 @@ class AdvisorPropertiesTests {
 		this.runner.withPropertyValues("kiln.advisor.prices.instance-type=g6.xlarge",
 				"kiln.advisor.prices.table[g5.xlarge].spot=0.31")
 			.run((context) -> {
-				AdvisorProperties.Prices prices = context.getBean(AdvisorProperties.class).advisor().prices();
+				AdvisorProperties.Prices prices = context.getBean(AdvisorProperties.class).prices();
 				assertThat(prices.onDemand()).isEqualTo(0.8048);
 				assertThat(prices.table().get("g5.xlarge").spot()).isEqualTo(0.31);
 			});

@@ -59,7 +59,7 @@ public final class RedisFixture {
 	}
 
 	public static AdvisorProperties properties(Map<String, String> values) {
-		return new Binder(new MapConfigurationPropertySource(values)).bindOrCreate("kiln", AdvisorProperties.class);
+		return new Binder(new MapConfigurationPropertySource(values)).bindOrCreate("kiln.advisor", AdvisorProperties.class);
 	}
 
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,7 @@ import dev.kiln.jobstore.JobStore;
  * tenant sum), drops failed, cancelled and vanished ones, and moves the rest to the back of the line.
  */
 @Component
+@RequiredArgsConstructor
 class CostAttributor {
 
 	static final String WATCH = RedisKeys.HASH_TAG + ":advisor:cost:watch";
@@ -55,18 +57,9 @@ class CostAttributor {
 
 	private final ScalingAdvisor advisor;
 
-	private final AdvisorProperties.Advisor properties;
+	private final AdvisorProperties properties;
 
 	private final Clock clock;
-
-	CostAttributor(StringRedisTemplate redis, JobStore store, ScalingAdvisor advisor, AdvisorProperties properties,
-			Clock clock) {
-		this.redis = redis;
-		this.store = store;
-		this.advisor = advisor;
-		this.properties = properties.advisor();
-		this.clock = clock;
-	}
 
 	/** One round of the scan interval ({@link CostSchedule}): discovers new jobs and settles finished ones. */
 	void scheduled() {

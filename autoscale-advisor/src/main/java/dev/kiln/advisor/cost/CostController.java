@@ -3,6 +3,7 @@ package dev.kiln.advisor.cost;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Min;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -12,13 +13,10 @@ import dev.kiln.advisor.AdvisorProperties;
 
 /** The unit-cost model at the configured prices: {@code GET /v1/cost?renderSeconds=1.5&imagesPerMonth=1000000}. */
 @RestController
+@RequiredArgsConstructor
 class CostController {
 
-	private final AdvisorProperties.Advisor properties;
-
-	CostController(AdvisorProperties properties) {
-		this.properties = properties.advisor();
-	}
+	private final AdvisorProperties properties;
 
 	@GetMapping(path = "/v1/cost", produces = MediaType.APPLICATION_JSON_VALUE)
 	CostView cost(@RequestParam(required = false) @DecimalMin("0.001") Double renderSeconds,

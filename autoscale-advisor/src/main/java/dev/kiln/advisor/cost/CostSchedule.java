@@ -2,6 +2,7 @@ package dev.kiln.advisor.cost;
 
 import java.time.Duration;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.scheduling.config.FixedDelayTask;
@@ -14,20 +15,17 @@ import dev.kiln.advisor.AdvisorProperties;
  * start-up, taken from the bound {@link AdvisorProperties} so that the record holds the one default.
  */
 @Configuration(proxyBeanMethods = false)
+@RequiredArgsConstructor
 class CostSchedule implements SchedulingConfigurer {
 
 	private final CostAttributor attributor;
 
-	private final Duration interval;
-
-	CostSchedule(CostAttributor attributor, AdvisorProperties properties) {
-		this.attributor = attributor;
-		this.interval = properties.advisor().cost().scanInterval();
-	}
+	private final AdvisorProperties properties;
 
 	@Override
 	public void configureTasks(ScheduledTaskRegistrar tasks) {
-		tasks.addFixedDelayTask(new FixedDelayTask(this.attributor::scheduled, this.interval, this.interval));
+		Duration interval = this.properties.cost().scanInterval();
+		tasks.addFixedDelayTask(new FixedDelayTask(this.attributor::scheduled, interval, interval));
 	}
 
 }

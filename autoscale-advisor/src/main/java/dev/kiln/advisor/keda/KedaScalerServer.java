@@ -6,6 +6,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import lombok.AccessLevel;
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,25 +19,21 @@ import dev.kiln.advisor.scaling.ScalingAdvisor;
 
 /** Runs the KEDA external scaler's gRPC server on {@code kiln.advisor.grpc-port} (0 picks a free port). */
 @Component
+@RequiredArgsConstructor(access = AccessLevel.PACKAGE)
 public class KedaScalerServer implements SmartLifecycle {
 
 	private static final Logger logger = LoggerFactory.getLogger(KedaScalerServer.class);
 
 	private final ScalingAdvisor advisor;
 
-	private final int configuredPort;
+	private final AdvisorProperties properties;
 
 	private volatile @Nullable Server server;
-
-	KedaScalerServer(ScalingAdvisor advisor, AdvisorProperties properties) {
-		this.advisor = advisor;
-		this.configuredPort = properties.advisor().grpcPort();
-	}
 
 	@Override
 	public void start() {
 		try {
-			Server started = NettyServerBuilder.forPort(this.configuredPort)
+			Server started = NettyServerBuilder.forPort(this.properties.grpcPort())
 				.addService(new ExternalScalerService(this.advisor))
 				.build()
 				.start();
@@ -43,7 +41,8 @@ public class KedaScalerServer implements SmartLifecycle {
 			logger.info("KEDA external scaler listening on gRPC port {}", started.getPort());
 		}
 		catch (IOException ex) {
-			throw new UncheckedIOException("Cannot start the KEDA external scaler on port " + this.configuredPort, ex);
+			throw new UncheckedIOException(
+					"Cannot start the KEDA external scaler on port " + this.properties.grpcPort(), ex);
 		}
 	}
 

@@ -14,7 +14,7 @@ class ConfiguredPriceProvider implements PriceProvider {
 	private final Prices prices;
 
 	ConfiguredPriceProvider(AdvisorProperties properties) {
-		AdvisorProperties.InstancePrice price = properties.advisor().prices().selected();
+		AdvisorProperties.InstancePrice price = properties.prices().selected();
 		this.prices = new Prices(price.onDemand(), price.spot());
 	}
 

@@ -75,7 +75,7 @@ class Ec2SpotPriceProvider implements PriceProvider {
 	@Autowired
 	Ec2SpotPriceProvider(ConfiguredPriceProvider table, SpotHistoryProperties settings, AdvisorProperties properties,
 			AwsCredentialsProvider credentials, AwsRegionProvider region) {
-		this(table, settings, properties.advisor().prices().instanceType(), credentials, region.getRegion().id());
+		this(table, settings, properties.prices().instanceType(), credentials, region.getRegion().id());
 	}
 
 	Ec2SpotPriceProvider(PriceProvider table, SpotHistoryProperties settings, String instanceType,

@@ -94,7 +94,7 @@ final class ArrivalWake implements MessageListener, AutoCloseable {
 
 		@Bean
 		ArrivalWake arrivalWake(ScalingAdvisor advisor, AdvisorProperties properties, MeterRegistry meters) {
-			return new ArrivalWake(advisor, properties.advisor().wake().coalesce(), meters);
+			return new ArrivalWake(advisor, properties.wake().coalesce(), meters);
 		}
 
 		@Bean

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,7 @@ import dev.kiln.jobstore.JobStore;
  * lane's length.
  */
 @Component
+@RequiredArgsConstructor
 class JobIndexReader {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobIndexReader.class);
@@ -55,14 +57,7 @@ class JobIndexReader {
 
 	private final JsonMapper json;
 
-	private final AdvisorProperties.Advisor properties;
-
-	JobIndexReader(StringRedisTemplate redis, JobStore store, JsonMapper json, AdvisorProperties properties) {
-		this.redis = redis;
-		this.store = store;
-		this.json = json;
-		this.properties = properties.advisor();
-	}
+	private final AdvisorProperties properties;
 
 	/** The lane's waiting jobs, oldest first. */
 	LaneJobs read(Lane lane) {

@@ -48,7 +48,7 @@ public class ScalingAdvisor {
 
 	private final Inputs inputs;
 
-	private final AdvisorProperties.Advisor properties;
+	private final AdvisorProperties properties;
 
 	private final ScalingPolicy policy;
 
@@ -76,7 +76,7 @@ public class ScalingAdvisor {
 			MeterRegistry meters) {
 		this.inputs = inputs;
 		this.prices = prices;
-		this.properties = properties.advisor();
+		this.properties = properties;
 		this.policy = this.properties.scalingPolicy();
 		this.clock = clock;
 		this.coldStart = new ColdStartEstimator(this.properties.coldStart());

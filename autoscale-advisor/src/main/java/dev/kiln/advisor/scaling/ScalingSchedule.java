@@ -1,7 +1,6 @@
 package dev.kiln.advisor.scaling;
 
-import java.time.Duration;
-
+import lombok.RequiredArgsConstructor;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.scheduling.config.ScheduledTaskRegistrar;
@@ -14,20 +13,16 @@ import dev.kiln.advisor.AdvisorProperties;
  * first poll runs at start-up.
  */
 @Configuration(proxyBeanMethods = false)
+@RequiredArgsConstructor
 class ScalingSchedule implements SchedulingConfigurer {
 
 	private final ScalingAdvisor advisor;
 
-	private final Duration interval;
-
-	ScalingSchedule(ScalingAdvisor advisor, AdvisorProperties properties) {
-		this.advisor = advisor;
-		this.interval = properties.advisor().pollInterval();
-	}
+	private final AdvisorProperties properties;
 
 	@Override
 	public void configureTasks(ScheduledTaskRegistrar tasks) {
-		tasks.addFixedDelayTask(this.advisor::poll, this.interval);
+		tasks.addFixedDelayTask(this.advisor::poll, this.properties.pollInterval());
 	}
 
 }

@@ -489,7 +489,7 @@ public final class Simulation {
 		 * @param advisor {@code kiln.advisor.*}
 		 * @return its default deadlines, budgets and listed jobs
 		 */
-		public static Settings of(AdvisorProperties.Advisor advisor) {
+		public static Settings of(AdvisorProperties advisor) {
 			return new Settings(advisor::defaultDeadline,
 					new Spend(0, 0, advisor.budget().dailyLimit(), advisor.budget().monthlyLimit()),
 					advisor.maxListedJobs());

@@ -27,7 +27,7 @@ public final class Simulator {
 			BacklogWithoutCapacityPolicy.NAME, Duration.ofSeconds(60), BatchWindowPolicy.NAME, Duration.ofSeconds(60),
 			DeadlinePolicy.NAME, Duration.ofSeconds(15));
 
-	private final AdvisorProperties.Advisor advisor;
+	private final AdvisorProperties advisor;
 
 	private final ClusterModel model;
 
@@ -44,8 +44,8 @@ public final class Simulator {
 		// KEDA's default cooldownPeriod, which live deployments get from KEDA itself
 		all.put("kiln.advisor.cooldown", "300s");
 		all.putAll(properties);
-		this.advisor = new Binder(new MapConfigurationPropertySource(all)).bindOrCreate("kiln", AdvisorProperties.class)
-			.advisor();
+		this.advisor = new Binder(new MapConfigurationPropertySource(all)).bindOrCreate("kiln.advisor",
+				AdvisorProperties.class);
 		this.model = model;
 	}
 
