@@ -1,12 +1,13 @@
 package dev.kiln.queue.lane;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import lombok.AccessLevel;
+import lombok.RequiredArgsConstructor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -33,6 +34,7 @@ import dev.kiln.queue.lifecycle.JobStateMachine;
  * replicas may sweep at once (harmless: the state machine is idempotent).
  */
 @Component
+@RequiredArgsConstructor(access = AccessLevel.PACKAGE)
 public class DeadLetters implements PeriodicWork {
 
 	private static final Logger logger = LoggerFactory.getLogger(DeadLetters.class);
@@ -50,24 +52,11 @@ public class DeadLetters implements PeriodicWork {
 
 	private final MeterRegistry meters;
 
-	private final int maxReceiveCount;
-
-	private final Duration interval;
-
-	DeadLetters(DeadLetterQueues queues, JobStore store, JobStateMachine stateMachine, Clock clock,
-			MeterRegistry meters, QueueServiceProperties properties) {
-		this.queues = queues;
-		this.store = store;
-		this.stateMachine = stateMachine;
-		this.clock = clock;
-		this.meters = meters;
-		this.maxReceiveCount = properties.queues().maxReceiveCount();
-		this.interval = properties.lanes().deadLetterInterval();
-	}
+	private final QueueServiceProperties properties;
 
 	@Override
 	public Schedule schedule() {
-		return Schedule.every("Dead-letter sweep", this.interval);
+		return Schedule.every("Dead-letter sweep", this.properties.lanes().deadLetterInterval());
 	}
 
 	/** Sweeps every lane; a lane that fails does not keep the others from their sweep. */
@@ -78,8 +67,8 @@ public class DeadLetters implements PeriodicWork {
 				sweep(lane);
 			}
 			catch (RuntimeException ex) {
-				logger.warn("Dead-letter sweep of lane {} failed; trying again in {}", lane.wireName(), this.interval,
-						ex);
+				logger.warn("Dead-letter sweep of lane {} failed; trying again in {}", lane.wireName(),
+						this.properties.lanes().deadLetterInterval(), ex);
 			}
 		}
 	}
@@ -117,7 +106,7 @@ public class DeadLetters implements PeriodicWork {
 		if (job == null || job.state() == null || job.terminal()) {
 			return false;
 		}
-		int attempts = Math.max(this.maxReceiveCount, job.attempt());
+		int attempts = Math.max(this.properties.queues().maxReceiveCount(), job.attempt());
 		String workerId = (job.workerId() != null) ? job.workerId() : "";
 		Transition outcome = this.stateMachine.apply(JobEvent.failed(jobId, EXHAUSTED_RETRIES,
 				"Delivered " + attempts + " times without a result; moved to the dead-letter queue", attempts,
