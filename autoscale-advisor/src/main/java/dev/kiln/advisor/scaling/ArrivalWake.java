@@ -22,6 +22,7 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 
 import dev.kiln.advisor.AdvisorProperties;
 import dev.kiln.contract.RedisKeys;
+import dev.kiln.support.metrics.Meters;
 
 /**
  * Decides as soon as the gateway records a job instead of at the next poll. The gateway's create script publishes
@@ -55,12 +56,9 @@ final class ArrivalWake implements MessageListener, AutoCloseable {
 	ArrivalWake(ScalingAdvisor advisor, Duration coalesce, MeterRegistry meters) {
 		this.advisor = advisor;
 		this.coalesce = coalesce;
-		this.arrivals = Counter.builder("kiln.advisor.arrivals")
-			.description("Jobs the gateway announced as recorded")
-			.register(meters);
-		this.decisions = Counter.builder("kiln.advisor.wake.decisions")
-			.description("Decisions run on an arrival rather than on the poll")
-			.register(meters);
+		this.arrivals = Meters.counter(meters, "kiln.advisor.arrivals", "Jobs the gateway announced as recorded");
+		this.decisions = Meters.counter(meters, "kiln.advisor.wake.decisions",
+				"Decisions run on an arrival rather than on the poll");
 	}
 
 	@Override

@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import lombok.AccessLevel;
 import lombok.RequiredArgsConstructor;
@@ -23,6 +22,7 @@ import dev.kiln.jobstore.Transition;
 import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
 import dev.kiln.queue.lifecycle.JobStateMachine;
+import dev.kiln.support.metrics.Meters;
 
 /**
  * The sweep of the lanes' dead-letter queues. A message lands there after {@code maxReceiveCount} deliveries without a
@@ -114,10 +114,8 @@ public class DeadLetters implements PeriodicWork {
 		if (!outcome.movedTo(JobState.FAILED)) {
 			return false;
 		}
-		Counter.builder("kiln.lane.dead.letters.failed")
-			.description("Jobs marked FAILED because their message reached the dead-letter queue")
-			.tag("lane", lane.wireName())
-			.register(this.meters)
+		Meters.counter(this.meters, "kiln.lane.dead.letters.failed",
+				"Jobs marked FAILED because their message reached the dead-letter queue", "lane", lane.wireName())
 			.increment();
 		logger.warn("Job {} exhausted its {} attempts in lane {}: FAILED", jobId, attempts, lane.wireName());
 		return true;

@@ -20,6 +20,7 @@ import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
 import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.support.metrics.Meters;
 
 /**
  * The outbox relay: makes sure every job the gateway recorded reaches its lane's queue.
@@ -61,12 +62,10 @@ class OutboxRelay implements PeriodicWork {
 		this.messages = messages;
 		this.clock = clock;
 		this.settings = properties.outbox();
-		this.relayed = Counter.builder("kiln.outbox.relayed")
-			.description("Job messages sent by the outbox relay because the gateway never confirmed them")
-			.register(meters);
-		this.failures = Counter.builder("kiln.outbox.relay.failures")
-			.description("Relayed sends that failed (tried again one grace period later)")
-			.register(meters);
+		this.relayed = Meters.counter(meters, "kiln.outbox.relayed",
+				"Job messages sent by the outbox relay because the gateway never confirmed them");
+		this.failures = Meters.counter(meters, "kiln.outbox.relay.failures",
+				"Relayed sends that failed (tried again one grace period later)");
 		Gauge.builder("kiln.outbox.unsent", this, OutboxRelay::unsentOrNaN)
 			.description("Jobs recorded whose message SQS has not confirmed yet")
 			.register(meters);

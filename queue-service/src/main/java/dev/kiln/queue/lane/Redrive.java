@@ -3,7 +3,6 @@ package dev.kiln.queue.lane;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import lombok.RequiredArgsConstructor;
 import org.slf4j.Logger;
@@ -15,6 +14,7 @@ import dev.kiln.contract.Lane;
 import dev.kiln.jobstore.JobStore;
 import dev.kiln.jobstore.Transition;
 import dev.kiln.queue.lifecycle.JobStateMachine;
+import dev.kiln.support.metrics.Meters;
 
 /**
  * The redrive of a lane's dead-letter queue, an operator's action: every message moves back to the lane's queue
@@ -69,10 +69,8 @@ class Redrive {
 				}
 			}
 			this.queues.emptied(lane);
-			Counter.builder("kiln.lane.redriven")
-				.description("Dead-letter messages moved back to their lane's queue")
-				.tag("lane", lane.wireName())
-				.register(this.meters)
+			Meters.counter(this.meters, "kiln.lane.redriven",
+					"Dead-letter messages moved back to their lane's queue", "lane", lane.wireName())
 				.increment(moved);
 			return new RedriveResult(lane.wireName(), moved, discarded);
 		});

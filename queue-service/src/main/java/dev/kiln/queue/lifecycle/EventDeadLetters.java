@@ -16,6 +16,7 @@ import dev.kiln.contract.JobEvent;
 import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
 import dev.kiln.queue.tracing.JobTraces;
+import dev.kiln.support.metrics.Meters;
 import dev.kiln.support.queues.QueueUrls;
 
 /**
@@ -55,12 +56,10 @@ class EventDeadLetters implements PeriodicWork {
 		this.urls = urls;
 		this.events = events;
 		this.interval = properties.lanes().deadLetterInterval();
-		this.reapplied = Counter.builder("kiln.events.dead-letters.reapplied")
-			.description("Worker events taken from the events dead-letter queue and applied again")
-			.register(meters);
-		this.unreadable = Counter.builder("kiln.events.dead-letters.unreadable")
-			.description("Messages in the events dead-letter queue that are not readable events (left there)")
-			.register(meters);
+		this.reapplied = Meters.counter(meters, "kiln.events.dead-letters.reapplied",
+				"Worker events taken from the events dead-letter queue and applied again");
+		this.unreadable = Meters.counter(meters, "kiln.events.dead-letters.unreadable",
+				"Messages in the events dead-letter queue that are not readable events (left there)");
 	}
 
 	@Override

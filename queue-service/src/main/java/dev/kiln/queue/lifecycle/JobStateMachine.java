@@ -6,7 +6,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
@@ -21,6 +20,7 @@ import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
 import dev.kiln.jobstore.Transition;
 import dev.kiln.support.config.SharedProperties;
+import dev.kiln.support.metrics.Meters;
 
 /**
  * Folds job events into job records: {@code QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED}, with
@@ -122,16 +122,11 @@ public class JobStateMachine {
 
 	private void count(Transition outcome) {
 		switch (outcome) {
-			case Transition.Ignored(String reason) -> Counter.builder("kiln.job.events.ignored")
-				.description("Job events that changed nothing (duplicates, late or stale events)")
-				.tag("reason", reason)
-				.register(this.meters)
+			case Transition.Ignored(String reason) -> Meters.counter(this.meters, "kiln.job.events.ignored",
+					"Job events that changed nothing (duplicates, late or stale events)", "reason", reason)
 				.increment();
-			case Transition.Moved(JobState from, JobState to) -> Counter.builder("kiln.job.transitions")
-				.description("Job state transitions applied")
-				.tag("from", from.name())
-				.tag("to", to.name())
-				.register(this.meters)
+			case Transition.Moved(JobState from, JobState to) -> Meters.counter(this.meters, "kiln.job.transitions",
+					"Job state transitions applied", "from", from.name(), "to", to.name())
 				.increment();
 			case Transition.CancelRequested requested -> {
 			}

@@ -21,6 +21,7 @@ import dev.kiln.jobstore.JobStore;
 import dev.kiln.jobstore.Transition;
 import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
+import dev.kiln.support.metrics.Meters;
 
 /**
  * Finds {@code RUNNING} jobs whose worker stopped heartbeating (its {@code {kiln}:worker:{id}} key expired and its last
@@ -56,9 +57,8 @@ class StuckJobSweeper implements PeriodicWork {
 		this.stateMachine = stateMachine;
 		this.clock = clock;
 		this.settings = properties.stuckJobs();
-		this.recovered = Counter.builder("kiln.jobs.stuck.recovered")
-			.description("Running jobs put back to RETRYING because their worker stopped heartbeating")
-			.register(meters);
+		this.recovered = Meters.counter(meters, "kiln.jobs.stuck.recovered",
+				"Running jobs put back to RETRYING because their worker stopped heartbeating");
 	}
 
 	@Override

@@ -26,6 +26,7 @@ import dev.kiln.jobstore.JobStore;
 import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
 import dev.kiln.support.config.SharedProperties;
+import dev.kiln.support.metrics.Meters;
 
 /**
  * Deletes what is older than {@code kiln.retention}, every {@code kiln.retention-sweep.interval}: for each tenant's
@@ -75,12 +76,10 @@ class RetentionSweeper implements PeriodicWork {
 		this.bucket = shared.storage().bucket();
 		this.retention = shared.retention();
 		this.settings = properties.retentionSweep();
-		this.deleted = Counter.builder("kiln.retention.deleted")
-			.description("Finished jobs deleted (record, index entry, outputs) because they outlived kiln.retention")
-			.register(meters);
-		this.deletedInputs = Counter.builder("kiln.retention.deleted.inputs")
-			.description("Uploaded init images deleted because they outlived kiln.retention")
-			.register(meters);
+		this.deleted = Meters.counter(meters, "kiln.retention.deleted",
+				"Finished jobs deleted (record, index entry, outputs) because they outlived kiln.retention");
+		this.deletedInputs = Meters.counter(meters, "kiln.retention.deleted.inputs",
+				"Uploaded init images deleted because they outlived kiln.retention");
 	}
 
 	@Override

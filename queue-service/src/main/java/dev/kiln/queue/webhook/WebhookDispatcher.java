@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.tracing.Span;
@@ -33,6 +32,7 @@ import dev.kiln.queue.PeriodicWork;
 import dev.kiln.queue.QueueServiceProperties;
 import dev.kiln.queue.tracing.JobTraces;
 import dev.kiln.support.config.SharedProperties;
+import dev.kiln.support.metrics.Meters;
 import dev.kiln.support.tracing.JobSpanTag;
 
 /**
@@ -275,10 +275,8 @@ class WebhookDispatcher implements PeriodicWork {
 	}
 
 	private void count(String outcome) {
-		Counter.builder("kiln.webhook.deliveries")
-			.description("Webhook delivery attempts by outcome (delivered, retrying, failed, refused)")
-			.tag("outcome", outcome)
-			.register(this.meters)
+		Meters.counter(this.meters, "kiln.webhook.deliveries",
+				"Webhook delivery attempts by outcome (delivered, retrying, failed, refused)", "outcome", outcome)
 			.increment();
 	}
 
