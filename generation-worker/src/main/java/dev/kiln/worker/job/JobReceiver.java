@@ -42,7 +42,7 @@ class JobReceiver implements SmartLifecycle {
 
 	private final WorkerExit exit;
 
-	private final WorkerProperties.Worker settings;
+	private final WorkerProperties properties;
 
 	private final CountDownLatch loopEnded = new CountDownLatch(1);
 
@@ -55,7 +55,7 @@ class JobReceiver implements SmartLifecycle {
 		this.renewals = renewals;
 		this.drain = drain;
 		this.exit = exit;
-		this.settings = properties.worker();
+		this.properties = properties;
 	}
 
 	@Override
@@ -67,14 +67,14 @@ class JobReceiver implements SmartLifecycle {
 		this.renewals.start();
 		Thread.ofPlatform().name("kiln-worker-receive").start(this::receiveLoop);
 		logger.info("Worker {} takes jobs (lanes in priority order, a lower lane's turn after {} jobs)",
-				this.settings.id(), this.settings.laneTurnAfter());
+				this.properties.id(), this.properties.laneTurnAfter());
 	}
 
 	@Override
 	public void stop() {
 		this.drain.raise("shutting down");
 		try {
-			long waitMillis = this.settings.drainTimeout().plusSeconds(30).toMillis();
+			long waitMillis = this.properties.drainTimeout().plusSeconds(30).toMillis();
 			if (!this.loopEnded.await(waitMillis, TimeUnit.MILLISECONDS)) {
 				logger.warn("The receive loop did not end within {} ms", waitMillis);
 			}
@@ -86,7 +86,7 @@ class JobReceiver implements SmartLifecycle {
 			this.running = false;
 		}
 		this.renewals.stop();
-		logger.info("Worker {} stopped", this.settings.id());
+		logger.info("Worker {} stopped", this.properties.id());
 	}
 
 	@Override
@@ -95,7 +95,7 @@ class JobReceiver implements SmartLifecycle {
 	}
 
 	private void receiveLoop() {
-		int maxJobs = this.settings.maxJobs();
+		int maxJobs = this.properties.maxJobs();
 		int taken = 0;
 		try {
 			while (!this.drain.draining()) {
@@ -128,7 +128,7 @@ class JobReceiver implements SmartLifecycle {
 				logger.warn("Could not hand back the messages held for later: {}", ex.getMessage());
 			}
 			this.loopEnded.countDown();
-			logger.info("Worker {} takes no more jobs ({})", this.settings.id(), this.drain.reason());
+			logger.info("Worker {} takes no more jobs ({})", this.properties.id(), this.drain.reason());
 		}
 	}
 

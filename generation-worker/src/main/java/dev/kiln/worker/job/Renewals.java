@@ -26,14 +26,14 @@ class Renewals {
 
 	private final HeartbeatPublisher heartbeat;
 
-	private final WorkerProperties.Worker settings;
+	private final WorkerProperties properties;
 
 	private @Nullable ScheduledExecutorService beats;
 
 	Renewals(Holdings holdings, HeartbeatPublisher heartbeat, WorkerProperties properties) {
 		this.holdings = holdings;
 		this.heartbeat = heartbeat;
-		this.settings = properties.worker();
+		this.properties = properties;
 	}
 
 	/** Starts beating, the first beat at once. */
@@ -43,7 +43,7 @@ class Renewals {
 		}
 		ScheduledExecutorService executor = Executors
 			.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("kiln-worker-heartbeat").factory());
-		long period = this.settings.heartbeatInterval().toMillis();
+		long period = this.properties.heartbeatInterval().toMillis();
 		executor.scheduleWithFixedDelay(this::beat, 0, period, TimeUnit.MILLISECONDS);
 		this.beats = executor;
 	}
