@@ -2,6 +2,7 @@ package dev.kiln.worker.job;
 
 import java.util.List;
 
+import lombok.RequiredArgsConstructor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -15,6 +16,7 @@ import dev.kiln.worker.WorkerProperties;
  * is given up when its job is done with.
  */
 @Component
+@RequiredArgsConstructor
 class Holdings {
 
 	private static final Logger logger = LoggerFactory.getLogger(Holdings.class);
@@ -26,13 +28,6 @@ class Holdings {
 	private final WorkerActivity activity;
 
 	private final WorkerProperties properties;
-
-	Holdings(JobQueues queues, JobRecords records, WorkerActivity activity, WorkerProperties properties) {
-		this.queues = queues;
-		this.records = records;
-		this.activity = activity;
-		this.properties = properties;
-	}
 
 	/** Holds a message: its visibility is renewed from now on. */
 	void hold(HeldMessage message) {

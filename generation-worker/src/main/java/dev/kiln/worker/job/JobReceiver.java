@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import lombok.RequiredArgsConstructor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -28,6 +29,7 @@ import dev.kiln.worker.drain.WorkerExit;
  * loop has ended. With {@code kiln.worker.max-jobs} taken the worker drains and exits ({@link WorkerExit}).
  */
 @Component
+@RequiredArgsConstructor
 class JobReceiver implements SmartLifecycle {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobReceiver.class);
@@ -47,16 +49,6 @@ class JobReceiver implements SmartLifecycle {
 	private final CountDownLatch loopEnded = new CountDownLatch(1);
 
 	private volatile boolean running;
-
-	JobReceiver(Intake intake, JobProcessor processor, Renewals renewals, DrainState drain, WorkerExit exit,
-			WorkerProperties properties) {
-		this.intake = intake;
-		this.processor = processor;
-		this.renewals = renewals;
-		this.drain = drain;
-		this.exit = exit;
-		this.properties = properties;
-	}
 
 	@Override
 	public synchronized void start() {

@@ -4,6 +4,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,7 @@ import dev.kiln.worker.WorkerProperties;
  * and stops it only once the loop has ended, so that what a drain still holds stays held.
  */
 @Component
+@RequiredArgsConstructor
 class Renewals {
 
 	private static final Logger logger = LoggerFactory.getLogger(Renewals.class);
@@ -29,12 +31,6 @@ class Renewals {
 	private final WorkerProperties properties;
 
 	private @Nullable ScheduledExecutorService beats;
-
-	Renewals(Holdings holdings, HeartbeatPublisher heartbeat, WorkerProperties properties) {
-		this.holdings = holdings;
-		this.heartbeat = heartbeat;
-		this.properties = properties;
-	}
 
 	/** Starts beating, the first beat at once. */
 	synchronized void start() {

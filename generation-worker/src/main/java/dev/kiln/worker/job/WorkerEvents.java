@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.JobEvent;
@@ -17,6 +18,7 @@ import dev.kiln.worker.WorkerProperties;
  * the time now; sent by {@link EventPublisher} with the trace context of the span in scope.
  */
 @Component
+@RequiredArgsConstructor
 class WorkerEvents {
 
 	private final EventPublisher publisher;
@@ -24,12 +26,6 @@ class WorkerEvents {
 	private final Clock clock;
 
 	private final WorkerProperties properties;
-
-	WorkerEvents(EventPublisher publisher, Clock clock, WorkerProperties properties) {
-		this.publisher = publisher;
-		this.clock = clock;
-		this.properties = properties;
-	}
 
 	/** The time now, by the clock every event is stamped with. */
 	Instant now() {
