@@ -26,114 +26,105 @@ import org.springframework.validation.annotation.Validated;
  * Worker configuration ({@code kiln.worker.*}). What every service must agree on, the queue prefix and the bucket
  * among it, is {@link dev.kiln.support.config.SharedProperties}, bound once by {@code service-support}.
  *
- * @param worker the worker itself
+ * @param id this worker's id in events and metadata; defaults to the host name (the pod name on Kubernetes)
+ * @param progressInterval least time between two progress events of one job
+ * @param models the models this worker serves, by model id
+ * @param modelCache where {@code s3://} model locations are downloaded to and kept across restarts
+ * @param pollWait how long one receive waits on a lane's queue for a message (SQS long poll, 1 to 20 s)
+ * @param laneTurnAfter after this many jobs in a row from higher lanes, a lower lane gets one turn
+ * @param receiveBatch messages taken per receive; above 1, compatible jobs render in one forward pass
+ * @param heartbeatInterval how often the worker's heartbeat, its messages' visibility and its job leases are
+ * renewed
+ * @param visibilityTimeout how long a message in hand stays invisible after each renewal (capped at 12 h after it
+ * was received, SQS's limit)
+ * @param leaseTtl how long a job's lease lives unless renewed
+ * @param retryBackoff visibility given to a message after a transient fault on its first attempt; doubled each
+ * attempt, with up to 25 % jitter
+ * @param maxRetryBackoff the longest such backoff
+ * @param drainTimeout on shutdown or a spot notice, how long running jobs may take to finish before they are
+ * checkpointed and released; keep it below the pod's termination grace period
+ * @param checkpointEvery write a job's render state to S3 every this many steps; 0 for never
+ * @param previewEvery write a low-resolution preview every this many steps; 0 for never
+ * @param maxJobs jobs (messages) this worker takes before it drains and exits with status 0; 0 for no limit.
+ * KEDA's ScaledJob mode runs one Kubernetes Job per message with {@code max-jobs=1}
+ * @param spot the EC2 spot interruption notice poller
+ * @param device the device of every model that names none: {@code auto} (GPU when DJL sees one), {@code cpu} or
+ * {@code gpu} (start-up fails unless DJL sees a GPU). The Helm chart sets {@code gpu}: its pods always get one
+ * @param modelDownload how {@code s3://} model locations are downloaded into the model cache
+ * @param maxIdle how long the worker may have nothing in hand before it drains and exits with status 0; unset for
+ * never. KEDA's ScaledJob mode sets it so a Job that found no message ends ({@code drain.IdleExit})
+ * @param batching dynamic batching: filling a forward pass from a lane's backlog
  */
-@ConfigurationProperties("kiln")
+@ConfigurationProperties("kiln.worker")
 @Validated
-public record WorkerProperties(@Valid @DefaultValue Worker worker) {
+public record WorkerProperties(@DefaultValue("") String id, @DefaultValue("250ms") @NotNull Duration progressInterval,
+		@NotEmpty(message = "must name at least one model") Map<String, @Valid Model> models,
+		@NotBlank String modelCache, @DefaultValue("1s") @NotNull Duration pollWait,
+		@DefaultValue("4") @Min(1) @Max(1000) int laneTurnAfter,
+		@DefaultValue("1") @Min(1) @Max(10) int receiveBatch,
+		@DefaultValue("5s") @NotNull Duration heartbeatInterval,
+		@DefaultValue("120s") @NotNull Duration visibilityTimeout,
+		@DefaultValue("30s") @NotNull Duration leaseTtl,
+		@DefaultValue("15s") @NotNull Duration retryBackoff,
+		@DefaultValue("15m") @NotNull Duration maxRetryBackoff,
+		@DefaultValue("20s") @NotNull Duration drainTimeout,
+		@DefaultValue("10") @Min(0) int checkpointEvery,
+		@DefaultValue("0") @Min(0) int previewEvery, @DefaultValue("0") @Min(0) int maxJobs,
+		@Valid @DefaultValue Spot spot,
+		@DefaultValue("auto") @Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device,
+		@Valid @DefaultValue ModelDownload modelDownload, @Nullable Duration maxIdle,
+		@Valid @DefaultValue Batching batching) {
 
-	/**
-	 * The worker.
-	 *
-	 * @param id this worker's id in events and metadata; defaults to the host name (the pod name on Kubernetes)
-	 * @param progressInterval least time between two progress events of one job
-	 * @param models the models this worker serves, by model id
-	 * @param modelCache where {@code s3://} model locations are downloaded to and kept across restarts
-	 * @param pollWait how long one receive waits on a lane's queue for a message (SQS long poll, 1 to 20 s)
-	 * @param laneTurnAfter after this many jobs in a row from higher lanes, a lower lane gets one turn
-	 * @param receiveBatch messages taken per receive; above 1, compatible jobs render in one forward pass
-	 * @param heartbeatInterval how often the worker's heartbeat, its messages' visibility and its job leases are
-	 * renewed
-	 * @param visibilityTimeout how long a message in hand stays invisible after each renewal (capped at 12 h after it
-	 * was received, SQS's limit)
-	 * @param leaseTtl how long a job's lease lives unless renewed
-	 * @param retryBackoff visibility given to a message after a transient fault on its first attempt; doubled each
-	 * attempt, with up to 25 % jitter
-	 * @param maxRetryBackoff the longest such backoff
-	 * @param drainTimeout on shutdown or a spot notice, how long running jobs may take to finish before they are
-	 * checkpointed and released; keep it below the pod's termination grace period
-	 * @param checkpointEvery write a job's render state to S3 every this many steps; 0 for never
-	 * @param previewEvery write a low-resolution preview every this many steps; 0 for never
-	 * @param maxJobs jobs (messages) this worker takes before it drains and exits with status 0; 0 for no limit.
-	 * KEDA's ScaledJob mode runs one Kubernetes Job per message with {@code max-jobs=1}
-	 * @param spot the EC2 spot interruption notice poller
-	 * @param device the device of every model that names none: {@code auto} (GPU when DJL sees one), {@code cpu} or
-	 * {@code gpu} (start-up fails unless DJL sees a GPU). The Helm chart sets {@code gpu}: its pods always get one
-	 * @param modelDownload how {@code s3://} model locations are downloaded into the model cache
-	 * @param maxIdle how long the worker may have nothing in hand before it drains and exits with status 0; unset for
-	 * never. KEDA's ScaledJob mode sets it so a Job that found no message ends ({@code drain.IdleExit})
-	 * @param batching dynamic batching: filling a forward pass from a lane's backlog
-	 */
-	public record Worker(@DefaultValue("") String id, @DefaultValue("250ms") @NotNull Duration progressInterval,
-			@NotEmpty(message = "must name at least one model") Map<String, @Valid Model> models,
-			@NotBlank String modelCache, @DefaultValue("1s") @NotNull Duration pollWait,
-			@DefaultValue("4") @Min(1) @Max(1000) int laneTurnAfter,
-			@DefaultValue("1") @Min(1) @Max(10) int receiveBatch,
-			@DefaultValue("5s") @NotNull Duration heartbeatInterval,
-			@DefaultValue("120s") @NotNull Duration visibilityTimeout,
-			@DefaultValue("30s") @NotNull Duration leaseTtl,
-			@DefaultValue("15s") @NotNull Duration retryBackoff,
-			@DefaultValue("15m") @NotNull Duration maxRetryBackoff,
-			@DefaultValue("20s") @NotNull Duration drainTimeout,
-			@DefaultValue("10") @Min(0) int checkpointEvery,
-			@DefaultValue("0") @Min(0) int previewEvery, @DefaultValue("0") @Min(0) int maxJobs,
-			@Valid @DefaultValue Spot spot,
-			@DefaultValue("auto") @Pattern(regexp = "auto|cpu|gpu", message = "must be auto, cpu or gpu") String device,
-			@Valid @DefaultValue ModelDownload modelDownload, @Nullable Duration maxIdle,
-			@Valid @DefaultValue Batching batching) {
-
-		public Worker {
-			if (id.isBlank()) {
-				String host = System.getenv("HOSTNAME");
-				id = (host != null && !host.isBlank()) ? host : "worker-" + UUID.randomUUID().toString().substring(0, 8);
-			}
-			if (models != null) {
-				String fallback = device;
-				Map<String, Model> resolved = new LinkedHashMap<>();
-				models.forEach((name, model) -> resolved.put(name,
-						(model == null || model.device() != null) ? model : model.withDevice(fallback)));
-				models = Collections.unmodifiableMap(resolved);
-			}
+	public WorkerProperties {
+		if (id.isBlank()) {
+			String host = System.getenv("HOSTNAME");
+			id = (host != null && !host.isBlank()) ? host : "worker-" + UUID.randomUUID().toString().substring(0, 8);
 		}
-
-		@AssertTrue(message = "poll-wait must be whole seconds between 1s and 20s (SQS long poll limit)")
-		boolean isPollWaitValid() {
-			return this.pollWait.toMillis() % 1000 == 0 && this.pollWait.compareTo(Duration.ofSeconds(1)) >= 0
-					&& this.pollWait.compareTo(Duration.ofSeconds(20)) <= 0;
+		if (models != null) {
+			String fallback = device;
+			Map<String, Model> resolved = new LinkedHashMap<>();
+			models.forEach((name, model) -> resolved.put(name,
+					(model == null || model.device() != null) ? model : model.withDevice(fallback)));
+			models = Collections.unmodifiableMap(resolved);
 		}
+	}
 
-		@AssertTrue(message = "visibility-timeout must be more than heartbeat-interval and at most 12h")
-		boolean isVisibilityTimeoutValid() {
-			return this.visibilityTimeout.compareTo(this.heartbeatInterval) > 0
-					&& this.visibilityTimeout.compareTo(Duration.ofHours(12)) <= 0;
-		}
+	@AssertTrue(message = "poll-wait must be whole seconds between 1s and 20s (SQS long poll limit)")
+	boolean isPollWaitValid() {
+		return this.pollWait.toMillis() % 1000 == 0 && this.pollWait.compareTo(Duration.ofSeconds(1)) >= 0
+				&& this.pollWait.compareTo(Duration.ofSeconds(20)) <= 0;
+	}
 
-		@AssertTrue(message = "lease-ttl must be more than heartbeat-interval")
-		boolean isLeaseTtlValid() {
-			return this.leaseTtl.compareTo(this.heartbeatInterval) > 0;
-		}
+	@AssertTrue(message = "visibility-timeout must be more than heartbeat-interval and at most 12h")
+	boolean isVisibilityTimeoutValid() {
+		return this.visibilityTimeout.compareTo(this.heartbeatInterval) > 0
+				&& this.visibilityTimeout.compareTo(Duration.ofHours(12)) <= 0;
+	}
 
-		@AssertTrue(message = "heartbeat-interval must be at least 100ms")
-		boolean isHeartbeatIntervalValid() {
-			return this.heartbeatInterval.compareTo(Duration.ofMillis(100)) >= 0;
-		}
+	@AssertTrue(message = "lease-ttl must be more than heartbeat-interval")
+	boolean isLeaseTtlValid() {
+		return this.leaseTtl.compareTo(this.heartbeatInterval) > 0;
+	}
 
-		@AssertTrue(message = "retry-backoff must be positive and at most max-retry-backoff, which is at most 12h")
-		boolean isRetryBackoffValid() {
-			return this.retryBackoff.isPositive() && this.retryBackoff.compareTo(this.maxRetryBackoff) <= 0
-					&& this.maxRetryBackoff.compareTo(Duration.ofHours(12)) <= 0;
-		}
+	@AssertTrue(message = "heartbeat-interval must be at least 100ms")
+	boolean isHeartbeatIntervalValid() {
+		return this.heartbeatInterval.compareTo(Duration.ofMillis(100)) >= 0;
+	}
 
-		@AssertTrue(message = "max-idle must be positive when set")
-		boolean isMaxIdleValid() {
-			return this.maxIdle == null || this.maxIdle.isPositive();
-		}
+	@AssertTrue(message = "retry-backoff must be positive and at most max-retry-backoff, which is at most 12h")
+	boolean isRetryBackoffValid() {
+		return this.retryBackoff.isPositive() && this.retryBackoff.compareTo(this.maxRetryBackoff) <= 0
+				&& this.maxRetryBackoff.compareTo(Duration.ofHours(12)) <= 0;
+	}
 
-		@AssertTrue(message = "drain-timeout must not be negative")
-		boolean isDrainTimeoutValid() {
-			return !this.drainTimeout.isNegative();
-		}
+	@AssertTrue(message = "max-idle must be positive when set")
+	boolean isMaxIdleValid() {
+		return this.maxIdle == null || this.maxIdle.isPositive();
+	}
 
+	@AssertTrue(message = "drain-timeout must not be negative")
+	boolean isDrainTimeoutValid() {
+		return !this.drainTimeout.isNegative();
 	}
 
 	/**

@@ -23,7 +23,7 @@ class BatchingPropertiesTests {
 	@Test
 	void batchesByDefaultWaitingAtMost20Milliseconds() {
 		this.runner.run((context) -> {
-			WorkerProperties.Batching batching = context.getBean(WorkerProperties.class).worker().batching();
+			WorkerProperties.Batching batching = context.getBean(WorkerProperties.class).batching();
 			assertThat(batching.enabled()).isTrue();
 			assertThat(batching.maxWait()).isEqualTo(Duration.ofMillis(20));
 			assertThat(batching.cpu()).as("GPUs are what batching is for").isFalse();
@@ -34,7 +34,7 @@ class BatchingPropertiesTests {
 	void bindsAnotherWaitAndTurnsOff() {
 		this.runner.withPropertyValues("kiln.worker.batching.enabled=false", "kiln.worker.batching.max-wait=50ms")
 			.run((context) -> {
-				WorkerProperties.Batching batching = context.getBean(WorkerProperties.class).worker().batching();
+				WorkerProperties.Batching batching = context.getBean(WorkerProperties.class).batching();
 				assertThat(batching.enabled()).isFalse();
 				assertThat(batching.maxWait()).isEqualTo(Duration.ofMillis(50));
 			});

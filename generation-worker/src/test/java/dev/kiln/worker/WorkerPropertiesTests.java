@@ -4,10 +4,12 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.validation.BindValidationException;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.validation.FieldError;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,14 +26,14 @@ class WorkerPropertiesTests {
 	void bindsDefaults() {
 		this.runner.run((context) -> {
 			assertThat(context).hasNotFailed();
-			WorkerProperties.Worker worker = context.getBean(WorkerProperties.class).worker();
-			assertThat(worker.receiveBatch()).isEqualTo(1);
-			assertThat(worker.laneTurnAfter()).isEqualTo(4);
-			assertThat(worker.spot().enabled()).isFalse();
+			WorkerProperties properties = context.getBean(WorkerProperties.class);
+			assertThat(properties.receiveBatch()).isEqualTo(1);
+			assertThat(properties.laneTurnAfter()).isEqualTo(4);
+			assertThat(properties.spot().enabled()).isFalse();
 			// unset: the model's kiln-model.json decides, else pndm (ModelRegistry.limits, StableDiffusionGenerator.load)
-			assertThat(worker.models().get("m").scheduler()).isNull();
-			assertThat(worker.models().get("m").maxBatch()).isNull();
-			assertThat(worker.modelDownload().parallelism()).isEqualTo(4);
+			assertThat(properties.models().get("m").scheduler()).isNull();
+			assertThat(properties.models().get("m").maxBatch()).isNull();
+			assertThat(properties.modelDownload().parallelism()).isEqualTo(4);
 		});
 	}
 
@@ -42,17 +44,17 @@ class WorkerPropertiesTests {
 					"kiln.worker.models.cpu-only.location=file:/tmp/models/c", "kiln.worker.models.cpu-only.device=cpu")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
-				WorkerProperties.Worker worker = context.getBean(WorkerProperties.class).worker();
-				assertThat(worker.device()).isEqualTo("gpu");
-				assertThat(worker.models().get("m").device()).isEqualTo("gpu");
-				assertThat(worker.models().get("cpu-only").device()).isEqualTo("cpu");
+				WorkerProperties properties = context.getBean(WorkerProperties.class);
+				assertThat(properties.device()).isEqualTo("gpu");
+				assertThat(properties.models().get("m").device()).isEqualTo("gpu");
+				assertThat(properties.models().get("cpu-only").device()).isEqualTo("cpu");
 			});
 	}
 
 	@Test
 	void theWorkersDeviceDefaultsToAuto() {
 		this.runner.run((context) -> assertThat(
-				context.getBean(WorkerProperties.class).worker().models().get("m").device()).isEqualTo("auto"));
+				context.getBean(WorkerProperties.class).models().get("m").device()).isEqualTo("auto"));
 	}
 
 	@Test
@@ -71,7 +73,7 @@ class WorkerPropertiesTests {
 					"kiln.worker.models.sd.location=s3://kiln-models/sd15", "kiln.worker.models.sd.scheduler=ddim")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
-				WorkerProperties.Model sd = context.getBean(WorkerProperties.class).worker().models().get("sd");
+				WorkerProperties.Model sd = context.getBean(WorkerProperties.class).models().get("sd");
 				assertThat(sd.type()).isEqualTo(WorkerProperties.ModelType.SD_TORCHSCRIPT);
 				assertThat(sd.type().wireName()).isEqualTo("sd-torchscript");
 			});
@@ -82,7 +84,7 @@ class WorkerPropertiesTests {
 		this.runner.withPropertyValues("kiln.worker.models.zero.type=noop", "kiln.worker.models.zero.location=none")
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
-				WorkerProperties.Model zero = context.getBean(WorkerProperties.class).worker().models().get("zero");
+				WorkerProperties.Model zero = context.getBean(WorkerProperties.class).models().get("zero");
 				assertThat(zero.type()).isEqualTo(WorkerProperties.ModelType.NOOP);
 				assertThat(zero.type().wireName()).isEqualTo("noop");
 			});
@@ -117,7 +119,7 @@ class WorkerPropertiesTests {
 						"kiln.worker.models.sd.location=file:/tmp/models/sd", "kiln.worker.models.sd.scheduler=" + scheduler)
 				.run((context) -> {
 					assertThat(context).as(scheduler).hasNotFailed();
-					assertThat(context.getBean(WorkerProperties.class).worker().models().get("sd").scheduler())
+					assertThat(context.getBean(WorkerProperties.class).models().get("sd").scheduler())
 						.isEqualTo(scheduler);
 				});
 		}
@@ -127,6 +129,24 @@ class WorkerPropertiesTests {
 	void rejectsAnUnsupportedLocation() {
 		this.runner.withPropertyValues("kiln.worker.models.m.location=https://example.com/m")
 			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("location"));
+	}
+
+	@Test
+	void startUpFailuresNameTheFullPropertyPath() {
+		// "Property: <object name>.<field>" is how Boot's BindValidationFailureAnalyzer reports each error at start-up
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+			.withUserConfiguration(Config.class)
+			.withPropertyValues("kiln.worker.model-cache=/tmp/models", "kiln.worker.heartbeat-interval=10s",
+					"kiln.worker.lease-ttl=5s")
+			.run((context) -> assertThat(context).getFailure()
+				.rootCause()
+				.isInstanceOfSatisfying(BindValidationException.class,
+						(ex) -> assertThat(ex.getValidationErrors().getAllErrors()).map((error) -> {
+							FieldError field = (FieldError) error;
+							return field.getObjectName() + "." + field.getField() + ": " + field.getDefaultMessage();
+						})
+							.containsExactlyInAnyOrder("kiln.worker.models: must name at least one model",
+									"kiln.worker.leaseTtlValid: lease-ttl must be more than heartbeat-interval")));
 	}
 
 	@Configuration(proxyBeanMethods = false)

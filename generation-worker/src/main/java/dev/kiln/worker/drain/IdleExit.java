@@ -45,7 +45,7 @@ class IdleExit implements SmartLifecycle {
 
 	@Autowired
 	IdleExit(WorkerProperties properties, ObjectProvider<WorkInHand> work, Clock clock, WorkerExit exit) {
-		this(properties.worker().maxIdle(), work, clock, exit);
+		this(properties.maxIdle(), work, clock, exit);
 	}
 
 	IdleExit(@Nullable Duration maxIdle, ObjectProvider<WorkInHand> work, Clock clock, WorkerExit exit) {

@@ -41,7 +41,7 @@ class SpotInterruptionPoller implements SmartLifecycle {
 	private @Nullable String token;
 
 	SpotInterruptionPoller(WorkerProperties properties, DrainSignal signal) {
-		this.settings = properties.worker().spot();
+		this.settings = properties.spot();
 		this.signal = signal;
 		this.http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 	}

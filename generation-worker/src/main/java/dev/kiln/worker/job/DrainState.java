@@ -26,7 +26,7 @@ class DrainState {
 
 	DrainState(DrainSignal signal, WorkerProperties properties) {
 		this.signal = signal;
-		this.timeout = properties.worker().drainTimeout();
+		this.timeout = properties.drainTimeout();
 		signal.onRaise((reason) -> begin());
 	}
 

@@ -53,8 +53,8 @@ class HeartbeatPublisher {
 		this.json = json;
 		this.clock = clock;
 		this.activity = activity;
-		this.workerId = properties.worker().id();
-		this.ttl = properties.worker().heartbeatInterval().multipliedBy(TTL_BEATS);
+		this.workerId = properties.id();
+		this.ttl = properties.heartbeatInterval().multipliedBy(TTL_BEATS);
 		this.models = registry.all()
 			.stream()
 			.map((model) -> modelInfo(model.id(), model.limits()))

@@ -2,6 +2,7 @@ package dev.kiln.worker.job;
 
 import java.util.List;
 
+import lombok.RequiredArgsConstructor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -15,6 +16,7 @@ import dev.kiln.worker.WorkerProperties;
  * is given up when its job is done with.
  */
 @Component
+@RequiredArgsConstructor
 class Holdings {
 
 	private static final Logger logger = LoggerFactory.getLogger(Holdings.class);
@@ -25,14 +27,7 @@ class Holdings {
 
 	private final WorkerActivity activity;
 
-	private final WorkerProperties.Worker settings;
-
-	Holdings(JobQueues queues, JobRecords records, WorkerActivity activity, WorkerProperties properties) {
-		this.queues = queues;
-		this.records = records;
-		this.activity = activity;
-		this.settings = properties.worker();
-	}
+	private final WorkerProperties properties;
 
 	/** Holds a message: its visibility is renewed from now on. */
 	void hold(HeldMessage message) {
@@ -66,7 +61,7 @@ class Holdings {
 
 	/** Checks the job and takes its lease for this worker if it is open ({@link JobRecords#claim}). */
 	JobRecords.Claim claim(String jobId) {
-		return this.records.claim(jobId, this.settings.id(), this.settings.leaseTtl());
+		return this.records.claim(jobId, this.properties.id(), this.properties.leaseTtl());
 	}
 
 	/** The job's lease is this worker's now: renewed from now on. */
@@ -77,7 +72,7 @@ class Holdings {
 	/** Gives up the job's lease, if this worker still holds it; a Redis fault is only logged (the lease expires). */
 	void release(String jobId) {
 		try {
-			this.records.release(jobId, this.settings.id());
+			this.records.release(jobId, this.properties.id());
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not give up the lease of job {} (it expires by itself): {}", jobId, ex.getMessage());
@@ -108,7 +103,7 @@ class Holdings {
 	void renew() {
 		for (HeldMessage message : this.activity.held()) {
 			long remaining = Backoff.SQS_MAX_VISIBILITY.minus(message.held()).toSeconds() - 1;
-			int seconds = (int) Math.min(this.settings.visibilityTimeout().toSeconds(), remaining);
+			int seconds = (int) Math.min(this.properties.visibilityTimeout().toSeconds(), remaining);
 			if (seconds > 0) {
 				try {
 					this.queues.changeVisibility(message, seconds);
@@ -121,7 +116,7 @@ class Holdings {
 		}
 		for (String jobId : this.activity.leases()) {
 			try {
-				if (!this.records.renew(jobId, this.settings.id(), this.settings.leaseTtl())) {
+				if (!this.records.renew(jobId, this.properties.id(), this.properties.leaseTtl())) {
 					logger.warn("Lost the lease of job {}; another worker may render it too", jobId);
 				}
 			}

@@ -42,7 +42,7 @@ class Intake {
 
 	private final DrainState drain;
 
-	private final WorkerProperties.Worker settings;
+	private final WorkerProperties properties;
 
 	private final LaneOrder lanes;
 
@@ -58,8 +58,8 @@ class Intake {
 		this.filler = filler;
 		this.activity = activity;
 		this.drain = drain;
-		this.settings = properties.worker();
-		this.lanes = new LaneOrder(this.settings.laneTurnAfter());
+		this.properties = properties;
+		this.lanes = new LaneOrder(properties.laneTurnAfter());
 	}
 
 	/**
@@ -68,7 +68,7 @@ class Intake {
 	 * @return the pass's messages
 	 */
 	List<HeldMessage> next(int room) {
-		List<HeldMessage> received = receive(Math.min(this.filler.receiveCount(this.settings.receiveBatch()), room));
+		List<HeldMessage> received = receive(Math.min(this.filler.receiveCount(this.properties.receiveBatch()), room));
 		if (received.isEmpty()) {
 			return received;
 		}
@@ -123,7 +123,7 @@ class Intake {
 		for (Lane lane : Lane.values()) {
 			if (!this.polls.containsKey(lane)) {
 				// held the moment they arrive, so their visibility is renewed even while the worker is busy
-				this.polls.put(lane, this.queues.receiveAsync(lane, batch, this.settings.pollWait())
+				this.polls.put(lane, this.queues.receiveAsync(lane, batch, this.properties.pollWait())
 					.whenComplete((messages, failure) -> {
 						if (messages != null) {
 							messages.forEach(this.activity::hold);
@@ -133,7 +133,7 @@ class Intake {
 		}
 		try {
 			CompletableFuture.anyOf(this.polls.values().toArray(CompletableFuture[]::new))
-				.get(this.settings.pollWait().toMillis() + POLL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+				.get(this.properties.pollWait().toMillis() + POLL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -191,7 +191,7 @@ class Intake {
 	 */
 	List<HeldMessage> drainWaiting() {
 		long deadline = System.nanoTime()
-				+ TimeUnit.MILLISECONDS.toNanos(this.settings.pollWait().toMillis() + POLL_GRACE_MILLIS);
+				+ TimeUnit.MILLISECONDS.toNanos(this.properties.pollWait().toMillis() + POLL_GRACE_MILLIS);
 		while (!this.polls.isEmpty() && System.nanoTime() < deadline) {
 			collectPolls();
 			if (!this.polls.isEmpty()) {

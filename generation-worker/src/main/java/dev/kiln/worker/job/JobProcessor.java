@@ -77,7 +77,7 @@ class JobProcessor {
 
 	private final MeterRegistry meters;
 
-	private final WorkerProperties.Worker settings;
+	private final WorkerProperties properties;
 
 	private final Backoff backoff;
 
@@ -93,8 +93,8 @@ class JobProcessor {
 		this.spans = spans;
 		this.drain = drain;
 		this.meters = meters;
-		this.settings = properties.worker();
-		this.backoff = new Backoff(this.settings.retryBackoff(), this.settings.maxRetryBackoff(),
+		this.properties = properties;
+		this.backoff = new Backoff(properties.retryBackoff(), properties.maxRetryBackoff(),
 				() -> ThreadLocalRandom.current().nextDouble());
 	}
 
@@ -169,7 +169,7 @@ class JobProcessor {
 			if (claim.holder() != null) {
 				logger.info("Job {} is leased by live worker {}; leaving delivery {} invisible without rendering",
 						job.jobId(), claim.holder(), message.messageId());
-				this.holdings.handBack(message, (int) this.settings.visibilityTimeout().toSeconds());
+				this.holdings.handBack(message, (int) this.properties.visibilityTimeout().toSeconds());
 				outcome(job.model(), "duplicate");
 				return null;
 			}
@@ -474,7 +474,7 @@ class JobProcessor {
 		try (JobLogContext.Scope scope = inScope(admitted.message(), job)) {
 			double seconds = images.renderTime().toNanos() / 1e9;
 			RenderMetadata metadata = new RenderMetadata(job, job.seed(), admitted.model().id(), images.device(),
-					this.settings.id(), admitted.attempt(), job.submittedAt(), started, finished, seconds,
+					this.properties.id(), admitted.attempt(), job.submittedAt(), started, finished, seconds,
 					(admitted.checkpoint() != null) ? admitted.checkpoint().step() : 0, batchSize,
 					this.spans.traceId(admitted.message()));
 			List<String> keys = this.outputs.write(job, images.pngs(), metadata);
@@ -626,7 +626,7 @@ class JobProcessor {
 		@Override
 		public boolean wantsCheckpoint(int step, int totalSteps) {
 			this.stopping = step < totalSteps && JobProcessor.this.drain.deadlinePassed();
-			int every = JobProcessor.this.settings.checkpointEvery();
+			int every = JobProcessor.this.properties.checkpointEvery();
 			return this.stopping || (every > 0 && step % every == 0 && step < totalSteps);
 		}
 
@@ -641,7 +641,7 @@ class JobProcessor {
 
 		@Override
 		public boolean wantsPreview(int step, int totalSteps) {
-			int every = JobProcessor.this.settings.previewEvery();
+			int every = JobProcessor.this.properties.previewEvery();
 			return every > 0 && step % every == 0;
 		}
 
@@ -661,7 +661,7 @@ class JobProcessor {
 			JobSpans.step(this.spans, step);
 			long now = System.nanoTime();
 			if (step < totalSteps && this.previewStep != step
-					&& now - this.lastProgress >= JobProcessor.this.settings.progressInterval().toNanos()) {
+					&& now - this.lastProgress >= JobProcessor.this.properties.progressInterval().toNanos()) {
 				this.lastProgress = now;
 				Instant at = JobProcessor.this.events.now();
 				for (Admitted admitted : this.group) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import lombok.RequiredArgsConstructor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -28,6 +29,7 @@ import dev.kiln.worker.drain.WorkerExit;
  * loop has ended. With {@code kiln.worker.max-jobs} taken the worker drains and exits ({@link WorkerExit}).
  */
 @Component
+@RequiredArgsConstructor
 class JobReceiver implements SmartLifecycle {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobReceiver.class);
@@ -42,21 +44,11 @@ class JobReceiver implements SmartLifecycle {
 
 	private final WorkerExit exit;
 
-	private final WorkerProperties.Worker settings;
+	private final WorkerProperties properties;
 
 	private final CountDownLatch loopEnded = new CountDownLatch(1);
 
 	private volatile boolean running;
-
-	JobReceiver(Intake intake, JobProcessor processor, Renewals renewals, DrainState drain, WorkerExit exit,
-			WorkerProperties properties) {
-		this.intake = intake;
-		this.processor = processor;
-		this.renewals = renewals;
-		this.drain = drain;
-		this.exit = exit;
-		this.settings = properties.worker();
-	}
 
 	@Override
 	public synchronized void start() {
@@ -67,14 +59,14 @@ class JobReceiver implements SmartLifecycle {
 		this.renewals.start();
 		Thread.ofPlatform().name("kiln-worker-receive").start(this::receiveLoop);
 		logger.info("Worker {} takes jobs (lanes in priority order, a lower lane's turn after {} jobs)",
-				this.settings.id(), this.settings.laneTurnAfter());
+				this.properties.id(), this.properties.laneTurnAfter());
 	}
 
 	@Override
 	public void stop() {
 		this.drain.raise("shutting down");
 		try {
-			long waitMillis = this.settings.drainTimeout().plusSeconds(30).toMillis();
+			long waitMillis = this.properties.drainTimeout().plusSeconds(30).toMillis();
 			if (!this.loopEnded.await(waitMillis, TimeUnit.MILLISECONDS)) {
 				logger.warn("The receive loop did not end within {} ms", waitMillis);
 			}
@@ -86,7 +78,7 @@ class JobReceiver implements SmartLifecycle {
 			this.running = false;
 		}
 		this.renewals.stop();
-		logger.info("Worker {} stopped", this.settings.id());
+		logger.info("Worker {} stopped", this.properties.id());
 	}
 
 	@Override
@@ -95,7 +87,7 @@ class JobReceiver implements SmartLifecycle {
 	}
 
 	private void receiveLoop() {
-		int maxJobs = this.settings.maxJobs();
+		int maxJobs = this.properties.maxJobs();
 		int taken = 0;
 		try {
 			while (!this.drain.draining()) {
@@ -128,7 +120,7 @@ class JobReceiver implements SmartLifecycle {
 				logger.warn("Could not hand back the messages held for later: {}", ex.getMessage());
 			}
 			this.loopEnded.countDown();
-			logger.info("Worker {} takes no more jobs ({})", this.settings.id(), this.drain.reason());
+			logger.info("Worker {} takes no more jobs ({})", this.properties.id(), this.drain.reason());
 		}
 	}
 

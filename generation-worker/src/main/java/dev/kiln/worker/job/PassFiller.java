@@ -55,7 +55,7 @@ class PassFiller {
 		this.models = models;
 		this.activity = activity;
 		this.clock = clock;
-		this.batching = properties.worker().batching();
+		this.batching = properties.batching();
 		this.policy = new BatchPolicy(this.batching.enabled(), this.batching.maxWait());
 	}
 

@@ -4,6 +4,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,7 @@ import dev.kiln.worker.WorkerProperties;
  * and stops it only once the loop has ended, so that what a drain still holds stays held.
  */
 @Component
+@RequiredArgsConstructor
 class Renewals {
 
 	private static final Logger logger = LoggerFactory.getLogger(Renewals.class);
@@ -26,15 +28,9 @@ class Renewals {
 
 	private final HeartbeatPublisher heartbeat;
 
-	private final WorkerProperties.Worker settings;
+	private final WorkerProperties properties;
 
 	private @Nullable ScheduledExecutorService beats;
-
-	Renewals(Holdings holdings, HeartbeatPublisher heartbeat, WorkerProperties properties) {
-		this.holdings = holdings;
-		this.heartbeat = heartbeat;
-		this.settings = properties.worker();
-	}
 
 	/** Starts beating, the first beat at once. */
 	synchronized void start() {
@@ -43,7 +39,7 @@ class Renewals {
 		}
 		ScheduledExecutorService executor = Executors
 			.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("kiln-worker-heartbeat").factory());
-		long period = this.settings.heartbeatInterval().toMillis();
+		long period = this.properties.heartbeatInterval().toMillis();
 		executor.scheduleWithFixedDelay(this::beat, 0, period, TimeUnit.MILLISECONDS);
 		this.beats = executor;
 	}

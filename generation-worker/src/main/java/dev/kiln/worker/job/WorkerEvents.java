@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.JobEvent;
@@ -17,19 +18,14 @@ import dev.kiln.worker.WorkerProperties;
  * the time now; sent by {@link EventPublisher} with the trace context of the span in scope.
  */
 @Component
+@RequiredArgsConstructor
 class WorkerEvents {
 
 	private final EventPublisher publisher;
 
 	private final Clock clock;
 
-	private final String workerId;
-
-	WorkerEvents(EventPublisher publisher, Clock clock, WorkerProperties properties) {
-		this.publisher = publisher;
-		this.clock = clock;
-		this.workerId = properties.worker().id();
-	}
+	private final WorkerProperties properties;
 
 	/** The time now, by the clock every event is stamped with. */
 	Instant now() {
@@ -38,40 +34,41 @@ class WorkerEvents {
 
 	/** Starts sending {@code STARTED}; completes once SQS has it. */
 	CompletableFuture<?> startedAsync(JobMessage job, int attempt, Instant at) {
-		return this.publisher.publishAsync(JobEvent.started(job.jobId(), job.steps(), attempt, this.workerId, at));
+		return this.publisher
+			.publishAsync(JobEvent.started(job.jobId(), job.steps(), attempt, this.properties.id(), at));
 	}
 
 	/** Sends {@code PROGRESS} of a step. */
 	void progress(JobMessage job, int attempt, int step, int totalSteps, Instant at) {
-		this.publisher.publish(JobEvent.progress(job.jobId(), step, totalSteps, attempt, this.workerId, at));
+		this.publisher.publish(JobEvent.progress(job.jobId(), step, totalSteps, attempt, this.properties.id(), at));
 	}
 
 	/** Sends {@code PROGRESS} with the key of the preview of a step. */
 	void preview(JobMessage job, int attempt, int step, String key) {
 		this.publisher.publish(new JobEvent(JobEvent.SCHEMA_VERSION, job.jobId(), JobEventType.PROGRESS, step,
-				job.steps(), List.of(key), null, null, attempt, this.workerId, now(), null));
+				job.steps(), List.of(key), null, null, attempt, this.properties.id(), now(), null));
 	}
 
 	/** Sends {@code SUCCEEDED} with the keys of the outputs. */
 	void succeeded(JobMessage job, int attempt, List<String> keys, Instant at, double renderSeconds) {
 		this.publisher.publish(
-				JobEvent.succeeded(job.jobId(), job.steps(), keys, attempt, this.workerId, at, renderSeconds));
+				JobEvent.succeeded(job.jobId(), job.steps(), keys, attempt, this.properties.id(), at, renderSeconds));
 	}
 
 	/** Sends {@code CANCELLED}. */
 	void cancelled(JobMessage job, int attempt) {
-		this.publisher.publish(JobEvent.cancelled(job.jobId(), attempt, this.workerId, now()));
+		this.publisher.publish(JobEvent.cancelled(job.jobId(), attempt, this.properties.id(), now()));
 	}
 
 	/** Sends {@code FAILED}: the job can never succeed. */
 	void failed(JobMessage job, int attempt, String errorType, String detail) {
-		this.publisher.publish(JobEvent.failed(job.jobId(), errorType, detail, attempt, this.workerId, now()));
+		this.publisher.publish(JobEvent.failed(job.jobId(), errorType, detail, attempt, this.properties.id(), now()));
 	}
 
 	/** Sends {@code RELEASED}: the attempt ends unfinished at that step and the job comes back. */
 	void released(JobMessage job, int attempt, int step, String reason, String detail) {
-		this.publisher.publish(
-				JobEvent.released(job.jobId(), step, job.steps(), reason, detail, attempt, this.workerId, now()));
+		this.publisher.publish(JobEvent.released(job.jobId(), step, job.steps(), reason, detail, attempt,
+				this.properties.id(), now()));
 	}
 
 }

@@ -46,11 +46,11 @@ public class ModelRegistry implements DisposableBean {
 	private final Map<String, ServedModel> models;
 
 	ModelRegistry(WorkerProperties properties, S3Client s3) {
-		ModelFiles files = new ModelFiles(s3, Path.of(properties.worker().modelCache()),
-				properties.worker().modelDownload());
+		ModelFiles files = new ModelFiles(s3, Path.of(properties.modelCache()),
+				properties.modelDownload());
 		Map<String, ServedModel> loaded = new TreeMap<>();
 		try {
-			properties.worker().models().forEach((id, model) -> loaded.put(id, load(files, id, model)));
+			properties.models().forEach((id, model) -> loaded.put(id, load(files, id, model)));
 		}
 		catch (RuntimeException ex) {
 			loaded.values().forEach((served) -> served.generator().close());

@@ -160,9 +160,8 @@ class DeviceHealthIndicatorTests {
 	private static WorkerProperties.Model limits(String type, String device) {
 		Map<String, String> values = Map.of("kiln.worker.model-cache", "/tmp/m", "kiln.worker.models.m.type", type,
 				"kiln.worker.models.m.location", "file:/models/m", "kiln.worker.models.m.device", device);
-		return new Binder(new MapConfigurationPropertySource(values)).bind("kiln", WorkerProperties.class)
+		return new Binder(new MapConfigurationPropertySource(values)).bind("kiln.worker", WorkerProperties.class)
 			.get()
-			.worker()
 			.models()
 			.get("m");
 	}

@@ -141,9 +141,9 @@ class IdleExitTests {
 			.withUserConfiguration(Config.class)
 			.withPropertyValues("kiln.worker.model-cache=/tmp/models", "kiln.worker.models.m.type=builtin",
 					"kiln.worker.models.m.location=file:/tmp/models/m");
-		runner.run((context) -> assertThat(context.getBean(WorkerProperties.class).worker().maxIdle()).isNull());
+		runner.run((context) -> assertThat(context.getBean(WorkerProperties.class).maxIdle()).isNull());
 		runner.withPropertyValues("kiln.worker.max-idle=90s")
-			.run((context) -> assertThat(context.getBean(WorkerProperties.class).worker().maxIdle())
+			.run((context) -> assertThat(context.getBean(WorkerProperties.class).maxIdle())
 				.isEqualTo(Duration.ofSeconds(90)));
 		runner.withPropertyValues("kiln.worker.max-idle=0s")
 			.run((context) -> assertThat(context).getFailure().rootCause().hasMessageContaining("max-idle"));

@@ -118,13 +118,12 @@ class SpotInterruptionPollerTests {
 		URI base = URI.create("http://127.0.0.1:" + this.server.getAddress().getPort());
 		WorkerProperties.Model model = new WorkerProperties.Model(WorkerProperties.ModelType.BUILTIN, "/tmp/m", "cpu",
 				65536, 10, 1, "pndm");
-		WorkerProperties.Worker worker = new WorkerProperties.Worker("w", Duration.ofMillis(250), Map.of("m", model),
-				"/tmp", Duration.ofSeconds(1), 4, 1, Duration.ofSeconds(5), Duration.ofSeconds(120),
-				Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofMinutes(15), Duration.ofSeconds(20), 10, 0, 0,
+		return new WorkerProperties("w", Duration.ofMillis(250), Map.of("m", model), "/tmp", Duration.ofSeconds(1), 4,
+				1, Duration.ofSeconds(5), Duration.ofSeconds(120), Duration.ofSeconds(30), Duration.ofSeconds(15),
+				Duration.ofMinutes(15), Duration.ofSeconds(20), 10, 0, 0,
 				new WorkerProperties.Spot(enabled, base, Duration.ofHours(1)), "auto",
 				new WorkerProperties.ModelDownload(4, DataSize.ofMegabytes(64), 3), null,
 				new WorkerProperties.Batching(true, Duration.ofMillis(20), false));
-		return new WorkerProperties(worker);
 	}
 
 	private static void respond(HttpExchange exchange, int status, String body) throws IOException {

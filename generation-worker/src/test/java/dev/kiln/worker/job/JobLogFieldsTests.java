@@ -124,7 +124,7 @@ class JobLogFieldsTests {
 		WorkerProperties properties = new Binder(new MapConfigurationPropertySource(Map.of("kiln.worker.id", "w1",
 				"kiln.worker.model-cache", "/tmp/kiln-models", "kiln.worker.models.sd15.type", "sd-torchscript",
 				"kiln.worker.models.sd15.location", "file:/models/sd15")))
-			.bind("kiln", WorkerProperties.class)
+			.bind("kiln.worker", WorkerProperties.class)
 			.get();
 		Clock clock = Clock.systemUTC();
 		SimpleMeterRegistry meters = new SimpleMeterRegistry();

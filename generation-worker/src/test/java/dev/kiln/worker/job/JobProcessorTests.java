@@ -99,7 +99,7 @@ class JobProcessorTests {
 	@BeforeEach
 	void wire() {
 		this.properties = properties("pndm");
-		this.model = new ServedModel("sd15", this.generator, this.properties.worker().models().get("sd15"));
+		this.model = new ServedModel("sd15", this.generator, this.properties.models().get("sd15"));
 		given(this.registry.find("sd15")).willReturn(Optional.of(this.model));
 		given(this.registry.ids()).willReturn(List.of("sd15"));
 		given(this.records.claim(any(), any(), any()))
@@ -335,7 +335,7 @@ class JobProcessorTests {
 
 	@Test
 	void aCheckpointWrittenByAnotherSchedulerIsDiscardedAndTheJobStartsOver() {
-		ServedModel ddim = new ServedModel("sd15", this.generator, properties("ddim").worker().models().get("sd15"));
+		ServedModel ddim = new ServedModel("sd15", this.generator, properties("ddim").models().get("sd15"));
 		JobMessage job = job("a", 1);
 		given(this.outputs.readCheckpoint(job)).willReturn(
 				new RenderCheckpoint(3, job.steps(), new float[] { 1, 2 }).withOrigin(JobProcessor.origin(ddim))
@@ -410,7 +410,7 @@ class JobProcessorTests {
 				"kiln.worker.models.sd15.type", "sd-torchscript", "kiln.worker.models.sd15.location",
 				"file:/models/sd15", "kiln.worker.models.sd15.scheduler", scheduler,
 				"kiln.worker.models.sd15.max-batch", "8", "kiln.worker.checkpoint-every", "3");
-		return new Binder(new MapConfigurationPropertySource(values)).bind("kiln", WorkerProperties.class).get();
+		return new Binder(new MapConfigurationPropertySource(values)).bind("kiln.worker", WorkerProperties.class).get();
 	}
 
 	/** A checkpoint in the format written before checkpoints named their model. */

@@ -84,12 +84,12 @@ class PassFillerTests {
 				"kiln.worker.models.m.location", "file:/models/m", "kiln.worker.models.m.max-batch", "4",
 				"kiln.worker.batching.enabled", enabled, "kiln.worker.batching.max-wait", maxWait,
 				"kiln.worker.batching.cpu", cpu)))
-			.bind("kiln", WorkerProperties.class)
+			.bind("kiln.worker", WorkerProperties.class)
 			.get();
 		ImageGenerator generator = mock();
 		given(generator.batches()).willReturn(true);
 		given(generator.device()).willReturn(device);
-		ServedModel model = new ServedModel("m", generator, properties.worker().models().get("m"));
+		ServedModel model = new ServedModel("m", generator, properties.models().get("m"));
 		given(this.registry.find("m")).willReturn(Optional.of(model));
 		given(this.registry.all()).willReturn(List.of(model));
 		this.filler = new PassFiller(this.queues, this.registry, new WorkerActivity(this.clock, new SimpleMeterRegistry()),
