@@ -13,7 +13,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -26,6 +25,7 @@ import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.JobLogContext;
 import dev.kiln.contract.JobMessage;
+import dev.kiln.support.metrics.Meters;
 import dev.kiln.worker.WorkerProperties;
 import dev.kiln.worker.model.ModelRegistry;
 import dev.kiln.worker.model.ServedModel;
@@ -397,10 +397,9 @@ class JobProcessor {
 	 */
 	private void outOfMemory(List<Admitted> group, Throwable failure) {
 		ServedModel model = group.get(0).model();
-		Counter.builder("kiln.worker.out.of.memory")
-			.description("Render passes that ran out of GPU memory (the batch is split, or a lone job fails)")
-			.tag("model", model.id())
-			.register(this.meters)
+		Meters.counter(this.meters, "kiln.worker.out.of.memory",
+				"Render passes that ran out of GPU memory (the batch is split, or a lone job fails)",
+				"model", model.id())
 			.increment();
 		int images = group.stream().mapToInt((job) -> job.job().numImages()).sum();
 		JobMessage first = group.get(0).job();
@@ -584,11 +583,7 @@ class JobProcessor {
 	}
 
 	private void outcome(String model, String outcome) {
-		Counter.builder("kiln.worker.jobs")
-			.description("Jobs handled by outcome")
-			.tag("model", model)
-			.tag("outcome", outcome)
-			.register(this.meters)
+		Meters.counter(this.meters, "kiln.worker.jobs", "Jobs handled by outcome", "model", model, "outcome", outcome)
 			.increment();
 	}
 
