@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
 
@@ -39,9 +41,35 @@ final class BatchPolicy {
 
 	private final Duration wait;
 
-	BatchPolicy(boolean enabled, Duration wait) {
+	private final boolean cpu;
+
+	/**
+	 * A policy from {@code kiln.worker.batching}.
+	 * @param enabled whether passes are filled at all
+	 * @param wait how long a fill may hold the jobs in hand ({@code max-wait})
+	 * @param cpu whether passes on the CPU are filled too
+	 */
+	BatchPolicy(boolean enabled, Duration wait, boolean cpu) {
 		this.enabled = enabled;
 		this.wait = wait;
+		this.cpu = cpu;
+	}
+
+	/**
+	 * Whether passes are filled from a backlog at all.
+	 * @return {@code kiln.worker.batching.enabled}
+	 */
+	boolean enabled() {
+		return this.enabled;
+	}
+
+	/**
+	 * Whether passes on this device are filled: on any device but the CPU, and on the CPU only when asked to.
+	 * @param device the model's device ({@code cpu()}, {@code gpu(0)}), or {@code null} when it does not say
+	 * @return whether to fill there
+	 */
+	boolean fillsOn(@Nullable String device) {
+		return this.cpu || device == null || !device.startsWith("cpu");
 	}
 
 	/**

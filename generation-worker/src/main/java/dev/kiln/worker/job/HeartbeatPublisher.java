@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.data.redis.core.RedisOperations;
 import org.springframework.data.redis.core.SessionCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
@@ -26,6 +27,7 @@ import dev.kiln.worker.model.ServedModel;
  * advisor which workers are busy.
  */
 @Component
+@RequiredArgsConstructor
 class HeartbeatPublisher {
 
 	/** Beats a heartbeat document outlives. */
@@ -39,32 +41,9 @@ class HeartbeatPublisher {
 
 	private final WorkerActivity activity;
 
-	private final String workerId;
+	private final ModelRegistry registry;
 
-	private final Duration ttl;
-
-	private final List<ModelInfo> models;
-
-	private final String device;
-
-	HeartbeatPublisher(StringRedisTemplate redis, JsonMapper json, Clock clock, WorkerActivity activity,
-			ModelRegistry registry, WorkerProperties properties) {
-		this.redis = redis;
-		this.json = json;
-		this.clock = clock;
-		this.activity = activity;
-		this.workerId = properties.id();
-		this.ttl = properties.heartbeatInterval().multipliedBy(TTL_BEATS);
-		this.models = registry.all()
-			.stream()
-			.map((model) -> modelInfo(model.id(), model.limits()))
-			.toList();
-		this.device = registry.all()
-			.stream()
-			.map((model) -> model.generator().device())
-			.distinct()
-			.collect(Collectors.joining(","));
-	}
+	private final WorkerProperties properties;
 
 	/**
 	 * What the gateway learns of a model: its limits, from its manifest its family, sizes and samplers, and what it
@@ -77,13 +56,21 @@ class HeartbeatPublisher {
 				limits.maxClipSkip());
 	}
 
-	/** Writes one beat. */
+	/** Writes one beat: the models served and where they render, whether the worker is busy, and when. */
 	void beat() {
 		Instant now = this.clock.instant();
-		WorkerHeartbeat heartbeat = new WorkerHeartbeat(WorkerHeartbeat.SCHEMA_VERSION, this.workerId, this.models,
-				this.device, this.activity.busy(), this.activity.currentJob(), this.activity.startedAt(), now);
-		this.redis.opsForValue().set(RedisKeys.worker(this.workerId), this.json.writeValueAsString(heartbeat), this.ttl);
-		this.redis.opsForZSet().add(RedisKeys.workers(), this.workerId, now.toEpochMilli());
+		String workerId = this.properties.id();
+		List<ServedModel> served = this.registry.all();
+		List<ModelInfo> models = served.stream().map((model) -> modelInfo(model.id(), model.limits())).toList();
+		String device = served.stream()
+			.map((model) -> model.generator().device())
+			.distinct()
+			.collect(Collectors.joining(","));
+		WorkerHeartbeat heartbeat = new WorkerHeartbeat(WorkerHeartbeat.SCHEMA_VERSION, workerId, models, device,
+				this.activity.busy(), this.activity.currentJob(), this.activity.startedAt(), now);
+		Duration ttl = this.properties.heartbeatInterval().multipliedBy(TTL_BEATS);
+		this.redis.opsForValue().set(RedisKeys.worker(workerId), this.json.writeValueAsString(heartbeat), ttl);
+		this.redis.opsForZSet().add(RedisKeys.workers(), workerId, now.toEpochMilli());
 	}
 
 	/** Removes the heartbeat: the worker is gone. */
@@ -92,8 +79,9 @@ class HeartbeatPublisher {
 			@Override
 			@SuppressWarnings({ "unchecked", "rawtypes" })
 			public Object execute(RedisOperations operations) {
-				operations.delete(RedisKeys.worker(HeartbeatPublisher.this.workerId));
-				operations.opsForZSet().remove(RedisKeys.workers(), HeartbeatPublisher.this.workerId);
+				String workerId = HeartbeatPublisher.this.properties.id();
+				operations.delete(RedisKeys.worker(workerId));
+				operations.opsForZSet().remove(RedisKeys.workers(), workerId);
 				return null;
 			}
 		});

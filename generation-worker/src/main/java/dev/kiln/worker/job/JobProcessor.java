@@ -9,7 +9,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -18,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +55,7 @@ import dev.kiln.worker.render.RenderedImages;
  * job's current span is in scope, so its events carry its trace context and its log lines its {@code traceId}.
  */
 @Component
+@RequiredArgsConstructor
 class JobProcessor {
 
 	private static final Logger logger = LoggerFactory.getLogger(JobProcessor.class);
@@ -65,13 +66,15 @@ class JobProcessor {
 
 	private final ModelRegistry models;
 
-	private final WorkerEvents events;
-
-	private final OutputStore outputs;
-
 	private final InputImages inputs;
 
 	private final Holdings holdings;
+
+	private final OutputStore outputs;
+
+	private final WorkerEvents events;
+
+	private final JobSpans spans;
 
 	private final DrainState drain;
 
@@ -80,23 +83,6 @@ class JobProcessor {
 	private final WorkerProperties properties;
 
 	private final Backoff backoff;
-
-	private final JobSpans spans;
-
-	JobProcessor(ModelRegistry models, InputImages inputs, Holdings holdings, OutputStore outputs, WorkerEvents events,
-			JobSpans spans, DrainState drain, MeterRegistry meters, WorkerProperties properties) {
-		this.models = models;
-		this.inputs = inputs;
-		this.holdings = holdings;
-		this.outputs = outputs;
-		this.events = events;
-		this.spans = spans;
-		this.drain = drain;
-		this.meters = meters;
-		this.properties = properties;
-		this.backoff = new Backoff(properties.retryBackoff(), properties.maxRetryBackoff(),
-				() -> ThreadLocalRandom.current().nextDouble());
-	}
 
 	/**
 	 * Handles messages received together. Returns when every one of them is deleted, handed back or left.

@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
+import lombok.RequiredArgsConstructor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.JobMessage;
 import dev.kiln.contract.Lane;
-import dev.kiln.worker.WorkerProperties;
 import dev.kiln.worker.model.ModelRegistry;
 import dev.kiln.worker.model.ServedModel;
 
@@ -29,6 +29,7 @@ import dev.kiln.worker.model.ServedModel;
  * visibility renewed with every heartbeat) and handles it next, in lane order.
  */
 @Component
+@RequiredArgsConstructor
 class PassFiller {
 
 	private static final Logger logger = LoggerFactory.getLogger(PassFiller.class);
@@ -44,20 +45,8 @@ class PassFiller {
 
 	private final Clock clock;
 
-	/** {@code kiln.worker.batching}: whether to fill at all, and on the CPU. */
-	private final WorkerProperties.Batching batching;
-
+	/** {@code kiln.worker.batching}: whether to fill at all, on the CPU, and for how long. */
 	private final BatchPolicy policy;
-
-	PassFiller(JobQueues queues, ModelRegistry models, WorkerActivity activity, Clock clock,
-			WorkerProperties properties) {
-		this.queues = queues;
-		this.models = models;
-		this.activity = activity;
-		this.clock = clock;
-		this.batching = properties.batching();
-		this.policy = new BatchPolicy(this.batching.enabled(), this.batching.maxWait());
-	}
 
 	/**
 	 * How many messages the first receive of a round asks for: with batching, enough to fill the largest pass of any
@@ -66,7 +55,7 @@ class PassFiller {
 	 * @return the count, 1 to 10
 	 */
 	int receiveCount(int receiveBatch) {
-		if (!this.batching.enabled()) {
+		if (!this.policy.enabled()) {
 			return receiveBatch;
 		}
 		int largest = this.models.all().stream()
@@ -170,8 +159,7 @@ class PassFiller {
 		if (!model.generator().batches()) {
 			return false;
 		}
-		String device = model.generator().device();
-		return this.batching.cpu() || device == null || !device.startsWith("cpu");
+		return this.policy.fillsOn(model.generator().device());
 	}
 
 	private static boolean fits(JobMessage first, JobMessage job, int images, int capacity, boolean alone) {

@@ -16,7 +16,7 @@ class BatchPolicyTests {
 
 	private static final Instant BEGAN = Instant.parse("2026-12-01T12:00:00Z");
 
-	private final BatchPolicy policy = new BatchPolicy(true, Duration.ofMillis(20));
+	private final BatchPolicy policy = new BatchPolicy(true, Duration.ofMillis(20), false);
 
 	@Test
 	void fillsOnlyWhenTheRoundBeganWithABacklogAndThePassHasRoom() {
@@ -28,8 +28,16 @@ class BatchPolicyTests {
 
 	@Test
 	void neverFillsWhenDisabledOrWithoutAWait() {
-		assertThat(new BatchPolicy(false, Duration.ofMillis(20)).fills(8, 8, 2)).isFalse();
-		assertThat(new BatchPolicy(true, Duration.ZERO).fills(8, 8, 2)).isFalse();
+		assertThat(new BatchPolicy(false, Duration.ofMillis(20), false).fills(8, 8, 2)).isFalse();
+		assertThat(new BatchPolicy(true, Duration.ZERO, false).fills(8, 8, 2)).isFalse();
+	}
+
+	@Test
+	void passesOnTheCpuAreFilledOnlyWhenAskedFor() {
+		assertThat(this.policy.fillsOn("gpu(0)")).isTrue();
+		assertThat(this.policy.fillsOn(null)).as("a model that names no device").isTrue();
+		assertThat(this.policy.fillsOn("cpu()")).isFalse();
+		assertThat(new BatchPolicy(true, Duration.ofMillis(20), true).fillsOn("cpu()")).isTrue();
 	}
 
 	@Test

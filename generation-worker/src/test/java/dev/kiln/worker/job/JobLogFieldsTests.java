@@ -132,7 +132,8 @@ class JobLogFieldsTests {
 				properties);
 		return new JobProcessor(registry, mock(InputImages.class), holdings, mock(OutputStore.class),
 				new WorkerEvents(mock(EventPublisher.class), clock, properties), this.tracing.jobSpans(),
-				new DrainState(new DrainSignal(), properties), meters, properties);
+				new DrainState(new DrainSignal(), properties), meters, properties,
+				new JobPolicies().retryBackoff(properties));
 	}
 
 }

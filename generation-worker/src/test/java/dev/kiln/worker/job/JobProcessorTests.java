@@ -114,7 +114,8 @@ class JobProcessorTests {
 				this.properties);
 		this.processor = new JobProcessor(this.registry, this.inputs, holdings, this.outputs,
 				new WorkerEvents(this.events, clock, this.properties), new JobSpans(Tracer.NOOP, Propagator.NOOP),
-				new DrainState(this.drainSignal, this.properties), this.meters, this.properties);
+				new DrainState(this.drainSignal, this.properties), this.meters, this.properties,
+				new JobPolicies().retryBackoff(this.properties));
 	}
 
 	@Test

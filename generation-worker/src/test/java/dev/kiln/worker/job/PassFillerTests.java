@@ -93,7 +93,7 @@ class PassFillerTests {
 		given(this.registry.find("m")).willReturn(Optional.of(model));
 		given(this.registry.all()).willReturn(List.of(model));
 		this.filler = new PassFiller(this.queues, this.registry, new WorkerActivity(this.clock, new SimpleMeterRegistry()),
-				this.clock, properties);
+				this.clock, new JobPolicies().batchPolicy(properties));
 		this.millis.set(0);
 	}
 
