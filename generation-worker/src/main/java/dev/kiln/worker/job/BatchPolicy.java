@@ -31,37 +31,15 @@ import dev.kiln.contract.Lane;
  * for the round trips of receives that bring jobs which would otherwise render after it.</li>
  * <li>A full pass (the model's {@code max-batch} images) or a drain stops the fill at once.</li>
  * </ol>
+ *
+ * @param enabled whether passes are filled from a backlog at all ({@code kiln.worker.batching.enabled})
+ * @param maxWait how long a fill may hold the jobs in hand ({@code max-wait})
+ * @param cpu whether passes on the CPU are filled too
  */
-final class BatchPolicy {
+record BatchPolicy(boolean enabled, Duration maxWait, boolean cpu) {
 
 	/** Between two receives of a lane that answered empty while a fill may still wait. */
 	static final Duration POLL_GAP = Duration.ofMillis(5);
-
-	private final boolean enabled;
-
-	private final Duration wait;
-
-	private final boolean cpu;
-
-	/**
-	 * A policy from {@code kiln.worker.batching}.
-	 * @param enabled whether passes are filled at all
-	 * @param wait how long a fill may hold the jobs in hand ({@code max-wait})
-	 * @param cpu whether passes on the CPU are filled too
-	 */
-	BatchPolicy(boolean enabled, Duration wait, boolean cpu) {
-		this.enabled = enabled;
-		this.wait = wait;
-		this.cpu = cpu;
-	}
-
-	/**
-	 * Whether passes are filled from a backlog at all.
-	 * @return {@code kiln.worker.batching.enabled}
-	 */
-	boolean enabled() {
-		return this.enabled;
-	}
 
 	/**
 	 * Whether passes on this device are filled: on any device but the CPU, and on the CPU only when asked to.
@@ -80,18 +58,18 @@ final class BatchPolicy {
 	 * @return whether to fill
 	 */
 	boolean fills(int inHand, int capacity, int images) {
-		return this.enabled && inHand >= 2 && images < capacity && this.wait.isPositive();
+		return this.enabled && inHand >= 2 && images < capacity && this.maxWait.isPositive();
 	}
 
 	/**
-	 * The moment filling must end: {@code wait} after the round began, or the earliest deadline of the jobs in the
+	 * The moment filling must end: {@code maxWait} after the round began, or the earliest deadline of the jobs in the
 	 * pass, whichever comes first.
 	 * @param began when the round began
 	 * @param jobs the jobs in the pass so far
 	 * @return the bound
 	 */
 	Instant until(Instant began, Collection<JobMessage> jobs) {
-		Instant until = began.plus(this.wait);
+		Instant until = began.plus(this.maxWait);
 		for (JobMessage job : jobs) {
 			if (job.deadline() != null && job.deadline().isBefore(until)) {
 				until = job.deadline();

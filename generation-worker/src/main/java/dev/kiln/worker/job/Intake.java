@@ -32,7 +32,7 @@ class Intake {
 	private static final Logger logger = LoggerFactory.getLogger(Intake.class);
 
 	/** How much longer than {@code poll-wait} a long poll may take to answer before it is given up on for now. */
-	private static final long POLL_GRACE_MILLIS = 2_000;
+	private static final Duration POLL_GRACE = Duration.ofSeconds(2);
 
 	private final JobQueues queues;
 
@@ -133,7 +133,7 @@ class Intake {
 		}
 		try {
 			CompletableFuture.anyOf(this.polls.values().toArray(CompletableFuture[]::new))
-				.get(this.properties.pollWait().toMillis() + POLL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+				.get(this.properties.pollWait().plus(POLL_GRACE).toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
@@ -190,8 +190,7 @@ class Intake {
 	 * @return the messages held for later, now no longer waiting here
 	 */
 	List<HeldMessage> drainWaiting() {
-		long deadline = System.nanoTime()
-				+ TimeUnit.MILLISECONDS.toNanos(this.properties.pollWait().toMillis() + POLL_GRACE_MILLIS);
+		long deadline = System.nanoTime() + this.properties.pollWait().plus(POLL_GRACE).toNanos();
 		while (!this.polls.isEmpty() && System.nanoTime() < deadline) {
 			collectPolls();
 			if (!this.polls.isEmpty()) {

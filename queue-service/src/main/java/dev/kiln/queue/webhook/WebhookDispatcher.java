@@ -6,18 +6,13 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-
-import jakarta.annotation.PreDestroy;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,6 +52,7 @@ import dev.kiln.support.tracing.JobSpanTag;
  * recorded with the job), and the request carries the span's W3C {@code traceparent} header.
  */
 @Component
+@RequiredArgsConstructor
 class WebhookDispatcher implements PeriodicWork {
 
 	private static final Logger logger = LoggerFactory.getLogger(WebhookDispatcher.class);
@@ -67,38 +63,23 @@ class WebhookDispatcher implements PeriodicWork {
 
 	private final WebhookRequests requests;
 
+	private final JobTraces traces;
+
 	private final Clock clock;
 
 	private final MeterRegistry meters;
 
-	private final QueueServiceProperties.Webhooks settings;
+	private final DeliverySlots slots;
 
-	private final Duration keep;
+	private final QueueServiceProperties properties;
 
-	private final ExecutorService sending = Executors.newVirtualThreadPerTaskExecutor();
-
-	private final Semaphore senders;
-
-	private final JobTraces traces;
-
-	WebhookDispatcher(StringRedisTemplate redis, JobStore store, WebhookRequests requests, JobTraces traces,
-			Clock clock, MeterRegistry meters, QueueServiceProperties properties, SharedProperties shared) {
-		this.redis = redis;
-		this.store = store;
-		this.requests = requests;
-		this.traces = traces;
-		this.clock = clock;
-		this.meters = meters;
-		this.settings = properties.webhooks();
-		this.keep = shared.retention();
-		this.senders = new Semaphore(this.settings.batchSize());
-	}
+	private final SharedProperties shared;
 
 	@Override
 	public Schedule schedule() {
-		return Schedule.every("Webhook poll", this.settings.pollInterval())
+		return Schedule.every("Webhook poll", settings().pollInterval())
 			.startingAtOnce()
-			.onlyIf(this.settings.enabled());
+			.onlyIf(settings().enabled());
 	}
 
 	@Override
@@ -107,12 +88,13 @@ class WebhookDispatcher implements PeriodicWork {
 	}
 
 	/**
-	 * Claims the deliveries that are due, as many as there are free senders ({@code kiln.webhooks.batch-size} at
-	 * most in flight), and starts sending them; a slow receiver never holds up the others.
+	 * Claims the deliveries that are due, as many as there are free {@link DeliverySlots}
+	 * ({@code kiln.webhooks.batch-size} at most in flight), and starts sending them; a slow receiver never holds up
+	 * the others.
 	 * @return the deliveries started
 	 */
 	int poll() {
-		int free = this.senders.availablePermits();
+		int free = this.slots.free();
 		if (free == 0) {
 			return 0;
 		}
@@ -121,38 +103,26 @@ class WebhookDispatcher implements PeriodicWork {
 		if (due == null || due.isEmpty()) {
 			return 0;
 		}
-		long leaseEnd = now + this.settings.timeout().multipliedBy(2).plusSeconds(5).toMillis();
+		long leaseEnd = now + settings().timeout().multipliedBy(2).plusSeconds(5).toMillis();
 		int started = 0;
 		for (String id : due) {
-			if (!this.senders.tryAcquire()) {
+			if (!this.slots.tryTake()) {
 				break;
 			}
 			// a due delivery's score moves to the end of the lease, only if it is (still) due (the job store's script)
 			if (!this.store.claimWebhook(id, now, leaseEnd)) {
-				this.senders.release();
+				this.slots.giveBack();
 			}
 			else {
 				started++;
-				this.sending.submit(() -> {
-					try {
-						attemptLogged(id);
-					}
-					finally {
-						this.senders.release();
-					}
-				});
+				this.slots.run(() -> attemptLogged(id));
 			}
 		}
 		return started;
 	}
 
-	/** Lets the attempts in flight finish (one timeout at most); the requests' connections close after this. */
-	@PreDestroy
-	void stop() throws InterruptedException {
-		this.sending.shutdown();
-		if (!this.sending.awaitTermination(this.settings.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
-			this.sending.shutdownNow();
-		}
+	private QueueServiceProperties.Webhooks settings() {
+		return this.properties.webhooks();
 	}
 
 	private void attemptLogged(String id) {
@@ -235,13 +205,13 @@ class WebhookDispatcher implements PeriodicWork {
 			return;
 		}
 		long createdAt = Long.parseLong(delivery.getOrDefault("createdAt", Long.toString(now.toEpochMilli())));
-		if (now.toEpochMilli() - createdAt >= this.settings.giveUpAfter().toMillis()) {
+		if (now.toEpochMilli() - createdAt >= settings().giveUpAfter().toMillis()) {
 			end(id, jobId, "failed", terminal);
 			logger.warn("Webhook {} for job {} failed after {} attempts: {}", id, jobId, attempts, failure);
 			return;
 		}
 		long next = now.toEpochMilli()
-				+ backoff(attempts, this.settings.initialBackoff(), this.settings.maxBackoff()).toMillis();
+				+ backoff(attempts, settings().initialBackoff(), settings().maxBackoff()).toMillis();
 		this.redis.opsForHash().put(key, "nextAttemptAt", Instant.ofEpochMilli(next).toString());
 		this.redis.opsForZSet().add(RedisKeys.webhooksDue(), id, next);
 		count("retrying");
@@ -270,7 +240,7 @@ class WebhookDispatcher implements PeriodicWork {
 
 	private void end(String id, String jobId, String outcome, boolean terminal) {
 		// out of the due set, kept for inspection until it expires, outcome on a job that still exists (the job store's)
-		this.store.endWebhook(id, jobId, outcome, Duration.ofSeconds(Math.max(60, this.keep.toSeconds())), terminal);
+		this.store.endWebhook(id, jobId, outcome, Duration.ofSeconds(Math.max(60, this.shared.retention().toSeconds())), terminal);
 		count(outcome);
 	}
 
