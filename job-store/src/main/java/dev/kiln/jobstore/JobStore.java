@@ -285,6 +285,16 @@ public final class JobStore {
 	}
 
 	/**
+	 * Whether the owner of a running job asked it to stop: the one field a worker polls while it renders (an
+	 * {@code HGET}, not the whole record).
+	 * @param jobId the job
+	 * @return whether {@code cancelRequested} is set; {@code false} for a job without a record
+	 */
+	public boolean cancelRequested(String jobId) {
+		return "true".equals(this.redis.opsForHash().get(RedisKeys.job(jobId), JobFields.CANCEL_REQUESTED));
+	}
+
+	/**
 	 * Several jobs' records in one round trip (pipelined), for a reader that looks at many jobs at once.
 	 * @param jobIds the jobs
 	 * @return the records by job id, in the order of {@code jobIds}; a job without a record is left out

@@ -44,10 +44,13 @@ class CancelScriptIntegrationTests extends RedisFixture {
 		JobMessage job = created();
 		store.apply(JobEvent.started(job.jobId(), 4, 1, "w1", NOW), JobContext.of(job), "[]", Duration.ofHours(1),
 				NOW);
+		assertThat(store.cancelRequested(job.jobId())).isFalse();
 		assertThat(store.cancel(TENANT, job.jobId(), Lane.STANDARD, NOW, Duration.ofHours(1)))
 			.isInstanceOf(Transition.CancelRequested.class);
 		assertThat(field(job.jobId(), "state")).isEqualTo("RUNNING");
 		assertThat(field(job.jobId(), "cancelRequested")).isEqualTo("true");
+		assertThat(store.cancelRequested(job.jobId())).isTrue();
+		assertThat(store.cancelRequested("no-such-job")).isFalse();
 	}
 
 	@Test

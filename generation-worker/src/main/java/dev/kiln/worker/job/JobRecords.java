@@ -8,14 +8,12 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 import dev.kiln.contract.RedisKeys;
-import dev.kiln.jobstore.JobRecord;
 import dev.kiln.jobstore.JobStore;
 
 /**
  * What the worker reads from and writes to a job's Redis record: whether it is already finished or cancelled, and
  * the lease ({@code {kiln}:job:{id}:lease}, the id of the worker rendering it, with a TTL renewed by the heartbeat)
- * that keeps two workers from rendering the same job. The record is read as the job store's {@link JobRecord}, and the
- * lease scripts are the job store's.
+ * that keeps two workers from rendering the same job. The reads and the lease scripts are the job store's.
  */
 @Component
 @RequiredArgsConstructor
@@ -25,10 +23,9 @@ class JobRecords {
 
 	private final JobStore store;
 
-	/** Whether the job's owner asked to cancel it (read from its {@link JobRecord}; no record, no request). */
+	/** Whether the job's owner asked to cancel it (no record, no request). */
 	boolean cancelRequested(String jobId) {
-		JobRecord job = this.store.find(jobId);
-		return job != null && job.cancelRequested();
+		return this.store.cancelRequested(jobId);
 	}
 
 	/**
