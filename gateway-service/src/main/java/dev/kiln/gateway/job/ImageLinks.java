@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.stereotype.Component;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequest;
@@ -13,22 +14,16 @@ import dev.kiln.support.config.SharedProperties;
 
 /** Presigned, expiring download links for images in the bucket. */
 @Component
+@RequiredArgsConstructor
 class ImageLinks {
 
 	private final S3Presigner presigner;
 
-	private final String bucket;
+	private final SharedProperties shared;
 
-	private final Duration ttl;
+	private final GatewayProperties properties;
 
 	private final Clock clock;
-
-	ImageLinks(S3Presigner presigner, SharedProperties shared, GatewayProperties properties, Clock clock) {
-		this.presigner = presigner;
-		this.bucket = shared.storage().bucket();
-		this.ttl = properties.storage().linkTtl();
-		this.clock = clock;
-	}
 
 	JobView.ImageLink link(int index, String key) {
 		JobView.Link link = link(key);
@@ -37,10 +32,11 @@ class ImageLinks {
 
 	JobView.Link link(String key) {
 		Instant now = this.clock.instant();
+		Duration ttl = this.properties.storage().linkTtl();
 		PresignedGetObjectRequest presigned = this.presigner.presignGetObject((request) -> request
-			.signatureDuration(this.ttl)
-			.getObjectRequest((get) -> get.bucket(this.bucket).key(key)));
-		return new JobView.Link(presigned.url().toString(), now.plus(this.ttl));
+			.signatureDuration(ttl)
+			.getObjectRequest((get) -> get.bucket(this.shared.storage().bucket()).key(key)));
+		return new JobView.Link(presigned.url().toString(), now.plus(ttl));
 	}
 
 }

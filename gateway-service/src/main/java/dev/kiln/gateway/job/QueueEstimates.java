@@ -1,7 +1,6 @@
 package dev.kiln.gateway.job;
 
-import java.time.Duration;
-
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
@@ -15,19 +14,14 @@ import dev.kiln.gateway.model.ModelCatalog;
  * {@code meanRenderSeconds} is the queue service's measurement.
  */
 @Component
+@RequiredArgsConstructor
 class QueueEstimates {
 
 	private final JobRepository repository;
 
 	private final ModelCatalog models;
 
-	private final Duration coldStart;
-
-	QueueEstimates(JobRepository repository, ModelCatalog models, GatewayApiProperties properties) {
-		this.repository = repository;
-		this.models = models;
-		this.coldStart = properties.estimates().coldStart();
-	}
+	private final GatewayApiProperties properties;
 
 	/**
 	 * Where a queued job is now and when it is expected to be done.
@@ -52,7 +46,7 @@ class QueueEstimates {
 		double eta = position * mean / Math.max(1, live);
 		String reason = "measured";
 		if (live == 0) {
-			eta += this.coldStart.toMillis() / 1000.0;
+			eta += this.properties.estimates().coldStart().toMillis() / 1000.0;
 			reason = "measured-cold-start";
 		}
 		return new JobView.QueuePosition(position, Math.round(eta * 10) / 10.0, reason, live, mean);

@@ -1,9 +1,9 @@
 package dev.kiln.gateway.job;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 
+import lombok.RequiredArgsConstructor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 
@@ -21,6 +21,7 @@ import dev.kiln.support.config.SharedProperties;
  * always within the caller's tenant, where another tenant's job reads exactly like an unknown id.
  */
 @Service
+@RequiredArgsConstructor
 class TenantJobs {
 
 	private final JobRepository repository;
@@ -29,14 +30,7 @@ class TenantJobs {
 
 	private final Clock clock;
 
-	private final Duration retention;
-
-	TenantJobs(JobRepository repository, JobViews views, Clock clock, SharedProperties shared) {
-		this.repository = repository;
-		this.views = views;
-		this.clock = clock;
-		this.retention = shared.retention();
-	}
+	private final SharedProperties shared;
 
 	/**
 	 * The caller's job with that id.
@@ -110,7 +104,8 @@ class TenantJobs {
 		if (lane == null) {
 			throw new IllegalStateException("The record of job " + jobId + " has no lane this gateway knows");
 		}
-		String result = this.repository.cancel(caller.tenant(), jobId, lane, this.clock.instant(), this.retention);
+		String result = this.repository.cancel(caller.tenant(), jobId, lane, this.clock.instant(),
+				this.shared.retention());
 		return switch (result) {
 			case "cancelled" -> new Cancellation(this.views.view(current(jobId)), true);
 			case "requested" -> new Cancellation(this.views.view(current(jobId)), false);
