@@ -6,8 +6,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
-import jakarta.annotation.PreDestroy;
-
 import org.springframework.stereotype.Component;
 
 import dev.kiln.queue.QueueServiceProperties;
@@ -59,8 +57,11 @@ class DeliverySlots {
 		});
 	}
 
-	/** Lets the attempts in flight finish (one timeout at most); the requests' connections close after this. */
-	@PreDestroy
+	/**
+	 * Lets the attempts in flight finish (one timeout at most). Called by the {@link WebhookDispatcher} as it is
+	 * destroyed, so that it happens before the HTTP client of the requests closes: Spring destroys the dispatcher
+	 * before the {@link WebhookRequests} it depends on, but knows no order between these slots and the client.
+	 */
 	void stop() throws InterruptedException {
 		this.threads.shutdown();
 		if (!this.threads.awaitTermination(this.stopWait.toMillis(), TimeUnit.MILLISECONDS)) {

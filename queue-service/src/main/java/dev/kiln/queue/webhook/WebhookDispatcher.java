@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
+import jakarta.annotation.PreDestroy;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.tracing.Span;
@@ -119,6 +121,12 @@ class WebhookDispatcher implements PeriodicWork {
 			}
 		}
 		return started;
+	}
+
+	/** Lets the attempts in flight finish (one timeout at most); the requests' HTTP client closes after this. */
+	@PreDestroy
+	void stop() throws InterruptedException {
+		this.slots.stop();
 	}
 
 	private QueueServiceProperties.Webhooks settings() {
